@@ -1,0 +1,133 @@
+//! Messages from a client to the server.
+
+use serde::{Deserialize, Serialize};
+
+use crate::ids::{ParticipantId, RoomId};
+use crate::types::{MediaState, Role, Signal};
+
+/// Proof of an earlier admission, to come back after a dropped connection
+/// without waiting in the lobby again.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Resume {
+    /// The identity given in the earlier `welcome`.
+    pub participant_id: ParticipantId,
+    /// The secret given in the earlier `welcome`.
+    pub resume_token: String,
+}
+
+fn yes() -> bool {
+    true
+}
+
+/// One message from a client. On the wire: a JSON object whose `type` names
+/// the variant in camelCase, with camelCase fields. Unknown fields are ignored.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(
+    tag = "type",
+    rename_all = "camelCase",
+    rename_all_fields = "camelCase"
+)]
+pub enum ClientMsg {
+    /// First message on every connection: protocol version and join token.
+    Hello {
+        /// The protocol version the client speaks.
+        version: u32,
+        /// The signed join token from the room link.
+        token: String,
+    },
+    /// Enter the room named by the token (or its lobby).
+    Join {
+        /// Must be the room the token names.
+        room: RoomId,
+        /// The name others will see.
+        display_name: String,
+        /// Join with less than the token allows (a host joining as a guest).
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        role: Option<Role>,
+        /// Come back as an earlier participant after a dropped connection.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        resume: Option<Resume>,
+        /// The starting state of microphone, camera and screen share.
+        #[serde(default)]
+        media: MediaState,
+    },
+    /// Host: let a participant in from the lobby.
+    Admit {
+        /// Who, from a `knock`.
+        participant: ParticipantId,
+    },
+    /// Host: refuse a participant waiting in the lobby.
+    Deny {
+        /// Who, from a `knock`.
+        participant: ParticipantId,
+    },
+    /// Host: remove a participant from the room.
+    Remove {
+        /// Who.
+        participant: ParticipantId,
+    },
+    /// Host: end the meeting for everyone, lobby included.
+    EndMeeting,
+    /// Relay an SDP or ICE candidate to one participant of the same room.
+    Signal {
+        /// The receiver.
+        to: ParticipantId,
+        /// `sdp` or `candidate`.
+        #[serde(flatten)]
+        signal: Signal,
+    },
+    /// Say something to the room.
+    Chat {
+        /// Plain text; newlines allowed.
+        text: String,
+    },
+    /// Tell the room what is on: microphone, camera, screen share.
+    MediaState {
+        /// The new state.
+        #[serde(flatten)]
+        state: MediaState,
+    },
+    /// Raise (or lower) a hand.
+    RaiseHand {
+        /// `false` lowers it. Absent means raise.
+        #[serde(default = "yes")]
+        raised: bool,
+    },
+    /// Leave the room; the server confirms with `closed` and closes.
+    Leave,
+}
+
+impl ClientMsg {
+    /// Every `type` a client may send, in declaration order.
+    pub const TYPES: [&'static str; 11] = [
+        "hello",
+        "join",
+        "admit",
+        "deny",
+        "remove",
+        "endMeeting",
+        "signal",
+        "chat",
+        "mediaState",
+        "raiseHand",
+        "leave",
+    ];
+
+    /// This message's `type` on the wire.
+    pub fn type_name(&self) -> &'static str {
+        match self {
+            ClientMsg::Hello { .. } => "hello",
+            ClientMsg::Join { .. } => "join",
+            ClientMsg::Admit { .. } => "admit",
+            ClientMsg::Deny { .. } => "deny",
+            ClientMsg::Remove { .. } => "remove",
+            ClientMsg::EndMeeting => "endMeeting",
+            ClientMsg::Signal { .. } => "signal",
+            ClientMsg::Chat { .. } => "chat",
+            ClientMsg::MediaState { .. } => "mediaState",
+            ClientMsg::RaiseHand { .. } => "raiseHand",
+            ClientMsg::Leave => "leave",
+        }
+    }
+}

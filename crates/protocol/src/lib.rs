@@ -1,0 +1,34 @@
+//! The Mulaqat signalling protocol: the messages a client and `mulaqat-server`
+//! exchange over a WebSocket, one JSON object per text frame.
+//!
+//! A session goes `hello` → `join` → (`lobbyWaiting` → `knock` to hosts →
+//! `admit`) → `welcome`, then signalling, chat and media state until `leave`
+//! or `closed`. Failures are answered with `error {code, message}`; fatal
+//! codes are followed by a close. `docs/protocol.md` walks through it and
+//! `tests/golden/` holds one example of every message, checked by tests.
+//!
+//! This crate holds wire types only: no sockets, no runtime, no media.
+
+#![deny(missing_docs)]
+
+mod client;
+mod codec;
+mod error;
+pub mod ids;
+pub mod text;
+mod types;
+mod version;
+
+pub use client::{ClientMsg, Resume};
+pub use codec::{DEFAULT_MAX_MESSAGE_BYTES, DecodeError, decode_client, decode_server, encode};
+pub use error::ErrorCode;
+pub use ids::{IdError, ParticipantId, RoomId, TrackId};
+pub use server::ServerMsg;
+pub use types::{
+    ChatMessage, CloseReason, IceCandidate, IceServer, KnockOutcome, LeaveReason, LobbyReason,
+    MediaMode, MediaState, ParticipantInfo, Role, RoomKind, RoomPolicy, SdpKind,
+    SessionDescription, Signal, UnixMillis,
+};
+pub use version::{MIN_SUPPORTED_VERSION, PROTOCOL_VERSION, is_supported};
+
+mod server;

@@ -1,0 +1,291 @@
+//! The wire format, pinned: one golden JSON file per message type.
+//!
+//! Each sample below is serialized and compared with its file in
+//! `tests/golden/`, and each file is parsed back and compared with the
+//! sample. A change to the wire format fails here until the golden files
+//! are regenerated (`UPDATE_GOLDEN=1 cargo test -p mulaqat-protocol`) and
+//! the change is reviewed in the diff.
+
+use std::collections::BTreeSet;
+use std::path::PathBuf;
+
+use mulaqat_protocol::*;
+
+fn pid(s: &str) -> ParticipantId {
+    ParticipantId::new(s).expect("valid id")
+}
+
+fn info(id: &str, name: &str, role: Role, order: u64) -> ParticipantInfo {
+    ParticipantInfo {
+        id: pid(id),
+        display_name: name.into(),
+        role,
+        join_order: order,
+        media: MediaState {
+            audio: true,
+            video: true,
+            screen: false,
+        },
+        hand_raised: false,
+    }
+}
+
+fn client_samples() -> Vec<ClientMsg> {
+    vec![
+        ClientMsg::Hello {
+            version: 1,
+            token: "eyJ2IjoxfQ.c2ln".into(),
+        },
+        ClientMsg::Join {
+            room: RoomId::new("cardiology-3").expect("valid"),
+            display_name: "Dr. Ayesha Khan".into(),
+            role: Some(Role::Host),
+            resume: Some(Resume {
+                participant_id: pid("p-7Qx2"),
+                resume_token: "r-secret".into(),
+            }),
+            media: MediaState {
+                audio: true,
+                video: true,
+                screen: false,
+            },
+        },
+        ClientMsg::Admit {
+            participant: pid("p-guest1"),
+        },
+        ClientMsg::Deny {
+            participant: pid("p-guest2"),
+        },
+        ClientMsg::Remove {
+            participant: pid("p-guest1"),
+        },
+        ClientMsg::EndMeeting,
+        ClientMsg::Signal {
+            to: pid("p-guest1"),
+            signal: Signal::Sdp(SessionDescription {
+                kind: SdpKind::Offer,
+                sdp: "v=0\r\no=- 1 1 IN IP4 0.0.0.0\r\ns=-\r\n".into(),
+            }),
+        },
+        ClientMsg::Chat {
+            text: "Please hold the stethoscope still.".into(),
+        },
+        ClientMsg::MediaState {
+            state: MediaState {
+                audio: false,
+                video: true,
+                screen: true,
+            },
+        },
+        ClientMsg::RaiseHand { raised: true },
+        ClientMsg::Leave,
+    ]
+}
+
+fn server_samples() -> Vec<ServerMsg> {
+    vec![
+        ServerMsg::Welcome {
+            version: 1,
+            participant_id: pid("p-host1"),
+            room: RoomId::new("cardiology-3").expect("valid"),
+            role: Role::Host,
+            mode: MediaMode::P2p,
+            policy: RoomPolicy {
+                kind: RoomKind::Consultation,
+                lobby: true,
+                max_participants: 4,
+            },
+            ice_servers: vec![
+                IceServer {
+                    urls: vec!["stun:turn.example.org:3478".into()],
+                    username: None,
+                    credential: None,
+                },
+                IceServer {
+                    urls: vec!["turn:turn.example.org:3478?transport=udp".into()],
+                    username: Some("1767225600:p-host1".into()),
+                    credential: Some("bWFjLWluLWJhc2U2NA==".into()),
+                },
+            ],
+            ice_expires_at: Some(UnixMillis(1_767_225_600_000)),
+            participants: vec![info("p-host1", "Dr. Ayesha Khan", Role::Host, 1)],
+            lobby: vec![info("p-guest1", "Bilal", Role::Guest, 2)],
+            chat: vec![ChatMessage {
+                seq: 1,
+                from: pid("p-host1"),
+                display_name: "Dr. Ayesha Khan".into(),
+                text: "Good morning".into(),
+                sent_at: UnixMillis(1_767_222_000_000),
+            }],
+            resume_token: "r-secret".into(),
+        },
+        ServerMsg::LobbyWaiting {
+            version: 1,
+            participant_id: pid("p-guest1"),
+            reason: LobbyReason::AwaitingAdmission,
+        },
+        ServerMsg::Knock {
+            participant: info("p-guest1", "Bilal", Role::Guest, 2),
+        },
+        ServerMsg::KnockResolved {
+            participant: pid("p-guest1"),
+            outcome: KnockOutcome::Admitted,
+        },
+        ServerMsg::Joined {
+            participant: info("p-guest1", "Bilal", Role::Guest, 2),
+        },
+        ServerMsg::Left {
+            participant: pid("p-guest1"),
+            reason: LeaveReason::Disconnected,
+        },
+        ServerMsg::Signal {
+            from: pid("p-host1"),
+            signal: Signal::Candidate(IceCandidate {
+                candidate: "candidate:1 1 UDP 2122252543 192.0.2.1 51000 typ host".into(),
+                sdp_mid: Some("0".into()),
+                sdp_m_line_index: Some(0),
+            }),
+        },
+        ServerMsg::Chat {
+            message: ChatMessage {
+                seq: 2,
+                from: pid("p-guest1"),
+                display_name: "Bilal".into(),
+                text: "Can you hear me?".into(),
+                sent_at: UnixMillis(1_767_222_060_000),
+            },
+        },
+        ServerMsg::MediaState {
+            participant: pid("p-guest1"),
+            state: MediaState {
+                audio: false,
+                video: true,
+                screen: false,
+            },
+        },
+        ServerMsg::HandRaised {
+            participant: pid("p-guest1"),
+            raised: true,
+        },
+        ServerMsg::Closed {
+            reason: CloseReason::MeetingEnded,
+        },
+        ServerMsg::Error {
+            code: ErrorCode::TokenExpired,
+            message: "This link has expired. Ask the host for a new one.".into(),
+        },
+    ]
+}
+
+fn golden_dir(side: &str) -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/golden")
+        .join(side)
+}
+
+fn check_side<T>(side: &str, samples: Vec<T>, type_name: fn(&T) -> &'static str, all: &[&str])
+where
+    T: serde::Serialize + serde::de::DeserializeOwned + PartialEq + std::fmt::Debug,
+{
+    let dir = golden_dir(side);
+    let update = std::env::var_os("UPDATE_GOLDEN").is_some();
+    let mut covered = BTreeSet::new();
+    for sample in &samples {
+        let name = type_name(sample);
+        assert!(covered.insert(name), "two {side} samples of type {name}");
+        let path = dir.join(format!("{name}.json"));
+        let pretty = serde_json::to_string_pretty(sample).expect("serializes") + "\n";
+        if update {
+            std::fs::create_dir_all(&dir).expect("create golden dir");
+            std::fs::write(&path, &pretty).expect("write golden");
+        }
+        let golden = std::fs::read_to_string(&path)
+            .unwrap_or_else(|e| panic!("{}: {e} (run with UPDATE_GOLDEN=1)", path.display()));
+        assert_eq!(
+            pretty, golden,
+            "{side}/{name}.json differs from the serialized sample"
+        );
+        let parsed: T = serde_json::from_str(&golden).expect("golden parses");
+        assert_eq!(
+            &parsed, sample,
+            "{side}/{name}.json parses to something else"
+        );
+    }
+    let expected: BTreeSet<&str> = all.iter().copied().collect();
+    assert_eq!(
+        covered, expected,
+        "every {side} message type needs exactly one sample"
+    );
+    let on_disk: BTreeSet<String> = std::fs::read_dir(&dir)
+        .expect("golden dir")
+        .map(|e| e.expect("entry").file_name().to_string_lossy().into_owned())
+        .collect();
+    let wanted: BTreeSet<String> = all.iter().map(|n| format!("{n}.json")).collect();
+    assert_eq!(
+        on_disk,
+        wanted,
+        "stale or missing golden files in {}",
+        dir.display()
+    );
+}
+
+#[test]
+fn client_messages_match_golden_files() {
+    check_side(
+        "client",
+        client_samples(),
+        ClientMsg::type_name,
+        &ClientMsg::TYPES,
+    );
+}
+
+#[test]
+fn server_messages_match_golden_files() {
+    check_side(
+        "server",
+        server_samples(),
+        ServerMsg::type_name,
+        &ServerMsg::TYPES,
+    );
+}
+
+#[test]
+fn every_sample_round_trips_through_the_codec() {
+    for msg in client_samples() {
+        let back = decode_client(&encode(&msg), DEFAULT_MAX_MESSAGE_BYTES).expect("decodes");
+        assert_eq!(back, msg);
+    }
+    for msg in server_samples() {
+        let back = decode_server(&encode(&msg), DEFAULT_MAX_MESSAGE_BYTES).expect("decodes");
+        assert_eq!(back, msg);
+    }
+}
+
+#[test]
+fn optional_fields_have_defaults_a_minimal_client_can_rely_on() {
+    let join = decode_client(
+        r#"{"type":"join","room":"r1","displayName":"Sana"}"#,
+        DEFAULT_MAX_MESSAGE_BYTES,
+    )
+    .expect("minimal join parses");
+    assert_eq!(
+        join,
+        ClientMsg::Join {
+            room: RoomId::new("r1").expect("valid"),
+            display_name: "Sana".into(),
+            role: None,
+            resume: None,
+            media: MediaState::default(),
+        }
+    );
+    let hand = decode_client(r#"{"type":"raiseHand"}"#, DEFAULT_MAX_MESSAGE_BYTES).expect("parses");
+    assert_eq!(hand, ClientMsg::RaiseHand { raised: true });
+}
+
+#[test]
+fn a_signal_carries_exactly_one_payload() {
+    let both = r#"{"type":"signal","to":"p1","sdp":{"type":"offer","sdp":"v=0"},"candidate":{"candidate":""}}"#;
+    let neither = r#"{"type":"signal","to":"p1"}"#;
+    assert!(decode_client(both, DEFAULT_MAX_MESSAGE_BYTES).is_err());
+    assert!(decode_client(neither, DEFAULT_MAX_MESSAGE_BYTES).is_err());
+}
