@@ -1,0 +1,15 @@
+//! `mulaqat-server`: the Mulaqat control plane.
+//!
+//! Rooms, the lobby, signed join links, chat, media state and the P2P
+//! signalling relay. The room logic is a pure handler ([`rooms::Handler`]);
+//! [`ws`] puts it behind WebSockets. The desktop app embeds the same server
+//! through [`start`], so a call works on a LAN with nothing installed.
+
+pub mod config;
+pub mod directory;
+mod rate;
+pub mod rooms;
+pub mod secret;
+pub mod token;
+pub mod turn;
+pub mod ws;

@@ -1,0 +1,973 @@
+//! The room logic as a pure handler: inputs (connections, parsed messages,
+//! time) in, outputs (messages to send, connections to close) out. No
+//! sockets and no clock inside, so every rule is tested message by message.
+
+mod room;
+mod settings;
+#[cfg(test)]
+mod tests;
+
+use std::collections::{HashMap, VecDeque};
+
+use mulaqat_protocol::{
+    ClientMsg, CloseReason, ErrorCode, IceServer, KnockOutcome, LeaveReason, LobbyReason,
+    MediaMode, MediaState, PROTOCOL_VERSION, ParticipantId, ParticipantInfo, Resume, Role, RoomId,
+    RoomPolicy, ServerMsg, Signal, UnixMillis, is_supported, text,
+};
+use subtle::ConstantTimeEq;
+
+use crate::token::{TokenClaims, TokenError, TokenSigner};
+use crate::turn::TurnIssuer;
+use room::{Member, Resumable, Room, Waiting};
+pub use settings::{RoomDefinition, RoomSettings};
+
+/// One WebSocket connection, numbered by the IO layer.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct ConnId(pub u64);
+
+/// A WebSocket close code and reason.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct CloseFrame {
+    /// RFC 6455 status code.
+    pub code: u16,
+    /// Short text for logs and people.
+    pub reason: &'static str,
+}
+
+impl CloseFrame {
+    /// The session ended as intended.
+    pub const NORMAL: CloseFrame = CloseFrame {
+        code: 1000,
+        reason: "session ended",
+    };
+    /// The server is going away.
+    pub const GOING_AWAY: CloseFrame = CloseFrame {
+        code: 1001,
+        reason: "server shutting down",
+    };
+    /// The client broke a rule (fatal error, flood).
+    pub const POLICY: CloseFrame = CloseFrame {
+        code: 1008,
+        reason: "policy violation",
+    };
+}
+
+/// What the handler is told.
+#[derive(Debug)]
+pub enum Input {
+    /// A connection opened.
+    Connected(ConnId),
+    /// A connection sent a well-formed message.
+    Message(ConnId, ClientMsg),
+    /// A connection closed or was dropped.
+    Disconnected(ConnId),
+    /// Time passed: expire resumable sessions and forget empty rooms.
+    Tick,
+    /// The server is stopping: tell everyone and close.
+    Shutdown,
+    /// The rooms set up ahead of time (replaces the previous set).
+    DefineRooms(HashMap<RoomId, RoomDefinition>),
+}
+
+/// What the handler wants done.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Output {
+    /// Send a message on a connection.
+    Send(ConnId, ServerMsg),
+    /// Close a connection after what was sent before.
+    Close(ConnId, CloseFrame),
+}
+
+/// ICE servers handed out in `welcome`.
+#[derive(Debug, Clone, Default)]
+pub struct IceSettings {
+    /// STUN (or TURN with fixed credentials) servers, as they are.
+    pub servers: Vec<IceServer>,
+    /// TURN with per-participant, time-limited credentials.
+    pub turn: Option<TurnIssuer>,
+}
+
+#[derive(Debug)]
+enum Stage {
+    Fresh,
+    Greeted(TokenClaims),
+    Waiting(RoomId, ParticipantId),
+    Member(RoomId, ParticipantId),
+}
+
+/// A refused request: answered with `error`, and a close if the code is fatal.
+#[derive(Debug)]
+struct Rejection {
+    code: ErrorCode,
+    message: String,
+}
+
+fn reject<T>(code: ErrorCode, message: impl Into<String>) -> Result<T, Rejection> {
+    Err(Rejection {
+        code,
+        message: message.into(),
+    })
+}
+
+/// Every room on this server and every connection's place in them.
+#[derive(Debug)]
+pub struct Handler {
+    settings: RoomSettings,
+    signer: TokenSigner,
+    ice: IceSettings,
+    definitions: HashMap<RoomId, RoomDefinition>,
+    conns: HashMap<ConnId, Stage>,
+    rooms: HashMap<RoomId, Room>,
+    out: VecDeque<Output>,
+    shutting_down: bool,
+}
+
+impl Handler {
+    /// A handler with no rooms.
+    pub fn new(settings: RoomSettings, signer: TokenSigner, ice: IceSettings) -> Self {
+        Self {
+            settings,
+            signer,
+            ice,
+            definitions: HashMap::new(),
+            conns: HashMap::new(),
+            rooms: HashMap::new(),
+            out: VecDeque::new(),
+            shutting_down: false,
+        }
+    }
+
+    /// Takes one input at time `now`.
+    pub fn handle(&mut self, now: UnixMillis, input: Input) {
+        match input {
+            Input::Connected(conn) => {
+                self.conns.insert(conn, Stage::Fresh);
+            }
+            Input::Message(conn, msg) => {
+                if !self.conns.contains_key(&conn) {
+                    return; // Already closed by us; late frames are dropped.
+                }
+                if let Err(rejection) = self.on_message(now, conn, msg) {
+                    self.send(conn, ServerMsg::error(rejection.code, rejection.message));
+                    if rejection.code.is_fatal() {
+                        self.close(conn, CloseFrame::POLICY, now);
+                    }
+                }
+            }
+            Input::Disconnected(conn) => self.disconnect(conn, now, LeaveReason::Disconnected),
+            Input::Tick => self.tick(now),
+            Input::Shutdown => self.shutdown(),
+            Input::DefineRooms(definitions) => self.definitions = definitions,
+        }
+    }
+
+    /// The next thing to do, if any.
+    pub fn poll_output(&mut self) -> Option<Output> {
+        self.out.pop_front()
+    }
+
+    /// Rooms with anyone in them or kept for a late return.
+    pub fn room_count(&self) -> usize {
+        self.rooms.len()
+    }
+
+    /// Open connections.
+    pub fn connection_count(&self) -> usize {
+        self.conns.len()
+    }
+
+    fn send(&mut self, conn: ConnId, msg: ServerMsg) {
+        self.out.push_back(Output::Send(conn, msg));
+    }
+
+    fn send_all(&mut self, conns: Vec<ConnId>, msg: &ServerMsg) {
+        for conn in conns {
+            self.send(conn, msg.clone());
+        }
+    }
+
+    /// Ends a connection: says `closed` first where there is a session, then closes.
+    fn end_session(&mut self, conn: ConnId, reason: CloseReason, frame: CloseFrame) {
+        self.send(conn, ServerMsg::Closed { reason });
+        self.out.push_back(Output::Close(conn, frame));
+        self.conns.remove(&conn);
+    }
+
+    /// Closes a connection, removing whatever it was doing from its room.
+    fn close(&mut self, conn: ConnId, frame: CloseFrame, now: UnixMillis) {
+        self.disconnect(conn, now, LeaveReason::Disconnected);
+        self.out.push_back(Output::Close(conn, frame));
+    }
+
+    fn on_message(
+        &mut self,
+        now: UnixMillis,
+        conn: ConnId,
+        msg: ClientMsg,
+    ) -> Result<(), Rejection> {
+        match msg {
+            ClientMsg::Hello { version, token } => self.hello(now, conn, version, &token),
+            ClientMsg::Join {
+                room,
+                display_name,
+                role,
+                resume,
+                media,
+            } => self.join(now, conn, room, &display_name, role, resume, media),
+            ClientMsg::Admit { participant } => self.admit(now, conn, &participant),
+            ClientMsg::Deny { participant } => self.deny(now, conn, &participant),
+            ClientMsg::Remove { participant } => self.remove(now, conn, &participant),
+            ClientMsg::EndMeeting => self.end_meeting(conn),
+            ClientMsg::Signal { to, signal } => self.signal(conn, to, signal),
+            ClientMsg::Chat { text } => self.chat(now, conn, &text),
+            ClientMsg::MediaState { state } => self.media_state(conn, state),
+            ClientMsg::RaiseHand { raised } => self.raise_hand(conn, raised),
+            ClientMsg::Leave => self.leave(now, conn),
+        }
+    }
+
+    fn hello(
+        &mut self,
+        now: UnixMillis,
+        conn: ConnId,
+        version: u32,
+        token: &str,
+    ) -> Result<(), Rejection> {
+        if !matches!(self.conns.get(&conn), Some(Stage::Fresh)) {
+            return reject(
+                ErrorCode::DuplicateHello,
+                "hello was already received on this connection",
+            );
+        }
+        if self.shutting_down {
+            return reject(
+                ErrorCode::ServerShuttingDown,
+                "the server is restarting; try again in a moment",
+            );
+        }
+        if !is_supported(version) {
+            return reject(
+                ErrorCode::UnsupportedVersion,
+                format!(
+                    "protocol version {version} is not supported; this server speaks {}..={}. Update Mulaqat.",
+                    mulaqat_protocol::MIN_SUPPORTED_VERSION,
+                    PROTOCOL_VERSION
+                ),
+            );
+        }
+        let claims = self.verify_token(token, now)?;
+        self.conns.insert(conn, Stage::Greeted(claims));
+        Ok(())
+    }
+
+    fn verify_token(&self, token: &str, now: UnixMillis) -> Result<TokenClaims, Rejection> {
+        self.signer.verify(token, now).map_err(|e| Rejection {
+            code: match e {
+                TokenError::Expired { .. } => ErrorCode::TokenExpired,
+                TokenError::Malformed | TokenError::BadSignature => ErrorCode::InvalidToken,
+            },
+            message: e.to_string(),
+        })
+    }
+
+    /// The room and participant of a joined connection.
+    fn member_of(&self, conn: ConnId) -> Result<(RoomId, ParticipantId), Rejection> {
+        match self.conns.get(&conn) {
+            Some(Stage::Member(room, pid)) => Ok((room.clone(), pid.clone())),
+            Some(Stage::Waiting(..)) => reject(ErrorCode::NotJoined, "you are still in the lobby"),
+            Some(Stage::Fresh) => reject(
+                ErrorCode::HelloRequired,
+                "send hello with your join token first",
+            ),
+            _ => reject(ErrorCode::NotJoined, "join the room first"),
+        }
+    }
+
+    /// Like [`Self::member_of`], for host-only actions.
+    fn host_of(&self, conn: ConnId) -> Result<(RoomId, ParticipantId), Rejection> {
+        let (room_id, pid) = self.member_of(conn)?;
+        let is_host = self
+            .rooms
+            .get(&room_id)
+            .and_then(|room| room.member(&pid))
+            .is_some_and(|m| m.info.role == Role::Host);
+        if !is_host {
+            return reject(ErrorCode::Forbidden, "only a host can do this");
+        }
+        Ok((room_id, pid))
+    }
+
+    fn room_policy(&self, room: &RoomId) -> (RoomPolicy, bool) {
+        let defined = self.definitions.get(room);
+        let kind = defined.map_or(self.settings.default_kind, |d| d.kind);
+        let policy = RoomPolicy {
+            kind,
+            lobby: defined
+                .and_then(|d| d.lobby)
+                .unwrap_or_else(|| kind.lobby_by_default()),
+            max_participants: defined
+                .and_then(|d| d.max_participants)
+                .unwrap_or(self.settings.max_participants),
+        };
+        (policy, defined.is_some())
+    }
+
+    #[allow(clippy::too_many_arguments)]
+    fn join(
+        &mut self,
+        now: UnixMillis,
+        conn: ConnId,
+        room_id: RoomId,
+        display_name: &str,
+        role: Option<Role>,
+        resume: Option<Resume>,
+        media: MediaState,
+    ) -> Result<(), Rejection> {
+        let claims = match self.conns.get(&conn) {
+            Some(Stage::Greeted(claims)) => claims.clone(),
+            Some(Stage::Fresh) => {
+                return reject(
+                    ErrorCode::HelloRequired,
+                    "send hello with your join token first",
+                );
+            }
+            _ => {
+                return reject(
+                    ErrorCode::AlreadyJoined,
+                    "this connection has already joined",
+                );
+            }
+        };
+        // A long gap between hello and join must not stretch a token's life.
+        self.verify_token_expiry(&claims, now)?;
+        if claims.room != room_id {
+            return reject(
+                ErrorCode::WrongRoom,
+                format!("this join link is for room {}, not {room_id}", claims.room),
+            );
+        }
+        let role = role.unwrap_or(claims.role);
+        if !claims.role.allows(role) {
+            return reject(
+                ErrorCode::Forbidden,
+                "this join link does not allow joining as a host",
+            );
+        }
+        let display_name = text::display_name(display_name, self.settings.max_display_name_chars)
+            .map_err(|e| Rejection {
+            code: ErrorCode::InvalidDisplayName,
+            message: format!("display name refused: {e}"),
+        })?;
+        if let Some(resume) = resume
+            && self.try_resume(now, conn, &room_id, &claims, &resume, &display_name)
+        {
+            return Ok(());
+        }
+
+        if !self.rooms.contains_key(&room_id) {
+            let (policy, predefined) = self.room_policy(&room_id);
+            self.rooms
+                .insert(room_id.clone(), Room::new(policy, predefined, now));
+        }
+        let max_lobby = self.settings.max_lobby;
+        let room = self.rooms.get_mut(&room_id).ok_or_else(internal)?;
+        let must_wait = role == Role::Guest && (room.policy.lobby || !room.opened);
+        if must_wait && room.lobby.len() >= max_lobby {
+            return reject(
+                ErrorCode::RoomFull,
+                "the waiting room is full; try again later",
+            );
+        }
+        if !must_wait && room.is_full() {
+            return reject(
+                ErrorCode::RoomFull,
+                format!(
+                    "the room holds {} participants and is full",
+                    room.policy.max_participants
+                ),
+            );
+        }
+        let info = ParticipantInfo {
+            id: new_participant_id(),
+            display_name,
+            role,
+            join_order: room.take_join_order(),
+            media,
+            hand_raised: false,
+        };
+        if must_wait {
+            let reason = if room.has_host() {
+                LobbyReason::AwaitingAdmission
+            } else {
+                LobbyReason::HostNotPresent
+            };
+            let hosts = room.host_conns();
+            room.lobby.push(Waiting {
+                info: info.clone(),
+                conn,
+                reason,
+            });
+            room.empty_since = None;
+            self.conns
+                .insert(conn, Stage::Waiting(room_id, info.id.clone()));
+            self.send(
+                conn,
+                ServerMsg::LobbyWaiting {
+                    version: PROTOCOL_VERSION,
+                    participant_id: info.id.clone(),
+                    reason,
+                },
+            );
+            self.send_all(hosts, &ServerMsg::Knock { participant: info });
+            return Ok(());
+        }
+        self.enter(now, &room_id, conn, info, new_secret());
+        if role == Role::Host {
+            self.host_arrived(now, &room_id);
+        }
+        Ok(())
+    }
+
+    fn verify_token_expiry(&self, claims: &TokenClaims, now: UnixMillis) -> Result<(), Rejection> {
+        if now.as_secs() >= claims.exp {
+            let e = TokenError::Expired {
+                expired_at: claims.exp,
+            };
+            return reject(ErrorCode::TokenExpired, e.to_string());
+        }
+        Ok(())
+    }
+
+    /// Puts a participant in the room: `welcome` to them, `joined` to the others.
+    fn enter(
+        &mut self,
+        now: UnixMillis,
+        room_id: &RoomId,
+        conn: ConnId,
+        info: ParticipantInfo,
+        resume_token: String,
+    ) {
+        let Some(room) = self.rooms.get_mut(room_id) else {
+            return;
+        };
+        if info.role == Role::Host {
+            room.opened = true;
+        }
+        let others = room.conns_except(&info.id);
+        room.insert_member(Member {
+            info: info.clone(),
+            conn,
+            resume_token: resume_token.clone(),
+        });
+        self.conns
+            .insert(conn, Stage::Member(room_id.clone(), info.id.clone()));
+        let welcome = self.welcome(now, room_id, &info, resume_token);
+        self.send(conn, welcome);
+        self.send_all(others, &ServerMsg::Joined { participant: info });
+    }
+
+    fn welcome(
+        &self,
+        now: UnixMillis,
+        room_id: &RoomId,
+        info: &ParticipantInfo,
+        resume_token: String,
+    ) -> ServerMsg {
+        let mut ice_servers = self.ice.servers.clone();
+        let mut ice_expires_at = None;
+        if let Some(turn) = &self.ice.turn {
+            let (server, expires) = turn.issue(&info.id, now);
+            ice_servers.push(server);
+            ice_expires_at = Some(expires);
+        }
+        let room = self.rooms.get(room_id);
+        ServerMsg::Welcome {
+            version: PROTOCOL_VERSION,
+            participant_id: info.id.clone(),
+            room: room_id.clone(),
+            role: info.role,
+            mode: MediaMode::P2p,
+            policy: room
+                .map(|r| r.policy.clone())
+                .unwrap_or_else(|| self.room_policy(room_id).0),
+            ice_servers,
+            ice_expires_at,
+            participants: room.map(Room::participants).unwrap_or_default(),
+            lobby: match (info.role, room) {
+                (Role::Host, Some(room)) => room.lobby_infos(),
+                _ => Vec::new(),
+            },
+            chat: room
+                .map(|r| r.chat.iter().cloned().collect())
+                .unwrap_or_default(),
+            resume_token,
+        }
+    }
+
+    /// A host is now in the room: waiting guests either get admitted (no
+    /// lobby) or learn that a host will answer their knock.
+    fn host_arrived(&mut self, now: UnixMillis, room_id: &RoomId) {
+        let Some(room) = self.rooms.get_mut(room_id) else {
+            return;
+        };
+        if room.policy.lobby {
+            let mut updates = Vec::new();
+            for waiting in room
+                .lobby
+                .iter_mut()
+                .filter(|w| w.reason == LobbyReason::HostNotPresent)
+            {
+                waiting.reason = LobbyReason::AwaitingAdmission;
+                updates.push((waiting.conn, waiting.info.id.clone()));
+            }
+            for (conn, participant_id) in updates {
+                self.send(
+                    conn,
+                    ServerMsg::LobbyWaiting {
+                        version: PROTOCOL_VERSION,
+                        participant_id,
+                        reason: LobbyReason::AwaitingAdmission,
+                    },
+                );
+            }
+        } else {
+            let waiting: Vec<ParticipantId> =
+                room.lobby.iter().map(|w| w.info.id.clone()).collect();
+            for pid in waiting {
+                // Stops at the first refusal: the room is then full.
+                if self.admit_waiting(now, room_id, &pid).is_err() {
+                    break;
+                }
+            }
+        }
+    }
+
+    /// The last host left: guests still waiting are told no one can answer yet.
+    fn host_departed(&mut self, room_id: &RoomId) {
+        let Some(room) = self.rooms.get_mut(room_id) else {
+            return;
+        };
+        if room.has_host() {
+            return;
+        }
+        let mut updates = Vec::new();
+        for waiting in room.lobby.iter_mut() {
+            waiting.reason = LobbyReason::HostNotPresent;
+            updates.push((waiting.conn, waiting.info.id.clone()));
+        }
+        for (conn, participant_id) in updates {
+            self.send(
+                conn,
+                ServerMsg::LobbyWaiting {
+                    version: PROTOCOL_VERSION,
+                    participant_id,
+                    reason: LobbyReason::HostNotPresent,
+                },
+            );
+        }
+    }
+
+    fn try_resume(
+        &mut self,
+        now: UnixMillis,
+        conn: ConnId,
+        room_id: &RoomId,
+        claims: &TokenClaims,
+        resume: &Resume,
+        display_name: &str,
+    ) -> bool {
+        let Some(room) = self.rooms.get_mut(room_id) else {
+            return false;
+        };
+        let matches =
+            |stored: &str| bool::from(stored.as_bytes().ct_eq(resume.resume_token.as_bytes()));
+        let pid = &resume.participant_id;
+        if let Some(member) = room.member_mut(pid) {
+            // The old connection is half-open; this one replaces it.
+            if !matches(&member.resume_token) || !claims.role.allows(member.info.role) {
+                return false;
+            }
+            let old_conn = member.conn;
+            member.info.display_name = display_name.to_owned();
+            let Some(mut member) = room.remove_member(pid, now) else {
+                return false;
+            };
+            let others = room.conns_except(pid);
+            self.end_session(old_conn, CloseReason::Replaced, CloseFrame::NORMAL);
+            self.send_all(
+                others,
+                &ServerMsg::Left {
+                    participant: pid.clone(),
+                    reason: LeaveReason::Replaced,
+                },
+            );
+            member.info.hand_raised = false;
+            self.enter(now, room_id, conn, member.info, new_secret());
+            return true;
+        }
+        let usable = room.resumable.get(pid).is_some_and(|r| {
+            r.until > now && matches(&r.resume_token) && claims.role.allows(r.info.role)
+        });
+        if !usable || room.is_full() {
+            return false;
+        }
+        let Some(mut saved) = room.resumable.remove(pid) else {
+            return false;
+        };
+        saved.info.display_name = display_name.to_owned();
+        let is_host = saved.info.role == Role::Host;
+        self.enter(now, room_id, conn, saved.info, new_secret());
+        if is_host {
+            self.host_arrived(now, room_id);
+        }
+        true
+    }
+
+    fn admit(
+        &mut self,
+        now: UnixMillis,
+        conn: ConnId,
+        pid: &ParticipantId,
+    ) -> Result<(), Rejection> {
+        let (room_id, _) = self.host_of(conn)?;
+        self.admit_waiting(now, &room_id, pid)
+    }
+
+    fn admit_waiting(
+        &mut self,
+        now: UnixMillis,
+        room_id: &RoomId,
+        pid: &ParticipantId,
+    ) -> Result<(), Rejection> {
+        let room = self.rooms.get_mut(room_id).ok_or_else(internal)?;
+        if !room.lobby.iter().any(|w| &w.info.id == pid) {
+            return reject(
+                ErrorCode::UnknownParticipant,
+                "no one by that id is waiting in this room's lobby",
+            );
+        }
+        if room.is_full() {
+            return reject(
+                ErrorCode::RoomFull,
+                "the room is full; someone must leave before another can be admitted",
+            );
+        }
+        let waiting = room.remove_waiting(pid, now).ok_or_else(internal)?;
+        let hosts = room.host_conns();
+        self.send_all(
+            hosts,
+            &ServerMsg::KnockResolved {
+                participant: pid.clone(),
+                outcome: KnockOutcome::Admitted,
+            },
+        );
+        self.enter(now, room_id, waiting.conn, waiting.info, new_secret());
+        Ok(())
+    }
+
+    fn deny(
+        &mut self,
+        now: UnixMillis,
+        conn: ConnId,
+        pid: &ParticipantId,
+    ) -> Result<(), Rejection> {
+        let (room_id, _) = self.host_of(conn)?;
+        let room = self.rooms.get_mut(&room_id).ok_or_else(internal)?;
+        let Some(waiting) = room.remove_waiting(pid, now) else {
+            return reject(
+                ErrorCode::UnknownParticipant,
+                "no one by that id is waiting in this room's lobby",
+            );
+        };
+        let hosts = room.host_conns();
+        self.end_session(waiting.conn, CloseReason::Denied, CloseFrame::NORMAL);
+        self.send_all(
+            hosts,
+            &ServerMsg::KnockResolved {
+                participant: pid.clone(),
+                outcome: KnockOutcome::Denied,
+            },
+        );
+        Ok(())
+    }
+
+    fn remove(
+        &mut self,
+        now: UnixMillis,
+        conn: ConnId,
+        pid: &ParticipantId,
+    ) -> Result<(), Rejection> {
+        let (room_id, me) = self.host_of(conn)?;
+        if &me == pid {
+            return reject(
+                ErrorCode::InvalidField,
+                "to remove yourself, leave the room",
+            );
+        }
+        let room = self.rooms.get_mut(&room_id).ok_or_else(internal)?;
+        if room.lobby.iter().any(|w| &w.info.id == pid) {
+            return self.deny(now, conn, pid);
+        }
+        let Some(member) = room.remove_member(pid, now) else {
+            return reject(
+                ErrorCode::UnknownParticipant,
+                "no one by that id is in this room",
+            );
+        };
+        room.resumable.remove(pid);
+        let others = room.conns_except(pid);
+        self.end_session(member.conn, CloseReason::RemovedByHost, CloseFrame::NORMAL);
+        self.send_all(
+            others,
+            &ServerMsg::Left {
+                participant: pid.clone(),
+                reason: LeaveReason::RemovedByHost,
+            },
+        );
+        if member.info.role == Role::Host {
+            self.host_departed(&room_id);
+        }
+        Ok(())
+    }
+
+    fn end_meeting(&mut self, conn: ConnId) -> Result<(), Rejection> {
+        let (room_id, _) = self.host_of(conn)?;
+        let room = self.rooms.remove(&room_id).ok_or_else(internal)?;
+        let conns = room
+            .members
+            .iter()
+            .map(|m| m.conn)
+            .chain(room.lobby.iter().map(|w| w.conn));
+        for conn in conns.collect::<Vec<_>>() {
+            self.end_session(conn, CloseReason::MeetingEnded, CloseFrame::NORMAL);
+        }
+        Ok(())
+    }
+
+    fn signal(&mut self, conn: ConnId, to: ParticipantId, signal: Signal) -> Result<(), Rejection> {
+        let (room_id, from) = self.member_of(conn)?;
+        match &signal {
+            Signal::Sdp(sdp) if sdp.sdp.len() > self.settings.max_sdp_bytes => {
+                return reject(
+                    ErrorCode::InvalidField,
+                    format!("SDP larger than {} bytes", self.settings.max_sdp_bytes),
+                );
+            }
+            Signal::Candidate(c) if c.candidate.len() > settings::MAX_CANDIDATE_BYTES => {
+                return reject(ErrorCode::InvalidField, "ICE candidate too long");
+            }
+            _ => {}
+        }
+        if to == from {
+            return reject(
+                ErrorCode::UnknownParticipant,
+                "a signal cannot be sent to yourself",
+            );
+        }
+        let target = self
+            .rooms
+            .get(&room_id)
+            .and_then(|room| room.member(&to))
+            .map(|m| m.conn);
+        // Same answer whether `to` is in another room or nowhere: rooms do
+        // not reveal each other.
+        let Some(target) = target else {
+            return reject(
+                ErrorCode::UnknownParticipant,
+                format!("no participant {to} in this room"),
+            );
+        };
+        self.send(target, ServerMsg::Signal { from, signal });
+        Ok(())
+    }
+
+    fn chat(&mut self, now: UnixMillis, conn: ConnId, raw: &str) -> Result<(), Rejection> {
+        let (room_id, pid) = self.member_of(conn)?;
+        let text = text::chat_text(raw, self.settings.max_chat_chars).map_err(|e| Rejection {
+            code: ErrorCode::InvalidText,
+            message: format!("chat message refused: {e}"),
+        })?;
+        let max_history = self.settings.max_chat_history;
+        let room = self.rooms.get_mut(&room_id).ok_or_else(internal)?;
+        let from = room.member(&pid).ok_or_else(internal)?.info.clone();
+        let message = room.push_chat(&from, text, now, max_history);
+        // Everyone, the sender included: the echo with its sequence number
+        // confirms that the room has it.
+        let all: Vec<ConnId> = room.members.iter().map(|m| m.conn).collect();
+        self.send_all(all, &ServerMsg::Chat { message });
+        Ok(())
+    }
+
+    fn media_state(&mut self, conn: ConnId, state: MediaState) -> Result<(), Rejection> {
+        let (room_id, pid) = self.member_of(conn)?;
+        let room = self.rooms.get_mut(&room_id).ok_or_else(internal)?;
+        room.member_mut(&pid).ok_or_else(internal)?.info.media = state;
+        let others = room.conns_except(&pid);
+        self.send_all(
+            others,
+            &ServerMsg::MediaState {
+                participant: pid,
+                state,
+            },
+        );
+        Ok(())
+    }
+
+    fn raise_hand(&mut self, conn: ConnId, raised: bool) -> Result<(), Rejection> {
+        let (room_id, pid) = self.member_of(conn)?;
+        let room = self.rooms.get_mut(&room_id).ok_or_else(internal)?;
+        room.member_mut(&pid).ok_or_else(internal)?.info.hand_raised = raised;
+        let others = room.conns_except(&pid);
+        self.send_all(
+            others,
+            &ServerMsg::HandRaised {
+                participant: pid,
+                raised,
+            },
+        );
+        Ok(())
+    }
+
+    fn leave(&mut self, now: UnixMillis, conn: ConnId) -> Result<(), Rejection> {
+        match self.conns.get(&conn) {
+            Some(Stage::Member(..) | Stage::Waiting(..)) => {}
+            _ => return reject(ErrorCode::NotJoined, "you are not in a room"),
+        }
+        self.disconnect(conn, now, LeaveReason::Left);
+        self.send(
+            conn,
+            ServerMsg::Closed {
+                reason: CloseReason::Left,
+            },
+        );
+        self.out.push_back(Output::Close(conn, CloseFrame::NORMAL));
+        Ok(())
+    }
+
+    /// Takes a connection out of its room. A member who merely lost the
+    /// connection may resume for a while; one who left may not.
+    fn disconnect(&mut self, conn: ConnId, now: UnixMillis, reason: LeaveReason) {
+        let Some(stage) = self.conns.remove(&conn) else {
+            return;
+        };
+        match stage {
+            Stage::Fresh | Stage::Greeted(_) => {}
+            Stage::Waiting(room_id, pid) => {
+                let Some(room) = self.rooms.get_mut(&room_id) else {
+                    return;
+                };
+                if room.remove_waiting(&pid, now).is_some() {
+                    let hosts = room.host_conns();
+                    self.send_all(
+                        hosts,
+                        &ServerMsg::KnockResolved {
+                            participant: pid,
+                            outcome: KnockOutcome::Withdrawn,
+                        },
+                    );
+                }
+            }
+            Stage::Member(room_id, pid) => {
+                let grace = self.settings.resume_grace_secs.saturating_mul(1000);
+                let Some(room) = self.rooms.get_mut(&room_id) else {
+                    return;
+                };
+                let Some(member) = room.remove_member(&pid, now) else {
+                    return;
+                };
+                if reason == LeaveReason::Disconnected {
+                    room.resumable.insert(
+                        pid.clone(),
+                        Resumable {
+                            info: member.info.clone(),
+                            resume_token: member.resume_token,
+                            until: now.plus_millis(grace),
+                        },
+                    );
+                }
+                let others = room.conns_except(&pid);
+                self.send_all(
+                    others,
+                    &ServerMsg::Left {
+                        participant: pid,
+                        reason,
+                    },
+                );
+                if member.info.role == Role::Host {
+                    self.host_departed(&room_id);
+                }
+            }
+        }
+    }
+
+    fn tick(&mut self, now: UnixMillis) {
+        let empty_grace = self.settings.empty_room_grace_secs.saturating_mul(1000);
+        for room in self.rooms.values_mut() {
+            room.resumable.retain(|_, r| r.until > now);
+        }
+        self.rooms.retain(|_, room| match room.empty_since {
+            Some(since) => now < since.plus_millis(empty_grace),
+            None => true,
+        });
+    }
+
+    fn shutdown(&mut self) {
+        self.shutting_down = true;
+        let mut conns: Vec<(ConnId, bool)> = self
+            .conns
+            .iter()
+            .map(|(conn, stage)| {
+                (
+                    *conn,
+                    matches!(stage, Stage::Member(..) | Stage::Waiting(..)),
+                )
+            })
+            .collect();
+        conns.sort();
+        for (conn, in_session) in conns {
+            if in_session {
+                self.end_session(conn, CloseReason::ServerShutdown, CloseFrame::GOING_AWAY);
+            } else {
+                self.send(
+                    conn,
+                    ServerMsg::error(ErrorCode::ServerShuttingDown, "the server is shutting down"),
+                );
+                self.out
+                    .push_back(Output::Close(conn, CloseFrame::GOING_AWAY));
+                self.conns.remove(&conn);
+            }
+        }
+        self.rooms.clear();
+    }
+}
+
+fn internal() -> Rejection {
+    Rejection {
+        code: ErrorCode::Internal,
+        message: "the server lost track of this room; rejoin".into(),
+    }
+}
+
+fn random_bytes<const N: usize>() -> [u8; N] {
+    let mut bytes = [0u8; N];
+    // The OS random source failing is unrecoverable for a server that
+    // issues secrets; it does not happen on supported platforms.
+    if getrandom::fill(&mut bytes).is_err() {
+        panic!("the operating system's random number source failed");
+    }
+    bytes
+}
+
+fn new_participant_id() -> ParticipantId {
+    const ALPHABET: &[u8; 32] = b"abcdefghijkmnpqrstuvwxyz23456789";
+    let id: String = random_bytes::<12>()
+        .iter()
+        .map(|b| char::from(ALPHABET[usize::from(b % 32)]))
+        .collect();
+    ParticipantId::new(format!("p-{id}")).unwrap_or_else(|_| unreachable!("alphabet is valid"))
+}
+
+fn new_secret() -> String {
+    use base64::Engine;
+    base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(random_bytes::<24>())
+}
