@@ -13,3 +13,6 @@ pub mod secret;
 pub mod token;
 pub mod turn;
 pub mod ws;
+
+pub use config::ServerConfig;
+pub use ws::{RunningServer, StartError, start};
