@@ -6,6 +6,8 @@
 //! are regenerated (`UPDATE_GOLDEN=1 cargo test -p mulaqat-protocol`) and
 //! the change is reviewed in the diff.
 
+#![allow(clippy::expect_used, clippy::unwrap_used)]
+
 use std::collections::BTreeSet;
 use std::path::PathBuf;
 

@@ -1,0 +1,490 @@
+//! Getting into a room: hello and token checks, join, the lobby, admission
+//! and resuming after a dropped connection.
+
+use mulaqat_protocol::{
+    CloseReason, ErrorCode, KnockOutcome, LeaveReason, LobbyReason, MediaMode, MediaState,
+    PROTOCOL_VERSION, ParticipantId, ParticipantInfo, Resume, Role, RoomId, RoomPolicy, ServerMsg,
+    UnixMillis, is_supported, text,
+};
+use subtle::ConstantTimeEq;
+
+use super::room::{Member, Room, Waiting};
+use super::{
+    CloseFrame, ConnId, Handler, Rejection, Stage, internal, new_participant_id, new_secret, reject,
+};
+use crate::token::{TokenClaims, TokenError};
+
+impl Handler {
+    pub(super) fn hello(
+        &mut self,
+        now: UnixMillis,
+        conn: ConnId,
+        version: u32,
+        token: &str,
+    ) -> Result<(), Rejection> {
+        if !matches!(self.conns.get(&conn), Some(Stage::Fresh)) {
+            return reject(
+                ErrorCode::DuplicateHello,
+                "hello was already received on this connection",
+            );
+        }
+        if self.shutting_down {
+            return reject(
+                ErrorCode::ServerShuttingDown,
+                "the server is restarting; try again in a moment",
+            );
+        }
+        if !is_supported(version) {
+            return reject(
+                ErrorCode::UnsupportedVersion,
+                format!(
+                    "protocol version {version} is not supported; this server speaks {}..={}. Update Mulaqat.",
+                    mulaqat_protocol::MIN_SUPPORTED_VERSION,
+                    PROTOCOL_VERSION
+                ),
+            );
+        }
+        let claims = self.verify_token(token, now)?;
+        self.conns.insert(conn, Stage::Greeted(claims));
+        Ok(())
+    }
+
+    pub(super) fn verify_token(
+        &self,
+        token: &str,
+        now: UnixMillis,
+    ) -> Result<TokenClaims, Rejection> {
+        self.signer.verify(token, now).map_err(|e| Rejection {
+            code: match e {
+                TokenError::Expired { .. } => ErrorCode::TokenExpired,
+                TokenError::Malformed | TokenError::BadSignature => ErrorCode::InvalidToken,
+            },
+            message: e.to_string(),
+        })
+    }
+
+    /// The room and participant of a joined connection.
+    pub(super) fn member_of(&self, conn: ConnId) -> Result<(RoomId, ParticipantId), Rejection> {
+        match self.conns.get(&conn) {
+            Some(Stage::Member(room, pid)) => Ok((room.clone(), pid.clone())),
+            Some(Stage::Waiting(..)) => reject(ErrorCode::NotJoined, "you are still in the lobby"),
+            Some(Stage::Fresh) => reject(
+                ErrorCode::HelloRequired,
+                "send hello with your join token first",
+            ),
+            _ => reject(ErrorCode::NotJoined, "join the room first"),
+        }
+    }
+
+    /// Like [`Self::member_of`], for host-only actions.
+    pub(super) fn host_of(&self, conn: ConnId) -> Result<(RoomId, ParticipantId), Rejection> {
+        let (room_id, pid) = self.member_of(conn)?;
+        let is_host = self
+            .rooms
+            .get(&room_id)
+            .and_then(|room| room.member(&pid))
+            .is_some_and(|m| m.info.role == Role::Host);
+        if !is_host {
+            return reject(ErrorCode::Forbidden, "only a host can do this");
+        }
+        Ok((room_id, pid))
+    }
+
+    pub(super) fn room_policy(&self, room: &RoomId) -> (RoomPolicy, bool) {
+        let defined = self.definitions.get(room);
+        let kind = defined.map_or(self.settings.default_kind, |d| d.kind);
+        let policy = RoomPolicy {
+            kind,
+            lobby: defined
+                .and_then(|d| d.lobby)
+                .unwrap_or_else(|| kind.lobby_by_default()),
+            max_participants: defined
+                .and_then(|d| d.max_participants)
+                .unwrap_or(self.settings.max_participants),
+        };
+        (policy, defined.is_some())
+    }
+
+    #[allow(clippy::too_many_arguments)]
+    pub(super) fn join(
+        &mut self,
+        now: UnixMillis,
+        conn: ConnId,
+        room_id: RoomId,
+        display_name: &str,
+        role: Option<Role>,
+        resume: Option<Resume>,
+        media: MediaState,
+    ) -> Result<(), Rejection> {
+        let claims = match self.conns.get(&conn) {
+            Some(Stage::Greeted(claims)) => claims.clone(),
+            Some(Stage::Fresh) => {
+                return reject(
+                    ErrorCode::HelloRequired,
+                    "send hello with your join token first",
+                );
+            }
+            _ => {
+                return reject(
+                    ErrorCode::AlreadyJoined,
+                    "this connection has already joined",
+                );
+            }
+        };
+        // A long gap between hello and join must not stretch a token's life.
+        self.verify_token_expiry(&claims, now)?;
+        if claims.room != room_id {
+            return reject(
+                ErrorCode::WrongRoom,
+                format!("this join link is for room {}, not {room_id}", claims.room),
+            );
+        }
+        let role = role.unwrap_or(claims.role);
+        if !claims.role.allows(role) {
+            return reject(
+                ErrorCode::Forbidden,
+                "this join link does not allow joining as a host",
+            );
+        }
+        let display_name = text::display_name(display_name, self.settings.max_display_name_chars)
+            .map_err(|e| Rejection {
+            code: ErrorCode::InvalidDisplayName,
+            message: format!("display name refused: {e}"),
+        })?;
+        if let Some(resume) = resume
+            && self.try_resume(now, conn, &room_id, &claims, &resume, &display_name)
+        {
+            return Ok(());
+        }
+
+        if !self.rooms.contains_key(&room_id) {
+            let (policy, predefined) = self.room_policy(&room_id);
+            self.rooms
+                .insert(room_id.clone(), Room::new(policy, predefined, now));
+        }
+        let max_lobby = self.settings.max_lobby;
+        let room = self.rooms.get_mut(&room_id).ok_or_else(internal)?;
+        let must_wait = role == Role::Guest && (room.policy.lobby || !room.opened);
+        if must_wait && room.lobby.len() >= max_lobby {
+            return reject(
+                ErrorCode::RoomFull,
+                "the waiting room is full; try again later",
+            );
+        }
+        if !must_wait && room.is_full() {
+            return reject(
+                ErrorCode::RoomFull,
+                format!(
+                    "the room holds {} participants and is full",
+                    room.policy.max_participants
+                ),
+            );
+        }
+        let info = ParticipantInfo {
+            id: new_participant_id(),
+            display_name,
+            role,
+            join_order: room.take_join_order(),
+            media,
+            hand_raised: false,
+        };
+        if must_wait {
+            let reason = if room.has_host() {
+                LobbyReason::AwaitingAdmission
+            } else {
+                LobbyReason::HostNotPresent
+            };
+            let hosts = room.host_conns();
+            room.lobby.push(Waiting {
+                info: info.clone(),
+                conn,
+                reason,
+            });
+            room.empty_since = None;
+            self.conns
+                .insert(conn, Stage::Waiting(room_id, info.id.clone()));
+            self.send(
+                conn,
+                ServerMsg::LobbyWaiting {
+                    version: PROTOCOL_VERSION,
+                    participant_id: info.id.clone(),
+                    reason,
+                },
+            );
+            self.send_all(hosts, &ServerMsg::Knock { participant: info });
+            return Ok(());
+        }
+        self.enter(now, &room_id, conn, info, new_secret());
+        if role == Role::Host {
+            self.host_arrived(now, &room_id);
+        }
+        Ok(())
+    }
+
+    pub(super) fn verify_token_expiry(
+        &self,
+        claims: &TokenClaims,
+        now: UnixMillis,
+    ) -> Result<(), Rejection> {
+        if now.as_secs() >= claims.exp {
+            let e = TokenError::Expired {
+                expired_at: claims.exp,
+            };
+            return reject(ErrorCode::TokenExpired, e.to_string());
+        }
+        Ok(())
+    }
+
+    /// Puts a participant in the room: `welcome` to them, `joined` to the others.
+    pub(super) fn enter(
+        &mut self,
+        now: UnixMillis,
+        room_id: &RoomId,
+        conn: ConnId,
+        info: ParticipantInfo,
+        resume_token: String,
+    ) {
+        let Some(room) = self.rooms.get_mut(room_id) else {
+            return;
+        };
+        if info.role == Role::Host {
+            room.opened = true;
+        }
+        let others = room.conns_except(&info.id);
+        room.insert_member(Member {
+            info: info.clone(),
+            conn,
+            resume_token: resume_token.clone(),
+        });
+        self.conns
+            .insert(conn, Stage::Member(room_id.clone(), info.id.clone()));
+        let welcome = self.welcome(now, room_id, &info, resume_token);
+        self.send(conn, welcome);
+        self.send_all(others, &ServerMsg::Joined { participant: info });
+    }
+
+    pub(super) fn welcome(
+        &self,
+        now: UnixMillis,
+        room_id: &RoomId,
+        info: &ParticipantInfo,
+        resume_token: String,
+    ) -> ServerMsg {
+        let mut ice_servers = self.ice.servers.clone();
+        let mut ice_expires_at = None;
+        if let Some(turn) = &self.ice.turn {
+            let (server, expires) = turn.issue(&info.id, now);
+            ice_servers.push(server);
+            ice_expires_at = Some(expires);
+        }
+        let room = self.rooms.get(room_id);
+        ServerMsg::Welcome {
+            version: PROTOCOL_VERSION,
+            participant_id: info.id.clone(),
+            room: room_id.clone(),
+            role: info.role,
+            mode: MediaMode::P2p,
+            policy: room
+                .map(|r| r.policy.clone())
+                .unwrap_or_else(|| self.room_policy(room_id).0),
+            ice_servers,
+            ice_expires_at,
+            participants: room.map(Room::participants).unwrap_or_default(),
+            lobby: match (info.role, room) {
+                (Role::Host, Some(room)) => room.lobby_infos(),
+                _ => Vec::new(),
+            },
+            chat: room
+                .map(|r| r.chat.iter().cloned().collect())
+                .unwrap_or_default(),
+            resume_token,
+        }
+    }
+
+    /// A host is now in the room: waiting guests either get admitted (no
+    /// lobby) or learn that a host will answer their knock.
+    pub(super) fn host_arrived(&mut self, now: UnixMillis, room_id: &RoomId) {
+        let Some(room) = self.rooms.get_mut(room_id) else {
+            return;
+        };
+        if room.policy.lobby {
+            let mut updates = Vec::new();
+            for waiting in room
+                .lobby
+                .iter_mut()
+                .filter(|w| w.reason == LobbyReason::HostNotPresent)
+            {
+                waiting.reason = LobbyReason::AwaitingAdmission;
+                updates.push((waiting.conn, waiting.info.id.clone()));
+            }
+            for (conn, participant_id) in updates {
+                self.send(
+                    conn,
+                    ServerMsg::LobbyWaiting {
+                        version: PROTOCOL_VERSION,
+                        participant_id,
+                        reason: LobbyReason::AwaitingAdmission,
+                    },
+                );
+            }
+        } else {
+            let waiting: Vec<ParticipantId> =
+                room.lobby.iter().map(|w| w.info.id.clone()).collect();
+            for pid in waiting {
+                // Stops at the first refusal: the room is then full.
+                if self.admit_waiting(now, room_id, &pid).is_err() {
+                    break;
+                }
+            }
+        }
+    }
+
+    /// The last host left: guests still waiting are told no one can answer yet.
+    pub(super) fn host_departed(&mut self, room_id: &RoomId) {
+        let Some(room) = self.rooms.get_mut(room_id) else {
+            return;
+        };
+        if room.has_host() {
+            return;
+        }
+        let mut updates = Vec::new();
+        for waiting in room.lobby.iter_mut() {
+            waiting.reason = LobbyReason::HostNotPresent;
+            updates.push((waiting.conn, waiting.info.id.clone()));
+        }
+        for (conn, participant_id) in updates {
+            self.send(
+                conn,
+                ServerMsg::LobbyWaiting {
+                    version: PROTOCOL_VERSION,
+                    participant_id,
+                    reason: LobbyReason::HostNotPresent,
+                },
+            );
+        }
+    }
+
+    pub(super) fn try_resume(
+        &mut self,
+        now: UnixMillis,
+        conn: ConnId,
+        room_id: &RoomId,
+        claims: &TokenClaims,
+        resume: &Resume,
+        display_name: &str,
+    ) -> bool {
+        let Some(room) = self.rooms.get_mut(room_id) else {
+            return false;
+        };
+        let matches =
+            |stored: &str| bool::from(stored.as_bytes().ct_eq(resume.resume_token.as_bytes()));
+        let pid = &resume.participant_id;
+        if let Some(member) = room.member_mut(pid) {
+            // The old connection is half-open; this one replaces it.
+            if !matches(&member.resume_token) || !claims.role.allows(member.info.role) {
+                return false;
+            }
+            let old_conn = member.conn;
+            member.info.display_name = display_name.to_owned();
+            let Some(mut member) = room.remove_member(pid, now) else {
+                return false;
+            };
+            let others = room.conns_except(pid);
+            self.end_session(old_conn, CloseReason::Replaced, CloseFrame::NORMAL);
+            self.send_all(
+                others,
+                &ServerMsg::Left {
+                    participant: pid.clone(),
+                    reason: LeaveReason::Replaced,
+                },
+            );
+            member.info.hand_raised = false;
+            self.enter(now, room_id, conn, member.info, new_secret());
+            return true;
+        }
+        let usable = room.resumable.get(pid).is_some_and(|r| {
+            r.until > now && matches(&r.resume_token) && claims.role.allows(r.info.role)
+        });
+        if !usable || room.is_full() {
+            return false;
+        }
+        let Some(mut saved) = room.resumable.remove(pid) else {
+            return false;
+        };
+        saved.info.display_name = display_name.to_owned();
+        let is_host = saved.info.role == Role::Host;
+        self.enter(now, room_id, conn, saved.info, new_secret());
+        if is_host {
+            self.host_arrived(now, room_id);
+        }
+        true
+    }
+
+    pub(super) fn admit(
+        &mut self,
+        now: UnixMillis,
+        conn: ConnId,
+        pid: &ParticipantId,
+    ) -> Result<(), Rejection> {
+        let (room_id, _) = self.host_of(conn)?;
+        self.admit_waiting(now, &room_id, pid)
+    }
+
+    pub(super) fn admit_waiting(
+        &mut self,
+        now: UnixMillis,
+        room_id: &RoomId,
+        pid: &ParticipantId,
+    ) -> Result<(), Rejection> {
+        let room = self.rooms.get_mut(room_id).ok_or_else(internal)?;
+        if !room.lobby.iter().any(|w| &w.info.id == pid) {
+            return reject(
+                ErrorCode::UnknownParticipant,
+                "no one by that id is waiting in this room's lobby",
+            );
+        }
+        if room.is_full() {
+            return reject(
+                ErrorCode::RoomFull,
+                "the room is full; someone must leave before another can be admitted",
+            );
+        }
+        let waiting = room.remove_waiting(pid, now).ok_or_else(internal)?;
+        let hosts = room.host_conns();
+        self.send_all(
+            hosts,
+            &ServerMsg::KnockResolved {
+                participant: pid.clone(),
+                outcome: KnockOutcome::Admitted,
+            },
+        );
+        self.enter(now, room_id, waiting.conn, waiting.info, new_secret());
+        Ok(())
+    }
+
+    pub(super) fn deny(
+        &mut self,
+        now: UnixMillis,
+        conn: ConnId,
+        pid: &ParticipantId,
+    ) -> Result<(), Rejection> {
+        let (room_id, _) = self.host_of(conn)?;
+        let room = self.rooms.get_mut(&room_id).ok_or_else(internal)?;
+        let Some(waiting) = room.remove_waiting(pid, now) else {
+            return reject(
+                ErrorCode::UnknownParticipant,
+                "no one by that id is waiting in this room's lobby",
+            );
+        };
+        let hosts = room.host_conns();
+        self.end_session(waiting.conn, CloseReason::Denied, CloseFrame::NORMAL);
+        self.send_all(
+            hosts,
+            &ServerMsg::KnockResolved {
+                participant: pid.clone(),
+                outcome: KnockOutcome::Denied,
+            },
+        );
+        Ok(())
+    }
+}

@@ -1,0 +1,8 @@
+//! mulaqat-server over real WebSockets on port 0.
+
+#![allow(clippy::expect_used, clippy::unwrap_used, clippy::print_stdout)]
+
+mod battery;
+mod flows;
+mod lifecycle;
+mod support;
