@@ -6,3 +6,4 @@ mod battery;
 mod flows;
 mod lifecycle;
 mod support;
+mod tls;
