@@ -308,25 +308,7 @@ impl Handler {
             return;
         };
         if room.policy.lobby {
-            let mut updates = Vec::new();
-            for waiting in room
-                .lobby
-                .iter_mut()
-                .filter(|w| w.reason == LobbyReason::HostNotPresent)
-            {
-                waiting.reason = LobbyReason::AwaitingAdmission;
-                updates.push((waiting.conn, waiting.info.id.clone()));
-            }
-            for (conn, participant_id) in updates {
-                self.send(
-                    conn,
-                    ServerMsg::LobbyWaiting {
-                        version: PROTOCOL_VERSION,
-                        participant_id,
-                        reason: LobbyReason::AwaitingAdmission,
-                    },
-                );
-            }
+            self.relabel_lobby(room_id, LobbyReason::AwaitingAdmission);
         } else {
             let waiting: Vec<ParticipantId> =
                 room.lobby.iter().map(|w| w.info.id.clone()).collect();
@@ -339,28 +321,39 @@ impl Handler {
         }
     }
 
-    /// The last host left: guests still waiting are told no one can answer yet.
-    pub(super) fn host_departed(&mut self, room_id: &RoomId) {
+    /// Tells the guests in the lobby why they wait, where that changed.
+    fn relabel_lobby(&mut self, room_id: &RoomId, reason: LobbyReason) {
         let Some(room) = self.rooms.get_mut(room_id) else {
             return;
         };
-        if room.has_host() {
-            return;
-        }
-        let mut updates = Vec::new();
-        for waiting in room.lobby.iter_mut() {
-            waiting.reason = LobbyReason::HostNotPresent;
-            updates.push((waiting.conn, waiting.info.id.clone()));
-        }
-        for (conn, participant_id) in updates {
+        let changed: Vec<(ConnId, ParticipantId)> = room
+            .lobby
+            .iter_mut()
+            .filter(|w| w.reason != reason)
+            .map(|w| {
+                w.reason = reason;
+                (w.conn, w.info.id.clone())
+            })
+            .collect();
+        for (conn, participant_id) in changed {
             self.send(
                 conn,
                 ServerMsg::LobbyWaiting {
                     version: PROTOCOL_VERSION,
                     participant_id,
-                    reason: LobbyReason::HostNotPresent,
+                    reason,
                 },
             );
+        }
+    }
+
+    /// The last host left: guests still waiting are told no one can answer yet.
+    pub(super) fn host_departed(&mut self, room_id: &RoomId) {
+        let Some(room) = self.rooms.get_mut(room_id) else {
+            return;
+        };
+        if !room.has_host() {
+            self.relabel_lobby(room_id, LobbyReason::HostNotPresent);
         }
     }
 
