@@ -16,9 +16,13 @@ step "cargo clippy -D warnings"
 cargo clippy --workspace --all-targets --locked -- -D warnings
 
 step "cargo test"
-cargo test --workspace --locked
+log=$(mktemp)
+trap 'rm -f "$log"' EXIT
+cargo test --workspace --locked 2>&1 | tee "$log"
+passed=$(grep -Eo '^test result: .* ([0-9]+) passed' "$log" | grep -Eo '[0-9]+ passed' | awk '{s+=$1} END {print s+0}')
+failed=$(grep -Eo '[0-9]+ failed' "$log" | awk '{s+=$1} END {print s+0}')
 
 step "load benchmark (smoke: 200 clients, 3 s)"
 cargo bench -p mulaqat-server --bench load --locked -- --clients 200 --duration 3s
 
-printf '\nall tests passed\n'
+printf '\ntests: %s passed, %s failed\n' "$passed" "$failed"

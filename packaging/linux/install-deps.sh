@@ -18,7 +18,10 @@ for arg in "$@"; do
 done
 
 # Packages to build and run.
-build_pkgs=(pkg-config gcc libc6-dev ca-certificates)
+build_pkgs=(pkg-config gcc libc6-dev ca-certificates
+  libgstreamer1.0-dev libgstreamer-plugins-base1.0-dev libgstreamer-plugins-bad1.0-dev
+  gstreamer1.0-plugins-base gstreamer1.0-plugins-good gstreamer1.0-plugins-bad
+  gstreamer1.0-plugins-ugly gstreamer1.0-libav gstreamer1.0-nice gstreamer1.0-tools)
 # Extra packages for the tests.
 test_pkgs=(procps)
 

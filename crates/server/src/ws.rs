@@ -13,6 +13,7 @@ use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use axum::{Json, Router};
+use axum_server::accept::NoDelayAcceptor;
 use futures_util::{SinkExt, StreamExt};
 use mulaqat_protocol::{ClientMsg, ErrorCode, ServerMsg, UnixMillis, decode_client, encode};
 use tokio::sync::{Semaphore, mpsc, oneshot};
@@ -29,6 +30,8 @@ use crate::turn::TurnIssuer;
 /// Between `limits.max_message_bytes` and this, the client gets an error
 /// reply and keeps its connection.
 const HARD_FRAME_LIMIT: usize = 1024 * 1024;
+/// Initial read buffer per connection; it grows for larger frames.
+const READ_BUFFER_BYTES: usize = 4 * 1024;
 /// How often the room handler's clock ticks.
 const TICK: Duration = Duration::from_secs(1);
 /// How often the rooms file is checked for changes.
@@ -94,7 +97,8 @@ enum ToHandler {
 }
 
 enum Outbound {
-    Text(String),
+    /// Encoded once and shared by every recipient of a broadcast.
+    Text(ws::Utf8Bytes),
     Close(CloseFrame),
 }
 
@@ -245,11 +249,18 @@ pub async fn start(config: ServerConfig, secret: Vec<u8>) -> Result<RunningServe
                         key: tls.key.clone(),
                         source,
                     })?;
-            let server = axum_server::from_tcp_rustls(listener, rustls_config).handle(http.clone());
+            let acceptor = axum_server::tls_rustls::RustlsAcceptor::new(rustls_config)
+                .acceptor(NoDelayAcceptor::new());
+            let server = axum_server::from_tcp(listener)
+                .acceptor(acceptor)
+                .handle(http.clone());
             tokio::spawn(server.serve(app.into_make_service()))
         }
         None => {
-            let server = axum_server::from_tcp(listener).handle(http.clone());
+            // Signalling is many small messages: send each at once (no Nagle).
+            let server = axum_server::from_tcp(listener)
+                .acceptor(NoDelayAcceptor::new())
+                .handle(http.clone());
             tokio::spawn(server.serve(app.into_make_service()))
         }
     };
@@ -293,8 +304,12 @@ async fn upgrade(State(shared): State<Arc<Shared>>, ws: WebSocketUpgrade) -> Res
         )
             .into_response();
     };
+    // Small buffers: most messages are a few hundred bytes, and thousands of
+    // connections with the 128 KiB default would cost hundreds of MiB.
     ws.max_message_size(HARD_FRAME_LIMIT)
         .max_frame_size(HARD_FRAME_LIMIT)
+        .read_buffer_size(READ_BUFFER_BYTES)
+        .write_buffer_size(0)
         .on_upgrade(move |socket| async move {
             serve_connection(socket, shared).await;
             drop(permit);
@@ -328,17 +343,34 @@ async fn run_handler(mut handler: Handler, mut inbox: mpsc::Receiver<ToHandler>)
         }
         handler.handle(now_millis(), input);
         let mut too_slow = Vec::new();
+        // A broadcast is one message to many connections in a row: encode it once.
+        let mut last_encoded: Option<(ServerMsg, ws::Utf8Bytes)> = None;
         while let Some(output) = handler.poll_output() {
             let (conn, outbound) = match output {
-                Output::Send(conn, msg) => (conn, Outbound::Text(encode(&msg))),
+                Output::Send(conn, msg) => {
+                    let text = match &last_encoded {
+                        Some((last, text)) if *last == msg => text.clone(),
+                        _ => {
+                            let text = ws::Utf8Bytes::from(encode(&msg));
+                            last_encoded = Some((msg, text.clone()));
+                            text
+                        }
+                    };
+                    (conn, Outbound::Text(text))
+                }
                 Output::Close(conn, frame) => (conn, Outbound::Close(frame)),
             };
             let Some(tx) = senders.get(&conn) else {
                 continue;
             };
             let closing = matches!(outbound, Outbound::Close(_));
-            if tx.try_send(outbound).is_err() {
-                too_slow.push(conn);
+            match tx.try_send(outbound) {
+                Ok(()) => {}
+                Err(mpsc::error::TrySendError::Full(_)) => too_slow.push(conn),
+                // The connection task has ended; its Disconnected is on the way.
+                Err(mpsc::error::TrySendError::Closed(_)) => {
+                    senders.remove(&conn);
+                }
             }
             if closing {
                 senders.remove(&conn);
@@ -502,7 +534,7 @@ async fn serve_connection(socket: WebSocket, shared: Arc<Shared>) {
             }
             out = outbox.recv() => match out {
                 Some(Outbound::Text(text)) => {
-                    if sink.send(Message::Text(text.into())).await.is_err() {
+                    if sink.send(Message::Text(text)).await.is_err() {
                         break None;
                     }
                 }

@@ -1,0 +1,1 @@
+//! devices (in progress).
