@@ -7,17 +7,20 @@
 //! plain Rust types ([`types`]), never GStreamer's.
 
 #![deny(missing_docs)]
-// The engine that uses these helpers is being built (issue #3).
-#![allow(dead_code)]
-
 pub mod devices;
 pub mod encode;
+mod engine;
 mod error;
 pub mod frames;
+pub mod stamp;
 pub mod types;
 
 use std::sync::OnceLock;
 
+pub use engine::{
+    CAPTURE_TRACK, EngineSettings, EventReceiver, FrameSink, InboundStats, MediaEngine, MediaEvent,
+    OutboundStats, PeerConfig, SELF_VIEW_TRACK, StatsReport,
+};
 pub use error::MediaError;
 pub use types::*;
 

@@ -1,0 +1,634 @@
+//! The running engine: one GStreamer pipeline holding the local capture,
+//! one shared encoder per video codec (and one Opus encoder) fanned out to
+//! one `webrtcbin` per remote peer, the receive branches, and playback.
+//!
+//! ```text
+//! camera ─┐                                   ┌─ self-view appsink ──► frame sink (local:camera)
+//!         input-selector ─ tee ──────────────────┼─ snapshot appsink (newest frame only)
+//! placeholder ─┘                              └─ queue ─ scale ─ encoder ─ tee ─┬─ pay ─► webrtcbin (peer A)
+//!                                                                               └─ pay ─► webrtcbin (peer B)
+//! mic ─ 48k mono ─ webrtcdsp ─ valve(mute) ─ tee ─ opusenc ─ tee ─┬─ pay ─► webrtcbin (peer A) ...
+//! webrtcbin src pads ─► depay ─ decode ─ scale ─ NV12 appsink ──► frame sink (<peer>:video)
+//!                   └─► depay ─ opusdec ─► audiomixer ─ webrtcechoprobe ─ speaker
+//! ```
+//! One encoder per codec, not per peer: a 4-person mesh encodes once.
+
+mod capture;
+mod encoding;
+mod events;
+mod peer;
+mod receive;
+mod settings;
+mod stats;
+
+use std::collections::HashMap;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex, MutexGuard, PoisonError, Weak};
+use std::thread::JoinHandle;
+use std::time::Duration;
+
+use gst::prelude::*;
+use tokio::sync::mpsc;
+
+pub use events::{InboundStats, MediaEvent, OutboundStats, StatsReport};
+pub use settings::{EngineSettings, FrameSink, PeerConfig};
+
+use crate::MediaError;
+use crate::devices::{DeviceEvent, DeviceKind, DeviceWatcher};
+use crate::types::{
+    DeviceId, IceCandidate, PeerId, Resolution, SessionDescription, TrackId, VideoCodec,
+};
+
+/// The self-view frames (small, for the UI).
+pub const SELF_VIEW_TRACK: &str = "local:camera";
+/// Every frame captured for sending (counted, not delivered).
+pub const CAPTURE_TRACK: &str = "local:capture";
+
+/// Receives the engine's events.
+pub type EventReceiver = mpsc::UnboundedReceiver<MediaEvent>;
+
+/// The media engine. Cheap to clone; the pipeline stops when the last clone
+/// is dropped or [`MediaEngine::stop`] is called.
+#[derive(Clone)]
+pub struct MediaEngine {
+    shared: Arc<Shared>,
+}
+
+impl std::fmt::Debug for MediaEngine {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("MediaEngine").finish_non_exhaustive()
+    }
+}
+
+pub(crate) struct Shared {
+    pipeline: gst::Pipeline,
+    settings: EngineSettings,
+    devices: DeviceWatcher,
+    encoders: crate::encode::EncoderRegistry,
+    events: mpsc::UnboundedSender<MediaEvent>,
+    state: Mutex<State>,
+    stopping: AtomicBool,
+    threads: Mutex<Vec<JoinHandle<()>>>,
+}
+
+struct CameraInput {
+    device: DeviceId,
+    bin: gst::Bin,
+    selector_pad: gst::Pad,
+}
+
+pub(crate) struct State {
+    camera: Option<CameraInput>,
+    camera_generation: u32,
+    camera_enabled: bool,
+    selector: gst::Element,
+    placeholder_pad: gst::Pad,
+    video_tee: gst::Element,
+    audio_tee: gst::Element,
+    mic_valve: gst::Element,
+    mixer: gst::Element,
+    snapshot_sink: gst_app::AppSink,
+    video_encoders: HashMap<VideoCodec, encoding::VideoEncoder>,
+    audio_encoder: Option<encoding::AudioEncoder>,
+    peers: HashMap<PeerId, peer::Peer>,
+    tracks: HashMap<TrackId, Arc<receive::TrackCounters>>,
+}
+
+impl Shared {
+    fn lock(&self) -> MutexGuard<'_, State> {
+        self.state.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+
+    fn emit(&self, event: MediaEvent) {
+        // The receiver may be gone (caller shutting down); nothing to do then.
+        let _ = self.events.send(event);
+    }
+}
+
+impl MediaEngine {
+    /// Builds the pipeline (capture, self-view, playback) and starts it.
+    /// Peers are added later with [`MediaEngine::add_peer`].
+    pub fn start(settings: EngineSettings) -> Result<(MediaEngine, EventReceiver), MediaError> {
+        crate::init()?;
+        let (events, receiver) = mpsc::unbounded_channel();
+        let device_events = events.clone();
+        let devices = DeviceWatcher::start(settings.test_devices, move |event| {
+            let _ = device_events.send(match event {
+                DeviceEvent::Added(device) => MediaEvent::DeviceAdded { device },
+                DeviceEvent::Removed(device) => MediaEvent::DeviceRemoved { device },
+            });
+        })?;
+        let pipeline = gst::Pipeline::with_name("mulaqat");
+        let state = build_local(&pipeline, &devices, &settings)?;
+        let encoders = settings
+            .encoders
+            .clone()
+            .unwrap_or_else(encoding::default_registry);
+        let shared = Arc::new(Shared {
+            pipeline,
+            settings,
+            devices,
+            encoders,
+            events,
+            state: Mutex::new(state),
+            stopping: AtomicBool::new(false),
+            threads: Mutex::new(Vec::new()),
+        });
+        shared
+            .pipeline
+            .set_state(gst::State::Playing)
+            .map_err(|_| MediaError::Pipeline(pipeline_error(&shared.pipeline)))?;
+        spawn(&shared, "mulaqat-bus", watch_bus)?;
+        spawn(&shared, "mulaqat-stats", stats::run)?;
+        tracing::info!(quality = ?shared.settings.quality, "media engine started");
+        Ok((MediaEngine { shared }, receiver))
+    }
+
+    /// Adds a remote peer: links our audio and video to a new `webrtcbin`.
+    /// The initiator sends an offer (as [`MediaEvent::LocalDescription`]).
+    pub fn add_peer(&self, peer: PeerId, config: PeerConfig) -> Result<(), MediaError> {
+        peer::add(&self.shared, peer, config)
+    }
+
+    /// Removes a peer and its tracks.
+    pub fn remove_peer(&self, peer: &PeerId) {
+        peer::remove(&self.shared, peer);
+    }
+
+    /// Applies the peer's offer (then answers) or answer.
+    pub fn set_remote_description(
+        &self,
+        peer: &PeerId,
+        description: SessionDescription,
+    ) -> Result<(), MediaError> {
+        peer::set_remote_description(&self.shared, peer, description)
+    }
+
+    /// Adds a trickled candidate from the peer.
+    pub fn add_ice_candidate(
+        &self,
+        peer: &PeerId,
+        candidate: IceCandidate,
+    ) -> Result<(), MediaError> {
+        peer::add_ice_candidate(&self.shared, peer, candidate)
+    }
+
+    /// Mutes or unmutes the microphone: while muted no audio packets are sent.
+    pub fn set_microphone_muted(&self, muted: bool) {
+        self.shared.lock().mic_valve.set_property("drop", muted);
+    }
+
+    /// Turns the camera off (peers see the placeholder) or back on.
+    pub fn set_camera_enabled(&self, enabled: bool) -> Result<(), MediaError> {
+        let mut state = self.shared.lock();
+        state.camera_enabled = enabled;
+        select_video_input(&state);
+        Ok(())
+    }
+
+    /// Switches to another camera without renegotiating with anyone.
+    pub fn switch_camera(&self, camera: &DeviceId) -> Result<(), MediaError> {
+        switch_camera(&self.shared, camera)
+    }
+
+    /// The devices there are now.
+    pub fn devices(&self) -> Vec<crate::devices::DeviceInfo> {
+        self.shared.devices.list()
+    }
+
+    /// Writes the newest camera frame, at full capture resolution, to `path`
+    /// as PNG (`.png`) or JPEG at quality 95 (anything else).
+    pub fn snapshot(&self, path: &std::path::Path) -> Result<Resolution, MediaError> {
+        let sink = self.shared.lock().snapshot_sink.clone();
+        capture_snapshot(&sink, path)
+    }
+
+    /// Capture-to-display delays seen on `track`, in milliseconds, since the
+    /// last call (needs [`EngineSettings::stamp_frames`] on both sides).
+    pub fn take_latency_samples(&self, track: &TrackId) -> Vec<u32> {
+        let counters = self.shared.lock().tracks.get(track).cloned();
+        counters.map(|c| c.take_latencies()).unwrap_or_default()
+    }
+
+    /// Frames received on `track` so far.
+    pub fn frames_received(&self, track: &TrackId) -> u64 {
+        let counters = self.shared.lock().tracks.get(track).cloned();
+        counters.map_or(0, |c| c.frames())
+    }
+
+    /// The size of the newest frame on `track`.
+    pub fn track_resolution(&self, track: &TrackId) -> Option<Resolution> {
+        let counters = self.shared.lock().tracks.get(track).cloned();
+        counters.and_then(|c| c.size())
+    }
+
+    /// The encoder in use for `codec`, if one runs.
+    pub fn encoder_in_use(&self, codec: VideoCodec) -> Option<String> {
+        self.shared
+            .lock()
+            .video_encoders
+            .get(&codec)
+            .map(|e| e.element_name().to_owned())
+    }
+
+    /// Stops everything and releases the devices.
+    pub fn stop(&self) {
+        stop(&self.shared);
+    }
+}
+
+impl Drop for Shared {
+    fn drop(&mut self) {
+        let _ = self.pipeline.set_state(gst::State::Null);
+    }
+}
+
+fn stop(shared: &Arc<Shared>) {
+    if shared.stopping.swap(true, Ordering::SeqCst) {
+        return;
+    }
+    let peers: Vec<PeerId> = shared.lock().peers.keys().cloned().collect();
+    for peer in peers {
+        peer::remove(shared, &peer);
+    }
+    let _ = shared.pipeline.set_state(gst::State::Null);
+    let threads = std::mem::take(
+        &mut *shared
+            .threads
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner),
+    );
+    for thread in threads {
+        let _ = thread.join();
+    }
+    tracing::info!("media engine stopped");
+}
+
+fn spawn(shared: &Arc<Shared>, name: &str, body: fn(Weak<Shared>)) -> Result<(), MediaError> {
+    let weak = Arc::downgrade(shared);
+    let handle = std::thread::Builder::new()
+        .name(name.into())
+        .spawn(move || body(weak))
+        .map_err(|source| MediaError::Io {
+            what: format!("starting thread {name}"),
+            source,
+        })?;
+    shared
+        .threads
+        .lock()
+        .unwrap_or_else(PoisonError::into_inner)
+        .push(handle);
+    Ok(())
+}
+
+fn pipeline_error(pipeline: &gst::Pipeline) -> String {
+    let bus = pipeline.bus();
+    let found = bus.and_then(|bus| bus.pop_filtered(&[gst::MessageType::Error]));
+    match found.as_ref().map(|m| m.view()) {
+        Some(gst::MessageView::Error(e)) => format!("{} ({:?})", e.error(), e.debug()),
+        _ => "it refused to start".into(),
+    }
+}
+
+/// Builds the local part: camera, placeholder, tee, self-view, snapshot,
+/// microphone, playback.
+fn build_local(
+    pipeline: &gst::Pipeline,
+    devices: &DeviceWatcher,
+    settings: &EngineSettings,
+) -> Result<State, MediaError> {
+    let quality = settings.quality;
+    let fps = settings.fps;
+    let selector = crate::make_element("input-selector", "mulaqat-video-select")?;
+    let video_tee = crate::make_element("tee", "mulaqat-camera-tee")?;
+    video_tee.set_property("allow-not-linked", true);
+    pipeline
+        .add_many([&selector, &video_tee])
+        .map_err(|e| MediaError::build("the video input", e))?;
+    selector
+        .link(&video_tee)
+        .map_err(|e| MediaError::build("the video input", e))?;
+    if settings.stamp_frames {
+        receive::stamp_outgoing(&video_tee);
+    }
+    let captured = Arc::new(receive::TrackCounters::new(None));
+    receive::count_frames(&video_tee, captured.clone());
+
+    let placeholder = capture::placeholder_bin(quality, fps)?;
+    pipeline
+        .add(&placeholder)
+        .map_err(|e| MediaError::build("the camera placeholder", e))?;
+    let placeholder_pad = link_to_selector(&placeholder, &selector, "the camera placeholder")?;
+
+    let camera_id = settings
+        .camera
+        .clone()
+        .unwrap_or_else(|| devices.default_device(DeviceKind::Camera).id);
+    let bin = capture::camera_bin(devices, &camera_id, quality, fps, "mulaqat-camera-0")?;
+    pipeline
+        .add(&bin)
+        .map_err(|e| MediaError::build("the camera input", e))?;
+    let selector_pad = link_to_selector(&bin, &selector, "the camera input")?;
+    selector.set_property("active-pad", &selector_pad);
+
+    // Self-view: a small NV12 copy for the UI.
+    let self_view_caps = gst::Caps::builder("video/x-raw")
+        .field("format", "NV12")
+        .field(
+            "width",
+            i32::try_from(settings.self_view.width).unwrap_or(640),
+        )
+        .field(
+            "height",
+            i32::try_from(settings.self_view.height).unwrap_or(360),
+        )
+        .build();
+    let self_queue = capture::leaky_queue("mulaqat-selfview-queue", 1)?;
+    let self_scale = crate::make_element("videoscale", "mulaqat-selfview-scale")?;
+    let self_convert = crate::make_element("videoconvert", "mulaqat-selfview-convert")?;
+    let self_sink = capture::latest_only_sink("mulaqat-selfview-sink", Some(&self_view_caps))?;
+    let counters = Arc::new(receive::TrackCounters::new(None));
+    receive::deliver_frames(
+        &self_sink,
+        TrackId(SELF_VIEW_TRACK.into()),
+        counters.clone(),
+        settings.frame_sink.clone(),
+        false,
+    );
+    let snapshot_queue = capture::leaky_queue("mulaqat-snapshot-queue", 1)?;
+    let snapshot_sink = capture::latest_only_sink("mulaqat-snapshot-sink", None)?;
+    let branch: [&gst::Element; 6] = [
+        &self_queue,
+        &self_scale,
+        &self_convert,
+        self_sink.upcast_ref(),
+        &snapshot_queue,
+        snapshot_sink.upcast_ref(),
+    ];
+    pipeline
+        .add_many(branch)
+        .map_err(|e| MediaError::build("the self-view", e))?;
+    gst::Element::link_many([
+        &video_tee,
+        &self_queue,
+        &self_scale,
+        &self_convert,
+        self_sink.upcast_ref(),
+    ])
+    .map_err(|e| MediaError::build("the self-view", e))?;
+    gst::Element::link_many([&video_tee, &snapshot_queue, snapshot_sink.upcast_ref()])
+        .map_err(|e| MediaError::build("the snapshot branch", e))?;
+
+    // Microphone.
+    let mic_id = settings
+        .microphone
+        .clone()
+        .unwrap_or_else(|| devices.default_device(DeviceKind::Microphone).id);
+    let mic = capture::mic_chain(devices, &mic_id, settings.clinical_audio)?;
+    let audio_tee = crate::make_element("tee", "mulaqat-mic-tee")?;
+    audio_tee.set_property("allow-not-linked", true);
+    let mut mic_elements: Vec<&gst::Element> = mic.elements.iter().collect();
+    mic_elements.push(&audio_tee);
+    pipeline
+        .add_many(mic_elements.iter().copied())
+        .map_err(|e| MediaError::build("the microphone input", e))?;
+    gst::Element::link_many(mic_elements.iter().copied())
+        .map_err(|e| MediaError::build("the microphone input", e))?;
+    if mic.dsp.is_some() {
+        tracing::debug!("echo cancellation, noise suppression and gain control on");
+    }
+
+    // Playback.
+    let speaker_id = settings
+        .speaker
+        .clone()
+        .unwrap_or_else(|| devices.default_device(DeviceKind::Speaker).id);
+    let (playback, mixer) = capture::playback_chain(devices, &speaker_id)?;
+    pipeline
+        .add_many(playback.iter())
+        .map_err(|e| MediaError::build("the speaker output", e))?;
+    gst::Element::link_many(playback.iter())
+        .map_err(|e| MediaError::build("the speaker output", e))?;
+
+    let mut tracks = HashMap::new();
+    tracks.insert(TrackId(SELF_VIEW_TRACK.into()), counters);
+    tracks.insert(TrackId(CAPTURE_TRACK.into()), captured);
+    Ok(State {
+        camera: Some(CameraInput {
+            device: camera_id,
+            bin,
+            selector_pad,
+        }),
+        camera_generation: 0,
+        camera_enabled: true,
+        selector,
+        placeholder_pad,
+        video_tee,
+        audio_tee,
+        mic_valve: mic.valve,
+        mixer,
+        snapshot_sink,
+        video_encoders: HashMap::new(),
+        audio_encoder: None,
+        peers: HashMap::new(),
+        tracks,
+    })
+}
+
+fn link_to_selector(
+    bin: &gst::Bin,
+    selector: &gst::Element,
+    what: &str,
+) -> Result<gst::Pad, MediaError> {
+    let pad = selector
+        .request_pad_simple("sink_%u")
+        .ok_or_else(|| MediaError::build(what, "input-selector gave no pad"))?;
+    let src = bin
+        .static_pad("src")
+        .ok_or_else(|| MediaError::build(what, "no src pad"))?;
+    src.link(&pad).map_err(|e| MediaError::build(what, e))?;
+    Ok(pad)
+}
+
+/// Shows the camera if there is one and it is on, else the placeholder.
+fn select_video_input(state: &State) {
+    let pad = match (&state.camera, state.camera_enabled) {
+        (Some(camera), true) => &camera.selector_pad,
+        _ => &state.placeholder_pad,
+    };
+    state.selector.set_property("active-pad", pad);
+}
+
+fn switch_camera(shared: &Arc<Shared>, camera: &DeviceId) -> Result<(), MediaError> {
+    let settings = &shared.settings;
+    let mut state = shared.lock();
+    state.camera_generation += 1;
+    let name = format!("mulaqat-camera-{}", state.camera_generation);
+    let bin = capture::camera_bin(
+        &shared.devices,
+        camera,
+        settings.quality,
+        settings.fps,
+        &name,
+    )?;
+    shared
+        .pipeline
+        .add(&bin)
+        .map_err(|e| MediaError::build("the new camera", e))?;
+    let selector_pad = match link_to_selector(&bin, &state.selector, "the new camera") {
+        Ok(pad) => pad,
+        Err(e) => {
+            let _ = shared.pipeline.remove(&bin);
+            return Err(e);
+        }
+    };
+    if bin.sync_state_with_parent().is_err() {
+        let _ = bin.set_state(gst::State::Null);
+        let _ = shared.pipeline.remove(&bin);
+        state.selector.release_request_pad(&selector_pad);
+        return Err(MediaError::Pipeline(format!(
+            "the camera {camera} did not start"
+        )));
+    }
+    let old = state.camera.replace(CameraInput {
+        device: camera.clone(),
+        bin,
+        selector_pad,
+    });
+    select_video_input(&state);
+    if let Some(old) = old {
+        release_camera(shared, &state.selector, old);
+    }
+    tracing::info!(%camera, "camera switched");
+    Ok(())
+}
+
+fn release_camera(shared: &Shared, selector: &gst::Element, old: CameraInput) {
+    let _ = old.bin.set_state(gst::State::Null);
+    let _ = shared.pipeline.remove(&old.bin);
+    selector.release_request_pad(&old.selector_pad);
+}
+
+/// The camera failed or was unplugged: show the placeholder and say so.
+fn camera_lost(shared: &Arc<Shared>, reason: String) {
+    let mut state = shared.lock();
+    let Some(old) = state.camera.take() else {
+        return;
+    };
+    select_video_input(&state);
+    let device = old.device.clone();
+    release_camera(shared, &state.selector, old);
+    drop(state);
+    tracing::warn!(%device, %reason, "camera lost; sending the placeholder");
+    shared.emit(MediaEvent::CameraLost { device, reason });
+}
+
+fn watch_bus(weak: Weak<Shared>) {
+    let Some(bus) = weak.upgrade().and_then(|s| s.pipeline.bus()) else {
+        return;
+    };
+    loop {
+        let msg = bus.timed_pop(gst::ClockTime::from_mseconds(100));
+        let Some(shared) = weak.upgrade() else { return };
+        if shared.stopping.load(Ordering::Relaxed) {
+            return;
+        }
+        let Some(msg) = msg else { continue };
+        match msg.view() {
+            gst::MessageView::Error(err) => {
+                let source = msg
+                    .src()
+                    .map(|s| s.path_string().to_string())
+                    .unwrap_or_default();
+                let text = format!("{} ({})", err.error(), source);
+                tracing::debug!(debug = ?err.debug(), "pipeline error: {text}");
+                if source.contains("mulaqat-camera") {
+                    camera_lost(&shared, err.error().to_string());
+                } else {
+                    shared.emit(MediaEvent::Error { message: text });
+                }
+            }
+            gst::MessageView::Warning(w) => {
+                tracing::debug!("pipeline warning: {} ({:?})", w.error(), w.debug())
+            }
+            _ => {}
+        }
+        if let Some(device) = removed_camera(&shared) {
+            camera_lost(&shared, format!("{device} was unplugged"));
+        }
+    }
+}
+
+/// The current camera, if it is a real device that the watcher no longer lists.
+fn removed_camera(shared: &Shared) -> Option<DeviceId> {
+    let device = shared.lock().camera.as_ref().map(|c| c.device.clone())?;
+    shared.devices.find(&device).is_none().then_some(device)
+}
+
+fn capture_snapshot(
+    sink: &gst_app::AppSink,
+    path: &std::path::Path,
+) -> Result<Resolution, MediaError> {
+    let sample = sink
+        .try_pull_sample(gst::ClockTime::from_seconds(2))
+        .ok_or_else(|| MediaError::Pipeline("no camera frame arrived for the snapshot".into()))?;
+    let caps = sample
+        .caps()
+        .ok_or_else(|| MediaError::Pipeline("snapshot frame without caps".into()))?;
+    let info =
+        gst_video::VideoInfo::from_caps(caps).map_err(|e| MediaError::build("the snapshot", e))?;
+    let png = path
+        .extension()
+        .is_some_and(|e| e.eq_ignore_ascii_case("png"));
+    let encoder = if png { "pngenc" } else { "jpegenc" };
+    let pipeline = gst::Pipeline::with_name("mulaqat-snapshot");
+    let src = gst_app::AppSrc::builder()
+        .caps(&caps.to_owned())
+        .format(gst::Format::Time)
+        .build();
+    let convert = crate::make_element("videoconvert", "mulaqat-snapshot-convert")?;
+    let enc = crate::make_element(encoder, "mulaqat-snapshot-enc")?;
+    if !png {
+        enc.set_property("quality", 95i32);
+    }
+    let out = crate::make_element("filesink", "mulaqat-snapshot-file")?;
+    out.set_property("location", path.to_string_lossy().to_string());
+    pipeline
+        .add_many([src.upcast_ref(), &convert, &enc, &out])
+        .map_err(|e| MediaError::build("the snapshot", e))?;
+    gst::Element::link_many([src.upcast_ref(), &convert, &enc, &out])
+        .map_err(|e| MediaError::build("the snapshot", e))?;
+    pipeline
+        .set_state(gst::State::Playing)
+        .map_err(|_| MediaError::Pipeline(pipeline_error(&pipeline)))?;
+    let buffer = sample
+        .buffer_owned()
+        .ok_or_else(|| MediaError::Pipeline("empty snapshot frame".into()))?;
+    let _ = src.push_buffer(buffer);
+    let _ = src.end_of_stream();
+    let bus = pipeline
+        .bus()
+        .ok_or_else(|| MediaError::Pipeline("snapshot pipeline has no bus".into()))?;
+    let result = match bus.timed_pop_filtered(
+        gst::ClockTime::from_seconds(10),
+        &[gst::MessageType::Eos, gst::MessageType::Error],
+    ) {
+        Some(msg) => match msg.view() {
+            gst::MessageView::Eos(_) => Ok(Resolution {
+                width: info.width(),
+                height: info.height(),
+            }),
+            gst::MessageView::Error(e) => Err(MediaError::Pipeline(format!(
+                "snapshot failed: {}",
+                e.error()
+            ))),
+            _ => Err(MediaError::Pipeline("snapshot failed".into())),
+        },
+        None => Err(MediaError::Pipeline("snapshot timed out".into())),
+    };
+    let _ = pipeline.set_state(gst::State::Null);
+    result
+}
+
+/// Stats thread period.
+pub(crate) const STATS_PERIOD: Duration = Duration::from_secs(1);

@@ -1,0 +1,670 @@
+//! One `webrtcbin` per remote peer: sending branches off the shared
+//! encoders, negotiation, trickle ICE, congestion control, and checks that
+//! refuse anything but DTLS-SRTP.
+
+use std::sync::atomic::{AtomicU32, Ordering};
+use std::sync::{Arc, Weak};
+
+use gst::glib;
+use gst::prelude::*;
+use gst_rtp::prelude::*;
+
+use super::{MediaEvent, PeerConfig, Shared, encoding, receive};
+use crate::MediaError;
+use crate::types::{
+    IceCandidate, IcePolicy, IceServer, MediaKind, PeerId, PeerState, SdpKind, SessionDescription,
+    TrackId, VideoCodec,
+};
+
+const TWCC_URI: &str = "http://www.ietf.org/id/draft-holmer-rmcat-transport-wide-cc-extensions-01";
+const TWCC_ID: u32 = 1;
+const VIDEO_PT: i32 = 96;
+const AUDIO_PT: i32 = 111;
+
+pub(crate) struct Peer {
+    pub webrtcbin: gst::Element,
+    pub codec: Option<VideoCodec>,
+    pub tee_pads: Vec<(gst::Element, gst::Pad)>,
+    /// The congestion controller's latest estimate, bit/s (0 = none yet).
+    pub estimate_bps: Arc<AtomicU32>,
+}
+
+/// Element names of a peer: `mulaqat-<peer>-...` with the id made safe.
+pub(super) fn tag(peer: &PeerId) -> String {
+    let safe: String = peer
+        .as_str()
+        .chars()
+        .map(|c| {
+            if c.is_ascii_alphanumeric() || c == '-' || c == '_' {
+                c
+            } else {
+                '_'
+            }
+        })
+        .collect();
+    format!("mulaqat-{safe}")
+}
+
+pub(super) fn add(
+    shared: &Arc<Shared>,
+    peer: PeerId,
+    config: PeerConfig,
+) -> Result<(), MediaError> {
+    if shared.lock().peers.contains_key(&peer) {
+        return Err(MediaError::build(
+            format!("peer {peer}"),
+            "it is already connected",
+        ));
+    }
+    let name = tag(&peer);
+    let webrtcbin = crate::make_element("webrtcbin", &format!("{name}-webrtc"))?;
+    webrtcbin.set_property_from_str("bundle-policy", "max-bundle");
+    webrtcbin.set_property("latency", shared.settings.jitter_buffer_ms);
+    if config.ice_policy == IcePolicy::RelayOnly {
+        webrtcbin.set_property_from_str("ice-transport-policy", "relay");
+    }
+    configure_ice_servers(&webrtcbin, &config.ice_servers);
+    let estimate_bps = Arc::new(AtomicU32::new(0));
+    connect_signals(
+        shared,
+        &peer,
+        &webrtcbin,
+        config.initiator,
+        estimate_bps.clone(),
+    );
+    shared
+        .pipeline
+        .add(&webrtcbin)
+        .map_err(|e| MediaError::build(format!("the connection to {peer}"), e))?;
+    webrtcbin
+        .sync_state_with_parent()
+        .map_err(|e| MediaError::build(format!("the connection to {peer}"), e))?;
+    shared.lock().peers.insert(
+        peer.clone(),
+        Peer {
+            webrtcbin,
+            codec: None,
+            tee_pads: Vec::new(),
+            estimate_bps,
+        },
+    );
+    if config.initiator {
+        let codec = match config.video_codec {
+            Some(codec) => codec,
+            None => first_sendable_codec(shared)?,
+        };
+        link_senders(shared, &peer, codec)?;
+    }
+    shared.emit(MediaEvent::PeerState {
+        peer,
+        state: PeerState::New,
+    });
+    Ok(())
+}
+
+fn first_sendable_codec(shared: &Shared) -> Result<VideoCodec, MediaError> {
+    let pinned = shared.settings.pinned_encoder.as_deref();
+    shared
+        .settings
+        .video_codecs
+        .iter()
+        .copied()
+        .find(|c| encoding::choose_profile(&shared.encoders, *c, pinned).is_ok())
+        .ok_or_else(|| MediaError::NoEncoder(format!("{:?}", shared.settings.video_codecs)))
+}
+
+/// webrtcbin wants `stun://host:port` and `turn://user:pass@host:port?transport=...`.
+pub(super) fn webrtcbin_url(
+    url: &str,
+    username: Option<&str>,
+    credential: Option<&str>,
+) -> Option<String> {
+    let (scheme, rest) = url.split_once(':')?;
+    let rest = rest.trim_start_matches("//");
+    match scheme {
+        "stun" | "stuns" => Some(format!("{scheme}://{rest}")),
+        "turn" | "turns" => {
+            let enc = |s: &str| -> String {
+                s.bytes()
+                    .map(|b| {
+                        if b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'.' | b'~') {
+                            char::from(b).to_string()
+                        } else {
+                            format!("%{b:02X}")
+                        }
+                    })
+                    .collect()
+            };
+            let user = enc(username.unwrap_or(""));
+            let pass = enc(credential.unwrap_or(""));
+            Some(format!("{scheme}://{user}:{pass}@{rest}"))
+        }
+        _ => None,
+    }
+}
+
+fn configure_ice_servers(webrtcbin: &gst::Element, servers: &[IceServer]) {
+    for server in servers {
+        for url in &server.urls {
+            let Some(converted) = webrtcbin_url(
+                url,
+                server.username.as_deref(),
+                server.credential.as_deref(),
+            ) else {
+                tracing::warn!("ignoring ICE server URL of unknown kind");
+                continue;
+            };
+            if converted.starts_with("stun") {
+                webrtcbin.set_property("stun-server", &converted);
+            } else {
+                let added = webrtcbin.emit_by_name::<bool>("add-turn-server", &[&converted]);
+                if !added {
+                    tracing::warn!("webrtcbin refused a TURN server URL");
+                }
+            }
+        }
+    }
+}
+
+fn connect_signals(
+    shared: &Arc<Shared>,
+    peer: &PeerId,
+    webrtcbin: &gst::Element,
+    initiator: bool,
+    estimate_bps: Arc<AtomicU32>,
+) {
+    let weak = Arc::downgrade(shared);
+    if initiator {
+        let (weak, peer) = (weak.clone(), peer.clone());
+        webrtcbin.connect("on-negotiation-needed", false, move |values| {
+            // webrtcbin also asks when it starts, before anything is linked:
+            // an offer then would have no media. Our senders going in ask again.
+            let ready = weak.upgrade().is_some_and(|shared| {
+                shared
+                    .lock()
+                    .peers
+                    .get(&peer)
+                    .is_some_and(|p| p.codec.is_some())
+            });
+            if ready && let Ok(webrtcbin) = values[0].get::<gst::Element>() {
+                create_offer(&weak, &peer, &webrtcbin);
+            }
+            None
+        });
+    }
+    {
+        let (weak, peer) = (weak.clone(), peer.clone());
+        webrtcbin.connect("on-ice-candidate", false, move |values| {
+            let mline = values[1].get::<u32>().unwrap_or(0);
+            let candidate = values[2].get::<String>().unwrap_or_default();
+            if let Some(shared) = weak.upgrade() {
+                shared.emit(MediaEvent::LocalCandidate {
+                    peer: peer.clone(),
+                    candidate: IceCandidate {
+                        sdp_m_line_index: mline,
+                        candidate,
+                    },
+                });
+            }
+            None
+        });
+    }
+    {
+        let (weak, peer) = (weak.clone(), peer.clone());
+        webrtcbin.connect_notify(Some("connection-state"), move |webrtcbin, _| {
+            let state =
+                webrtcbin.property::<gst_webrtc::WebRTCPeerConnectionState>("connection-state");
+            let state = match state {
+                gst_webrtc::WebRTCPeerConnectionState::New => PeerState::New,
+                gst_webrtc::WebRTCPeerConnectionState::Connecting => PeerState::Connecting,
+                gst_webrtc::WebRTCPeerConnectionState::Connected => PeerState::Connected,
+                gst_webrtc::WebRTCPeerConnectionState::Disconnected => PeerState::Disconnected,
+                gst_webrtc::WebRTCPeerConnectionState::Failed => PeerState::Failed,
+                _ => PeerState::Closed,
+            };
+            if let Some(shared) = weak.upgrade() {
+                tracing::info!(peer = %peer, ?state, "peer connection state");
+                if state == PeerState::Connected {
+                    request_keyframes(&shared);
+                }
+                shared.emit(MediaEvent::PeerState {
+                    peer: peer.clone(),
+                    state,
+                });
+            }
+        });
+    }
+    {
+        let (weak, peer) = (weak.clone(), peer.clone());
+        webrtcbin.connect_pad_added(move |_, pad| receive::on_pad_added(&weak, &peer, pad));
+    }
+    let max_bps = shared
+        .settings
+        .quality
+        .max_bitrate_kbps()
+        .saturating_mul(1000);
+    let start_bps = shared
+        .settings
+        .quality
+        .start_bitrate_kbps()
+        .saturating_mul(1000);
+    webrtcbin.connect_closure(
+        "request-aux-sender",
+        false,
+        glib::closure!(move |_webrtcbin: gst::Element,
+                             _transport: gst::Object|
+              -> Option<gst::Element> {
+            let cc = gst::ElementFactory::make("rtpgccbwe").build().ok()?;
+            cc.set_property("min-bitrate", encoding::MIN_VIDEO_KBPS * 1000);
+            cc.set_property("max-bitrate", max_bps);
+            cc.set_property("estimated-bitrate", start_bps);
+            let estimate = estimate_bps.clone();
+            cc.connect_notify(Some("estimated-bitrate"), move |cc, _| {
+                estimate.store(cc.property::<u32>("estimated-bitrate"), Ordering::Relaxed);
+            });
+            Some(cc)
+        }),
+    );
+}
+
+fn create_offer(weak: &Weak<Shared>, peer: &PeerId, webrtcbin: &gst::Element) {
+    let (weak2, peer2, bin) = (weak.clone(), peer.clone(), webrtcbin.downgrade());
+    let promise = gst::Promise::with_change_func(move |reply| {
+        let (Some(shared), Some(webrtcbin)) = (weak2.upgrade(), bin.upgrade()) else {
+            return;
+        };
+        match reply_description(reply, "offer") {
+            Ok(offer) => publish_local(&shared, &peer2, &webrtcbin, offer, SdpKind::Offer),
+            Err(e) => shared.emit(MediaEvent::Error {
+                message: format!("could not make an offer for {peer2}: {e}"),
+            }),
+        }
+    });
+    webrtcbin.emit_by_name::<()>("create-offer", &[&None::<gst::Structure>, &promise]);
+}
+
+fn reply_description(
+    reply: Result<Option<&gst::StructureRef>, gst::PromiseError>,
+    field: &str,
+) -> Result<gst_webrtc::WebRTCSessionDescription, String> {
+    let reply = reply.map_err(|e| format!("{e:?}"))?.ok_or("no reply")?;
+    if let Ok(error) = reply.get::<gst::glib::Error>("error") {
+        return Err(error.to_string());
+    }
+    reply
+        .get::<gst_webrtc::WebRTCSessionDescription>(field)
+        .map_err(|e| e.to_string())
+}
+
+fn publish_local(
+    shared: &Shared,
+    peer: &PeerId,
+    webrtcbin: &gst::Element,
+    description: gst_webrtc::WebRTCSessionDescription,
+    kind: SdpKind,
+) {
+    webrtcbin.emit_by_name::<()>(
+        "set-local-description",
+        &[&description, &None::<gst::Promise>],
+    );
+    match description.sdp().as_text() {
+        Ok(sdp) => shared.emit(MediaEvent::LocalDescription {
+            peer: peer.clone(),
+            description: SessionDescription { kind, sdp },
+        }),
+        Err(e) => shared.emit(MediaEvent::Error {
+            message: format!("could not write the SDP for {peer}: {e}"),
+        }),
+    }
+}
+
+/// Refuses anything but DTLS-SRTP: every media section must use
+/// `UDP/TLS/RTP/SAVPF` (or `TCP/TLS/RTP/SAVPF`), carry a DTLS fingerprint
+/// (here or at session level), and no SDES `a=crypto` keys.
+pub(crate) fn check_secure(sdp: &gst_sdp::SDPMessageRef) -> Result<(), String> {
+    let session_fingerprint = sdp.attribute_val("fingerprint").is_some();
+    if sdp.medias_len() == 0 {
+        return Err("it has no media sections".into());
+    }
+    for media in sdp.medias() {
+        if media.port() == 0 {
+            continue; // Rejected or disabled section.
+        }
+        let proto = media.proto().unwrap_or("");
+        if !matches!(
+            proto,
+            "UDP/TLS/RTP/SAVPF" | "TCP/TLS/RTP/SAVPF" | "UDP/TLS/RTP/SAVP"
+        ) {
+            return Err(format!("media uses {proto:?}, not DTLS-SRTP"));
+        }
+        if media.attribute_val("crypto").is_some() {
+            return Err("it offers SDES keys (a=crypto); only DTLS-SRTP is accepted".into());
+        }
+        if !session_fingerprint && media.attribute_val("fingerprint").is_none() {
+            return Err("a media section has no DTLS fingerprint".into());
+        }
+    }
+    Ok(())
+}
+
+/// The video codecs an SDP offers, in its order.
+fn offered_video_codecs(sdp: &gst_sdp::SDPMessageRef) -> Vec<VideoCodec> {
+    let mut codecs = Vec::new();
+    for media in sdp.medias().filter(|m| m.media() == Some("video")) {
+        for rtpmap in media.attributes().filter(|a| a.key() == "rtpmap") {
+            let name = rtpmap
+                .value()
+                .and_then(|v| v.split_whitespace().nth(1))
+                .and_then(|v| v.split('/').next())
+                .unwrap_or("")
+                .to_ascii_uppercase();
+            let codec = match name.as_str() {
+                "H264" => Some(VideoCodec::H264),
+                "H265" => Some(VideoCodec::H265),
+                "VP8" => Some(VideoCodec::Vp8),
+                _ => None,
+            };
+            if let Some(codec) = codec
+                && !codecs.contains(&codec)
+            {
+                codecs.push(codec);
+            }
+        }
+    }
+    codecs
+}
+
+pub(super) fn set_remote_description(
+    shared: &Arc<Shared>,
+    peer: &PeerId,
+    description: SessionDescription,
+) -> Result<(), MediaError> {
+    let sdp = gst_sdp::SDPMessage::parse_buffer(description.sdp.as_bytes())
+        .map_err(|e| MediaError::Sdp(format!("it does not parse: {e}")))?;
+    check_secure(&sdp).map_err(|why| MediaError::Sdp(format!("refused: {why}")))?;
+    let (webrtcbin, linked) = {
+        let state = shared.lock();
+        let p = state
+            .peers
+            .get(peer)
+            .ok_or_else(|| MediaError::NoSuchPeer(peer.to_string()))?;
+        (p.webrtcbin.clone(), p.codec.is_some())
+    };
+    let kind = match description.kind {
+        SdpKind::Offer => gst_webrtc::WebRTCSDPType::Offer,
+        SdpKind::Answer => gst_webrtc::WebRTCSDPType::Answer,
+    };
+    if description.kind == SdpKind::Offer && !linked {
+        // Answer in the first offered codec we can both send and decode.
+        let codec = offered_video_codecs(&sdp)
+            .into_iter()
+            .find(|c| {
+                shared.settings.video_codecs.contains(c)
+                    && receive::decoder_for(*c).is_some()
+                    && encoding::choose_profile(
+                        &shared.encoders,
+                        *c,
+                        shared.settings.pinned_encoder.as_deref(),
+                    )
+                    .is_ok()
+            })
+            .ok_or_else(|| {
+                MediaError::Sdp("none of the offered video codecs can be used here".into())
+            })?;
+        link_senders(shared, peer, codec)?;
+    }
+    let remote = gst_webrtc::WebRTCSessionDescription::new(kind, sdp);
+    if description.kind == SdpKind::Offer {
+        let (weak, peer2, bin) = (Arc::downgrade(shared), peer.clone(), webrtcbin.downgrade());
+        let promise = gst::Promise::with_change_func(move |_| {
+            let (Some(_), Some(webrtcbin)) = (weak.upgrade(), bin.upgrade()) else {
+                return;
+            };
+            create_answer(&weak, &peer2, &webrtcbin);
+        });
+        webrtcbin.emit_by_name::<()>("set-remote-description", &[&remote, &promise]);
+    } else {
+        webrtcbin.emit_by_name::<()>("set-remote-description", &[&remote, &None::<gst::Promise>]);
+    }
+    Ok(())
+}
+
+fn create_answer(weak: &Weak<Shared>, peer: &PeerId, webrtcbin: &gst::Element) {
+    let (weak2, peer2, bin) = (weak.clone(), peer.clone(), webrtcbin.downgrade());
+    let promise = gst::Promise::with_change_func(move |reply| {
+        let (Some(shared), Some(webrtcbin)) = (weak2.upgrade(), bin.upgrade()) else {
+            return;
+        };
+        match reply_description(reply, "answer") {
+            Ok(answer) => publish_local(&shared, &peer2, &webrtcbin, answer, SdpKind::Answer),
+            Err(e) => shared.emit(MediaEvent::Error {
+                message: format!("could not answer {peer2}: {e}"),
+            }),
+        }
+    });
+    webrtcbin.emit_by_name::<()>("create-answer", &[&None::<gst::Structure>, &promise]);
+}
+
+pub(super) fn add_ice_candidate(
+    shared: &Arc<Shared>,
+    peer: &PeerId,
+    candidate: IceCandidate,
+) -> Result<(), MediaError> {
+    if candidate.candidate.is_empty() {
+        return Ok(()); // End of candidates: nothing to add.
+    }
+    let webrtcbin = shared
+        .lock()
+        .peers
+        .get(peer)
+        .map(|p| p.webrtcbin.clone())
+        .ok_or_else(|| MediaError::NoSuchPeer(peer.to_string()))?;
+    webrtcbin.emit_by_name::<()>(
+        "add-ice-candidate",
+        &[&candidate.sdp_m_line_index, &candidate.candidate],
+    );
+    Ok(())
+}
+
+/// Links this peer's payloaders to the shared encoders (built on first use).
+fn link_senders(shared: &Arc<Shared>, peer: &PeerId, codec: VideoCodec) -> Result<(), MediaError> {
+    let name = tag(peer);
+    let mut state = shared.lock();
+    if !state.video_encoders.contains_key(&codec) {
+        let encoder = encoding::build_video(
+            &shared.pipeline,
+            &state.video_tee,
+            &shared.encoders,
+            codec,
+            shared.settings.pinned_encoder.as_deref(),
+            shared.settings.quality,
+            shared.settings.fps,
+        )?;
+        shared.emit(MediaEvent::EncoderSelected {
+            element: encoder.profile.element.to_owned(),
+            codec,
+            hardware: encoder.profile.is_hardware(),
+        });
+        state.video_encoders.insert(codec, encoder);
+    }
+    if state.audio_encoder.is_none() {
+        state.audio_encoder = Some(encoding::build_audio(&shared.pipeline, &state.audio_tee)?);
+    }
+    let video_tee = state
+        .video_encoders
+        .get(&codec)
+        .map(|e| e.tee.clone())
+        .ok_or_else(|| MediaError::NoEncoder(codec.to_string()))?;
+    let audio_tee = state
+        .audio_encoder
+        .as_ref()
+        .map(|e| e.tee.clone())
+        .ok_or_else(|| MediaError::NoEncoder("Opus".into()))?;
+    let p = state
+        .peers
+        .get_mut(peer)
+        .ok_or_else(|| MediaError::NoSuchPeer(peer.to_string()))?;
+    let webrtcbin = p.webrtcbin.clone();
+    let video_pad = link_sender(
+        &shared.pipeline,
+        &video_tee,
+        &webrtcbin,
+        &name,
+        MediaKind::Video,
+        Some(codec),
+    )?;
+    let audio_pad = link_sender(
+        &shared.pipeline,
+        &audio_tee,
+        &webrtcbin,
+        &name,
+        MediaKind::Audio,
+        None,
+    )?;
+    p.tee_pads = vec![(video_tee, video_pad), (audio_tee, audio_pad)];
+    p.codec = Some(codec);
+    if let Some(encoder) = state.video_encoders.get(&codec) {
+        encoder.request_keyframe();
+    }
+    Ok(())
+}
+
+fn rtp_caps(kind: MediaKind, codec: Option<VideoCodec>) -> gst::Caps {
+    let mut caps = match (kind, codec) {
+        (MediaKind::Video, Some(codec)) => gst::Caps::builder("application/x-rtp")
+            .field("media", "video")
+            .field("encoding-name", codec.encoding_name())
+            .field("payload", VIDEO_PT)
+            .field("clock-rate", 90_000i32)
+            .field("rtcp-fb-nack", true)
+            .field("rtcp-fb-nack-pli", true)
+            .field("rtcp-fb-ccm-fir", true)
+            .field("rtcp-fb-transport-cc", true),
+        _ => gst::Caps::builder("application/x-rtp")
+            .field("media", "audio")
+            .field("encoding-name", "OPUS")
+            .field("payload", AUDIO_PT)
+            .field("clock-rate", 48_000i32)
+            .field("rtcp-fb-transport-cc", true),
+    };
+    if codec == Some(VideoCodec::H264) {
+        caps = caps.field("packetization-mode", "1");
+    }
+    caps.field(format!("extmap-{TWCC_ID}"), TWCC_URI).build()
+}
+
+fn link_sender(
+    pipeline: &gst::Pipeline,
+    tee: &gst::Element,
+    webrtcbin: &gst::Element,
+    name: &str,
+    kind: MediaKind,
+    codec: Option<VideoCodec>,
+) -> Result<gst::Pad, MediaError> {
+    let label = if kind == MediaKind::Video {
+        "video"
+    } else {
+        "audio"
+    };
+    let what = format!("sending {label} to {name}");
+    let queue = crate::make_element("queue", &format!("{name}-send-{label}-queue"))?;
+    let pay = crate::make_element(
+        match codec {
+            Some(VideoCodec::H264) => "rtph264pay",
+            Some(VideoCodec::H265) => "rtph265pay",
+            Some(VideoCodec::Vp8) => "rtpvp8pay",
+            None => "rtpopuspay",
+        },
+        &format!("{name}-send-{label}-pay"),
+    )?;
+    pay.set_property("mtu", 1200u32);
+    match codec {
+        Some(VideoCodec::H264 | VideoCodec::H265) => {
+            pay.set_property("config-interval", -1i32);
+            pay.set_property_from_str("aggregate-mode", "zero-latency");
+        }
+        Some(VideoCodec::Vp8) => pay.set_property_from_str("picture-id-mode", "15-bit"),
+        None => {}
+    }
+    if let Some(ext) = gst_rtp::RTPHeaderExtension::create_from_uri(TWCC_URI) {
+        ext.set_id(TWCC_ID);
+        pay.emit_by_name::<()>("add-extension", &[&ext]);
+    }
+    let caps = crate::make_element("capsfilter", &format!("{name}-send-{label}-caps"))?;
+    caps.set_property("caps", rtp_caps(kind, codec));
+    let chain = [&queue, &pay, &caps];
+    pipeline
+        .add_many(chain)
+        .map_err(|e| MediaError::build(&what, e))?;
+    gst::Element::link_many(chain).map_err(|e| MediaError::build(&what, e))?;
+    let sink = webrtcbin
+        .request_pad_simple("sink_%u")
+        .ok_or_else(|| MediaError::build(&what, "webrtcbin gave no pad"))?;
+    caps.static_pad("src")
+        .ok_or_else(|| MediaError::build(&what, "no src pad"))?
+        .link(&sink)
+        .map_err(|e| MediaError::build(&what, e))?;
+    if let Some(transceiver) =
+        sink.property::<Option<gst_webrtc::WebRTCRTPTransceiver>>("transceiver")
+    {
+        transceiver.set_property("do-nack", kind == MediaKind::Video);
+        if kind == MediaKind::Audio {
+            transceiver.set_property_from_str("fec-type", "none");
+        }
+    }
+    for element in chain {
+        element
+            .sync_state_with_parent()
+            .map_err(|e| MediaError::build(&what, e))?;
+    }
+    let tee_pad = tee
+        .request_pad_simple("src_%u")
+        .ok_or_else(|| MediaError::build(&what, "the encoder tee gave no pad"))?;
+    tee_pad
+        .link(
+            &queue
+                .static_pad("sink")
+                .ok_or_else(|| MediaError::build(&what, "no sink pad"))?,
+        )
+        .map_err(|e| MediaError::build(&what, e))?;
+    Ok(tee_pad)
+}
+
+fn request_keyframes(shared: &Shared) {
+    for encoder in shared.lock().video_encoders.values() {
+        encoder.request_keyframe();
+    }
+}
+
+pub(super) fn remove(shared: &Arc<Shared>, peer: &PeerId) {
+    let Some(p) = shared.lock().peers.remove(peer) else {
+        return;
+    };
+    for (tee, pad) in &p.tee_pads {
+        if let Some(peer_pad) = pad.peer() {
+            let _ = pad.unlink(&peer_pad);
+        }
+        tee.release_request_pad(pad);
+    }
+    receive::remove_branches(shared, &tag(peer));
+    let tracks: Vec<TrackId> = {
+        let mut state = shared.lock();
+        let gone: Vec<TrackId> = state
+            .tracks
+            .iter()
+            .filter(|(_, c)| c.peer.as_ref() == Some(peer))
+            .map(|(t, _)| t.clone())
+            .collect();
+        for t in &gone {
+            state.tracks.remove(t);
+        }
+        gone
+    };
+    for track in tracks {
+        shared.emit(MediaEvent::TrackEnded { track });
+    }
+    shared.emit(MediaEvent::PeerState {
+        peer: peer.clone(),
+        state: PeerState::Closed,
+    });
+}

@@ -1,0 +1,430 @@
+//! Receiving: a decode branch for each stream a peer sends, frames to the
+//! UI, remote audio into the mixer, and the counters stats are made from.
+
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex, PoisonError, Weak};
+use std::time::Instant;
+
+use gst::prelude::*;
+use gst_video::prelude::*;
+
+use super::settings::FrameSink;
+use super::{MediaEvent, Shared, capture};
+use crate::MediaError;
+use crate::types::{MediaKind, PeerId, Resolution, TrackId, VideoCodec};
+
+/// What the stats and the latency measurement need to know about a track.
+#[derive(Debug)]
+pub(crate) struct TrackCounters {
+    pub peer: Option<PeerId>,
+    frames: AtomicU64,
+    inner: Mutex<FrameTiming>,
+    pub decoder: Mutex<Option<String>>,
+}
+
+#[derive(Debug, Default)]
+struct FrameTiming {
+    size: Option<Resolution>,
+    last_frame: Option<Instant>,
+    average_gap_ms: f64,
+    freezes: u64,
+    latencies: Vec<u32>,
+}
+
+impl TrackCounters {
+    pub(crate) fn new(peer: Option<PeerId>) -> Self {
+        Self {
+            peer,
+            frames: AtomicU64::new(0),
+            inner: Mutex::new(FrameTiming::default()),
+            decoder: Mutex::new(None),
+        }
+    }
+
+    pub(crate) fn frames(&self) -> u64 {
+        self.frames.load(Ordering::Relaxed)
+    }
+
+    pub(crate) fn size(&self) -> Option<Resolution> {
+        self.inner
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .size
+    }
+
+    pub(crate) fn freezes(&self) -> u64 {
+        self.inner
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .freezes
+    }
+
+    pub(crate) fn take_latencies(&self) -> Vec<u32> {
+        std::mem::take(
+            &mut self
+                .inner
+                .lock()
+                .unwrap_or_else(PoisonError::into_inner)
+                .latencies,
+        )
+    }
+
+    /// Counts a frame; a gap longer than max(3 x average, average + 150 ms) is a freeze.
+    fn frame(&self, size: Resolution, latency: Option<u32>) {
+        self.frames.fetch_add(1, Ordering::Relaxed);
+        let now = Instant::now();
+        let mut t = self.inner.lock().unwrap_or_else(PoisonError::into_inner);
+        t.size = Some(size);
+        if let Some(last) = t.last_frame {
+            let gap = now.duration_since(last).as_secs_f64() * 1000.0;
+            if t.average_gap_ms > 0.0
+                && gap > (3.0 * t.average_gap_ms).max(t.average_gap_ms + 150.0)
+            {
+                t.freezes += 1;
+            }
+            t.average_gap_ms = if t.average_gap_ms == 0.0 {
+                gap
+            } else {
+                0.95 * t.average_gap_ms + 0.05 * gap
+            };
+        }
+        t.last_frame = Some(now);
+        if let Some(ms) = latency
+            && t.latencies.len() < 100_000
+        {
+            t.latencies.push(ms);
+        }
+    }
+}
+
+/// Counts the frames entering the camera tee (what is sent).
+pub(super) fn count_frames(camera_tee: &gst::Element, counters: Arc<TrackCounters>) {
+    let Some(pad) = camera_tee.static_pad("sink") else {
+        return;
+    };
+    pad.add_probe(gst::PadProbeType::BUFFER, move |pad, _| {
+        let size = pad
+            .current_caps()
+            .and_then(|c| gst_video::VideoInfo::from_caps(&c).ok())
+            .map(|i| Resolution {
+                width: i.width(),
+                height: i.height(),
+            });
+        if let Some(size) = size {
+            counters.frame(size, None);
+        }
+        gst::PadProbeReturn::Ok
+    });
+}
+
+/// Draws the capture time into every frame entering the camera tee.
+pub(super) fn stamp_outgoing(camera_tee: &gst::Element) {
+    let Some(pad) = camera_tee.static_pad("sink") else {
+        return;
+    };
+    pad.add_probe(gst::PadProbeType::BUFFER, |pad, info| {
+        let Some(caps) = pad.current_caps() else {
+            return gst::PadProbeReturn::Ok;
+        };
+        let Ok(video) = gst_video::VideoInfo::from_caps(&caps) else {
+            return gst::PadProbeReturn::Ok;
+        };
+        if let Some(buffer) = info.buffer_mut() {
+            let buffer = buffer.make_mut();
+            if let Ok(mut frame) =
+                gst_video::VideoFrameRef::from_buffer_ref_writable(buffer, &video)
+            {
+                let stride = usize::try_from(frame.plane_stride()[0]).unwrap_or(0);
+                let (w, h) = (frame.width() as usize, frame.height() as usize);
+                if let Ok(luma) = frame.plane_data_mut(0) {
+                    crate::stamp::write(luma, stride, w, h, crate::stamp::now_ms());
+                }
+            }
+        }
+        gst::PadProbeReturn::Ok
+    });
+}
+
+/// Hands each NV12 sample of `sink` to the frame sink (tightly packed),
+/// counting frames and, with stamps, latency.
+pub(super) fn deliver_frames(
+    sink: &gst_app::AppSink,
+    track: TrackId,
+    counters: Arc<TrackCounters>,
+    frame_sink: Option<FrameSink>,
+    read_stamps: bool,
+) {
+    sink.set_callbacks(
+        gst_app::AppSinkCallbacks::builder()
+            .new_sample(move |sink| {
+                let sample = sink.pull_sample().map_err(|_| gst::FlowError::Eos)?;
+                let (Some(buffer), Some(caps)) = (sample.buffer(), sample.caps()) else {
+                    return Ok(gst::FlowSuccess::Ok);
+                };
+                let Ok(info) = gst_video::VideoInfo::from_caps(caps) else {
+                    return Ok(gst::FlowSuccess::Ok);
+                };
+                let Ok(frame) = gst_video::VideoFrameRef::from_buffer_ref_readable(buffer, &info)
+                else {
+                    return Ok(gst::FlowSuccess::Ok);
+                };
+                let (w, h) = (info.width(), info.height());
+                let latency = if read_stamps {
+                    let stride = usize::try_from(frame.plane_stride()[0]).unwrap_or(0);
+                    frame
+                        .plane_data(0)
+                        .ok()
+                        .and_then(|luma| crate::stamp::read(luma, stride, w as usize, h as usize))
+                        .map(crate::stamp::age_ms)
+                } else {
+                    None
+                };
+                counters.frame(
+                    Resolution {
+                        width: w,
+                        height: h,
+                    },
+                    latency,
+                );
+                if let Some(frame_sink) = &frame_sink {
+                    let pts_us = buffer.pts().map_or(0, |t| t.useconds());
+                    if let Some(packed) = pack_nv12(&frame) {
+                        frame_sink(&track, w, h, pts_us, packed);
+                    }
+                }
+                Ok(gst::FlowSuccess::Ok)
+            })
+            .build(),
+    );
+}
+
+/// Copies an NV12 frame into one tightly packed buffer (Y rows, then UV rows).
+fn pack_nv12(frame: &gst_video::VideoFrameRef<&gst::BufferRef>) -> Option<Arc<[u8]>> {
+    let (w, h) = (frame.width() as usize, frame.height() as usize);
+    let mut out = Vec::with_capacity(w * h * 3 / 2);
+    for (plane, rows) in [(0u32, h), (1u32, h.div_ceil(2))] {
+        let stride = usize::try_from(frame.plane_stride()[plane as usize]).ok()?;
+        let data = frame.plane_data(plane).ok()?;
+        for row in 0..rows {
+            out.extend_from_slice(data.get(row * stride..row * stride + w)?);
+        }
+    }
+    Some(out.into())
+}
+
+/// Decoders to try for each codec, hardware first.
+fn decoders(codec: VideoCodec) -> &'static [&'static str] {
+    match codec {
+        VideoCodec::H264 => &[
+            "nvh264dec",
+            "vah264dec",
+            "vaapih264dec",
+            "qsvh264dec",
+            "d3d11h264dec",
+            "vtdec_hw",
+            "avdec_h264",
+            "openh264dec",
+        ],
+        VideoCodec::H265 => &[
+            "nvh265dec",
+            "vah265dec",
+            "vaapih265dec",
+            "qsvh265dec",
+            "d3d11h265dec",
+            "vtdec_hw",
+            "avdec_h265",
+            "libde265dec",
+        ],
+        VideoCodec::Vp8 => &["vp8dec", "avdec_vp8"],
+    }
+}
+
+/// The first installed decoder for `codec`.
+pub(crate) fn decoder_for(codec: VideoCodec) -> Option<&'static str> {
+    decoders(codec)
+        .iter()
+        .copied()
+        .find(|d| crate::has_element(d))
+}
+
+/// A `src` pad appeared on a peer's webrtcbin: build its decode branch.
+pub(super) fn on_pad_added(weak: &Weak<Shared>, peer: &PeerId, pad: &gst::Pad) {
+    if pad.direction() != gst::PadDirection::Src {
+        return;
+    }
+    let Some(shared) = weak.upgrade() else { return };
+    let caps = pad.current_caps().or_else(|| pad.allowed_caps());
+    let Some(s) = caps
+        .as_ref()
+        .and_then(|c| c.structure(0).map(|s| s.to_owned()))
+    else {
+        return;
+    };
+    let media = s.get::<&str>("media").unwrap_or("");
+    let encoding = s
+        .get::<&str>("encoding-name")
+        .unwrap_or("")
+        .to_ascii_uppercase();
+    let result = match (media, encoding.as_str()) {
+        ("audio", _) => receive_audio(&shared, peer, pad),
+        ("video", "H264") => receive_video(&shared, peer, pad, VideoCodec::H264),
+        ("video", "H265") => receive_video(&shared, peer, pad, VideoCodec::H265),
+        ("video", "VP8") => receive_video(&shared, peer, pad, VideoCodec::Vp8),
+        _ => Err(MediaError::build(
+            "a receive branch",
+            format!("unsupported stream {media}/{encoding}"),
+        )),
+    };
+    if let Err(e) = result {
+        tracing::warn!(%peer, "{e}");
+        shared.emit(MediaEvent::Error {
+            message: e.to_string(),
+        });
+    }
+}
+
+fn add_branch(
+    shared: &Shared,
+    pad: &gst::Pad,
+    chain: &[gst::Element],
+    what: &str,
+) -> Result<(), MediaError> {
+    shared
+        .pipeline
+        .add_many(chain.iter())
+        .map_err(|e| MediaError::build(what, e))?;
+    gst::Element::link_many(chain.iter()).map_err(|e| MediaError::build(what, e))?;
+    for element in chain.iter().rev() {
+        element
+            .sync_state_with_parent()
+            .map_err(|e| MediaError::build(what, e))?;
+    }
+    let sink = chain
+        .first()
+        .and_then(|e| e.static_pad("sink"))
+        .ok_or_else(|| MediaError::build(what, "no sink pad"))?;
+    pad.link(&sink).map_err(|e| MediaError::build(what, e))?;
+    Ok(())
+}
+
+fn receive_video(
+    shared: &Arc<Shared>,
+    peer: &PeerId,
+    pad: &gst::Pad,
+    codec: VideoCodec,
+) -> Result<(), MediaError> {
+    let what = format!("the video from {peer}");
+    let track = TrackId(format!("{peer}:video"));
+    let tag = format!("{}-video", super::peer::tag(peer));
+    let decoder_name = decoder_for(codec).ok_or_else(|| MediaError::MissingElement {
+        element: format!("a {codec} decoder"),
+        hint: "gstreamer1.0-libav",
+    })?;
+    let queue = crate::make_element("queue", &format!("{tag}-queue"))?;
+    let depay = crate::make_element(
+        match codec {
+            VideoCodec::H264 => "rtph264depay",
+            VideoCodec::H265 => "rtph265depay",
+            VideoCodec::Vp8 => "rtpvp8depay",
+        },
+        &format!("{tag}-depay"),
+    )?;
+    let mut chain = vec![queue, depay];
+    match codec {
+        VideoCodec::H264 => chain.push(crate::make_element("h264parse", &format!("{tag}-parse"))?),
+        VideoCodec::H265 => chain.push(crate::make_element("h265parse", &format!("{tag}-parse"))?),
+        VideoCodec::Vp8 => {}
+    }
+    chain.push(crate::make_element(decoder_name, &format!("{tag}-dec"))?);
+    chain.push(crate::make_element(
+        "videoconvert",
+        &format!("{tag}-convert"),
+    )?);
+    chain.push(crate::make_element("videoscale", &format!("{tag}-scale"))?);
+    let nv12 = gst::Caps::builder("video/x-raw")
+        .field("format", "NV12")
+        .build();
+    let sink = capture::latest_only_sink(&format!("{tag}-sink"), Some(&nv12))?;
+    let counters = Arc::new(TrackCounters::new(Some(peer.clone())));
+    *counters
+        .decoder
+        .lock()
+        .unwrap_or_else(PoisonError::into_inner) = Some(decoder_name.to_owned());
+    deliver_frames(
+        &sink,
+        track.clone(),
+        counters.clone(),
+        shared.settings.frame_sink.clone(),
+        shared.settings.stamp_frames,
+    );
+    chain.push(sink.upcast());
+    add_branch(shared, pad, &chain, &what)?;
+    shared.lock().tracks.insert(track.clone(), counters);
+    tracing::info!(%peer, %codec, decoder = decoder_name, "receiving video");
+    shared.emit(MediaEvent::TrackStarted {
+        track,
+        peer: peer.clone(),
+        kind: MediaKind::Video,
+    });
+    Ok(())
+}
+
+fn receive_audio(shared: &Arc<Shared>, peer: &PeerId, pad: &gst::Pad) -> Result<(), MediaError> {
+    let what = format!("the audio from {peer}");
+    let tag = format!("{}-audio", super::peer::tag(peer));
+    let queue = crate::make_element("queue", &format!("{tag}-queue"))?;
+    let depay = crate::make_element("rtpopusdepay", &format!("{tag}-depay"))?;
+    let dec = crate::make_element("opusdec", &format!("{tag}-dec"))?;
+    dec.set_property("use-inband-fec", true);
+    dec.set_property("plc", true);
+    let convert = crate::make_element("audioconvert", &format!("{tag}-convert"))?;
+    let resample = crate::make_element("audioresample", &format!("{tag}-resample"))?;
+    let chain = vec![queue, depay, dec, convert, resample.clone()];
+    add_branch(shared, pad, &chain, &what)?;
+    let mixer = shared.lock().mixer.clone();
+    let mixer_pad = mixer
+        .request_pad_simple("sink_%u")
+        .ok_or_else(|| MediaError::build(&what, "the mixer gave no pad"))?;
+    resample
+        .static_pad("src")
+        .ok_or_else(|| MediaError::build(&what, "no src pad"))?
+        .link(&mixer_pad)
+        .map_err(|e| MediaError::build(&what, e))?;
+    let track = TrackId(format!("{peer}:audio"));
+    shared.lock().tracks.insert(
+        track.clone(),
+        Arc::new(TrackCounters::new(Some(peer.clone()))),
+    );
+    tracing::info!(%peer, "receiving audio");
+    shared.emit(MediaEvent::TrackStarted {
+        track,
+        peer: peer.clone(),
+        kind: MediaKind::Audio,
+    });
+    Ok(())
+}
+
+/// Removes every element named `<tag>-...`: a peer's webrtcbin, its
+/// sending and its receiving branches.
+pub(super) fn remove_branches(shared: &Shared, tag: &str) {
+    let prefix = format!("{tag}-");
+    let mixer = shared.lock().mixer.clone();
+    let elements: Vec<gst::Element> = shared
+        .pipeline
+        .children()
+        .into_iter()
+        .filter(|e| e.name().starts_with(&prefix))
+        .collect();
+    for element in &elements {
+        // Release the mixer pad this branch feeds.
+        if let Some(peer_pad) = element.static_pad("src").and_then(|p| p.peer())
+            && peer_pad.parent_element().as_ref() == Some(&mixer)
+        {
+            mixer.release_request_pad(&peer_pad);
+        }
+        let _ = element.set_state(gst::State::Null);
+    }
+    for element in &elements {
+        let _ = shared.pipeline.remove(element);
+    }
+}

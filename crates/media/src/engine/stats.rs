@@ -1,0 +1,208 @@
+//! Once a second: read every peer's WebRTC stats, follow the congestion
+//! controller's estimate, and report.
+
+use std::collections::HashMap;
+use std::sync::Weak;
+use std::sync::atomic::Ordering;
+use std::time::Instant;
+
+use gst::prelude::*;
+
+use super::events::{InboundStats, OutboundStats, StatsReport};
+use super::{MediaEvent, STATS_PERIOD, Shared};
+use crate::types::{MediaKind, PeerId, TrackId, VideoCodec};
+
+/// Byte counters from the previous round, to turn totals into rates.
+type Previous = HashMap<(PeerId, String), (u64, Instant)>;
+
+pub(super) fn run(weak: Weak<Shared>) {
+    let mut previous: Previous = HashMap::new();
+    loop {
+        std::thread::sleep(STATS_PERIOD);
+        let Some(shared) = weak.upgrade() else { return };
+        if shared.stopping.load(Ordering::Relaxed) {
+            return;
+        }
+        follow_estimates(&shared);
+        let report = collect(&shared, &mut previous);
+        shared.emit(MediaEvent::Stats { report });
+    }
+}
+
+/// Each shared encoder follows the lowest estimate among the peers it feeds.
+fn follow_estimates(shared: &Shared) {
+    let mut state = shared.lock();
+    let mut lowest: HashMap<VideoCodec, u32> = HashMap::new();
+    for peer in state.peers.values() {
+        let (Some(codec), bps) = (peer.codec, peer.estimate_bps.load(Ordering::Relaxed)) else {
+            continue;
+        };
+        if bps > 0 {
+            let kbps = bps / 1000;
+            lowest
+                .entry(codec)
+                .and_modify(|v| *v = (*v).min(kbps))
+                .or_insert(kbps);
+        }
+    }
+    for (codec, kbps) in lowest {
+        if let Some(encoder) = state.video_encoders.get_mut(&codec) {
+            encoder.follow_estimate(kbps);
+        }
+    }
+}
+
+fn get_stats(webrtcbin: &gst::Element) -> Option<gst::Structure> {
+    let promise = gst::Promise::new();
+    webrtcbin.emit_by_name::<()>("get-stats", &[&None::<gst::Pad>, &promise]);
+    match promise.wait() {
+        gst::PromiseResult::Replied => promise.get_reply().map(|r| r.to_owned()),
+        _ => None,
+    }
+}
+
+fn stat_type(s: &gst::StructureRef) -> Option<gst_webrtc::WebRTCStatsType> {
+    s.get::<gst_webrtc::WebRTCStatsType>("type").ok()
+}
+
+/// Audio or video. webrtcbin 1.22 labels every bundled stream with the
+/// first codec's kind, so trust the RTP source's clock rate first.
+fn kind_of(s: &gst::StructureRef) -> MediaKind {
+    let clock = s
+        .get::<gst::Structure>("gst-rtpsource-stats")
+        .ok()
+        .and_then(|source| source.get::<i32>("clock-rate").ok());
+    match clock {
+        Some(48_000) => MediaKind::Audio,
+        Some(_) => MediaKind::Video,
+        None if s.get::<&str>("kind") == Ok("audio") => MediaKind::Audio,
+        None => MediaKind::Video,
+    }
+}
+
+fn rate_kbps(previous: &mut Previous, key: (PeerId, String), bytes: u64) -> f64 {
+    let now = Instant::now();
+    let rate = match previous.get(&key) {
+        Some((before, at)) if bytes >= *before => {
+            let secs = now.duration_since(*at).as_secs_f64().max(0.001);
+            (bytes - before) as f64 * 8.0 / 1000.0 / secs
+        }
+        _ => 0.0,
+    };
+    previous.insert(key, (bytes, now));
+    rate
+}
+
+fn collect(shared: &Shared, previous: &mut Previous) -> StatsReport {
+    let peers: Vec<(PeerId, gst::Element, Option<VideoCodec>, u32)> = shared
+        .lock()
+        .peers
+        .iter()
+        .map(|(id, p)| {
+            (
+                id.clone(),
+                p.webrtcbin.clone(),
+                p.codec,
+                p.estimate_bps.load(Ordering::Relaxed),
+            )
+        })
+        .collect();
+    let mut report = StatsReport::default();
+    for (peer, webrtcbin, codec, estimate_bps) in peers {
+        let Some(all) = get_stats(&webrtcbin) else {
+            continue;
+        };
+        for (id, value) in all.iter() {
+            let Ok(s) = value.get::<gst::Structure>() else {
+                continue;
+            };
+            match stat_type(&s) {
+                Some(gst_webrtc::WebRTCStatsType::OutboundRtp) => {
+                    let kind = kind_of(&s);
+                    let bytes = s.get::<u64>("bytes-sent").unwrap_or(0);
+                    let remote = s
+                        .get::<&str>("remote-id")
+                        .ok()
+                        .and_then(|rid| all.get::<gst::Structure>(rid).ok());
+                    let video = kind == MediaKind::Video;
+                    let (encoder, resolution, target) = if video {
+                        let state = shared.lock();
+                        let enc = codec.and_then(|c| state.video_encoders.get(&c));
+                        (
+                            enc.map(|e| e.profile.element.to_owned()),
+                            enc.map(|e| e.quality.resolution()),
+                            enc.and_then(|e| crate::encode::bitrate_kbps(&e.encoder, e.profile))
+                                .map(|k| k as f64),
+                        )
+                    } else {
+                        (None, None, None)
+                    };
+                    report.outbound.push(OutboundStats {
+                        peer: peer.clone(),
+                        kind,
+                        packets_sent: s.get::<u64>("packets-sent").unwrap_or(0),
+                        bytes_sent: bytes,
+                        bitrate_kbps: rate_kbps(previous, (peer.clone(), id.to_string()), bytes),
+                        rtt_ms: remote
+                            .as_ref()
+                            .and_then(|r| r.get::<f64>("round-trip-time").ok())
+                            .map(|secs| secs * 1000.0),
+                        fraction_lost: remote
+                            .as_ref()
+                            .and_then(|r| r.get::<f64>("fraction-lost").ok()),
+                        encoder,
+                        resolution,
+                        estimated_bandwidth_kbps: (video && estimate_bps > 0)
+                            .then(|| f64::from(estimate_bps) / 1000.0),
+                        target_bitrate_kbps: target,
+                    });
+                }
+                Some(gst_webrtc::WebRTCStatsType::InboundRtp) => {
+                    let kind = kind_of(&s);
+                    let bytes = s.get::<u64>("bytes-received").unwrap_or(0);
+                    let track = TrackId(format!(
+                        "{peer}:{}",
+                        if kind == MediaKind::Video {
+                            "video"
+                        } else {
+                            "audio"
+                        }
+                    ));
+                    let counters = shared.lock().tracks.get(&track).cloned();
+                    let frames = counters.as_ref().map_or(0, |c| c.frames());
+                    let fps_key = (peer.clone(), format!("{track}#frames"));
+                    let fps = {
+                        let now = Instant::now();
+                        let fps = match previous.get(&fps_key) {
+                            Some((before, at)) if frames >= *before => {
+                                (frames - before) as f64
+                                    / now.duration_since(*at).as_secs_f64().max(0.001)
+                            }
+                            _ => 0.0,
+                        };
+                        previous.insert(fps_key, (frames, now));
+                        fps
+                    };
+                    report.inbound.push(InboundStats {
+                        track: track.clone(),
+                        peer: peer.clone(),
+                        kind,
+                        packets_received: s.get::<u64>("packets-received").unwrap_or(0),
+                        packets_lost: s.get::<i64>("packets-lost").unwrap_or(0),
+                        bitrate_kbps: rate_kbps(previous, (peer.clone(), id.to_string()), bytes),
+                        jitter_ms: s.get::<f64>("jitter").ok().map(|secs| secs * 1000.0),
+                        frames_decoded: frames,
+                        fps,
+                        resolution: counters.as_ref().and_then(|c| c.size()),
+                        freeze_count: counters.as_ref().map_or(0, |c| c.freezes()),
+                        decoder: counters
+                            .as_ref()
+                            .and_then(|c| c.decoder.lock().ok().and_then(|d| d.clone())),
+                    });
+                }
+                _ => {}
+            }
+        }
+    }
+    report
+}

@@ -1,0 +1,207 @@
+//! What a person in a call would notice.
+
+use std::time::Duration;
+
+use mulaqat_media::devices::TEST_CAMERA;
+use mulaqat_media::{DeviceId, MediaKind, Quality, VideoCodec};
+
+use crate::support::*;
+
+const FRAME_WAIT: Duration = Duration::from_secs(15);
+
+#[test]
+fn video_and_audio_flow_both_ways_at_the_sent_size_and_rate() {
+    let call = Call::simple(Quality::P360, vec![VideoCodec::H264]);
+    assert!(
+        wait_frames(&call.b.engine, "a:video", 30, FRAME_WAIT),
+        "A's video reaches B"
+    );
+    assert!(
+        wait_frames(&call.a.engine, "b:video", 30, FRAME_WAIT),
+        "B's video reaches A"
+    );
+    for (side, track) in [(&call.b, "a:video"), (&call.a, "b:video")] {
+        let size = side
+            .engine
+            .track_resolution(&mulaqat_media::TrackId(track.into()))
+            .expect("size");
+        assert_eq!((size.width, size.height), (640, 360), "{track}");
+        let fps = measure_fps(&side.engine, track, Duration::from_secs(3));
+        assert!(
+            fps >= 27.0,
+            "{track}: {fps:.1} fps, expected at least 90% of 30"
+        );
+    }
+    // Audio arrives too: packets counted by both receivers.
+    for side in [&call.a, &call.b] {
+        let mut audio = 0;
+        for _ in 0..3 {
+            let report = next_stats(side);
+            audio = report
+                .inbound
+                .iter()
+                .filter(|s| s.kind == MediaKind::Audio)
+                .map(|s| s.packets_received)
+                .sum::<u64>();
+            if audio > 0 {
+                break;
+            }
+        }
+        assert!(audio > 0, "audio packets arrive");
+    }
+    assert_eq!(
+        call.a.engine.encoder_in_use(VideoCodec::H264).as_deref(),
+        Some("x264enc")
+    );
+}
+
+fn audio_packets_sent(side: &Side) -> u64 {
+    next_stats(side)
+        .outbound
+        .iter()
+        .filter(|s| s.kind == MediaKind::Audio)
+        .map(|s| s.packets_sent)
+        .sum()
+}
+
+#[test]
+fn mute_stops_audio_packets_and_unmute_resumes_them() {
+    let call = Call::simple(Quality::P360, vec![VideoCodec::H264]);
+    assert!(wait_frames(&call.b.engine, "a:video", 10, FRAME_WAIT));
+    let flowing = audio_packets_sent(&call.a);
+    let later = audio_packets_sent(&call.a);
+    assert!(
+        later > flowing,
+        "audio flows before mute ({flowing} -> {later})"
+    );
+    call.a.engine.set_microphone_muted(true);
+    let _ = audio_packets_sent(&call.a); // let in-flight packets drain
+    let muted = audio_packets_sent(&call.a);
+    let still_muted = audio_packets_sent(&call.a);
+    assert_eq!(muted, still_muted, "no audio packets while muted");
+    call.a.engine.set_microphone_muted(false);
+    let _ = audio_packets_sent(&call.a);
+    assert!(
+        audio_packets_sent(&call.a) > still_muted,
+        "audio resumes after unmute"
+    );
+}
+
+#[test]
+fn camera_off_sends_the_placeholder_and_on_brings_the_picture_back() {
+    let call = Call::simple(Quality::P360, vec![VideoCodec::H264]);
+    assert!(wait_frames(&call.b.engine, "a:video", 20, FRAME_WAIT));
+    let (_, live_variance) = luma_stats(&call.b.frames, "a:video").expect("frame");
+    assert!(
+        live_variance > 100.0,
+        "the test camera shows a moving ball ({live_variance})"
+    );
+    call.a.engine.set_camera_enabled(false).expect("camera off");
+    std::thread::sleep(Duration::from_secs(2));
+    let (mean, variance) = luma_stats(&call.b.frames, "a:video").expect("frame");
+    assert!(variance < 30.0, "the placeholder is flat ({variance})");
+    assert!(
+        (20.0..60.0).contains(&mean),
+        "the placeholder is a dark slate ({mean})"
+    );
+    call.a.engine.set_camera_enabled(true).expect("camera on");
+    std::thread::sleep(Duration::from_secs(2));
+    let (_, variance) = luma_stats(&call.b.frames, "a:video").expect("frame");
+    assert!(variance > 100.0, "the camera is back ({variance})");
+}
+
+#[test]
+fn switching_the_camera_keeps_the_call_without_renegotiating() {
+    let call = Call::simple(Quality::P360, vec![VideoCodec::H264]);
+    assert!(wait_frames(&call.b.engine, "a:video", 20, FRAME_WAIT));
+    let offers_before = *call.a.descriptions_sent.lock().unwrap();
+    call.a
+        .engine
+        .switch_camera(&DeviceId(TEST_CAMERA.into()))
+        .expect("switch");
+    let fps = measure_fps(&call.b.engine, "a:video", Duration::from_secs(3));
+    assert!(
+        fps >= 20.0,
+        "video keeps flowing after the switch ({fps:.1} fps)"
+    );
+    assert_eq!(
+        *call.a.descriptions_sent.lock().unwrap(),
+        offers_before,
+        "no new offer"
+    );
+}
+
+#[test]
+fn vp8_calls_work_end_to_end() {
+    let call = Call::simple(Quality::P360, vec![VideoCodec::Vp8]);
+    assert!(
+        wait_frames(&call.b.engine, "a:video", 20, FRAME_WAIT),
+        "VP8 video arrives"
+    );
+    assert_eq!(
+        call.a.engine.encoder_in_use(VideoCodec::Vp8).as_deref(),
+        Some("vp8enc")
+    );
+}
+
+#[test]
+fn vp8_is_used_when_no_h264_encoder_works() {
+    let registry =
+        mulaqat_media::encode::EncoderRegistry::probe_in_background(mulaqat_media::Resolution {
+            width: 640,
+            height: 360,
+        });
+    for h264 in ["x264enc", "openh264enc"] {
+        registry.mark_failed(h264, "made unavailable by the test");
+    }
+    let (fa, fb) = (LatestFrames::default(), LatestFrames::default());
+    let mut a = settings(Quality::P360, vec![VideoCodec::H264, VideoCodec::Vp8], &fa);
+    a.encoders = Some(registry.clone());
+    let mut b = settings(Quality::P360, vec![VideoCodec::H264, VideoCodec::Vp8], &fb);
+    b.encoders = Some(registry);
+    let call = Call::start(a, b, None, fa, fb);
+    assert!(
+        wait_frames(&call.b.engine, "a:video", 20, FRAME_WAIT),
+        "video arrives over VP8"
+    );
+    assert_eq!(
+        call.a.engine.encoder_in_use(VideoCodec::Vp8).as_deref(),
+        Some("vp8enc")
+    );
+    assert_eq!(call.a.engine.encoder_in_use(VideoCodec::H264), None);
+    assert_eq!(
+        call.b.engine.encoder_in_use(VideoCodec::Vp8).as_deref(),
+        Some("vp8enc"),
+        "B answers in VP8 too"
+    );
+}
+
+#[test]
+fn h265_negotiates_between_two_engines_when_both_can() {
+    if !(gst_available("x265enc") && (gst_available("avdec_h265") || gst_available("libde265dec")))
+    {
+        println!("skipped: no H.265 encoder and decoder here");
+        return;
+    }
+    let call = Call::simple(Quality::P360, vec![VideoCodec::H265, VideoCodec::H264]);
+    assert!(
+        wait_frames(&call.b.engine, "a:video", 10, FRAME_WAIT),
+        "H.265 video arrives"
+    );
+    assert_eq!(
+        call.a.engine.encoder_in_use(VideoCodec::H265).as_deref(),
+        Some("x265enc")
+    );
+    assert_eq!(
+        call.a.engine.encoder_in_use(VideoCodec::H264),
+        None,
+        "only H.265 is encoded"
+    );
+}
+
+fn gst_available(element: &str) -> bool {
+    std::process::Command::new("gst-inspect-1.0")
+        .arg(element)
+        .output()
+        .is_ok_and(|o| o.status.success())
+}
