@@ -24,6 +24,9 @@ pub const TEST_CAMERA: &str = "test:camera";
 pub const TEST_MICROPHONE: &str = "test:microphone";
 /// The test speaker's id.
 pub const TEST_SPEAKER: &str = "test:speaker";
+/// A test camera that stops after two seconds, as an unplugged one does.
+/// Not listed; for tests of what happens then.
+pub const TEST_CAMERA_BRIEF: &str = "test:camera-brief";
 
 /// What a device does.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
@@ -215,6 +218,11 @@ impl DeviceWatcher {
 
     /// The device `id`, if it exists now.
     pub fn find(&self, id: &DeviceId) -> Option<DeviceInfo> {
+        if id.as_str() == TEST_CAMERA_BRIEF {
+            let mut brief = test_device(DeviceKind::Camera);
+            brief.id = id.clone();
+            return Some(brief);
+        }
         self.list().into_iter().find(|d| &d.id == id)
     }
 
@@ -229,6 +237,13 @@ impl DeviceWatcher {
                 let src = crate::make_element("videotestsrc", name)?;
                 src.set_property("is-live", true);
                 src.set_property_from_str("pattern", "ball");
+                Ok(src)
+            }
+            TEST_CAMERA_BRIEF => {
+                let src = crate::make_element("videotestsrc", name)?;
+                src.set_property("is-live", true);
+                src.set_property_from_str("pattern", "ball");
+                src.set_property("num-buffers", 60i32);
                 Ok(src)
             }
             TEST_MICROPHONE => {

@@ -18,6 +18,7 @@ mod encoding;
 mod events;
 mod peer;
 mod receive;
+mod sdp;
 mod settings;
 mod stats;
 
@@ -138,6 +139,9 @@ impl MediaEngine {
             .pipeline
             .set_state(gst::State::Playing)
             .map_err(|_| MediaError::Pipeline(pipeline_error(&shared.pipeline)))?;
+        if let Some(camera) = &shared.lock().camera {
+            watch_camera_end(Arc::downgrade(&shared), &camera.bin);
+        }
         spawn(&shared, "mulaqat-bus", watch_bus)?;
         spawn(&shared, "mulaqat-stats", stats::run)?;
         tracing::info!(quality = ?shared.settings.quality, "media engine started");
@@ -384,7 +388,8 @@ fn build_local(
         .microphone
         .clone()
         .unwrap_or_else(|| devices.default_device(DeviceKind::Microphone).id);
-    let mic = capture::mic_chain(devices, &mic_id, settings.clinical_audio)?;
+    let probe = capture::echo_probe_name();
+    let mic = capture::mic_chain(devices, &mic_id, settings.clinical_audio, &probe)?;
     let audio_tee = crate::make_element("tee", "mulaqat-mic-tee")?;
     audio_tee.set_property("allow-not-linked", true);
     let mut mic_elements: Vec<&gst::Element> = mic.elements.iter().collect();
@@ -403,7 +408,7 @@ fn build_local(
         .speaker
         .clone()
         .unwrap_or_else(|| devices.default_device(DeviceKind::Speaker).id);
-    let (playback, mixer) = capture::playback_chain(devices, &speaker_id)?;
+    let (playback, mixer) = capture::playback_chain(devices, &speaker_id, &probe)?;
     pipeline
         .add_many(playback.iter())
         .map_err(|e| MediaError::build("the speaker output", e))?;
@@ -433,6 +438,29 @@ fn build_local(
         peers: HashMap::new(),
         tracks,
     })
+}
+
+/// A camera that ends its stream (unplugged, or a driver that gives up)
+/// must not end ours: swallow its end-of-stream and switch to the placeholder.
+fn watch_camera_end(shared_weak: Weak<Shared>, bin: &gst::Bin) {
+    let Some(src) = bin.static_pad("src") else {
+        return;
+    };
+    src.add_probe(gst::PadProbeType::EVENT_DOWNSTREAM, move |_, info| {
+        if let Some(gst::PadProbeData::Event(event)) = &info.data
+            && event.type_() == gst::EventType::Eos
+        {
+            let weak = shared_weak.clone();
+            // Not on the streaming thread: switching removes this very bin.
+            std::thread::spawn(move || {
+                if let Some(shared) = weak.upgrade() {
+                    camera_lost(&shared, "the camera stopped sending pictures".into());
+                }
+            });
+            return gst::PadProbeReturn::Drop;
+        }
+        gst::PadProbeReturn::Ok
+    });
 }
 
 fn link_to_selector(
@@ -482,6 +510,7 @@ fn switch_camera(shared: &Arc<Shared>, camera: &DeviceId) -> Result<(), MediaErr
             return Err(e);
         }
     };
+    watch_camera_end(Arc::downgrade(shared), &bin);
     if bin.sync_state_with_parent().is_err() {
         let _ = bin.set_state(gst::State::Null);
         let _ = shared.pipeline.remove(&bin);

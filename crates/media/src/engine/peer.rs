@@ -9,7 +9,7 @@ use gst::glib;
 use gst::prelude::*;
 use gst_rtp::prelude::*;
 
-use super::{MediaEvent, PeerConfig, Shared, encoding, receive};
+use super::{MediaEvent, PeerConfig, Shared, encoding, receive, sdp};
 use crate::MediaError;
 use crate::types::{
     IceCandidate, IcePolicy, IceServer, MediaKind, PeerId, PeerState, SdpKind, SessionDescription,
@@ -318,62 +318,6 @@ fn publish_local(
     }
 }
 
-/// Refuses anything but DTLS-SRTP: every media section must use
-/// `UDP/TLS/RTP/SAVPF` (or `TCP/TLS/RTP/SAVPF`), carry a DTLS fingerprint
-/// (here or at session level), and no SDES `a=crypto` keys.
-pub(crate) fn check_secure(sdp: &gst_sdp::SDPMessageRef) -> Result<(), String> {
-    let session_fingerprint = sdp.attribute_val("fingerprint").is_some();
-    if sdp.medias_len() == 0 {
-        return Err("it has no media sections".into());
-    }
-    for media in sdp.medias() {
-        if media.port() == 0 {
-            continue; // Rejected or disabled section.
-        }
-        let proto = media.proto().unwrap_or("");
-        if !matches!(
-            proto,
-            "UDP/TLS/RTP/SAVPF" | "TCP/TLS/RTP/SAVPF" | "UDP/TLS/RTP/SAVP"
-        ) {
-            return Err(format!("media uses {proto:?}, not DTLS-SRTP"));
-        }
-        if media.attribute_val("crypto").is_some() {
-            return Err("it offers SDES keys (a=crypto); only DTLS-SRTP is accepted".into());
-        }
-        if !session_fingerprint && media.attribute_val("fingerprint").is_none() {
-            return Err("a media section has no DTLS fingerprint".into());
-        }
-    }
-    Ok(())
-}
-
-/// The video codecs an SDP offers, in its order.
-fn offered_video_codecs(sdp: &gst_sdp::SDPMessageRef) -> Vec<VideoCodec> {
-    let mut codecs = Vec::new();
-    for media in sdp.medias().filter(|m| m.media() == Some("video")) {
-        for rtpmap in media.attributes().filter(|a| a.key() == "rtpmap") {
-            let name = rtpmap
-                .value()
-                .and_then(|v| v.split_whitespace().nth(1))
-                .and_then(|v| v.split('/').next())
-                .unwrap_or("")
-                .to_ascii_uppercase();
-            let codec = match name.as_str() {
-                "H264" => Some(VideoCodec::H264),
-                "H265" => Some(VideoCodec::H265),
-                "VP8" => Some(VideoCodec::Vp8),
-                _ => None,
-            };
-            if let Some(codec) = codec
-                && !codecs.contains(&codec)
-            {
-                codecs.push(codec);
-            }
-        }
-    }
-    codecs
-}
-
 pub(super) fn set_remote_description(
     shared: &Arc<Shared>,
     peer: &PeerId,
@@ -381,7 +325,7 @@ pub(super) fn set_remote_description(
 ) -> Result<(), MediaError> {
     let sdp = gst_sdp::SDPMessage::parse_buffer(description.sdp.as_bytes())
         .map_err(|e| MediaError::Sdp(format!("it does not parse: {e}")))?;
-    check_secure(&sdp).map_err(|why| MediaError::Sdp(format!("refused: {why}")))?;
+    sdp::check_secure(&sdp).map_err(|why| MediaError::Sdp(format!("refused: {why}")))?;
     let (webrtcbin, linked) = {
         let state = shared.lock();
         let p = state
@@ -396,7 +340,7 @@ pub(super) fn set_remote_description(
     };
     if description.kind == SdpKind::Offer && !linked {
         // Answer in the first offered codec we can both send and decode.
-        let codec = offered_video_codecs(&sdp)
+        let codec = sdp::offered_video_codecs(&sdp)
             .into_iter()
             .find(|c| {
                 shared.settings.video_codecs.contains(c)

@@ -4,4 +4,5 @@
 #![allow(clippy::expect_used, clippy::unwrap_used, clippy::print_stdout)]
 
 mod call;
+mod security;
 mod support;
