@@ -17,6 +17,7 @@ type Previous = HashMap<(PeerId, String), (u64, Instant)>;
 
 pub(super) fn run(weak: Weak<Shared>) {
     let mut previous: Previous = HashMap::new();
+    let mut buffers: HashMap<PeerId, JitterBuffer> = HashMap::new();
     loop {
         std::thread::sleep(STATS_PERIOD);
         let Some(shared) = weak.upgrade() else { return };
@@ -25,7 +26,81 @@ pub(super) fn run(weak: Weak<Shared>) {
         }
         follow_estimates(&shared);
         let report = collect(&shared, &mut previous);
+        adapt_jitter_buffers(&shared, &report, &mut buffers);
         shared.emit(MediaEvent::Stats { report });
+    }
+}
+
+/// The most a receive buffer grows to, milliseconds.
+const MAX_JITTER_BUFFER_MS: u32 = 400;
+/// Seconds of calm before a grown buffer shrinks again.
+const CALM_SECONDS: u32 = 10;
+
+/// One peer's receive buffer: grows at once when jitter, loss or round trip
+/// need room (for reordering and retransmissions), shrinks only after a
+/// calm spell, so a clean link keeps its low delay.
+#[derive(Debug)]
+struct JitterBuffer {
+    current_ms: u32,
+    calm: u32,
+    lost_total: i64,
+}
+
+/// What the buffer should hold for these conditions.
+fn wanted_buffer_ms(base_ms: u32, jitter_ms: f64, lost: bool, rtt_ms: f64) -> u32 {
+    let mut want = f64::from(base_ms) + 4.0 * jitter_ms;
+    if lost {
+        // Room for one NACK round trip, and a bit.
+        want += 1.5 * rtt_ms + 20.0;
+    }
+    (want.round() as u32).clamp(base_ms, MAX_JITTER_BUFFER_MS)
+}
+
+fn adapt_jitter_buffers(shared: &Shared, report: &StatsReport, buffers: &mut HashMap<PeerId, JitterBuffer>) {
+    let base = shared.settings.jitter_buffer_ms;
+    let peers: Vec<(PeerId, gst::Element)> = shared
+        .lock()
+        .peers
+        .iter()
+        .map(|(id, p)| (id.clone(), p.webrtcbin.clone()))
+        .collect();
+    buffers.retain(|id, _| peers.iter().any(|(p, _)| p == id));
+    for (peer, webrtcbin) in peers {
+        let video = report
+            .inbound
+            .iter()
+            .find(|s| s.peer == peer && s.kind == MediaKind::Video);
+        let Some(video) = video else { continue };
+        let rtt = report
+            .outbound
+            .iter()
+            .filter(|s| s.peer == peer)
+            .find_map(|s| s.rtt_ms)
+            .unwrap_or(0.0);
+        let buffer = buffers.entry(peer.clone()).or_insert(JitterBuffer {
+            current_ms: base,
+            calm: 0,
+            lost_total: 0,
+        });
+        let lost_now = video.packets_lost > buffer.lost_total;
+        buffer.lost_total = video.packets_lost;
+        let want = wanted_buffer_ms(base, video.jitter_ms.unwrap_or(0.0), lost_now, rtt);
+        let next = if want > buffer.current_ms + 10 {
+            buffer.calm = 0;
+            want
+        } else if want + 20 < buffer.current_ms {
+            buffer.calm += 1;
+            if buffer.calm >= CALM_SECONDS { want } else { buffer.current_ms }
+        } else {
+            buffer.calm = 0;
+            buffer.current_ms
+        };
+        if next != buffer.current_ms {
+            tracing::info!(%peer, from = buffer.current_ms, to = next, "receive buffer adjusted");
+            buffer.current_ms = next;
+            buffer.calm = 0;
+            webrtcbin.set_property("latency", next);
+        }
     }
 }
 
@@ -205,4 +280,22 @@ fn collect(shared: &Shared, previous: &mut Previous) -> StatsReport {
         }
     }
     report
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_clean_link_keeps_the_base_buffer() {
+        assert_eq!(wanted_buffer_ms(40, 0.5, false, 2.0), 42);
+        assert_eq!(wanted_buffer_ms(40, 0.0, false, 0.0), 40);
+    }
+
+    #[test]
+    fn jitter_and_loss_make_room_up_to_a_limit() {
+        assert_eq!(wanted_buffer_ms(40, 20.0, false, 50.0), 120);
+        assert_eq!(wanted_buffer_ms(40, 20.0, true, 100.0), 290);
+        assert_eq!(wanted_buffer_ms(40, 200.0, true, 500.0), MAX_JITTER_BUFFER_MS);
+    }
 }
