@@ -12,6 +12,7 @@ pub mod encode;
 mod engine;
 mod error;
 pub mod frames;
+pub mod loopback;
 pub mod stamp;
 pub mod types;
 

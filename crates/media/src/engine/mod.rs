@@ -93,6 +93,14 @@ pub(crate) struct State {
     audio_encoder: Option<encoding::AudioEncoder>,
     peers: HashMap<PeerId, peer::Peer>,
     tracks: HashMap<TrackId, Arc<receive::TrackCounters>>,
+    tiles: HashMap<TrackId, Tile>,
+}
+
+/// A track shown in the UI, scaled to what its viewers ask for.
+pub(crate) struct Tile {
+    publisher: crate::frames::FramePublisher,
+    sink: gst_app::AppSink,
+    applied: Option<Resolution>,
 }
 
 impl Shared {
@@ -352,11 +360,12 @@ fn build_local(
     let self_convert = crate::make_element("videoconvert", "mulaqat-selfview-convert")?;
     let self_sink = capture::latest_only_sink("mulaqat-selfview-sink", Some(&self_view_caps))?;
     let counters = Arc::new(receive::TrackCounters::new(None));
+    let self_track = TrackId(SELF_VIEW_TRACK.into());
     receive::deliver_frames(
         &self_sink,
-        TrackId(SELF_VIEW_TRACK.into()),
+        self_track.clone(),
         counters.clone(),
-        settings.frame_sink.clone(),
+        receive::FrameTargets::new(settings, &self_track),
         false,
     );
     let snapshot_queue = capture::leaky_queue("mulaqat-snapshot-queue", 1)?;
@@ -437,6 +446,7 @@ fn build_local(
         audio_encoder: None,
         peers: HashMap::new(),
         tracks,
+        tiles: HashMap::new(),
     })
 }
 

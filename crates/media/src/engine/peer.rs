@@ -601,6 +601,7 @@ pub(super) fn remove(shared: &Arc<Shared>, peer: &PeerId) {
             .collect();
         for t in &gone {
             state.tracks.remove(t);
+            state.tiles.remove(t);
         }
         gone
     };

@@ -145,13 +145,45 @@ pub(super) fn stamp_outgoing(camera_tee: &gst::Element) {
     });
 }
 
-/// Hands each NV12 sample of `sink` to the frame sink (tightly packed),
-/// counting frames and, with stamps, latency.
+/// Where one track's frames go.
+#[derive(Clone, Default)]
+pub(super) struct FrameTargets {
+    /// The UI's frame socket, for this track.
+    pub publisher: Option<crate::frames::FramePublisher>,
+    /// Any other consumer.
+    pub sink: Option<FrameSink>,
+}
+
+impl FrameTargets {
+    pub(super) fn new(shared_settings: &super::EngineSettings, track: &TrackId) -> Self {
+        FrameTargets {
+            publisher: shared_settings
+                .frame_output
+                .as_ref()
+                .map(|o| o.publisher(track)),
+            sink: shared_settings.frame_sink.clone(),
+        }
+    }
+
+    fn wanted(&self) -> bool {
+        self.sink.is_some() || self.publisher.as_ref().is_some_and(|p| p.has_subscribers())
+    }
+}
+
+fn unix_micros() -> u64 {
+    let since = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap_or_default();
+    u64::try_from(since.as_micros()).unwrap_or(u64::MAX)
+}
+
+/// Hands each NV12 sample of `sink` to its targets (tightly packed, only
+/// when someone looks), counting frames and, with stamps, latency.
 pub(super) fn deliver_frames(
     sink: &gst_app::AppSink,
     track: TrackId,
     counters: Arc<TrackCounters>,
-    frame_sink: Option<FrameSink>,
+    targets: FrameTargets,
     read_stamps: bool,
 ) {
     sink.set_callbacks(
@@ -186,16 +218,37 @@ pub(super) fn deliver_frames(
                     },
                     latency,
                 );
-                if let Some(frame_sink) = &frame_sink {
-                    let pts_us = buffer.pts().map_or(0, |t| t.useconds());
-                    if let Some(packed) = pack_nv12(&frame) {
-                        frame_sink(&track, w, h, pts_us, packed);
+                if targets.wanted()
+                    && let Some(packed) = pack_nv12(&frame)
+                {
+                    let at = unix_micros();
+                    if let Some(sink) = &targets.sink {
+                        sink(&track, w, h, at, packed.clone());
+                    }
+                    if let Some(publisher) = &targets.publisher {
+                        publisher.publish(crate::frames::VideoFrame::new(w, h, at, packed));
                     }
                 }
                 Ok(gst::FlowSuccess::Ok)
             })
             .build(),
     );
+}
+
+/// Scales a track to the largest tile its viewers ask for (even sizes,
+/// never above the decoded size's caps otherwise: `None` is native).
+pub(super) fn apply_tile_size(sink: &gst_app::AppSink, size: Option<Resolution>) {
+    let mut caps = gst::Caps::builder("video/x-raw").field("format", "NV12");
+    if let Some(size) = size {
+        let even = |v: u32| i32::try_from((v.max(2) / 2) * 2).unwrap_or(i32::MAX);
+        caps = caps
+            .field("width", even(size.width))
+            .field("height", even(size.height));
+    }
+    sink.set_caps(Some(&caps.build()));
+    if let Some(pad) = sink.static_pad("sink") {
+        let _ = pad.push_event(gst::event::Reconfigure::new());
+    }
 }
 
 /// Copies an NV12 frame into one tightly packed buffer (Y rows, then UV rows).
@@ -350,16 +403,30 @@ fn receive_video(
         .decoder
         .lock()
         .unwrap_or_else(PoisonError::into_inner) = Some(decoder_name.to_owned());
+    let targets = FrameTargets::new(&shared.settings, &track);
     deliver_frames(
         &sink,
         track.clone(),
         counters.clone(),
-        shared.settings.frame_sink.clone(),
+        targets.clone(),
         shared.settings.stamp_frames,
     );
-    chain.push(sink.upcast());
+    chain.push(sink.clone().upcast());
     add_branch(shared, pad, &chain, &what)?;
-    shared.lock().tracks.insert(track.clone(), counters);
+    {
+        let mut state = shared.lock();
+        state.tracks.insert(track.clone(), counters);
+        if let Some(publisher) = targets.publisher {
+            state.tiles.insert(
+                track.clone(),
+                super::Tile {
+                    publisher,
+                    sink,
+                    applied: None,
+                },
+            );
+        }
+    }
     tracing::info!(%peer, %codec, decoder = decoder_name, "receiving video");
     shared.emit(MediaEvent::TrackStarted {
         track,

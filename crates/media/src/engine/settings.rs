@@ -50,7 +50,10 @@ pub struct EngineSettings {
     /// Draw a machine-readable capture time into every sent frame and read it
     /// back on receive (latency measurement; off in calls).
     pub stamp_frames: bool,
-    /// Where decoded and self-view frames go.
+    /// Where decoded and self-view frames go for the UI: the frame socket.
+    /// Each track is scaled to the largest tile size its viewers ask for.
+    pub frame_output: Option<crate::frames::FrameOutput>,
+    /// Another place frames go (tests, recording); called for every frame.
     pub frame_sink: Option<FrameSink>,
     /// Which encoders work here; `None` shares one process-wide registry,
     /// probed once in the background.
@@ -88,6 +91,7 @@ impl Default for EngineSettings {
             self_view: DEFAULT_SELF_VIEW,
             jitter_buffer_ms: DEFAULT_JITTER_BUFFER_MS,
             stamp_frames: false,
+            frame_output: None,
             frame_sink: None,
             encoders: None,
         }

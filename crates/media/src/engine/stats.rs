@@ -25,6 +25,7 @@ pub(super) fn run(weak: Weak<Shared>) {
             return;
         }
         follow_estimates(&shared);
+        follow_tile_sizes(&shared);
         let report = collect(&shared, &mut previous);
         adapt_jitter_buffers(&shared, &report, &mut buffers);
         shared.emit(MediaEvent::Stats { report });
@@ -56,7 +57,11 @@ fn wanted_buffer_ms(base_ms: u32, jitter_ms: f64, lost: bool, rtt_ms: f64) -> u3
     (want.round() as u32).clamp(base_ms, MAX_JITTER_BUFFER_MS)
 }
 
-fn adapt_jitter_buffers(shared: &Shared, report: &StatsReport, buffers: &mut HashMap<PeerId, JitterBuffer>) {
+fn adapt_jitter_buffers(
+    shared: &Shared,
+    report: &StatsReport,
+    buffers: &mut HashMap<PeerId, JitterBuffer>,
+) {
     let base = shared.settings.jitter_buffer_ms;
     let peers: Vec<(PeerId, gst::Element)> = shared
         .lock()
@@ -90,7 +95,11 @@ fn adapt_jitter_buffers(shared: &Shared, report: &StatsReport, buffers: &mut Has
             want
         } else if want + 20 < buffer.current_ms {
             buffer.calm += 1;
-            if buffer.calm >= CALM_SECONDS { want } else { buffer.current_ms }
+            if buffer.calm >= CALM_SECONDS {
+                want
+            } else {
+                buffer.current_ms
+            }
         } else {
             buffer.calm = 0;
             buffer.current_ms
@@ -100,6 +109,19 @@ fn adapt_jitter_buffers(shared: &Shared, report: &StatsReport, buffers: &mut Has
             buffer.current_ms = next;
             buffer.calm = 0;
             webrtcbin.set_property("latency", next);
+        }
+    }
+}
+
+/// Each remote video is scaled to the largest tile its viewers ask for.
+fn follow_tile_sizes(shared: &Shared) {
+    let mut state = shared.lock();
+    for (track, tile) in state.tiles.iter_mut() {
+        let wanted = tile.publisher.requested_size();
+        if wanted != tile.applied {
+            tracing::debug!(%track, ?wanted, "tile size");
+            super::receive::apply_tile_size(&tile.sink, wanted);
+            tile.applied = wanted;
         }
     }
 }
@@ -296,6 +318,9 @@ mod tests {
     fn jitter_and_loss_make_room_up_to_a_limit() {
         assert_eq!(wanted_buffer_ms(40, 20.0, false, 50.0), 120);
         assert_eq!(wanted_buffer_ms(40, 20.0, true, 100.0), 290);
-        assert_eq!(wanted_buffer_ms(40, 200.0, true, 500.0), MAX_JITTER_BUFFER_MS);
+        assert_eq!(
+            wanted_buffer_ms(40, 200.0, true, 500.0),
+            MAX_JITTER_BUFFER_MS
+        );
     }
 }

@@ -32,7 +32,7 @@ use std::fmt;
 use std::sync::Arc;
 
 pub use client::{FrameClient, FrameClientError, FrameEvent};
-pub use server::FrameServer;
+pub use server::{FrameOutput, FrameServer};
 pub use track::{Demand, FramePublisher};
 
 /// The largest width or height the frame socket carries (and a client may

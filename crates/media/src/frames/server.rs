@@ -46,6 +46,25 @@ pub struct FrameServer {
     task: Option<JoinHandle<()>>,
 }
 
+/// Makes publishers for a [`FrameServer`] without holding the server.
+#[derive(Clone)]
+pub struct FrameOutput {
+    registry: Arc<Registry>,
+}
+
+impl std::fmt::Debug for FrameOutput {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("FrameOutput")
+    }
+}
+
+impl FrameOutput {
+    /// The publisher for `track` (shared with any other for the same track).
+    pub fn publisher(&self, track: &TrackId) -> FramePublisher {
+        self.registry.publisher(track)
+    }
+}
+
 impl FrameServer {
     /// Binds `127.0.0.1:0`, draws a new random token and starts serving.
     pub async fn start() -> Result<FrameServer, MediaError> {
@@ -104,6 +123,14 @@ impl FrameServer {
     /// working (as no-ops) after the server stops.
     pub fn publisher(&self, track: TrackId) -> FramePublisher {
         self.registry.publisher(&track)
+    }
+
+    /// A handle the media engine keeps to make publishers for the tracks it
+    /// produces; it stays usable (as a no-op) after the server stops.
+    pub fn output(&self) -> FrameOutput {
+        FrameOutput {
+            registry: self.registry.clone(),
+        }
     }
 
     /// Stops accepting, closes every connection (a WebSocket close with

@@ -6,3 +6,4 @@
 mod call;
 mod security;
 mod support;
+mod ui;

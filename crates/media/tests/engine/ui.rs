@@ -1,0 +1,71 @@
+//! Remote video reaches the UI's frame socket at the tile size it asks for.
+
+use std::time::Duration;
+
+use mulaqat_media::frames::{FrameClient, FrameServer};
+use mulaqat_media::{Quality, TrackId, VideoCodec};
+
+use crate::support::*;
+
+#[test]
+fn remote_video_reaches_the_frame_socket_scaled_to_the_tile() {
+    let runtime = tokio::runtime::Runtime::new().expect("runtime");
+    let server = runtime
+        .block_on(FrameServer::start())
+        .expect("frame server");
+    let (fa, fb) = (LatestFrames::default(), LatestFrames::default());
+    let a = settings(Quality::P720, vec![VideoCodec::H264], &fa);
+    let mut b = settings(Quality::P720, vec![VideoCodec::H264], &fb);
+    b.frame_sink = None;
+    b.frame_output = Some(server.output());
+    let call = Call::start(a, b, None, fa, fb);
+    assert!(wait_frames(
+        &call.b.engine,
+        "a:video",
+        10,
+        Duration::from_secs(15)
+    ));
+
+    runtime.block_on(async {
+        let mut client = FrameClient::connect(&server.url(), server.token())
+            .await
+            .expect("connect");
+        client
+            .subscribe(&TrackId("a:video".into()), 320, 180)
+            .await
+            .expect("subscribe");
+        let deadline = tokio::time::Instant::now() + Duration::from_secs(10);
+        let mut last = None;
+        while tokio::time::Instant::now() < deadline {
+            let (track, frame) = tokio::time::timeout(Duration::from_secs(5), client.next_frame())
+                .await
+                .expect("a frame in time")
+                .expect("frame");
+            assert_eq!(track.as_str(), "a:video");
+            assert!(frame.is_valid());
+            last = Some((frame.width, frame.height));
+            if last == Some((320, 180)) {
+                break;
+            }
+        }
+        assert_eq!(
+            last,
+            Some((320, 180)),
+            "the engine scales to the requested tile"
+        );
+        // Asking for another size follows.
+        client
+            .subscribe(&TrackId("a:video".into()), 640, 360)
+            .await
+            .expect("resize");
+        let deadline = tokio::time::Instant::now() + Duration::from_secs(10);
+        while tokio::time::Instant::now() < deadline {
+            let (_, frame) = client.next_frame().await.expect("frame");
+            last = Some((frame.width, frame.height));
+            if last == Some((640, 360)) {
+                break;
+            }
+        }
+        assert_eq!(last, Some((640, 360)));
+    });
+}
