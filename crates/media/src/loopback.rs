@@ -33,7 +33,7 @@ pub struct LoopbackOptions {
 
 /// What was measured. Latency is capture to decoded frame, from timestamps
 /// drawn into the picture at the sender and read back at the receiver.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, serde::Deserialize)]
 pub struct LoopbackResult {
     /// The codec.
     pub codec: String,
@@ -123,6 +123,10 @@ fn relay(mut from: EventReceiver, to: MediaEngine, from_id: PeerId) {
 
 /// Runs one loopback call and measures it.
 pub fn run(options: &LoopbackOptions) -> Result<LoopbackResult, MediaError> {
+    // The app probes its encoders at start-up, long before a call: do the
+    // same here, so the time to the first frame is the call's alone.
+    crate::init()?;
+    crate::engine::encoding::default_registry().wait(Duration::from_secs(30));
     let settings = EngineSettings {
         test_devices: TestDevices::Only,
         quality: options.quality,

@@ -234,9 +234,13 @@ impl DeviceWatcher {
     ) -> Result<gst::Element, MediaError> {
         match id.as_str() {
             TEST_CAMERA => {
+                // Colour bars sliding sideways: motion over the whole picture
+                // (so encoders work as on a real camera) at a fraction of the
+                // cost of the bouncing ball at 1080p and above.
                 let src = crate::make_element("videotestsrc", name)?;
                 src.set_property("is-live", true);
-                src.set_property_from_str("pattern", "ball");
+                src.set_property_from_str("pattern", "smpte");
+                src.set_property("horizontal-speed", 4i32);
                 Ok(src)
             }
             TEST_CAMERA_BRIEF => {

@@ -132,6 +132,9 @@ pub(super) fn latest_only_sink(
     let mut builder = gst_app::AppSink::builder()
         .name(name)
         .sync(false)
+        // Branches may see no frame for a while (nobody watching): the
+        // pipeline must not wait for them to preroll.
+        .async_(false)
         .drop(true)
         .max_buffers(1);
     if let Some(caps) = caps {

@@ -1,6 +1,9 @@
 //! Shared encoders: one video encoder per codec and one Opus encoder, each
 //! ending in a tee that every peer's payloader hangs off.
 
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU32, Ordering};
+
 use gst::prelude::*;
 
 use super::capture;
@@ -16,6 +19,12 @@ const STEP_UP_SHARE: f64 = 0.9;
 pub(super) const MIN_VIDEO_KBPS: u32 = 150;
 
 pub(crate) struct VideoEncoder {
+    /// Frames dropped in front of the encoder because it could not keep up.
+    pub overruns: Arc<AtomicU32>,
+    /// Seconds in a row with too many drops.
+    pub overloaded_seconds: u32,
+    /// The largest size this machine has shown it can encode in time.
+    pub cpu_cap: Quality,
     pub profile: &'static EncoderProfile,
     pub encoder: gst::Element,
     pub scale_caps: gst::Element,
@@ -39,6 +48,41 @@ impl VideoEncoder {
         if let Some(pad) = self.encoder.static_pad("src") {
             let _ = pad.send_event(event);
         }
+    }
+
+    /// Once a second: when the encoder drops more than a tenth of the frames
+    /// for two seconds running, the machine cannot keep up at this size, so
+    /// send one size smaller from now on rather than fall behind.
+    pub(super) fn check_load(&mut self) {
+        let dropped = self.overruns.swap(0, Ordering::Relaxed);
+        if dropped * 10 > self.fps {
+            self.overloaded_seconds += 1;
+        } else {
+            self.overloaded_seconds = 0;
+        }
+        let at = Quality::ALL
+            .iter()
+            .position(|q| *q == self.quality)
+            .unwrap_or(0);
+        if self.overloaded_seconds >= 2 && at > 0 {
+            let lower = Quality::ALL[at - 1];
+            tracing::warn!(from = ?self.quality, to = ?lower, dropped, "the encoder cannot keep up; sending smaller");
+            self.cpu_cap = lower;
+            self.overloaded_seconds = 0;
+            self.set_quality(lower);
+        }
+    }
+
+    fn set_quality(&mut self, quality: Quality) {
+        self.quality = quality;
+        self.scale_caps.set_property(
+            "caps",
+            encode::input_caps(
+                self.profile,
+                quality.resolution(),
+                i32::try_from(self.fps).unwrap_or(30),
+            ),
+        );
     }
 
     /// Follows the bandwidth estimate: the encoder's target, and the frame
@@ -78,7 +122,7 @@ impl VideoEncoder {
         }
         match Quality::ALL.get(at + 1) {
             Some(&higher)
-                if higher <= self.max_quality
+                if higher <= self.max_quality.min(self.cpu_cap)
                     && kbps > f64::from(higher.start_bitrate_kbps()) * STEP_UP_SHARE =>
             {
                 higher
@@ -90,7 +134,7 @@ impl VideoEncoder {
 
 /// The probe results shared by every engine of this process that was not
 /// given its own registry.
-pub(super) fn default_registry() -> encode::EncoderRegistry {
+pub(crate) fn default_registry() -> encode::EncoderRegistry {
     static REGISTRY: std::sync::OnceLock<encode::EncoderRegistry> = std::sync::OnceLock::new();
     REGISTRY
         .get_or_init(|| {
@@ -131,6 +175,14 @@ pub(super) fn build_video(
     let what = format!("the {codec} encoder ({})", profile.element);
     let tag = codec.encoding_name().to_lowercase();
     let queue = capture::leaky_queue(&format!("mulaqat-{tag}-enc-queue"), 2)?;
+    let overruns = Arc::new(AtomicU32::new(0));
+    {
+        let overruns = overruns.clone();
+        queue.connect("overrun", false, move |_| {
+            overruns.fetch_add(1, Ordering::Relaxed);
+            None
+        });
+    }
     let convert = crate::make_element("videoconvert", &format!("mulaqat-{tag}-enc-convert"))?;
     let scale = crate::make_element("videoscale", &format!("mulaqat-{tag}-enc-scale"))?;
     let scale_caps = crate::make_element("capsfilter", &format!("mulaqat-{tag}-enc-size"))?;
@@ -177,6 +229,9 @@ pub(super) fn build_video(
     }
     tracing::info!(encoder = profile.element, %codec, hardware = profile.is_hardware(), "video encoder started");
     Ok(VideoEncoder {
+        overruns,
+        overloaded_seconds: 0,
+        cpu_cap: quality,
         profile,
         encoder,
         scale_caps,
@@ -222,4 +277,81 @@ pub(super) fn build_audio(
             .map_err(|e| MediaError::build(what, e))?;
     }
     Ok(AudioEncoder { tee })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn encoder_at(quality: Quality) -> VideoEncoder {
+        crate::init().expect("gst");
+        let profile = encode::profile("x264enc").expect("x264 profile");
+        let encoder = encode::make_encoder(profile, "test-enc", quality.start_bitrate_kbps())
+            .expect("x264enc");
+        let scale_caps = crate::make_element("capsfilter", "test-caps").expect("capsfilter");
+        VideoEncoder {
+            overruns: Arc::new(AtomicU32::new(0)),
+            overloaded_seconds: 0,
+            cpu_cap: quality,
+            profile,
+            encoder,
+            scale_caps,
+            tee: crate::make_element("tee", "test-tee").expect("tee"),
+            max_quality: quality,
+            quality,
+            fps: 30,
+            bitrate_kbps: quality.start_bitrate_kbps(),
+        }
+    }
+
+    fn caps_height(e: &VideoEncoder) -> i32 {
+        let caps = e.scale_caps.property::<gst::Caps>("caps");
+        caps.structure(0)
+            .and_then(|s| s.get::<i32>("height").ok())
+            .unwrap_or(0)
+    }
+
+    #[test]
+    fn a_falling_estimate_steps_the_size_down_a_rung_at_a_time_and_back_up() {
+        let mut e = encoder_at(Quality::P1080);
+        e.follow_estimate(1_500); // under half of 1080p's 4000
+        assert_eq!(e.quality, Quality::P720);
+        assert_eq!(caps_height(&e), 720);
+        e.follow_estimate(400);
+        assert_eq!(e.quality, Quality::P360);
+        e.follow_estimate(300);
+        assert_eq!(e.quality, Quality::P360, "360p is the floor");
+        assert_eq!(encode::bitrate_kbps(&e.encoder, e.profile), Some(300));
+        e.follow_estimate(5_000);
+        assert_eq!(e.quality, Quality::P720, "one rung up at a time");
+        e.follow_estimate(5_000);
+        assert_eq!(e.quality, Quality::P1080);
+        e.follow_estimate(50_000);
+        assert_eq!(e.quality, Quality::P1080, "never above what was asked for");
+        assert_eq!(
+            e.bitrate_kbps,
+            Quality::P1080.max_bitrate_kbps(),
+            "capped at the quality's maximum"
+        );
+    }
+
+    #[test]
+    fn an_encoder_that_drops_frames_sends_smaller_and_stays_there() {
+        let mut e = encoder_at(Quality::P2160);
+        e.overruns.store(2, Ordering::Relaxed);
+        e.check_load();
+        assert_eq!(e.quality, Quality::P2160, "a few drops are tolerated");
+        for _ in 0..2 {
+            e.overruns.store(10, Ordering::Relaxed);
+            e.check_load();
+        }
+        assert_eq!(e.quality, Quality::P1080, "two bad seconds step it down");
+        assert_eq!(caps_height(&e), 1080);
+        e.follow_estimate(50_000);
+        assert_eq!(
+            e.quality,
+            Quality::P1080,
+            "bandwidth alone does not bring back a size the CPU could not do"
+        );
+    }
 }

@@ -14,7 +14,7 @@
 //! One encoder per codec, not per peer: a 4-person mesh encodes once.
 
 mod capture;
-mod encoding;
+pub(crate) mod encoding;
 mod events;
 mod peer;
 mod receive;
@@ -66,7 +66,8 @@ pub(crate) struct Shared {
     settings: EngineSettings,
     devices: DeviceWatcher,
     encoders: crate::encode::EncoderRegistry,
-    events: mpsc::UnboundedSender<MediaEvent>,
+    /// Taken on stop, which ends the caller's event stream.
+    events: Arc<Mutex<Option<mpsc::UnboundedSender<MediaEvent>>>>,
     state: Mutex<State>,
     stopping: AtomicBool,
     threads: Mutex<Vec<JoinHandle<()>>>,
@@ -109,8 +110,11 @@ impl Shared {
     }
 
     fn emit(&self, event: MediaEvent) {
-        // The receiver may be gone (caller shutting down); nothing to do then.
-        let _ = self.events.send(event);
+        let events = self.events.lock().unwrap_or_else(PoisonError::into_inner);
+        if let Some(events) = events.as_ref() {
+            // The receiver may be gone (caller shutting down); nothing to do then.
+            let _ = events.send(event);
+        }
     }
 }
 
@@ -119,13 +123,17 @@ impl MediaEngine {
     /// Peers are added later with [`MediaEngine::add_peer`].
     pub fn start(settings: EngineSettings) -> Result<(MediaEngine, EventReceiver), MediaError> {
         crate::init()?;
-        let (events, receiver) = mpsc::unbounded_channel();
+        let (sender, receiver) = mpsc::unbounded_channel();
+        let events = Arc::new(Mutex::new(Some(sender)));
         let device_events = events.clone();
         let devices = DeviceWatcher::start(settings.test_devices, move |event| {
-            let _ = device_events.send(match event {
-                DeviceEvent::Added(device) => MediaEvent::DeviceAdded { device },
-                DeviceEvent::Removed(device) => MediaEvent::DeviceRemoved { device },
-            });
+            let events = device_events.lock().unwrap_or_else(PoisonError::into_inner);
+            if let Some(events) = events.as_ref() {
+                let _ = events.send(match event {
+                    DeviceEvent::Added(device) => MediaEvent::DeviceAdded { device },
+                    DeviceEvent::Removed(device) => MediaEvent::DeviceRemoved { device },
+                });
+            }
         })?;
         let pipeline = gst::Pipeline::with_name("mulaqat");
         let state = build_local(&pipeline, &devices, &settings)?;
@@ -273,6 +281,11 @@ fn stop(shared: &Arc<Shared>) {
     for thread in threads {
         let _ = thread.join();
     }
+    shared
+        .events
+        .lock()
+        .unwrap_or_else(PoisonError::into_inner)
+        .take();
     tracing::info!("media engine stopped");
 }
 
@@ -320,9 +333,6 @@ fn build_local(
     selector
         .link(&video_tee)
         .map_err(|e| MediaError::build("the video input", e))?;
-    if settings.stamp_frames {
-        receive::stamp_outgoing(&video_tee);
-    }
     let captured = Arc::new(receive::TrackCounters::new(None));
     receive::count_frames(&video_tee, captured.clone());
 
@@ -337,6 +347,9 @@ fn build_local(
         .clone()
         .unwrap_or_else(|| devices.default_device(DeviceKind::Camera).id);
     let bin = capture::camera_bin(devices, &camera_id, quality, fps, "mulaqat-camera-0")?;
+    if settings.stamp_frames {
+        stamp_camera(&bin);
+    }
     pipeline
         .add(&bin)
         .map_err(|e| MediaError::build("the camera input", e))?;
@@ -357,15 +370,19 @@ fn build_local(
         .build();
     let self_queue = capture::leaky_queue("mulaqat-selfview-queue", 1)?;
     let self_scale = crate::make_element("videoscale", "mulaqat-selfview-scale")?;
+    // A preview: the cheapest scaling is good enough.
+    self_scale.set_property_from_str("method", "nearest-neighbour");
     let self_convert = crate::make_element("videoconvert", "mulaqat-selfview-convert")?;
     let self_sink = capture::latest_only_sink("mulaqat-selfview-sink", Some(&self_view_caps))?;
     let counters = Arc::new(receive::TrackCounters::new(None));
     let self_track = TrackId(SELF_VIEW_TRACK.into());
+    let self_targets = receive::FrameTargets::new(settings, &self_track);
+    receive::skip_unwatched(&self_queue, self_targets.clone());
     receive::deliver_frames(
         &self_sink,
         self_track.clone(),
         counters.clone(),
-        receive::FrameTargets::new(settings, &self_track),
+        self_targets,
         false,
     );
     let snapshot_queue = capture::leaky_queue("mulaqat-snapshot-queue", 1)?;
@@ -473,6 +490,13 @@ fn watch_camera_end(shared_weak: Weak<Shared>, bin: &gst::Bin) {
     });
 }
 
+/// Latency stamps go into the camera's own frames, right at the source.
+fn stamp_camera(bin: &gst::Bin) {
+    if let Some(src) = bin.iterate_sources().into_iter().flatten().next() {
+        receive::stamp_outgoing(&src);
+    }
+}
+
 fn link_to_selector(
     bin: &gst::Bin,
     selector: &gst::Element,
@@ -509,6 +533,9 @@ fn switch_camera(shared: &Arc<Shared>, camera: &DeviceId) -> Result<(), MediaErr
         settings.fps,
         &name,
     )?;
+    if settings.stamp_frames {
+        stamp_camera(&bin);
+    }
     shared
         .pipeline
         .add(&bin)

@@ -117,9 +117,10 @@ pub(super) fn count_frames(camera_tee: &gst::Element, counters: Arc<TrackCounter
     });
 }
 
-/// Draws the capture time into every frame entering the camera tee.
-pub(super) fn stamp_outgoing(camera_tee: &gst::Element) {
-    let Some(pad) = camera_tee.static_pad("sink") else {
+/// Draws the capture time into every raw frame leaving `source`, where the
+/// buffer is still the source's own (so drawing needs no copy).
+pub(super) fn stamp_outgoing(source: &gst::Element) {
+    let Some(pad) = source.static_pad("src") else {
         return;
     };
     pad.add_probe(gst::PadProbeType::BUFFER, |pad, info| {
@@ -165,7 +166,7 @@ impl FrameTargets {
         }
     }
 
-    fn wanted(&self) -> bool {
+    pub(super) fn wanted(&self) -> bool {
         self.sink.is_some() || self.publisher.as_ref().is_some_and(|p| p.has_subscribers())
     }
 }
@@ -235,31 +236,68 @@ pub(super) fn deliver_frames(
     );
 }
 
-/// Scales a track to the largest tile its viewers ask for (even sizes,
-/// never above the decoded size's caps otherwise: `None` is native).
-pub(super) fn apply_tile_size(sink: &gst_app::AppSink, size: Option<Resolution>) {
-    let mut caps = gst::Caps::builder("video/x-raw").field("format", "NV12");
+/// 4:2:0 frames, NV12 or I420, at `size` (even) or native.
+fn tile_caps(size: Option<Resolution>) -> gst::Caps {
+    let mut caps =
+        gst::Caps::builder("video/x-raw").field("format", gst::List::new(["NV12", "I420"]));
     if let Some(size) = size {
         let even = |v: u32| i32::try_from((v.max(2) / 2) * 2).unwrap_or(i32::MAX);
         caps = caps
             .field("width", even(size.width))
             .field("height", even(size.height));
     }
-    sink.set_caps(Some(&caps.build()));
+    caps.build()
+}
+
+/// Drops frames at `queue`'s output while nobody looks at them, so the
+/// scaling and conversion after it cost nothing.
+pub(super) fn skip_unwatched(queue: &gst::Element, targets: FrameTargets) {
+    let Some(pad) = queue.static_pad("src") else {
+        return;
+    };
+    pad.add_probe(gst::PadProbeType::BUFFER, move |_, _| {
+        if targets.wanted() {
+            gst::PadProbeReturn::Ok
+        } else {
+            gst::PadProbeReturn::Drop
+        }
+    });
+}
+
+/// Scales a track to the largest tile its viewers ask for (even sizes,
+/// never above the decoded size's caps otherwise: `None` is native).
+pub(super) fn apply_tile_size(sink: &gst_app::AppSink, size: Option<Resolution>) {
+    sink.set_caps(Some(&tile_caps(size)));
     if let Some(pad) = sink.static_pad("sink") {
         let _ = pad.push_event(gst::event::Reconfigure::new());
     }
 }
 
-/// Copies an NV12 frame into one tightly packed buffer (Y rows, then UV rows).
+/// Copies a 4:2:0 frame (NV12 or I420) into one tightly packed NV12
+/// buffer: Y rows, then interleaved UV rows.
 fn pack_nv12(frame: &gst_video::VideoFrameRef<&gst::BufferRef>) -> Option<Arc<[u8]>> {
     let (w, h) = (frame.width() as usize, frame.height() as usize);
-    let mut out = Vec::with_capacity(w * h * 3 / 2);
-    for (plane, rows) in [(0u32, h), (1u32, h.div_ceil(2))] {
-        let stride = usize::try_from(frame.plane_stride()[plane as usize]).ok()?;
-        let data = frame.plane_data(plane).ok()?;
-        for row in 0..rows {
-            out.extend_from_slice(data.get(row * stride..row * stride + w)?);
+    let (cw, ch) = (w.div_ceil(2), h.div_ceil(2));
+    let strides = frame.plane_stride();
+    let stride = |plane: usize| strides.get(plane).and_then(|s| usize::try_from(*s).ok());
+    let mut out = Vec::with_capacity(w * h + 2 * cw * ch);
+    let luma = frame.plane_data(0).ok()?;
+    for row in 0..h {
+        out.extend_from_slice(luma.get(row * stride(0)?..row * stride(0)? + w)?);
+    }
+    if frame.format() == gst_video::VideoFormat::Nv12 {
+        let uv = frame.plane_data(1).ok()?;
+        for row in 0..ch {
+            out.extend_from_slice(uv.get(row * stride(1)?..row * stride(1)? + 2 * cw)?);
+        }
+    } else {
+        let (u, v) = (frame.plane_data(1).ok()?, frame.plane_data(2).ok()?);
+        for row in 0..ch {
+            let (ur, vr) = (
+                u.get(row * stride(1)?..row * stride(1)? + cw)?,
+                v.get(row * stride(2)?..row * stride(2)? + cw)?,
+            );
+            out.extend(ur.iter().zip(vr).flat_map(|(a, b)| [*a, *b]));
         }
     }
     Some(out.into())
@@ -389,15 +427,14 @@ fn receive_video(
         VideoCodec::Vp8 => {}
     }
     chain.push(crate::make_element(decoder_name, &format!("{tag}-dec"))?);
+    // Scale first (to a tile that is usually smaller), then convert; a
+    // decoder's I420 is accepted as is and interleaved when delivered.
+    chain.push(crate::make_element("videoscale", &format!("{tag}-scale"))?);
     chain.push(crate::make_element(
         "videoconvert",
         &format!("{tag}-convert"),
     )?);
-    chain.push(crate::make_element("videoscale", &format!("{tag}-scale"))?);
-    let nv12 = gst::Caps::builder("video/x-raw")
-        .field("format", "NV12")
-        .build();
-    let sink = capture::latest_only_sink(&format!("{tag}-sink"), Some(&nv12))?;
+    let sink = capture::latest_only_sink(&format!("{tag}-sink"), Some(&tile_caps(None)))?;
     let counters = Arc::new(TrackCounters::new(Some(peer.clone())));
     *counters
         .decoder

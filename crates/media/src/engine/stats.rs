@@ -147,6 +147,9 @@ fn follow_estimates(shared: &Shared) {
             encoder.follow_estimate(kbps);
         }
     }
+    for encoder in state.video_encoders.values_mut() {
+        encoder.check_load();
+    }
 }
 
 fn get_stats(webrtcbin: &gst::Element) -> Option<gst::Structure> {
