@@ -233,23 +233,8 @@ impl DeviceWatcher {
         name: &str,
     ) -> Result<gst::Element, MediaError> {
         match id.as_str() {
-            TEST_CAMERA => {
-                // Colour bars sliding sideways: motion over the whole picture
-                // (so encoders work as on a real camera) at a fraction of the
-                // cost of the bouncing ball at 1080p and above.
-                let src = crate::make_element("videotestsrc", name)?;
-                src.set_property("is-live", true);
-                src.set_property_from_str("pattern", "smpte");
-                src.set_property("horizontal-speed", 4i32);
-                Ok(src)
-            }
-            TEST_CAMERA_BRIEF => {
-                let src = crate::make_element("videotestsrc", name)?;
-                src.set_property("is-live", true);
-                src.set_property_from_str("pattern", "ball");
-                src.set_property("num-buffers", 60i32);
-                Ok(src)
-            }
+            TEST_CAMERA => test_camera(name, None),
+            TEST_CAMERA_BRIEF => test_camera(name, Some(60)),
             TEST_MICROPHONE => {
                 let src = crate::make_element("audiotestsrc", name)?;
                 src.set_property("is-live", true);
@@ -288,6 +273,20 @@ impl Drop for DeviceWatcher {
             monitor.stop();
         }
     }
+}
+
+/// Colour bars sliding sideways: motion over the whole picture (so encoders
+/// work as on a real camera) at a fraction of the cost of the bouncing ball
+/// at 1080p and above. With `frames`, it stops after that many.
+fn test_camera(name: &str, frames: Option<i32>) -> Result<gst::Element, MediaError> {
+    let src = crate::make_element("videotestsrc", name)?;
+    src.set_property("is-live", true);
+    src.set_property_from_str("pattern", "smpte");
+    src.set_property("horizontal-speed", 4i32);
+    if let Some(frames) = frames {
+        src.set_property("num-buffers", frames);
+    }
+    Ok(src)
 }
 
 fn watch(bus: &gst::Bus, known: &Registry, stop: &AtomicBool, on_event: &dyn Fn(DeviceEvent)) {

@@ -92,15 +92,7 @@ impl VideoEncoder {
         let quality = self.quality_for(target);
         if quality != self.quality {
             tracing::info!(from = ?self.quality, to = ?quality, kbps = target, "sending size changed to fit the link");
-            self.quality = quality;
-            self.scale_caps.set_property(
-                "caps",
-                encode::input_caps(
-                    self.profile,
-                    quality.resolution(),
-                    i32::try_from(self.fps).unwrap_or(30),
-                ),
-            );
+            self.set_quality(quality);
         }
         if target != self.bitrate_kbps {
             self.bitrate_kbps = target;
