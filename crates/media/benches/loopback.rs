@@ -140,8 +140,7 @@ fn main() {
         }
         for result in registry.results() {
             if !matches!(result.outcome, ProbeOutcome::Working(_))
-                || (!args.encoders.is_empty()
-                    && !args.encoders.contains(&result.element))
+                || (!args.encoders.is_empty() && !args.encoders.contains(&result.element))
             {
                 continue;
             }
