@@ -32,12 +32,6 @@ pub fn init() -> Result<(), MediaError> {
     INIT.get_or_init(|| {
         gst::init().map_err(|e| e.to_string())?;
         gstrsrtp::plugin_register_static().map_err(|e| e.to_string())?;
-        // The DTLS certificate is made on first use and takes a few hundred
-        // milliseconds: make it now, off the caller's thread, not when the
-        // first call connects.
-        let _ = std::thread::Builder::new()
-            .name("mulaqat-dtls-warmup".into())
-            .spawn(|| drop(gst::ElementFactory::make("dtlssrtpdec").build()));
         Ok(())
     })
     .clone()

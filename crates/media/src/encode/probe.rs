@@ -303,12 +303,21 @@ fn run_probe(shared: &Arc<Shared>, settings: ProbeSettings) {
             });
         let outcome = match spawned {
             Err(e) => ProbeOutcome::Failed(format!("could not start a probe thread: {e}")),
-            Ok(_) => match rx.recv_timeout(settings.timeout + Duration::from_secs(5)) {
-                Ok(Ok(done)) => {
-                    tracing::debug!(encoder = profile.element, caps = ?done.caps, "encoder probe output");
-                    ProbeOutcome::Working(done.timing)
+            Ok(handle) => match rx.recv_timeout(settings.timeout + Duration::from_secs(5)) {
+                Ok(result) => {
+                    // The trial has answered, so its thread is about to end:
+                    // wait for it, so no GStreamer teardown outlives the probe
+                    // (a process exiting under it can crash in the plugin).
+                    let _ = handle.join();
+                    match result {
+                        Ok(done) => {
+                            tracing::debug!(encoder = profile.element, caps = ?done.caps, "encoder probe output");
+                            ProbeOutcome::Working(done.timing)
+                        }
+                        Err(why) => ProbeOutcome::Failed(why),
+                    }
                 }
-                Ok(Err(why)) => ProbeOutcome::Failed(why),
+                // A hung encoder's thread is left behind: it cannot be stopped.
                 Err(_) => {
                     ProbeOutcome::Failed(format!("hung: no answer within {:?}", settings.timeout))
                 }

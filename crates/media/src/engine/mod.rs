@@ -123,6 +123,7 @@ impl MediaEngine {
     /// Peers are added later with [`MediaEngine::add_peer`].
     pub fn start(settings: EngineSettings) -> Result<(MediaEngine, EventReceiver), MediaError> {
         crate::init()?;
+        make_dtls_certificate();
         let (sender, receiver) = mpsc::unbounded_channel();
         let events = Arc::new(Mutex::new(Some(sender)));
         let device_events = events.clone();
@@ -257,6 +258,14 @@ impl MediaEngine {
     }
 }
 
+/// The DTLS certificate is made on first use and takes a few hundred
+/// milliseconds: make it while the engine starts, once per process, not when
+/// the first call connects.
+fn make_dtls_certificate() {
+    static DONE: std::sync::Once = std::sync::Once::new();
+    DONE.call_once(|| drop(gst::ElementFactory::make("dtlssrtpdec").build()));
+}
+
 impl Drop for Shared {
     fn drop(&mut self) {
         let _ = self.pipeline.set_state(gst::State::Null);
@@ -267,11 +276,21 @@ fn stop(shared: &Arc<Shared>) {
     if shared.stopping.swap(true, Ordering::SeqCst) {
         return;
     }
-    let peers: Vec<PeerId> = shared.lock().peers.keys().cloned().collect();
-    for peer in peers {
-        peer::remove(shared, &peer);
-    }
+    // The whole pipeline at once: GStreamer stops it sinks first, which is
+    // safe where taking peers apart one by one under a running pipeline is not.
     let _ = shared.pipeline.set_state(gst::State::Null);
+    let peers: Vec<PeerId> = {
+        let mut state = shared.lock();
+        state.tracks.clear();
+        state.tiles.clear();
+        state.peers.drain().map(|(id, _)| id).collect()
+    };
+    for peer in peers {
+        shared.emit(MediaEvent::PeerState {
+            peer,
+            state: crate::types::PeerState::Closed,
+        });
+    }
     let threads = std::mem::take(
         &mut *shared
             .threads

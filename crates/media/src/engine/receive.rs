@@ -513,19 +513,27 @@ fn receive_audio(shared: &Arc<Shared>, peer: &PeerId, pad: &gst::Pad) -> Result<
 pub(super) fn remove_branches(shared: &Shared, tag: &str) {
     let prefix = format!("{tag}-");
     let mixer = shared.lock().mixer.clone();
-    let elements: Vec<gst::Element> = shared
+    let mut elements: Vec<gst::Element> = shared
         .pipeline
         .children()
         .into_iter()
         .filter(|e| e.name().starts_with(&prefix))
         .collect();
+    // Cut the branches off the shared mixer first, so stopping them never
+    // waits on the mixer (nor the mixer on them).
     for element in &elements {
-        // Release the mixer pad this branch feeds.
-        if let Some(peer_pad) = element.static_pad("src").and_then(|p| p.peer())
-            && peer_pad.parent_element().as_ref() == Some(&mixer)
+        if let Some(src) = element.static_pad("src")
+            && let Some(mixer_pad) = src.peer()
+            && mixer_pad.parent_element().as_ref() == Some(&mixer)
         {
-            mixer.release_request_pad(&peer_pad);
+            let _ = src.unlink(&mixer_pad);
+            mixer.release_request_pad(&mixer_pad);
         }
+    }
+    // Stop the webrtcbin (the source of everything received) before the
+    // branches it feeds.
+    elements.sort_by_key(|e| !e.name().ends_with("-webrtc"));
+    for element in &elements {
         let _ = element.set_state(gst::State::Null);
     }
     for element in &elements {

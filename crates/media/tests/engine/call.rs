@@ -205,3 +205,32 @@ fn gst_available(element: &str) -> bool {
         .output()
         .is_ok_and(|o| o.status.success())
 }
+
+#[test]
+fn removing_a_peer_mid_call_ends_its_tracks_and_the_engine_goes_on() {
+    let call = Call::simple(Quality::P360, vec![VideoCodec::H264]);
+    assert!(wait_frames(&call.a.engine, "b:video", 10, FRAME_WAIT));
+    call.a
+        .engine
+        .remove_peer(&mulaqat_media::PeerId("b".into()));
+    let ended = (0..50).any(|_| {
+        matches!(
+            call.a.events.recv_timeout(Duration::from_millis(100)),
+            Ok(mulaqat_media::MediaEvent::TrackEnded { track }) if track.as_str() == "b:video"
+        )
+    });
+    assert!(ended, "B's video track ends");
+    assert_eq!(
+        call.a
+            .engine
+            .frames_received(&mulaqat_media::TrackId("b:video".into())),
+        0
+    );
+    // A's own capture keeps running.
+    let captured = measure_fps(
+        &call.a.engine,
+        mulaqat_media::CAPTURE_TRACK,
+        Duration::from_secs(1),
+    );
+    assert!(captured > 20.0, "capture goes on ({captured:.1} fps)");
+}

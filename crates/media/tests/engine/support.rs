@@ -30,6 +30,15 @@ pub struct Call {
 
 static SERIAL: Mutex<()> = Mutex::new(());
 
+impl Drop for Call {
+    /// Stops both engines: their relay threads hold each other's engine, so
+    /// without this the pipelines would keep running into the next test.
+    fn drop(&mut self) {
+        self.a.engine.stop();
+        self.b.engine.stop();
+    }
+}
+
 pub fn settings(
     quality: Quality,
     codecs: Vec<VideoCodec>,
