@@ -42,6 +42,8 @@
 #![deny(missing_docs)]
 
 mod error;
+pub mod link;
+pub mod runner;
 pub mod session;
 
 pub use error::SessionError;

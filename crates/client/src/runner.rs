@@ -1,0 +1,320 @@
+//! The IO runner: connects a [`Session`] to the signalling WebSocket and to
+//! the media engine, and reports to the caller. All decisions stay in the
+//! session; this file only moves messages.
+
+use std::collections::HashSet;
+use std::time::{Duration, Instant};
+
+use futures_util::{SinkExt, StreamExt};
+use mulaqat_media::{MediaEngine, MediaEvent, PeerConfig, PeerId, PeerState, StatsReport};
+use mulaqat_protocol::{IceCandidate, IceServer, ParticipantId, SdpKind, decode_server, encode};
+use tokio::net::TcpStream;
+use tokio::sync::mpsc;
+use tokio_tungstenite::tungstenite::Message;
+use tokio_tungstenite::{MaybeTlsStream, WebSocketStream};
+
+use crate::session::{
+    CallEvent, CallState, EndReason, Input, MediaCommand, MediaInput, Output, Session, UserAction,
+};
+
+/// How long opening the WebSocket may take.
+const CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
+/// The largest message accepted from the server.
+const MAX_SERVER_MESSAGE: usize = 1024 * 1024;
+
+type Socket = WebSocketStream<MaybeTlsStream<TcpStream>>;
+
+/// What the runner tells its caller.
+#[derive(Debug, Clone)]
+#[non_exhaustive]
+pub enum RunnerEvent {
+    /// The call changed (state, participants, chat, knocks...).
+    Call(CallEvent),
+    /// Once a second: how the media is doing.
+    Stats(StatsReport),
+    /// Something from the media engine worth showing (tracks, encoder, camera lost, errors).
+    Media(MediaEvent),
+}
+
+/// Media-engine settings for peers the session asks for.
+#[derive(Debug, Clone, Default)]
+pub struct MediaPolicy {
+    /// Only relayed ICE candidates (TURN).
+    pub relay_only: bool,
+}
+
+fn media_ice(servers: &[IceServer]) -> Vec<mulaqat_media::IceServer> {
+    servers
+        .iter()
+        .map(|s| mulaqat_media::IceServer {
+            urls: s.urls.clone(),
+            username: s.username.clone(),
+            credential: s.credential.clone(),
+        })
+        .collect()
+}
+
+fn peer_id(p: &ParticipantId) -> PeerId {
+    PeerId(p.as_str().to_owned())
+}
+
+/// Runs the call until it ends and returns why. `user` carries the person's
+/// actions (leave, chat, mute...); the call joins at once.
+pub async fn run(
+    mut session: Session,
+    engine: MediaEngine,
+    mut engine_events: mulaqat_media::EventReceiver,
+    websocket_url: String,
+    media_policy: MediaPolicy,
+    events: mpsc::UnboundedSender<RunnerEvent>,
+    mut user: mpsc::UnboundedReceiver<UserAction>,
+) -> EndReason {
+    let mut socket: Option<Socket> = None;
+    let mut peers: HashSet<PeerId> = HashSet::new();
+    let mut user_open = true;
+    if let Err(e) = session.handle(Instant::now(), Input::User(UserAction::Join)) {
+        tracing::warn!("join refused locally: {e}");
+    }
+    loop {
+        // Carry out everything the session asked for.
+        while let Some(output) = session.poll_output() {
+            match output {
+                Output::OpenTransport => {
+                    let input = match connect(&websocket_url).await {
+                        Ok(ws) => {
+                            socket = Some(ws);
+                            Input::TransportOpened
+                        }
+                        Err(reason) => Input::TransportClosed { reason },
+                    };
+                    let _ = session.handle(Instant::now(), input);
+                }
+                Output::CloseTransport => {
+                    if let Some(mut ws) = socket.take() {
+                        let _ = ws.close(None).await;
+                    }
+                }
+                Output::Send(msg) => {
+                    tracing::debug!(kind = msg.type_name(), "sending");
+                    let sent = match socket.as_mut() {
+                        Some(ws) => ws.send(Message::Text(encode(&msg).into())).await.is_ok(),
+                        None => false,
+                    };
+                    if !sent && socket.take().is_some() {
+                        let _ = session.handle(
+                            Instant::now(),
+                            Input::TransportClosed {
+                                reason: "sending failed".into(),
+                            },
+                        );
+                    }
+                }
+                Output::Media(command) => apply_media(&engine, &media_policy, &mut peers, command),
+                Output::Event(event) => {
+                    let ended = match &event {
+                        CallEvent::StateChanged(CallState::Ended(reason)) => Some(reason.clone()),
+                        _ => None,
+                    };
+                    let _ = events.send(RunnerEvent::Call(event));
+                    if let Some(reason) = ended {
+                        for peer in peers.drain() {
+                            engine.remove_peer(&peer);
+                        }
+                        if let Some(mut ws) = socket.take() {
+                            let _ = ws.close(None).await;
+                        }
+                        return reason;
+                    }
+                }
+            }
+        }
+        let deadline = session.poll_timeout();
+        let input = tokio::select! {
+            frame = next_frame(&mut socket) => match frame {
+                Some(Ok(Message::Text(text))) => match decode_server(text.as_str(), MAX_SERVER_MESSAGE) {
+                    Ok(msg) => Input::Server(msg),
+                    Err(e) => {
+                        tracing::warn!("ignoring a message the server should not send: {e}");
+                        continue;
+                    }
+                },
+                Some(Ok(Message::Close(frame))) => {
+                    socket = None;
+                    Input::TransportClosed { reason: format!("closed by the server ({frame:?})") }
+                }
+                Some(Ok(_)) => continue,
+                Some(Err(e)) => {
+                    socket = None;
+                    Input::TransportClosed { reason: e.to_string() }
+                }
+                None => {
+                    socket = None;
+                    Input::TransportClosed { reason: "the connection ended".into() }
+                }
+            },
+            event = engine_events.recv() => match event {
+                Some(event) => match media_input(event, &events) {
+                    Some(input) => input,
+                    None => continue,
+                },
+                None => {
+                    tracing::warn!("the media engine stopped");
+                    continue;
+                }
+            },
+            action = user.recv(), if user_open => match action {
+                Some(action) => Input::User(action),
+                None => {
+                    user_open = false;
+                    continue;
+                }
+            },
+            _ = sleep_until(deadline) => Input::Timeout,
+        };
+        if let Err(e) = session.handle(Instant::now(), input) {
+            let _ = events.send(RunnerEvent::Call(CallEvent::Error {
+                code: mulaqat_protocol::ErrorCode::InvalidField,
+                message: e.to_string(),
+            }));
+        }
+    }
+}
+
+async fn sleep_until(deadline: Option<Instant>) {
+    match deadline {
+        Some(at) => tokio::time::sleep_until(at.into()).await,
+        None => std::future::pending().await,
+    }
+}
+
+async fn next_frame(
+    socket: &mut Option<Socket>,
+) -> Option<Result<Message, tokio_tungstenite::tungstenite::Error>> {
+    match socket.as_mut() {
+        Some(ws) => ws.next().await,
+        None => std::future::pending().await,
+    }
+}
+
+async fn connect(url: &str) -> Result<Socket, String> {
+    match tokio::time::timeout(CONNECT_TIMEOUT, tokio_tungstenite::connect_async(url)).await {
+        Ok(Ok((ws, _))) => Ok(ws),
+        Ok(Err(e)) => Err(format!("cannot reach {url}: {e}")),
+        Err(_) => Err(format!("no answer from {url} within {CONNECT_TIMEOUT:?}")),
+    }
+}
+
+fn apply_media(
+    engine: &MediaEngine,
+    policy: &MediaPolicy,
+    peers: &mut HashSet<PeerId>,
+    command: MediaCommand,
+) {
+    let result = match command {
+        MediaCommand::AddPeer {
+            peer,
+            initiator,
+            ice_servers,
+        } => {
+            let id = peer_id(&peer);
+            peers.insert(id.clone());
+            engine.add_peer(
+                id,
+                PeerConfig {
+                    initiator,
+                    ice_servers: media_ice(&ice_servers),
+                    ice_policy: if policy.relay_only {
+                        mulaqat_media::IcePolicy::RelayOnly
+                    } else {
+                        mulaqat_media::IcePolicy::All
+                    },
+                    video_codec: None,
+                },
+            )
+        }
+        MediaCommand::RemovePeer { peer } => {
+            let id = peer_id(&peer);
+            peers.remove(&id);
+            engine.remove_peer(&id);
+            Ok(())
+        }
+        MediaCommand::RemoteDescription { peer, kind, sdp } => {
+            let kind = match kind {
+                SdpKind::Offer => mulaqat_media::SdpKind::Offer,
+                SdpKind::Answer => mulaqat_media::SdpKind::Answer,
+                other => {
+                    tracing::warn!(?other, "ignoring an SDP kind the engine does not use");
+                    return;
+                }
+            };
+            engine.set_remote_description(
+                &peer_id(&peer),
+                mulaqat_media::SessionDescription { kind, sdp },
+            )
+        }
+        MediaCommand::RemoteCandidate { peer, candidate } => engine.add_ice_candidate(
+            &peer_id(&peer),
+            mulaqat_media::IceCandidate {
+                sdp_m_line_index: candidate.sdp_m_line_index.unwrap_or(0),
+                candidate: candidate.candidate,
+            },
+        ),
+        MediaCommand::RestartIce { peer } => {
+            tracing::info!(%peer, "ICE restart asked for; the engine keeps the existing connection");
+            Ok(())
+        }
+        MediaCommand::RemoveAllPeers => {
+            for peer in peers.drain() {
+                engine.remove_peer(&peer);
+            }
+            Ok(())
+        }
+    };
+    if let Err(e) = result {
+        tracing::warn!("media: {e}");
+    }
+}
+
+/// Turns an engine event into a session input, or passes it to the caller.
+fn media_input(event: MediaEvent, events: &mpsc::UnboundedSender<RunnerEvent>) -> Option<Input> {
+    let participant = |p: &PeerId| ParticipantId::new(p.as_str()).ok();
+    let input = match &event {
+        MediaEvent::LocalDescription { peer, description } => MediaInput::LocalDescription {
+            peer: participant(peer)?,
+            kind: match description.kind {
+                mulaqat_media::SdpKind::Offer => SdpKind::Offer,
+                mulaqat_media::SdpKind::Answer => SdpKind::Answer,
+            },
+            sdp: description.sdp.clone(),
+        },
+        MediaEvent::LocalCandidate { peer, candidate } => MediaInput::LocalCandidate {
+            peer: participant(peer)?,
+            candidate: IceCandidate {
+                candidate: candidate.candidate.clone(),
+                sdp_mid: None,
+                sdp_m_line_index: Some(candidate.sdp_m_line_index),
+            },
+        },
+        MediaEvent::PeerState {
+            peer,
+            state: PeerState::Connected,
+        } => MediaInput::PeerConnected {
+            peer: participant(peer)?,
+        },
+        MediaEvent::PeerState {
+            peer,
+            state: PeerState::Failed,
+        } => MediaInput::PeerFailed {
+            peer: participant(peer)?,
+        },
+        MediaEvent::Stats { report } => {
+            let _ = events.send(RunnerEvent::Stats(report.clone()));
+            return None;
+        }
+        _ => {
+            let _ = events.send(RunnerEvent::Media(event));
+            return None;
+        }
+    };
+    Some(Input::Media(input))
+}
