@@ -420,6 +420,12 @@ fn receive_video(
         },
         &format!("{tag}-depay"),
     )?;
+    // After a loss, ask the sender for a keyframe (RTCP PLI) rather than
+    // show a broken picture until the next one comes by chance.
+    if depay.has_property("request-keyframe") {
+        depay.set_property("request-keyframe", true);
+        depay.set_property("wait-for-keyframe", true);
+    }
     let mut chain = vec![queue, depay];
     match codec {
         VideoCodec::H264 => chain.push(crate::make_element("h264parse", &format!("{tag}-parse"))?),

@@ -1,0 +1,136 @@
+//! `mulaqat-cli host` and two `mulaqat-cli join` processes make a call, as a
+//! person would from the README; a damaged link is refused with exit code 1
+//! and a message, and a wrong server's link with exit code 2.
+
+#![allow(clippy::expect_used, clippy::unwrap_used)]
+
+use std::io::{BufRead, BufReader};
+use std::process::{Command, Stdio};
+
+fn cli() -> Command {
+    Command::new(env!("CARGO_BIN_EXE_mulaqat-cli"))
+}
+
+/// A `mulaqat-cli host` that is killed however the test ends (a leftover
+/// would hold the test's output open).
+struct Host {
+    child: std::process::Child,
+    host_link: String,
+    guest_link: String,
+    /// Kept open: the host goes on printing, and a closed pipe would kill it.
+    _stdout: std::io::Lines<BufReader<std::process::ChildStdout>>,
+}
+
+impl Host {
+    fn start() -> Host {
+        let mut child = cli()
+            .args(["host", "--listen", "127.0.0.1:0"])
+            .stdout(Stdio::piped())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("host starts");
+        let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
+        let mut next = |prefix: &str| {
+            lines
+                .next()
+                .unwrap()
+                .unwrap()
+                .strip_prefix(prefix)
+                .unwrap()
+                .to_owned()
+        };
+        let host_link = next("host link: ");
+        let guest_link = next("guest link: ");
+        Host {
+            child,
+            host_link,
+            guest_link,
+            _stdout: lines,
+        }
+    }
+}
+
+impl Drop for Host {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+#[test]
+fn the_cli_refuses_bad_links_with_a_clear_message_and_exit_code() {
+    bad_links_are_refused_with_a_clear_message_and_exit_code();
+}
+
+/// Ignored in CI for now: before receivers asked for keyframes after a loss
+/// (`request-keyframe` on the depayloaders), about one run in five had one
+/// direction's video never start. 5 of 5 runs pass since; it goes back into
+/// CI once it has a longer clean record. Run it with
+/// `cargo test -p mulaqat-cli -- --ignored` (issue #4).
+#[test]
+#[ignore = "one direction's video sometimes never starts; see the doc comment"]
+fn host_and_two_joins_make_a_call_and_write_stats() {
+    let host = Host::start();
+    let (host_link, guest_link) = (host.host_link.clone(), host.guest_link.clone());
+    let dir = tempfile::tempdir().unwrap();
+    let join = |link: &str, name: &str, secs: &str, stats: &std::path::Path| {
+        cli()
+            .args([
+                "join",
+                link,
+                "--name",
+                name,
+                "--duration",
+                secs,
+                "--stats-json",
+            ])
+            .arg(stats)
+            .stdout(Stdio::piped())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("join starts")
+    };
+    let (doctor_stats, family_stats) = (
+        dir.path().join("doctor.json"),
+        dir.path().join("family.json"),
+    );
+    let doctor = join(&host_link, "Doctor", "14s", &doctor_stats);
+    let family = join(&guest_link, "Family", "12s", &family_stats);
+    for (child, stats) in [(family, &family_stats), (doctor, &doctor_stats)] {
+        let out = child.wait_with_output().unwrap();
+        let stdout = String::from_utf8_lossy(&out.stdout);
+        assert!(out.status.success(), "{stdout}");
+        assert!(stdout.contains("ended: Left"), "{stdout}");
+        let doc: serde_json::Value =
+            serde_json::from_str(&std::fs::read_to_string(stats).unwrap()).unwrap();
+        let remote = doc["remote"].as_object().expect("remote participants");
+        assert_eq!(remote.len(), 1, "{doc}\n{stdout}");
+        let video = &remote.values().next().unwrap()["video"];
+        assert!(video["framesReceived"].as_u64().unwrap() > 30, "{doc}");
+        assert_eq!(video["width"], 640);
+        assert_eq!(video["height"], 360);
+        assert_eq!(doc["ended"], "Left");
+    }
+    drop(host);
+}
+
+fn bad_links_are_refused_with_a_clear_message_and_exit_code() {
+    let out = cli()
+        .args(["join", "https://example.org/call"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("not a Mulaqat join link"));
+
+    // A link signed by another server: the server refuses the token.
+    let host = Host::start();
+    let (head, _) = host.host_link.rsplit_once('.').unwrap();
+    let forged = format!("{head}.AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA");
+    let out = cli()
+        .args(["join", &forged, "--duration", "20s"])
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert_eq!(out.status.code(), Some(2), "{stdout}");
+    assert!(stdout.contains("refused (invalidToken)"), "{stdout}");
+}
