@@ -36,6 +36,8 @@ const READ_BUFFER_BYTES: usize = 4 * 1024;
 const TICK: Duration = Duration::from_secs(1);
 /// How often the rooms file is checked for changes.
 const DIRECTORY_POLL: Duration = Duration::from_secs(2);
+/// How long a closing connection waits for the client's close frame.
+const CLOSE_GRACE: Duration = Duration::from_secs(2);
 /// How long a graceful shutdown waits for clients to be told.
 const SHUTDOWN_GRACE: Duration = Duration::from_secs(5);
 
@@ -564,6 +566,18 @@ async fn serve_connection(socket: WebSocket, shared: Arc<Shared>) {
             reason: frame.reason.into(),
         };
         let _ = sink.send(Message::Close(Some(frame))).await;
+        // Finish the closing handshake: read (and drop) what the client still
+        // sends until its close frame. Closing the socket with unread data
+        // makes the kernel reset it, and the client could then lose our close
+        // frame and its reason.
+        let _ = tokio::time::timeout(CLOSE_GRACE, async {
+            while let Some(Ok(msg)) = stream.next().await {
+                if matches!(msg, Message::Close(_)) {
+                    break;
+                }
+            }
+        })
+        .await;
         let _ = sink.close().await;
     }
     let _ = shared
