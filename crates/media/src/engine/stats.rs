@@ -180,17 +180,22 @@ fn kind_of(s: &gst::StructureRef) -> MediaKind {
     }
 }
 
-fn rate_kbps(previous: &mut Previous, key: (PeerId, String), bytes: u64) -> f64 {
+/// How fast a running total grew since the last call with the same key, per second.
+fn per_second(previous: &mut Previous, key: (PeerId, String), total: u64) -> f64 {
     let now = Instant::now();
     let rate = match previous.get(&key) {
-        Some((before, at)) if bytes >= *before => {
-            let secs = now.duration_since(*at).as_secs_f64().max(0.001);
-            (bytes - before) as f64 * 8.0 / 1000.0 / secs
+        Some((before, at)) if total >= *before => {
+            (total - before) as f64 / now.duration_since(*at).as_secs_f64().max(0.001)
         }
         _ => 0.0,
     };
-    previous.insert(key, (bytes, now));
+    previous.insert(key, (total, now));
     rate
+}
+
+/// A byte counter's rate in kbit/s.
+fn rate_kbps(previous: &mut Previous, key: (PeerId, String), bytes: u64) -> f64 {
+    per_second(previous, key, bytes) * 8.0 / 1000.0
 }
 
 fn collect(shared: &Shared, previous: &mut Previous) -> StatsReport {
@@ -270,19 +275,8 @@ fn collect(shared: &Shared, previous: &mut Previous) -> StatsReport {
                     ));
                     let counters = shared.lock().tracks.get(&track).cloned();
                     let frames = counters.as_ref().map_or(0, |c| c.frames());
-                    let fps_key = (peer.clone(), format!("{track}#frames"));
-                    let fps = {
-                        let now = Instant::now();
-                        let fps = match previous.get(&fps_key) {
-                            Some((before, at)) if frames >= *before => {
-                                (frames - before) as f64
-                                    / now.duration_since(*at).as_secs_f64().max(0.001)
-                            }
-                            _ => 0.0,
-                        };
-                        previous.insert(fps_key, (frames, now));
-                        fps
-                    };
+                    let fps =
+                        per_second(previous, (peer.clone(), format!("{track}#frames")), frames);
                     report.inbound.push(InboundStats {
                         track: track.clone(),
                         peer: peer.clone(),

@@ -10,14 +10,7 @@ use super::*;
 #[test]
 fn ending_the_meeting_closes_everyone_and_forgets_the_room() {
     let mut w = World::new();
-    let (host, _) = w.join("clinic-1", Role::Host, "Dr. Khan");
-    let (guest, _) = w.join("clinic-1", Role::Guest, "Bilal");
-    w.send(
-        host.conn,
-        ClientMsg::Admit {
-            participant: guest.id.clone(),
-        },
-    );
+    let (host, guest) = two_in_a_room(&mut w, "clinic-1");
     let (waiting, _) = w.join("clinic-1", Role::Guest, "Waiting");
     w.send(
         host.conn,

@@ -193,14 +193,7 @@ fn waiting_guests_are_let_in_when_a_host_opens_a_room_without_lobby() {
 #[test]
 fn when_the_last_host_leaves_the_call_goes_on_and_the_lobby_is_told() {
     let mut w = World::new();
-    let (host, _) = w.join("clinic-1", Role::Host, "Dr. Khan");
-    let (guest, _) = w.join("clinic-1", Role::Guest, "Bilal");
-    w.send(
-        host.conn,
-        ClientMsg::Admit {
-            participant: guest.id.clone(),
-        },
-    );
+    let (host, guest) = two_in_a_room(&mut w, "clinic-1");
     let (late, _) = w.join("clinic-1", Role::Guest, "Late");
 
     let out = w.send(host.conn, ClientMsg::Leave);
