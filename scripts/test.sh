@@ -9,6 +9,9 @@ step() { printf '\n== %s\n' "$*"; }
 step "dependencies"
 packaging/linux/install-deps.sh --test
 
+step "ui: install, typecheck, lint, unit tests, build"
+(cd ui && npm ci --no-audit --no-fund && npm run check && npm run lint && npm test && npm run build)
+
 step "cargo fmt --check"
 cargo fmt --all -- --check
 
@@ -21,6 +24,9 @@ trap 'rm -f "$log"' EXIT
 cargo test --workspace --locked 2>&1 | tee "$log"
 passed=$(grep -Eo '^test result: .* ([0-9]+) passed' "$log" | grep -Eo '[0-9]+ passed' | awk '{s+=$1} END {print s+0}')
 failed=$(grep -Eo '[0-9]+ failed' "$log" | awk '{s+=$1} END {print s+0}')
+
+step "ui: browser tests (Chromium, mocked backend)"
+(cd ui && npm run e2e)
 
 step "load benchmark (smoke: 200 clients, 3 s)"
 cargo bench -p mulaqat-server --bench load --locked -- --clients 200 --duration 3s

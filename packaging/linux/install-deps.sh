@@ -17,13 +17,22 @@ for arg in "$@"; do
   esac
 done
 
-# Packages to build and run.
+# Packages to build and run (the second group: the Tauri shell's WebKitGTK,
+# GTK, tray and SVG icons).
 build_pkgs=(pkg-config gcc libc6-dev ca-certificates
   libgstreamer1.0-dev libgstreamer-plugins-base1.0-dev libgstreamer-plugins-bad1.0-dev
   gstreamer1.0-plugins-base gstreamer1.0-plugins-good gstreamer1.0-plugins-bad
-  gstreamer1.0-plugins-ugly gstreamer1.0-libav gstreamer1.0-nice gstreamer1.0-tools)
-# Extra packages for the tests.
-test_pkgs=(procps)
+  gstreamer1.0-plugins-ugly gstreamer1.0-libav gstreamer1.0-nice gstreamer1.0-tools
+  libdbus-1-dev
+  libwebkit2gtk-4.1-dev libgtk-3-dev libayatana-appindicator3-dev librsvg2-dev
+  libsoup-3.0-dev libjavascriptcoregtk-4.1-dev)
+# Extra packages for the tests. dbus, gnome-keyring, libsecret-tools and
+# dbus-x11: a private Secret Service for the keyring tests of mulaqat-settings.
+# chromium: the UI's browser tests (Playwright drives it; no browser download).
+# xvfb, xauth, webkit2gtk-driver: the real app under a virtual display.
+# iproute2, nftables, coturn: calls across network namespaces through TURN.
+test_pkgs=(procps dbus gnome-keyring libsecret-tools dbus-x11 chromium xvfb xauth
+  webkit2gtk-driver iproute2 nftables coturn)
 
 pkgs=("${build_pkgs[@]}")
 [ "$want_test" = 1 ] && pkgs+=("${test_pkgs[@]}")
@@ -55,4 +64,19 @@ rust_minor=$(rustc --version | sed -E 's/^rustc 1\.([0-9]+).*/\1/')
 if [ "$rust_minor" -lt 95 ]; then
   echo "install-deps: Rust $(rustc --version) is too old; 1.95 or newer is needed (rustup update)." >&2
   exit 1
+fi
+
+# Node.js for the UI (Vite 8 needs 20.19 or newer).
+node_ok() {
+  command -v node >/dev/null && command -v npm >/dev/null &&
+    node -e 'const [a,b]=process.versions.node.split(".").map(Number); process.exit(a>20||(a===20&&b>=19)?0:1)'
+}
+if ! node_ok; then
+  as_root=
+  [ "$(id -u)" -ne 0 ] && as_root=sudo
+  DEBIAN_FRONTEND=noninteractive $as_root apt-get install -y -qq --no-install-recommends nodejs npm || true
+  if ! node_ok; then
+    echo "install-deps: Node.js 20.19 or newer with npm is needed for the UI (found: $(node --version 2>/dev/null || echo none)); install it from your distribution or nodejs.org, then run this again." >&2
+    exit 1
+  fi
 fi

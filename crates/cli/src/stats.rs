@@ -1,34 +1,89 @@
-//! The stats JSON `--stats-json` writes: per remote participant what arrived,
-//! what we sent, and why the call ended.
+//! The stats JSON `--stats-json` writes: per remote participant who they are,
+//! whether they are still here, when their first picture came, and what
+//! arrived; what we sent; the call's state and why it ended.
 
 use std::collections::BTreeMap;
 use std::path::Path;
 
 use anyhow::{Context, Result};
-use mulaqat_client::EndReason;
+use mulaqat_client::{CallEvent, EndReason};
 use mulaqat_media::{MediaKind, StatsReport};
 use serde_json::{Value, json};
+
+use crate::call::describe_state;
+
+/// One remote participant, keyed by participant id (= the engine's peer id).
+#[derive(Debug, Default)]
+struct Remote {
+    name: Option<String>,
+    present: bool,
+    first_frame_ms: Option<u64>,
+    video: Option<Value>,
+    audio: Option<Value>,
+}
 
 /// Keeps the newest figures of every track.
 #[derive(Debug, Default)]
 pub(crate) struct Collector {
-    remote: BTreeMap<String, Value>,
+    remote: BTreeMap<String, Remote>,
     sent: BTreeMap<String, Value>,
+    state: Option<String>,
+    /// Our own participant id: we are not one of the remote participants.
+    me: Option<String>,
+}
+
+fn kind_name(kind: MediaKind) -> &'static str {
+    if kind == MediaKind::Video {
+        "video"
+    } else {
+        "audio"
+    }
 }
 
 impl Collector {
+    /// The display name of a participant, if they were announced.
+    pub(crate) fn name_of(&self, id: &str) -> Option<&str> {
+        self.remote.get(id).and_then(|r| r.name.as_deref())
+    }
+
+    /// Our own participant id, once in the call.
+    pub(crate) fn me(&self) -> Option<&str> {
+        self.me.as_deref()
+    }
+
+    /// Follows arrivals, departures and the call state.
+    pub(crate) fn call_event(&mut self, event: &CallEvent) {
+        match event {
+            CallEvent::ParticipantJoined(p) if self.me.as_deref() != Some(p.id.as_str()) => {
+                let remote = self.remote.entry(p.id.to_string()).or_default();
+                remote.name = Some(p.display_name.clone());
+                remote.present = true;
+            }
+            CallEvent::ParticipantLeft { participant, .. } => {
+                if let Some(remote) = self.remote.get_mut(participant.as_str()) {
+                    remote.present = false;
+                }
+            }
+            CallEvent::StateChanged(state) => {
+                if let mulaqat_client::CallState::InCall { participant_id, .. } = state {
+                    self.me = Some(participant_id.to_string());
+                }
+                self.state = Some(describe_state(state));
+            }
+            _ => {}
+        }
+    }
+
+    /// The first picture from `peer` came `ms` after the command started.
+    pub(crate) fn first_frame(&mut self, peer: &str, ms: u64) {
+        let remote = self.remote.entry(peer.to_owned()).or_default();
+        remote.first_frame_ms.get_or_insert(ms);
+    }
+
     pub(crate) fn update(&mut self, report: &StatsReport) {
         for s in &report.inbound {
-            let entry = self
-                .remote
-                .entry(s.peer.to_string())
-                .or_insert_with(|| json!({}));
-            let key = if s.kind == MediaKind::Video {
-                "video"
-            } else {
-                "audio"
-            };
-            entry[key] = json!({
+            let remote = self.remote.entry(s.peer.to_string()).or_default();
+            let figures = json!({
                 "framesReceived": s.frames_decoded,
                 "width": s.resolution.map(|r| r.width),
                 "height": s.resolution.map(|r| r.height),
@@ -40,19 +95,14 @@ impl Collector {
                 "freezeCount": s.freeze_count,
                 "decoder": s.decoder,
             });
+            match s.kind {
+                MediaKind::Video => remote.video = Some(figures),
+                _ => remote.audio = Some(figures),
+            }
         }
         for s in &report.outbound {
-            let key = format!(
-                "{}:{}",
-                s.peer,
-                if s.kind == MediaKind::Video {
-                    "video"
-                } else {
-                    "audio"
-                }
-            );
             self.sent.insert(
-                key,
+                format!("{}:{}", s.peer, kind_name(s.kind)),
                 json!({
                     "packetsSent": s.packets_sent,
                     "bitrateKbps": s.bitrate_kbps,
@@ -67,16 +117,90 @@ impl Collector {
         }
     }
 
+    fn document(&self, ended: Option<&EndReason>) -> Value {
+        let remote: serde_json::Map<String, Value> = self
+            .remote
+            .iter()
+            .map(|(id, r)| {
+                (
+                    id.clone(),
+                    json!({
+                        "name": r.name,
+                        "present": r.present,
+                        "firstFrameMs": r.first_frame_ms,
+                        "video": r.video,
+                        "audio": r.audio,
+                    }),
+                )
+            })
+            .collect();
+        json!({
+            "remote": remote,
+            "sent": self.sent,
+            "state": self.state,
+            "ended": ended.map(|r| format!("{r:?}")),
+        })
+    }
+
     /// Writes the file (via a temporary file, so readers never see half of it).
     pub(crate) fn write(&self, path: &Path, ended: Option<&EndReason>) -> Result<()> {
-        let doc = json!({
-            "remote": self.remote,
-            "sent": self.sent,
-            "ended": ended.map(|r| format!("{r:?}")),
-        });
         let tmp = path.with_extension("json.tmp");
-        std::fs::write(&tmp, serde_json::to_string_pretty(&doc)?)
+        std::fs::write(&tmp, serde_json::to_string_pretty(&self.document(ended))?)
             .with_context(|| format!("writing {}", tmp.display()))?;
         std::fs::rename(&tmp, path).with_context(|| format!("writing {}", path.display()))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use mulaqat_client::protocol::{LeaveReason, MediaState, ParticipantId, ParticipantInfo, Role};
+
+    #[test]
+    fn participants_who_leave_stay_in_the_file_marked_not_present() {
+        let mut c = Collector::default();
+        let me = ParticipantId::new("p-1").unwrap();
+        c.call_event(&CallEvent::StateChanged(
+            mulaqat_client::CallState::InCall {
+                participant_id: me.clone(),
+                role: Role::Guest,
+            },
+        ));
+        c.call_event(&CallEvent::ParticipantJoined(ParticipantInfo {
+            id: me,
+            display_name: "Me".into(),
+            role: Role::Guest,
+            join_order: 1,
+            media: MediaState::default(),
+            hand_raised: false,
+        }));
+        let id = ParticipantId::new("p-2").unwrap();
+        c.call_event(&CallEvent::ParticipantJoined(ParticipantInfo {
+            id: id.clone(),
+            display_name: "Dr. Khan".into(),
+            role: Role::Host,
+            join_order: 2,
+            media: MediaState::default(),
+            hand_raised: false,
+        }));
+        c.first_frame("p-2", 900);
+        c.first_frame("p-2", 5000);
+        let doc = c.document(None);
+        assert_eq!(doc["remote"]["p-2"]["name"], "Dr. Khan");
+        assert_eq!(doc["remote"]["p-2"]["present"], true);
+        assert_eq!(
+            doc["remote"]["p-2"]["firstFrameMs"], 900,
+            "the first one counts"
+        );
+        c.call_event(&CallEvent::ParticipantLeft {
+            participant: id,
+            reason: LeaveReason::Left,
+        });
+        assert_eq!(c.document(None)["remote"]["p-2"]["present"], false);
+        assert_eq!(c.name_of("p-2"), Some("Dr. Khan"));
+        assert!(
+            c.document(None)["remote"].get("p-1").is_none(),
+            "we are not our own remote participant"
+        );
     }
 }

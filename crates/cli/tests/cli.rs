@@ -62,13 +62,9 @@ fn the_cli_refuses_bad_links_with_a_clear_message_and_exit_code() {
     bad_links_are_refused_with_a_clear_message_and_exit_code();
 }
 
-/// Ignored in CI for now: before receivers asked for keyframes after a loss
-/// (`request-keyframe` on the depayloaders), about one run in five had one
-/// direction's video never start. 5 of 5 runs pass since; it goes back into
-/// CI once it has a longer clean record. Run it with
-/// `cargo test -p mulaqat-cli -- --ignored` (issue #4).
+/// The README's call: a host and two joins on one machine, each receiving
+/// the other's video at the size sent, with the stats JSON to show it.
 #[test]
-#[ignore = "one direction's video sometimes never starts; see the doc comment"]
 fn host_and_two_joins_make_a_call_and_write_stats() {
     let host = Host::start();
     let (host_link, guest_link) = (host.host_link.clone(), host.guest_link.clone());
@@ -105,13 +101,38 @@ fn host_and_two_joins_make_a_call_and_write_stats() {
             serde_json::from_str(&std::fs::read_to_string(stats).unwrap()).unwrap();
         let remote = doc["remote"].as_object().expect("remote participants");
         assert_eq!(remote.len(), 1, "{doc}\n{stdout}");
-        let video = &remote.values().next().unwrap()["video"];
+        let other = remote.values().next().unwrap();
+        assert!(other["firstFrameMs"].as_u64().is_some(), "{doc}");
+        let video = &other["video"];
         assert!(video["framesReceived"].as_u64().unwrap() > 30, "{doc}");
         assert_eq!(video["width"], 640);
         assert_eq!(video["height"], 360);
         assert_eq!(doc["ended"], "Left");
     }
     drop(host);
+}
+
+#[test]
+fn a_machine_policy_locking_another_server_refuses_the_link() {
+    let dir = tempfile::tempdir().unwrap();
+    let policy = dir.path().join("policy.toml");
+    std::fs::write(
+        &policy,
+        "server_url = \"https://meet.hospital.example\"\nlock_server = true\n",
+    )
+    .unwrap();
+    let host = Host::start();
+    let out = cli()
+        .args(["join", &host.guest_link, "--duration", "5s"])
+        .env("MULAQAT_POLICY_FILE", &policy)
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{stderr}");
+    assert!(
+        stderr.contains("IT department") && stderr.contains("meet.hospital.example"),
+        "{stderr}"
+    );
 }
 
 fn bad_links_are_refused_with_a_clear_message_and_exit_code() {

@@ -12,12 +12,12 @@
 //!   clock, so join, lobby, mesh negotiation, signalling relay, leaving and
 //!   reconnection are tested message by message and deterministically. The
 //!   loop and its invariants are in the [`session`] module docs.
-//! - **The IO around it** (next): the runner on tokio that connects the
-//!   session to `mulaqat-server` (tokio-tungstenite, rustls with the OS trust
-//!   store and an optional pinned CA) and to `mulaqat-media`; server
-//!   discovery (`/.well-known/mulaqat`) and machine policy; credentials in
-//!   the OS keyring; and the `mulaqat-cli` binary. They will live beside the
-//!   session here; the session may move to its own crate if it grows.
+//! - **The IO around it**: [`transport`] opens the signalling WebSocket
+//!   (`ws://`, or `wss://` verified against the OS trust store plus an
+//!   optional pinned CA); [`runner`] is the tokio loop that connects the
+//!   session to that socket and to `mulaqat-media`; [`link`] reads join
+//!   links. Settings, machine policy, server discovery and credentials live
+//!   apart, in `mulaqat-settings`.
 //!
 //! ```
 //! use std::time::Instant;
@@ -45,6 +45,7 @@ mod error;
 pub mod link;
 pub mod runner;
 pub mod session;
+pub mod transport;
 
 pub use error::SessionError;
 pub use session::{

@@ -3,26 +3,21 @@
 //! session; this file only moves messages.
 
 use std::collections::HashSet;
-use std::time::{Duration, Instant};
+use std::time::Instant;
 
 use futures_util::{SinkExt, StreamExt};
 use mulaqat_media::{MediaEngine, MediaEvent, PeerConfig, PeerId, PeerState, StatsReport};
 use mulaqat_protocol::{IceCandidate, IceServer, ParticipantId, SdpKind, decode_server, encode};
-use tokio::net::TcpStream;
 use tokio::sync::mpsc;
 use tokio_tungstenite::tungstenite::Message;
-use tokio_tungstenite::{MaybeTlsStream, WebSocketStream};
 
 use crate::session::{
     CallEvent, CallState, EndReason, Input, MediaCommand, MediaInput, Output, Session, UserAction,
 };
+use crate::transport::{SignallingTarget, Socket, connect};
 
-/// How long opening the WebSocket may take.
-const CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
 /// The largest message accepted from the server.
 const MAX_SERVER_MESSAGE: usize = 1024 * 1024;
-
-type Socket = WebSocketStream<MaybeTlsStream<TcpStream>>;
 
 /// What the runner tells its caller.
 #[derive(Debug, Clone)]
@@ -64,7 +59,7 @@ pub async fn run(
     mut session: Session,
     engine: MediaEngine,
     mut engine_events: mulaqat_media::EventReceiver,
-    websocket_url: String,
+    signalling: SignallingTarget,
     media_policy: MediaPolicy,
     events: mpsc::UnboundedSender<RunnerEvent>,
     mut user: mpsc::UnboundedReceiver<UserAction>,
@@ -80,12 +75,17 @@ pub async fn run(
         while let Some(output) = session.poll_output() {
             match output {
                 Output::OpenTransport => {
-                    let input = match connect(&websocket_url).await {
+                    let input = match connect(&signalling).await {
                         Ok(ws) => {
                             socket = Some(ws);
                             Input::TransportOpened
                         }
-                        Err(reason) => Input::TransportClosed { reason },
+                        Err(e) => {
+                            tracing::warn!("signalling: {e}");
+                            Input::TransportClosed {
+                                reason: e.to_string(),
+                            }
+                        }
                     };
                     let _ = session.handle(Instant::now(), input);
                 }
@@ -196,14 +196,6 @@ async fn next_frame(
     }
 }
 
-async fn connect(url: &str) -> Result<Socket, String> {
-    match tokio::time::timeout(CONNECT_TIMEOUT, tokio_tungstenite::connect_async(url)).await {
-        Ok(Ok((ws, _))) => Ok(ws),
-        Ok(Err(e)) => Err(format!("cannot reach {url}: {e}")),
-        Err(_) => Err(format!("no answer from {url} within {CONNECT_TIMEOUT:?}")),
-    }
-}
-
 fn apply_media(
     engine: &MediaEngine,
     policy: &MediaPolicy,
@@ -259,10 +251,7 @@ fn apply_media(
                 candidate: candidate.candidate,
             },
         ),
-        MediaCommand::RestartIce { peer } => {
-            tracing::info!(%peer, "ICE restart asked for; the engine keeps the existing connection");
-            Ok(())
-        }
+        MediaCommand::RestartIce { peer } => engine.restart_peer(&peer_id(&peer)),
         MediaCommand::RemoveAllPeers => {
             for peer in peers.drain() {
                 engine.remove_peer(&peer);
@@ -275,7 +264,8 @@ fn apply_media(
     }
 }
 
-/// Turns an engine event into a session input, or passes it to the caller.
+/// Turns an engine event into a session input, or passes it to the caller
+/// (peer connection states go to both).
 fn media_input(event: MediaEvent, events: &mpsc::UnboundedSender<RunnerEvent>) -> Option<Input> {
     let participant = |p: &PeerId| ParticipantId::new(p.as_str()).ok();
     let input = match &event {
@@ -298,15 +288,21 @@ fn media_input(event: MediaEvent, events: &mpsc::UnboundedSender<RunnerEvent>) -
         MediaEvent::PeerState {
             peer,
             state: PeerState::Connected,
-        } => MediaInput::PeerConnected {
-            peer: participant(peer)?,
-        },
+        } => {
+            let _ = events.send(RunnerEvent::Media(event.clone()));
+            MediaInput::PeerConnected {
+                peer: participant(peer)?,
+            }
+        }
         MediaEvent::PeerState {
             peer,
             state: PeerState::Failed,
-        } => MediaInput::PeerFailed {
-            peer: participant(peer)?,
-        },
+        } => {
+            let _ = events.send(RunnerEvent::Media(event.clone()));
+            MediaInput::PeerFailed {
+                peer: participant(peer)?,
+            }
+        }
         MediaEvent::Stats { report } => {
             let _ = events.send(RunnerEvent::Stats(report.clone()));
             return None;

@@ -7,6 +7,7 @@
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use mulaqat_client::runner::{MediaPolicy, RunnerEvent, run};
+use mulaqat_client::transport::SignallingTarget;
 use mulaqat_client::{CallEvent, EndReason, Session, SessionConfig, UserAction};
 use mulaqat_media::devices::TestDevices;
 use mulaqat_media::{EngineSettings, MediaEngine, MediaKind, Quality, VideoCodec};
@@ -50,7 +51,7 @@ fn start_client(url: &str, room: &RoomId, name: &str, role: Role) -> Client {
             session,
             engine.clone(),
             engine_events,
-            url,
+            SignallingTarget::new(url),
             MediaPolicy::default(),
             events_tx,
             user_rx,

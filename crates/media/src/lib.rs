@@ -14,15 +14,17 @@ mod error;
 pub mod frames;
 pub mod loopback;
 pub mod stamp;
+mod tone;
 pub mod types;
 
 use std::sync::OnceLock;
 
 pub use engine::{
     CAPTURE_TRACK, EngineSettings, EventReceiver, FrameSink, InboundStats, MediaEngine, MediaEvent,
-    OutboundStats, PeerConfig, SELF_VIEW_TRACK, StatsReport,
+    OutboundStats, PeerConfig, SELF_VIEW_TRACK, StatsReport, shared_encoders,
 };
 pub use error::MediaError;
+pub use tone::play_test_tone;
 pub use types::*;
 
 /// Starts GStreamer and registers the plugins linked into this binary

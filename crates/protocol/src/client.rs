@@ -96,11 +96,14 @@ pub enum ClientMsg {
     },
     /// Leave the room; the server confirms with `closed` and closes.
     Leave,
+    /// Asks for fresh TURN credentials before the ones from `welcome` (or
+    /// the last `iceServers`) expire; answered with `iceServers`.
+    RefreshIce,
 }
 
 impl ClientMsg {
     /// Every `type` a client may send, in declaration order.
-    pub const TYPES: [&'static str; 11] = [
+    pub const TYPES: [&'static str; 12] = [
         "hello",
         "join",
         "admit",
@@ -112,6 +115,7 @@ impl ClientMsg {
         "mediaState",
         "raiseHand",
         "leave",
+        "refreshIce",
     ];
 
     /// This message's `type` on the wire.
@@ -128,6 +132,7 @@ impl ClientMsg {
             ClientMsg::MediaState { .. } => "mediaState",
             ClientMsg::RaiseHand { .. } => "raiseHand",
             ClientMsg::Leave => "leave",
+            ClientMsg::RefreshIce => "refreshIce",
         }
     }
 }

@@ -36,6 +36,10 @@ pub enum ServerMsg {
         /// When the TURN credentials expire, if any were given.
         #[serde(default, skip_serializing_if = "Option::is_none")]
         ice_expires_at: Option<UnixMillis>,
+        /// The same as seconds from now (clients' clocks may be wrong):
+        /// ask for fresh ones with `refreshIce` before then.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        ice_ttl_secs: Option<u64>,
         /// Everyone in the room, you included, in join order.
         participants: Vec<ParticipantInfo>,
         /// For hosts: who waits in the lobby, oldest first. Empty for guests.
@@ -106,6 +110,18 @@ pub enum ServerMsg {
         /// Raised or lowered.
         raised: bool,
     },
+    /// Fresh STUN/TURN servers and credentials, the answer to `refreshIce`.
+    IceServers {
+        /// The servers, as in `welcome`.
+        ice_servers: Vec<IceServer>,
+        /// When the TURN credentials expire, if any were given.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        ice_expires_at: Option<UnixMillis>,
+        /// The same as seconds from now (clients' clocks may be wrong):
+        /// ask for fresh ones with `refreshIce` before then.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        ice_ttl_secs: Option<u64>,
+    },
     /// Your session is over; the connection closes next.
     Closed {
         /// Why.
@@ -122,7 +138,7 @@ pub enum ServerMsg {
 
 impl ServerMsg {
     /// Every `type` the server may send, in declaration order.
-    pub const TYPES: [&'static str; 12] = [
+    pub const TYPES: [&'static str; 13] = [
         "welcome",
         "lobbyWaiting",
         "knock",
@@ -133,6 +149,7 @@ impl ServerMsg {
         "chat",
         "mediaState",
         "handRaised",
+        "iceServers",
         "closed",
         "error",
     ];
@@ -150,6 +167,7 @@ impl ServerMsg {
             ServerMsg::Chat { .. } => "chat",
             ServerMsg::MediaState { .. } => "mediaState",
             ServerMsg::HandRaised { .. } => "handRaised",
+            ServerMsg::IceServers { .. } => "iceServers",
             ServerMsg::Closed { .. } => "closed",
             ServerMsg::Error { .. } => "error",
         }

@@ -81,6 +81,7 @@ fn client_samples() -> Vec<ClientMsg> {
         },
         ClientMsg::RaiseHand { raised: true },
         ClientMsg::Leave,
+        ClientMsg::RefreshIce,
     ]
 }
 
@@ -110,6 +111,7 @@ fn server_samples() -> Vec<ServerMsg> {
                 },
             ],
             ice_expires_at: Some(UnixMillis(1_767_225_600_000)),
+            ice_ttl_secs: Some(3600),
             participants: vec![info("p-host1", "Dr. Ayesha Khan", Role::Host, 1)],
             lobby: vec![info("p-guest1", "Bilal", Role::Guest, 2)],
             chat: vec![ChatMessage {
@@ -168,6 +170,15 @@ fn server_samples() -> Vec<ServerMsg> {
         ServerMsg::HandRaised {
             participant: pid("p-guest1"),
             raised: true,
+        },
+        ServerMsg::IceServers {
+            ice_servers: vec![IceServer {
+                urls: vec!["turn:turn.hospital.example:3478?transport=udp".into()],
+                username: Some("1767225600:p-7Qx2".into()),
+                credential: Some("c2VjcmV0LWZyb20tdGhlLXNlcnZlcg==".into()),
+            }],
+            ice_expires_at: Some(UnixMillis(1_767_225_600_000)),
+            ice_ttl_secs: Some(3600),
         },
         ServerMsg::Closed {
             reason: CloseReason::MeetingEnded,

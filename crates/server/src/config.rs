@@ -109,6 +109,10 @@ pub struct IceConfig {
     pub turn_secret_file: Option<PathBuf>,
     /// Seconds TURN credentials stay valid.
     pub turn_ttl_secs: u64,
+    /// Tell clients to send media only through TURN (`icePolicy: "relay"`
+    /// in `/.well-known/mulaqat`), which hides their addresses from each
+    /// other. Needs `turn_urls`.
+    pub force_relay: bool,
 }
 
 impl Default for IceConfig {
@@ -118,6 +122,7 @@ impl Default for IceConfig {
             turn_urls: Vec::new(),
             turn_secret_file: None,
             turn_ttl_secs: 3600,
+            force_relay: false,
         }
     }
 }
@@ -194,6 +199,12 @@ impl ServerConfig {
         if !self.ice.turn_urls.is_empty() && self.ice.turn_secret_file.is_none() {
             return Err(ConfigError::Invalid(
                 "ice.turn_urls needs ice.turn_secret_file (coturn's static-auth-secret)".into(),
+            ));
+        }
+        if self.ice.force_relay && self.ice.turn_urls.is_empty() {
+            return Err(ConfigError::Invalid(
+                "ice.force_relay needs ice.turn_urls (relay-only media cannot work without TURN)"
+                    .into(),
             ));
         }
         Ok(())
@@ -278,6 +289,12 @@ mod tests {
             .expect_err("no secret")
             .to_string();
         assert!(err.contains("turn_secret_file"), "{err}");
+
+        std::fs::write(&path, "[ice]\nforce_relay = true\n").expect("write");
+        let err = ServerConfig::load(&path)
+            .expect_err("relay without TURN")
+            .to_string();
+        assert!(err.contains("force_relay needs ice.turn_urls"), "{err}");
 
         let err = ServerConfig::load(&dir.path().join("missing.toml")).expect_err("missing");
         assert!(err.to_string().contains("missing.toml"));

@@ -36,7 +36,12 @@ impl TurnIssuer {
         }
     }
 
-    /// Credentials for one participant and when they expire.
+    /// How long issued credentials stay valid, seconds.
+    pub fn ttl_secs(&self) -> u64 {
+        self.ttl_secs
+    }
+
+    /// Credentials for `participant`, and when they expire.
     pub fn issue(&self, participant: &ParticipantId, now: UnixMillis) -> (IceServer, UnixMillis) {
         let expiry = now.as_secs().saturating_add(self.ttl_secs);
         let username = format!("{expiry}:{participant}");

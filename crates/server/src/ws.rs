@@ -111,6 +111,9 @@ struct Shared {
     next_conn: AtomicU64,
     public_url: Option<String>,
     scheme: &'static str,
+    /// Room limits and ICE policy, for `/.well-known/mulaqat`.
+    rooms: crate::rooms::RoomSettings,
+    force_relay: bool,
 }
 
 /// A server that is accepting connections.
@@ -231,6 +234,8 @@ pub async fn start(config: ServerConfig, secret: Vec<u8>) -> Result<RunningServe
         next_conn: AtomicU64::new(1),
         public_url: config.public_url.clone(),
         scheme: if config.tls.is_some() { "wss" } else { "ws" },
+        rooms: config.rooms.clone(),
+        force_relay: config.ice.force_relay,
     });
     let app = Router::new()
         .route("/", get(upgrade))
@@ -295,6 +300,14 @@ async fn well_known(
         "protocolVersion": mulaqat_protocol::PROTOCOL_VERSION,
         "minProtocolVersion": mulaqat_protocol::MIN_SUPPORTED_VERSION,
         "maxMessageBytes": shared.limits.max_message_bytes,
+        "icePolicy": if shared.force_relay { "relay" } else { "all" },
+        "limits": {
+            "maxParticipants": shared.rooms.max_participants,
+            "maxLobby": shared.rooms.max_lobby,
+            "maxDisplayNameChars": shared.rooms.max_display_name_chars,
+            "maxChatChars": shared.rooms.max_chat_chars,
+            "maxMessageBytes": shared.limits.max_message_bytes,
+        },
     }))
 }
 

@@ -68,6 +68,13 @@ use roster::Roster;
 /// How long to wait for the server's `closed` after sending `leave` before
 /// ending the call anyway.
 pub const LEAVE_TIMEOUT: Duration = Duration::from_secs(3);
+/// The soonest the session asks for fresh TURN credentials after getting some.
+pub const ICE_REFRESH_MIN: Duration = Duration::from_secs(10);
+/// How long to wait for `iceServers` before asking again.
+pub const ICE_REFRESH_RETRY: Duration = Duration::from_secs(30);
+/// Longer TURN lifetimes are treated as this (a year), so that adding them
+/// to an `Instant` cannot overflow.
+const LONGEST_TTL_SECS: u64 = 365 * 24 * 3600;
 
 /// The signalling connection, as far as the session knows.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -111,6 +118,8 @@ pub struct Session {
     backoff: Option<Backoff>,
     /// After sending `leave`: when to stop waiting for `closed`.
     leave_deadline: Option<Instant>,
+    /// When to ask for fresh TURN credentials (new peers need valid ones).
+    ice_refresh_at: Option<Instant>,
 }
 
 impl std::fmt::Debug for Session {
@@ -145,6 +154,7 @@ impl Session {
             mesh: Mesh::default(),
             backoff: None,
             leave_deadline: None,
+            ice_refresh_at: None,
         }
     }
 
@@ -181,6 +191,7 @@ impl Session {
             self.leave_deadline,
             self.backoff.as_ref().map(|b| b.deadline(policy)),
             self.mesh.next_expiry(),
+            self.ice_refresh_at,
         ]
         .into_iter()
         .flatten()
@@ -344,6 +355,25 @@ impl Session {
             }
         }
         self.mesh.expire(now, &mut self.out);
+        if self.ice_refresh_at.is_some_and(|at| at <= now) {
+            if self.linked_in_call() {
+                debug!("TURN credentials about to expire: asking for fresh ones");
+                self.send(ClientMsg::RefreshIce);
+                self.ice_refresh_at = Some(now + ICE_REFRESH_RETRY);
+            } else {
+                // The next `welcome` brings fresh ones.
+                self.ice_refresh_at = None;
+            }
+        }
+    }
+
+    /// Asks for fresh TURN credentials when four fifths of `ttl_secs` have
+    /// passed (never sooner than [`ICE_REFRESH_MIN`]).
+    fn schedule_ice_refresh(&mut self, now: Instant, ttl_secs: Option<u64>) {
+        self.ice_refresh_at = ttl_secs.map(|ttl| {
+            let lifetime = Duration::from_secs(ttl.min(LONGEST_TTL_SECS));
+            now + (lifetime * 4 / 5).max(ICE_REFRESH_MIN)
+        });
     }
 
     // ---- helpers ----
@@ -359,6 +389,7 @@ impl Session {
         }
         self.backoff = None;
         self.leave_deadline = None;
+        self.ice_refresh_at = None;
         self.set_state(CallState::Ended(reason));
     }
 

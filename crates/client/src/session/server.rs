@@ -20,6 +20,7 @@ struct Welcome {
     policy: RoomPolicy,
     ice_servers: Vec<IceServer>,
     ice_expires_at: Option<UnixMillis>,
+    ice_ttl_secs: Option<u64>,
     participants: Vec<ParticipantInfo>,
     lobby: Vec<ParticipantInfo>,
     chat: Vec<ChatMessage>,
@@ -61,22 +62,27 @@ impl Session {
                 policy,
                 ice_servers,
                 ice_expires_at,
+                ice_ttl_secs,
                 participants,
                 lobby,
                 chat,
                 resume_token,
-            } => self.welcome(Welcome {
-                participant_id,
-                role,
-                mode,
-                policy,
-                ice_servers,
-                ice_expires_at,
-                participants,
-                lobby,
-                chat,
-                resume_token,
-            }),
+            } => self.welcome(
+                now,
+                Welcome {
+                    participant_id,
+                    role,
+                    mode,
+                    policy,
+                    ice_servers,
+                    ice_expires_at,
+                    ice_ttl_secs,
+                    participants,
+                    lobby,
+                    chat,
+                    resume_token,
+                },
+            ),
             ServerMsg::LobbyWaiting {
                 participant_id,
                 reason,
@@ -97,7 +103,7 @@ impl Session {
         )
     }
 
-    fn welcome(&mut self, w: Welcome) {
+    fn welcome(&mut self, now: Instant, w: Welcome) {
         if !self.awaiting_entry() && !matches!(self.state, CallState::WaitingInLobby { .. }) {
             debug!("welcome while in the call: ignored");
             return;
@@ -127,6 +133,7 @@ impl Session {
             ice_servers: w.ice_servers,
             ice_expires_at: w.ice_expires_at,
         });
+        self.schedule_ice_refresh(now, w.ice_ttl_secs);
         self.set_state(CallState::InCall {
             participant_id: w.participant_id.clone(),
             role: w.role,
@@ -175,12 +182,15 @@ impl Session {
     }
 
     /// `participant` is in the room: restart the peer we kept for them if we
-    /// initiate it, or make one.
+    /// initiate it and it is not connected, or make one.
     fn peer_present(&mut self, participant: ParticipantId, initiator: bool) {
         match self.mesh.get(&participant) {
             Some(link) => {
                 self.mesh.came_back(&participant);
-                if link.initiator {
+                // Media that kept flowing while signalling was down is left
+                // alone; a connection that failed or never finished (its
+                // signals may have been lost) is restarted by its initiator.
+                if link.initiator && !link.connected {
                     self.media_command(MediaCommand::RestartIce { peer: participant });
                 }
             }
@@ -287,6 +297,18 @@ impl Session {
                     participant,
                     raised,
                 });
+            }
+            ServerMsg::IceServers {
+                ice_servers,
+                ice_expires_at,
+                ice_ttl_secs,
+            } => {
+                debug!("fresh ICE servers");
+                if let Some(room) = &mut self.room {
+                    room.ice_servers = ice_servers;
+                    room.ice_expires_at = ice_expires_at;
+                }
+                self.schedule_ice_refresh(now, ice_ttl_secs);
             }
             other => debug!(kind = other.type_name(), "unexpected in the call: ignored"),
         }

@@ -48,6 +48,15 @@ pub enum MediaEvent {
         /// Audio or video.
         kind: MediaKind,
     },
+    /// The first picture of a peer's video was decoded.
+    FirstFrame {
+        /// The track (`<peer>:video`).
+        track: TrackId,
+        /// From whom.
+        peer: PeerId,
+        /// Its size.
+        resolution: Resolution,
+    },
     /// A peer's track ended (the peer left).
     TrackEnded {
         /// The track.

@@ -118,6 +118,13 @@ impl Shared {
     }
 }
 
+/// The encoder probe results every engine of this process shares (the
+/// probe starts on first use, in the background): what the settings
+/// screen lists and what engines choose from.
+pub fn shared_encoders() -> crate::encode::EncoderRegistry {
+    encoding::default_registry()
+}
+
 impl MediaEngine {
     /// Builds the pipeline (capture, self-view, playback) and starts it.
     /// Peers are added later with [`MediaEngine::add_peer`].
@@ -169,6 +176,13 @@ impl MediaEngine {
     /// The initiator sends an offer (as [`MediaEvent::LocalDescription`]).
     pub fn add_peer(&self, peer: PeerId, config: PeerConfig) -> Result<(), MediaError> {
         peer::add(&self.shared, peer, config)
+    }
+
+    /// Replaces the connection to a peer with a new one set up the same way
+    /// (new ICE credentials, new DTLS handshake): what a restart of ICE does,
+    /// for a connection that failed or whose network changed.
+    pub fn restart_peer(&self, peer: &PeerId) -> Result<(), MediaError> {
+        peer::restart(&self.shared, peer)
     }
 
     /// Removes a peer and its tracks.

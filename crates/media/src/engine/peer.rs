@@ -27,6 +27,8 @@ pub(crate) struct Peer {
     pub tee_pads: Vec<(gst::Element, gst::Pad)>,
     /// The congestion controller's latest estimate, bit/s (0 = none yet).
     pub estimate_bps: Arc<AtomicU32>,
+    /// How it was set up, to set it up again on a restart.
+    pub config: PeerConfig,
 }
 
 /// Element names of a peer: `mulaqat-<peer>-...` with the id made safe.
@@ -64,14 +66,10 @@ pub(super) fn add(
         webrtcbin.set_property_from_str("ice-transport-policy", "relay");
     }
     configure_ice_servers(&webrtcbin, &config.ice_servers);
+    let initiator = config.initiator;
+    let video_codec = config.video_codec;
     let estimate_bps = Arc::new(AtomicU32::new(0));
-    connect_signals(
-        shared,
-        &peer,
-        &webrtcbin,
-        config.initiator,
-        estimate_bps.clone(),
-    );
+    connect_signals(shared, &peer, &webrtcbin, initiator, estimate_bps.clone());
     shared
         .pipeline
         .add(&webrtcbin)
@@ -86,10 +84,11 @@ pub(super) fn add(
             codec: None,
             tee_pads: Vec::new(),
             estimate_bps,
+            config,
         },
     );
-    if config.initiator {
-        let codec = match config.video_codec {
+    if initiator {
+        let codec = match video_codec {
             Some(codec) => codec,
             None => first_sendable_codec(shared)?,
         };
@@ -318,6 +317,25 @@ fn publish_local(
     }
 }
 
+/// Replaces the connection to `peer` with a new one set up the same way.
+///
+/// GStreamer 1.22's `webrtcbin` cannot restart ICE in place (its offers
+/// take no `ice-restart` option), so a restart is a new `webrtcbin`: new ICE
+/// credentials and candidates, a new DTLS handshake, the same senders. The
+/// initiator's new connection offers at once; the other side rebuilds its
+/// own when that offer arrives (see [`set_remote_description`]).
+pub(super) fn restart(shared: &Arc<Shared>, peer: &PeerId) -> Result<(), MediaError> {
+    let config = shared
+        .lock()
+        .peers
+        .get(peer)
+        .map(|p| p.config.clone())
+        .ok_or_else(|| MediaError::NoSuchPeer(peer.to_string()))?;
+    tracing::info!(%peer, "restarting the connection");
+    remove(shared, peer);
+    add(shared, peer.clone(), config)
+}
+
 pub(super) fn set_remote_description(
     shared: &Arc<Shared>,
     peer: &PeerId,
@@ -326,6 +344,9 @@ pub(super) fn set_remote_description(
     let sdp = gst_sdp::SDPMessage::parse_buffer(description.sdp.as_bytes())
         .map_err(|e| MediaError::Sdp(format!("it does not parse: {e}")))?;
     sdp::check_secure(&sdp).map_err(|why| MediaError::Sdp(format!("refused: {why}")))?;
+    if description.kind == SdpKind::Offer {
+        answer_restart_if_renegotiated(shared, peer)?;
+    }
     let (webrtcbin, linked) = {
         let state = shared.lock();
         let p = state
@@ -371,6 +392,36 @@ pub(super) fn set_remote_description(
         webrtcbin.emit_by_name::<()>("set-remote-description", &[&remote, &None::<gst::Promise>]);
     }
     Ok(())
+}
+
+/// A new offer on a connection that already has the peer's description is
+/// the peer restarting (see [`restart`]): answer it on a new connection.
+fn answer_restart_if_renegotiated(shared: &Arc<Shared>, peer: &PeerId) -> Result<(), MediaError> {
+    let (webrtcbin, config) = {
+        let state = shared.lock();
+        let p = state
+            .peers
+            .get(peer)
+            .ok_or_else(|| MediaError::NoSuchPeer(peer.to_string()))?;
+        (p.webrtcbin.clone(), p.config.clone())
+    };
+    let negotiated = webrtcbin
+        .property::<Option<gst_webrtc::WebRTCSessionDescription>>("current-remote-description")
+        .is_some();
+    if !negotiated {
+        return Ok(());
+    }
+    tracing::info!(%peer, "the peer restarted its connection: answering on a new one");
+    remove(shared, peer);
+    add(
+        shared,
+        peer.clone(),
+        PeerConfig {
+            initiator: false,
+            video_codec: None,
+            ..config
+        },
+    )
 }
 
 fn create_answer(weak: &Weak<Shared>, peer: &PeerId, webrtcbin: &gst::Element) {

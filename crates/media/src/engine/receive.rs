@@ -13,13 +13,25 @@ use super::{MediaEvent, Shared, capture};
 use crate::MediaError;
 use crate::types::{MediaKind, PeerId, Resolution, TrackId, VideoCodec};
 
+/// Called once, with the size of the first frame of a track.
+type FirstFrameHook = Box<dyn FnOnce(Resolution) + Send>;
+
 /// What the stats and the latency measurement need to know about a track.
-#[derive(Debug)]
 pub(crate) struct TrackCounters {
     pub peer: Option<PeerId>,
     frames: AtomicU64,
     inner: Mutex<FrameTiming>,
     pub decoder: Mutex<Option<String>>,
+    first_frame: Mutex<Option<FirstFrameHook>>,
+}
+
+impl std::fmt::Debug for TrackCounters {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("TrackCounters")
+            .field("peer", &self.peer)
+            .field("frames", &self.frames)
+            .finish_non_exhaustive()
+    }
 }
 
 #[derive(Debug, Default)]
@@ -38,7 +50,16 @@ impl TrackCounters {
             frames: AtomicU64::new(0),
             inner: Mutex::new(FrameTiming::default()),
             decoder: Mutex::new(None),
+            first_frame: Mutex::new(None),
         }
+    }
+
+    /// Runs `hook` when the first frame is counted.
+    pub(crate) fn on_first_frame(&self, hook: impl FnOnce(Resolution) + Send + 'static) {
+        *self
+            .first_frame
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner) = Some(Box::new(hook));
     }
 
     pub(crate) fn frames(&self) -> u64 {
@@ -71,7 +92,16 @@ impl TrackCounters {
 
     /// Counts a frame; a gap longer than max(3 x average, average + 150 ms) is a freeze.
     fn frame(&self, size: Resolution, latency: Option<u32>) {
-        self.frames.fetch_add(1, Ordering::Relaxed);
+        if self.frames.fetch_add(1, Ordering::Relaxed) == 0 {
+            let hook = self
+                .first_frame
+                .lock()
+                .unwrap_or_else(PoisonError::into_inner)
+                .take();
+            if let Some(hook) = hook {
+                hook(size);
+            }
+        }
         let now = Instant::now();
         let mut t = self.inner.lock().unwrap_or_else(PoisonError::into_inner);
         t.size = Some(size);
@@ -446,6 +476,18 @@ fn receive_video(
         .decoder
         .lock()
         .unwrap_or_else(PoisonError::into_inner) = Some(decoder_name.to_owned());
+    {
+        let (weak, track, peer) = (Arc::downgrade(shared), track.clone(), peer.clone());
+        counters.on_first_frame(move |resolution| {
+            if let Some(shared) = weak.upgrade() {
+                shared.emit(MediaEvent::FirstFrame {
+                    track,
+                    peer,
+                    resolution,
+                });
+            }
+        });
+    }
     let targets = FrameTargets::new(&shared.settings, &track);
     deliver_frames(
         &sink,

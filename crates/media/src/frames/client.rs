@@ -104,7 +104,13 @@ impl FrameClient {
         let config = WebSocketConfig::default()
             .max_message_size(Some(MAX_FRAME_MESSAGE))
             .max_frame_size(Some(MAX_FRAME_MESSAGE));
-        match tokio_tungstenite::connect_async_with_config(url, Some(config), true).await {
+        match Box::pin(tokio_tungstenite::connect_async_with_config(
+            url,
+            Some(config),
+            true,
+        ))
+        .await
+        {
             Ok((ws, _)) => Ok(Self {
                 ws,
                 pending: VecDeque::new(),

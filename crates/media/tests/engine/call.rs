@@ -234,3 +234,48 @@ fn removing_a_peer_mid_call_ends_its_tracks_and_the_engine_goes_on() {
     );
     assert!(captured > 20.0, "capture goes on ({captured:.1} fps)");
 }
+
+/// Waits for the first decoded frame of `track` reported on `side`.
+fn wait_first_frame(side: &Side, track: &str, within: Duration) -> bool {
+    let deadline = std::time::Instant::now() + within;
+    while let Some(left) = deadline.checked_duration_since(std::time::Instant::now()) {
+        if let Ok(mulaqat_media::MediaEvent::FirstFrame { track: t, .. }) =
+            side.events.recv_timeout(left)
+            && t.as_str() == track
+        {
+            return true;
+        }
+    }
+    false
+}
+
+#[test]
+fn restarting_a_connection_brings_media_back_on_a_new_one() {
+    let call = Call::simple(Quality::P360, vec![VideoCodec::H264]);
+    assert!(wait_first_frame(&call.a, "b:video", FRAME_WAIT));
+    assert!(wait_first_frame(&call.b, "a:video", FRAME_WAIT));
+    assert!(wait_frames(&call.b.engine, "a:video", 10, FRAME_WAIT));
+
+    call.a
+        .engine
+        .restart_peer(&mulaqat_media::PeerId("b".into()))
+        .expect("the initiator restarts");
+    assert!(
+        wait_first_frame(&call.b, "a:video", FRAME_WAIT),
+        "B answers the new offer on a new connection and decodes A again"
+    );
+    assert!(
+        wait_first_frame(&call.a, "b:video", FRAME_WAIT),
+        "A decodes B on the new connection"
+    );
+    assert!(wait_frames(&call.b.engine, "a:video", 30, FRAME_WAIT));
+    assert_eq!(*call.a.descriptions_sent.lock().unwrap(), 2, "two offers");
+    assert_eq!(*call.b.descriptions_sent.lock().unwrap(), 2, "two answers");
+    assert!(
+        call.a
+            .engine
+            .restart_peer(&mulaqat_media::PeerId("nobody".into()))
+            .is_err(),
+        "restarting an unknown peer is an error, not a panic"
+    );
+}

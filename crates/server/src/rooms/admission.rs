@@ -2,9 +2,9 @@
 //! and resuming after a dropped connection.
 
 use mulaqat_protocol::{
-    CloseReason, ErrorCode, KnockOutcome, LeaveReason, LobbyReason, MediaMode, MediaState,
-    PROTOCOL_VERSION, ParticipantId, ParticipantInfo, Resume, Role, RoomId, RoomPolicy, ServerMsg,
-    UnixMillis, is_supported, text,
+    CloseReason, ErrorCode, IceServer, KnockOutcome, LeaveReason, LobbyReason, MediaMode,
+    MediaState, PROTOCOL_VERSION, ParticipantId, ParticipantInfo, Resume, Role, RoomId, RoomPolicy,
+    ServerMsg, UnixMillis, is_supported, text,
 };
 use subtle::ConstantTimeEq;
 
@@ -13,6 +13,13 @@ use super::{
     CloseFrame, ConnId, Handler, Rejection, Stage, internal, new_participant_id, new_secret, reject,
 };
 use crate::token::{TokenClaims, TokenError};
+
+/// STUN/TURN servers handed to one participant.
+pub(super) struct IceGrant {
+    pub servers: Vec<IceServer>,
+    pub expires_at: Option<UnixMillis>,
+    pub ttl_secs: Option<u64>,
+}
 
 impl Handler {
     pub(super) fn hello(
@@ -263,6 +270,22 @@ impl Handler {
         self.send_all(others, &ServerMsg::Joined { participant: info });
     }
 
+    /// STUN/TURN servers for `participant`, with TURN credentials issued now.
+    pub(super) fn ice_servers_for(&self, participant: &ParticipantId, now: UnixMillis) -> IceGrant {
+        let mut grant = IceGrant {
+            servers: self.ice.servers.clone(),
+            expires_at: None,
+            ttl_secs: None,
+        };
+        if let Some(turn) = &self.ice.turn {
+            let (server, expires) = turn.issue(participant, now);
+            grant.servers.push(server);
+            grant.expires_at = Some(expires);
+            grant.ttl_secs = Some(turn.ttl_secs());
+        }
+        grant
+    }
+
     pub(super) fn welcome(
         &self,
         now: UnixMillis,
@@ -270,13 +293,7 @@ impl Handler {
         info: &ParticipantInfo,
         resume_token: String,
     ) -> ServerMsg {
-        let mut ice_servers = self.ice.servers.clone();
-        let mut ice_expires_at = None;
-        if let Some(turn) = &self.ice.turn {
-            let (server, expires) = turn.issue(&info.id, now);
-            ice_servers.push(server);
-            ice_expires_at = Some(expires);
-        }
+        let ice = self.ice_servers_for(&info.id, now);
         let room = self.rooms.get(room_id);
         ServerMsg::Welcome {
             version: PROTOCOL_VERSION,
@@ -287,8 +304,9 @@ impl Handler {
             policy: room
                 .map(|r| r.policy.clone())
                 .unwrap_or_else(|| self.room_policy(room_id).0),
-            ice_servers,
-            ice_expires_at,
+            ice_servers: ice.servers,
+            ice_expires_at: ice.expires_at,
+            ice_ttl_secs: ice.ttl_secs,
             participants: room.map(Room::participants).unwrap_or_default(),
             lobby: match (info.role, room) {
                 (Role::Host, Some(room)) => room.lobby_infos(),

@@ -222,7 +222,23 @@ impl Handler {
             ClientMsg::MediaState { state } => self.media_state(conn, state),
             ClientMsg::RaiseHand { raised } => self.raise_hand(conn, raised),
             ClientMsg::Leave => self.leave(now, conn),
+            ClientMsg::RefreshIce => self.refresh_ice(now, conn),
         }
+    }
+
+    /// Fresh TURN credentials for a member whose current ones run out.
+    fn refresh_ice(&mut self, now: UnixMillis, conn: ConnId) -> Result<(), Rejection> {
+        let (_, pid) = self.member_of(conn)?;
+        let ice = self.ice_servers_for(&pid, now);
+        self.send(
+            conn,
+            ServerMsg::IceServers {
+                ice_servers: ice.servers,
+                ice_expires_at: ice.expires_at,
+                ice_ttl_secs: ice.ttl_secs,
+            },
+        );
+        Ok(())
     }
 
     fn remove(

@@ -84,6 +84,8 @@ pub(super) struct Welcome {
     pub participants: Vec<ParticipantInfo>,
     pub lobby: Vec<ParticipantInfo>,
     pub chat: Vec<ChatMessage>,
+    /// TURN credentials' lifetime; `None` (no TURN) unless a test sets it.
+    pub ice_ttl_secs: Option<u64>,
 }
 
 impl Welcome {
@@ -96,6 +98,7 @@ impl Welcome {
             participants,
             lobby: Vec::new(),
             chat: Vec::new(),
+            ice_ttl_secs: None,
         }
     }
 
@@ -114,6 +117,7 @@ impl Welcome {
             },
             ice_servers: ice(),
             ice_expires_at: Some(UnixMillis(1_700_003_600_000)),
+            ice_ttl_secs: self.ice_ttl_secs,
             participants: self.participants,
             lobby: self.lobby,
             chat: self.chat,

@@ -82,6 +82,27 @@ fn a_dropped_link_reconnects_after_a_second_and_resumes_keeping_the_peers() {
 }
 
 #[test]
+fn media_still_flowing_after_a_resume_is_left_alone() {
+    let mut call = three_way();
+    call.media(MediaInput::PeerConnected { peer: pid("p-1") });
+    call.media(MediaInput::PeerConnected { peer: pid("p-3") });
+    call.closed();
+    next_attempt(&mut call);
+    call.opened();
+    let out = call.server(Welcome::new("p-2", Role::Guest, everyone()).msg());
+    assert_eq!(
+        out,
+        [state_changed(in_call("p-2", Role::Guest))],
+        "both connections stayed up while signalling was down: no restart, no new peers"
+    );
+    assert!(
+        call.session
+            .peer(&pid("p-1"))
+            .is_some_and(|l| l.connected && !l.away)
+    );
+}
+
+#[test]
 fn a_resume_catches_up_with_who_came_and_went_meanwhile() {
     let mut call = three_way();
     call.closed();
@@ -364,5 +385,64 @@ fn a_failed_peer_during_reconnection_is_restarted_after_the_resume() {
     assert_eq!(
         commands(&out),
         [MediaCommand::RestartIce { peer: pid("p-1") }]
+    );
+}
+
+#[test]
+fn turn_credentials_are_renewed_before_they_expire_and_new_peers_use_them() {
+    let mut welcome = Welcome::new("p-1", Role::Host, vec![host("p-1", 1)]);
+    welcome.ice_ttl_secs = Some(3600);
+    let mut call = Call::welcomed(welcome);
+    assert_eq!(
+        call.session.poll_timeout(),
+        Some(call.now + secs(2880)),
+        "four fifths of the lifetime"
+    );
+    let out = call.run_to_timeout();
+    assert_eq!(sent(&out), [ClientMsg::RefreshIce]);
+    assert_eq!(
+        call.session.poll_timeout(),
+        Some(call.now + secs(30)),
+        "asks again if no answer comes"
+    );
+
+    let fresh = vec![IceServer {
+        urls: vec!["turn:10.0.0.1:3478".into()],
+        username: Some("renewed:p-1".into()),
+        credential: Some("pw".into()),
+    }];
+    let out = call.server(ServerMsg::IceServers {
+        ice_servers: fresh.clone(),
+        ice_expires_at: None,
+        ice_ttl_secs: Some(3600),
+    });
+    assert_eq!(out, [], "nothing to tell anyone");
+    assert_eq!(call.session.ice_servers(), fresh);
+    assert_eq!(call.session.poll_timeout(), Some(call.now + secs(2880)));
+
+    let out = call.server(ServerMsg::Joined {
+        participant: guest("p-2", 2),
+    });
+    assert!(
+        commands(&out).contains(&MediaCommand::AddPeer {
+            peer: pid("p-2"),
+            initiator: false,
+            ice_servers: fresh,
+        }),
+        "{out:?}"
+    );
+}
+
+#[test]
+fn a_renewal_due_while_the_link_is_down_waits_for_the_welcome() {
+    let mut welcome = Welcome::new("p-1", Role::Host, vec![host("p-1", 1)]);
+    welcome.ice_ttl_secs = Some(20);
+    let mut call = Call::welcomed(welcome);
+    call.closed();
+    call.advance(secs(16));
+    let out = call.input(Input::Timeout);
+    assert!(
+        !sent(&out).contains(&ClientMsg::RefreshIce),
+        "no link to ask on: {out:?}"
     );
 }

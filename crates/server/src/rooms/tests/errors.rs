@@ -306,6 +306,42 @@ fn welcome_carries_time_limited_turn_credentials() {
         Some(crate::turn::rest_password(b"s3cr3t", &expected_user).as_str())
     );
     assert_eq!(*ice_expires_at, Some(UnixMillis(T0.0 + 600_000)));
+
+    // Nine minutes later the member asks for fresh credentials.
+    w.advance_secs(540);
+    let out = w.send(host.conn, ClientMsg::RefreshIce);
+    let ServerMsg::IceServers {
+        ice_servers,
+        ice_expires_at,
+        ice_ttl_secs,
+    } = &msgs_to(&out, host.conn)[0]
+    else {
+        panic!("refreshIce is answered with iceServers: {out:?}")
+    };
+    let renewed_user = format!("{}:{}", T0.as_secs() + 540 + 600, host.id);
+    assert_eq!(
+        ice_servers[0].username.as_deref(),
+        Some(renewed_user.as_str())
+    );
+    assert_eq!(*ice_expires_at, Some(UnixMillis(T0.0 + 1_140_000)));
+    assert_eq!(*ice_ttl_secs, Some(600));
+}
+
+#[test]
+fn only_members_get_fresh_turn_credentials() {
+    let mut w = World::new();
+    let conn = w.connect();
+    let out = w.send(conn, ClientMsg::RefreshIce);
+    assert!(
+        matches!(
+            msgs_to(&out, conn)[..],
+            [ServerMsg::Error {
+                code: ErrorCode::HelloRequired,
+                ..
+            }]
+        ),
+        "{out:?}"
+    );
 }
 
 #[test]

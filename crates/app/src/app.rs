@@ -1,0 +1,641 @@
+//! [`App`]: what the desktop shell's commands call. One per process; it
+//! owns the settings, the frame socket, the media engine, the call and the
+//! embedded server, and reports to the UI through an [`EventSink`].
+
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::sync::{Arc, Mutex, PoisonError};
+
+use mulaqat_client::link::JoinLink;
+use mulaqat_client::transport::SignallingTarget;
+use mulaqat_client::{SessionConfig, UserAction};
+use mulaqat_media::devices::{DeviceWatcher, TestDevices};
+use mulaqat_media::frames::FrameServer;
+use mulaqat_media::{DeviceId, Quality};
+use mulaqat_protocol::{MediaState, UnixMillis};
+use mulaqat_settings::{EffectiveSettings, LoadedPolicy, PolicyError, SettingsFile};
+use tokio::sync::Mutex as AsyncMutex;
+
+use crate::call::{ActiveCall, CallStart};
+use crate::error::{CommandError, CommandErrorCode};
+use crate::events::{AppEvent, EventSink};
+use crate::ipc::{self, CallSnapshot, LocalMedia};
+use crate::media::{MediaChoice, RunningMedia};
+use crate::meeting::{EmbeddedServer, new_room_id};
+use crate::snapshot::unix_millis;
+
+/// How the app starts.
+#[derive(Debug)]
+pub struct AppConfig {
+    /// Where the person's settings live.
+    pub settings_file: SettingsFile,
+    /// The machine policy, as read (an error is shown and left out).
+    pub policy: Result<LoadedPolicy, PolicyError>,
+    /// When test camera and microphone stand in for real ones.
+    pub test_devices: TestDevices,
+    /// Where the embedded server listens when this computer hosts.
+    pub embedded_listen: SocketAddr,
+    /// The embedded server's data folder.
+    pub data_dir: PathBuf,
+}
+
+/// The frame socket's wire version (docs/frames.md).
+const FRAME_PROTOCOL: u32 = 1;
+
+/// The desktop app's backend.
+pub struct App {
+    settings_file: SettingsFile,
+    test_devices: TestDevices,
+    embedded_listen: SocketAddr,
+    data_dir: PathBuf,
+    settings: Mutex<EffectiveSettings>,
+    frames: FrameServer,
+    devices: DeviceWatcher,
+    sink: Arc<dyn EventSink>,
+    media: AsyncMutex<Option<RunningMedia>>,
+    call: AsyncMutex<Option<ActiveCall>>,
+    embedded: AsyncMutex<Option<EmbeddedServer>>,
+    /// The guest links of meetings this app started, by room code.
+    meetings: Mutex<Vec<ipc::StartedMeeting>>,
+}
+
+impl std::fmt::Debug for App {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("App").finish_non_exhaustive()
+    }
+}
+
+fn locked<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+    m.lock().unwrap_or_else(PoisonError::into_inner)
+}
+
+impl App {
+    /// Loads settings and policy, starts the frame socket and the device
+    /// watcher. Nothing is captured until [`App::start_preview`] or a call.
+    pub async fn start(config: AppConfig, sink: Arc<dyn EventSink>) -> Result<App, CommandError> {
+        let AppConfig {
+            settings_file,
+            policy,
+            test_devices,
+            embedded_listen,
+            data_dir,
+        } = config;
+        let settings = EffectiveSettings::load(&settings_file, policy);
+        for notice in settings.notices() {
+            tracing::warn!("settings: {notice}");
+        }
+        let frames = FrameServer::start()
+            .await
+            .map_err(|e| CommandError::internal(format!("the video socket did not start: {e}")))?;
+        let device_sink = sink.clone();
+        let devices = DeviceWatcher::start(test_devices, move |event| {
+            device_sink.emit(AppEvent::DeviceChanged(crate::events::device_change(event)));
+        })
+        .map_err(|e| CommandError::internal(format!("devices cannot be listed: {e}")))?;
+        Ok(App {
+            settings_file,
+            test_devices,
+            embedded_listen,
+            data_dir,
+            settings: Mutex::new(settings),
+            frames,
+            devices,
+            sink,
+            media: AsyncMutex::new(None),
+            call: AsyncMutex::new(None),
+            embedded: AsyncMutex::new(None),
+            meetings: Mutex::new(Vec::new()),
+        })
+    }
+
+    // ---- app, settings, devices ----
+
+    /// Version, platform and what this machine can do.
+    pub fn app_info(&self) -> ipc::AppInfo {
+        ipc::AppInfo {
+            version: env!("CARGO_PKG_VERSION").to_owned(),
+            platform: platform(),
+            embedded_server: locked(&self.settings).values().server_url.is_none(),
+            screen_share: false,
+            frame_protocol: FRAME_PROTOCOL,
+        }
+    }
+
+    /// Every setting with its lock.
+    pub fn settings(&self) -> ipc::Settings {
+        ipc::Settings::from(&locked(&self.settings).view())
+    }
+
+    /// Changes one setting and saves; a key policy sets is refused.
+    pub fn update_setting(
+        &self,
+        change: ipc::UpdateSettingArgs,
+    ) -> Result<ipc::Settings, CommandError> {
+        let mut settings = locked(&self.settings);
+        let Some(change) = change.into_change()? else {
+            // The knock sound is the UI's own preference (not in the settings file yet).
+            return Ok(ipc::Settings::from(&settings.view()));
+        };
+        settings.update(change).map_err(CommandError::from)?;
+        self.settings_file
+            .save(settings.user())
+            .map_err(|e| CommandError::internal(format!("the setting could not be saved: {e}")))?;
+        Ok(ipc::Settings::from(&settings.view()))
+    }
+
+    /// The encoders Mulaqat knows, and whether each works on this machine
+    /// (the probe runs in the background from start-up).
+    pub fn list_encoders(&self) -> Vec<ipc::EncoderInfo> {
+        mulaqat_media::shared_encoders()
+            .results()
+            .into_iter()
+            .map(|r| ipc::EncoderInfo {
+                available: matches!(r.outcome, mulaqat_media::encode::ProbeOutcome::Working(_)),
+                element: r.element,
+                codec: r.codec.into(),
+                hardware: r.hardware,
+            })
+            .collect()
+    }
+
+    /// Plays a short chime on the speaker.
+    pub async fn play_test_sound(&self, speaker: Option<DeviceId>) -> Result<(), CommandError> {
+        if speaker.is_some() {
+            tracing::debug!("the test sound plays on the default speaker");
+        }
+        let played = tokio::task::spawn_blocking(|| {
+            mulaqat_media::play_test_tone(std::time::Duration::from_millis(600))
+        })
+        .await
+        .map_err(|e| CommandError::internal(e.to_string()))?;
+        played.map_err(|e| {
+            CommandError::new(
+                CommandErrorCode::DeviceUnavailable,
+                format!("no sound could be played ({e}); check that a speaker is connected and not muted"),
+            )
+        })
+    }
+
+    /// Whether the server answers, in plain words.
+    pub async fn network_check(&self) -> ipc::NetworkCheck {
+        let (server_url, trust) = {
+            let settings = locked(&self.settings);
+            (settings.values().server_url.clone(), settings.trust())
+        };
+        let server = match server_url {
+            None => ipc::CheckStep {
+                ok: true,
+                ms: None,
+                detail: Some(
+                    "no server is set: meetings run on this computer, and others on your network can join"
+                        .into(),
+                ),
+            },
+            Some(url) => {
+                let started = std::time::Instant::now();
+                match mulaqat_settings::discover(&url, &trust).await {
+                    Ok(_) => ipc::CheckStep {
+                        ok: true,
+                        ms: Some(u32::try_from(started.elapsed().as_millis()).unwrap_or(u32::MAX)),
+                        detail: None,
+                    },
+                    Err(e) => ipc::CheckStep {
+                        ok: false,
+                        ms: None,
+                        detail: Some(e.to_string()),
+                    },
+                }
+            }
+        };
+        ipc::NetworkCheck {
+            server,
+            turn: None,
+            uplink_kbps: None,
+            downlink_kbps: None,
+        }
+    }
+
+    /// Cameras, microphones and speakers (test ones when there are none).
+    pub fn list_devices(&self) -> Vec<ipc::DeviceInfo> {
+        self.devices.list().into_iter().map(Into::into).collect()
+    }
+
+    /// Rooms joined before, newest first.
+    pub fn recent_rooms(&self) -> Vec<ipc::RecentRoom> {
+        let settings = locked(&self.settings);
+        settings
+            .values()
+            .recent_rooms
+            .iter()
+            .map(Into::into)
+            .collect()
+    }
+
+    /// The frame socket's address and this launch's token.
+    pub fn frame_socket(&self) -> ipc::FrameSocketInfo {
+        ipc::FrameSocketInfo {
+            url: self.frames.url(),
+            token: self.frames.token().to_owned(),
+        }
+    }
+
+    // ---- preview ----
+
+    fn media_choice(&self, camera: Option<DeviceId>, microphone: Option<DeviceId>) -> MediaChoice {
+        let settings = locked(&self.settings);
+        let values = settings.values();
+        MediaChoice {
+            camera: camera.or_else(|| values.camera.clone().map(DeviceId)),
+            microphone: microphone.or_else(|| values.microphone.clone().map(DeviceId)),
+            speaker: values.speaker.clone().map(DeviceId),
+            quality: engine_quality(values.quality),
+            clinical_audio: values.clinical_audio,
+            test_devices: self.test_devices,
+        }
+    }
+
+    /// Starts the camera and microphone for the self-view (restarting them
+    /// with other devices if already running outside a call).
+    pub async fn start_preview(
+        &self,
+        camera: Option<DeviceId>,
+        microphone: Option<DeviceId>,
+    ) -> Result<String, CommandError> {
+        if self
+            .call
+            .lock()
+            .await
+            .as_ref()
+            .is_some_and(|c| !c.is_over())
+        {
+            return Ok(mulaqat_media::SELF_VIEW_TRACK.to_owned());
+        }
+        let mut media = self.media.lock().await;
+        if let Some(old) = media.take() {
+            old.stop().await;
+        }
+        let choice = self.media_choice(camera, microphone);
+        *media = Some(RunningMedia::start(
+            &choice,
+            self.frames.output(),
+            self.sink.clone(),
+        )?);
+        Ok(mulaqat_media::SELF_VIEW_TRACK.to_owned())
+    }
+
+    /// Stops the camera and microphone (not during a call).
+    pub async fn stop_preview(&self) {
+        if let Some(media) = self.media.lock().await.take() {
+            media.stop().await;
+        }
+    }
+
+    /// Switches the camera now (the others apply from the next start).
+    pub async fn set_devices(
+        &self,
+        camera: Option<DeviceId>,
+        microphone: Option<DeviceId>,
+        speaker: Option<DeviceId>,
+    ) -> Result<(), CommandError> {
+        {
+            let mut settings = locked(&self.settings);
+            use mulaqat_settings::SettingChange as C;
+            for change in [
+                camera.clone().map(|d| C::Camera(Some(d.0))),
+                microphone.map(|d| C::Microphone(Some(d.0))),
+                speaker.map(|d| C::Speaker(Some(d.0))),
+            ]
+            .into_iter()
+            .flatten()
+            {
+                settings.update(change).map_err(CommandError::from)?;
+            }
+            let _ = self.settings_file.save(settings.user());
+        }
+        let Some(camera) = camera else { return Ok(()) };
+        let engine = match (&*self.call.lock().await, &*self.media.lock().await) {
+            (Some(call), _) if !call.is_over() => Some(call.engine.clone()),
+            (_, Some(media)) => Some(media.engine.clone()),
+            _ => None,
+        };
+        if let Some(engine) = engine {
+            engine.switch_camera(&camera).map_err(|e| {
+                CommandError::new(CommandErrorCode::DeviceUnavailable, e.to_string())
+            })?;
+        }
+        Ok(())
+    }
+
+    // ---- the call ----
+
+    /// Joins by link (or by the code of a meeting this app started).
+    pub async fn join_call(
+        &self,
+        target: ipc::JoinTarget,
+        display_name: String,
+        quality: ipc::QualityChoice,
+    ) -> Result<CallSnapshot, CommandError> {
+        let link = self.resolve(target)?;
+        let (relay_only, pinned_ca) = {
+            let settings = locked(&self.settings);
+            settings
+                .check_server(&link.server)
+                .map_err(CommandError::from)?;
+            (settings.relay_only(), settings.trust().extra_ca_pem)
+        };
+        let mut call = self.call.lock().await;
+        if let Some(old) = call.take() {
+            if !old.is_over() {
+                *call = Some(old);
+                return Err(CommandError::new(
+                    CommandErrorCode::AlreadyJoined,
+                    "you are already in a call; leave it first",
+                ));
+            }
+            old.finish().await;
+        }
+        let mut media = self.media.lock().await.take();
+        let needs_restart = media.is_none() || quality != ipc::QualityChoice::Auto;
+        if needs_restart {
+            if let Some(old) = media.take() {
+                old.stop().await;
+            }
+            let mut choice = self.media_choice(None, None);
+            if let Some(q) = quality.fixed() {
+                choice.quality = q.into();
+            }
+            media = Some(RunningMedia::start(
+                &choice,
+                self.frames.output(),
+                self.sink.clone(),
+            )?);
+        }
+        let Some(mut media) = media else {
+            return Err(CommandError::internal("no media engine"));
+        };
+        let Some(engine_events) = media.take_events().await else {
+            return Err(CommandError::internal("the media engine stopped"));
+        };
+        let local = LocalMedia {
+            mic_muted: false,
+            camera_enabled: true,
+            screen_sharing: false,
+            hand_raised: false,
+        };
+        let active = ActiveCall::start(
+            CallStart {
+                session: SessionConfig::new(link.room.clone(), &display_name, link.token.clone()),
+                signalling: SignallingTarget {
+                    url: link.websocket_url(),
+                    pinned_ca,
+                },
+                relay_only,
+                engine: media.engine.clone(),
+                engine_events,
+                local,
+            },
+            self.sink.clone(),
+        );
+        let snapshot = active.snapshot();
+        *call = Some(active);
+        self.remember_room(&link, &display_name);
+        Ok(snapshot)
+    }
+
+    fn resolve(&self, target: ipc::JoinTarget) -> Result<JoinLink, CommandError> {
+        let text = match target {
+            ipc::JoinTarget::Link { link } => link,
+            ipc::JoinTarget::RoomCode { room_code } => locked(&self.meetings)
+                .iter()
+                .find(|m| m.room_code.eq_ignore_ascii_case(room_code.trim()))
+                .map(|m| m.host_link.clone())
+                .ok_or_else(|| {
+                    CommandError::new(
+                        CommandErrorCode::InvalidLink,
+                        "no meeting with that code was started here; ask the host for the link",
+                    )
+                })?,
+        };
+        JoinLink::parse(&text)
+            .map_err(|e| CommandError::new(CommandErrorCode::InvalidLink, e.to_string()))
+    }
+
+    fn remember_room(&self, link: &JoinLink, display_name: &str) {
+        let mut settings = locked(&self.settings);
+        settings.record_recent_room(
+            link.room.clone(),
+            link.server.clone(),
+            Some(display_name.to_owned()),
+            UnixMillis(unix_millis()),
+        );
+        if let Err(e) = self.settings_file.save(settings.user()) {
+            tracing::warn!("recent rooms not saved: {e}");
+        }
+    }
+
+    /// The call as it stands (idle when there is none).
+    pub async fn call_snapshot(&self) -> CallSnapshot {
+        match &*self.call.lock().await {
+            Some(call) => call.snapshot(),
+            None => crate::snapshot::SnapshotKeeper::new(
+                None,
+                LocalMedia {
+                    mic_muted: false,
+                    camera_enabled: true,
+                    screen_sharing: false,
+                    hand_raised: false,
+                },
+            )
+            .snapshot()
+            .clone(),
+        }
+    }
+
+    async fn act(&self, action: UserAction) -> Result<(), CommandError> {
+        match &*self.call.lock().await {
+            Some(call) if call.act(action) => Ok(()),
+            _ => Err(CommandError::not_in_call()),
+        }
+    }
+
+    /// Leaves the call and releases its media.
+    pub async fn leave_call(&self) -> Result<(), CommandError> {
+        let Some(call) = self.call.lock().await.take() else {
+            return Err(CommandError::not_in_call());
+        };
+        let engine = call.engine.clone();
+        call.finish().await;
+        let _ = tokio::task::spawn_blocking(move || engine.stop()).await;
+        Ok(())
+    }
+
+    /// Host: ends the meeting for everyone.
+    pub async fn end_meeting(&self) -> Result<(), CommandError> {
+        self.act(UserAction::EndMeeting).await
+    }
+
+    /// Host: lets a waiting guest in.
+    pub async fn admit(&self, participant: &str) -> Result<(), CommandError> {
+        self.act(UserAction::Admit(participant_id(participant)?))
+            .await
+    }
+
+    /// Host: turns a waiting guest away.
+    pub async fn deny(&self, participant: &str) -> Result<(), CommandError> {
+        self.act(UserAction::Deny(participant_id(participant)?))
+            .await
+    }
+
+    /// Host: removes someone from the call.
+    pub async fn remove(&self, participant: &str) -> Result<(), CommandError> {
+        self.act(UserAction::Remove(participant_id(participant)?))
+            .await
+    }
+
+    /// Mutes or unmutes the microphone (no audio is sent while muted).
+    pub async fn set_mic_muted(&self, muted: bool) -> Result<(), CommandError> {
+        self.set_local(|local| local.mic_muted = muted).await
+    }
+
+    /// Turns the camera off (a placeholder picture is sent) or on.
+    pub async fn set_camera_enabled(&self, enabled: bool) -> Result<(), CommandError> {
+        self.set_local(|local| local.camera_enabled = enabled).await
+    }
+
+    async fn set_local(&self, change: impl FnOnce(&mut LocalMedia)) -> Result<(), CommandError> {
+        let call = self.call.lock().await;
+        let Some(call) = call.as_ref().filter(|c| !c.is_over()) else {
+            return Err(CommandError::not_in_call());
+        };
+        call.update_local(change);
+        let local = call.snapshot().local;
+        call.engine.set_microphone_muted(local.mic_muted);
+        call.engine
+            .set_camera_enabled(local.camera_enabled)
+            .map_err(|e| CommandError::new(CommandErrorCode::DeviceUnavailable, e.to_string()))?;
+        call.act(UserAction::SetMedia(MediaState {
+            audio: !local.mic_muted,
+            video: local.camera_enabled,
+            screen: local.screen_sharing,
+        }));
+        Ok(())
+    }
+
+    /// Sends a chat message to everyone in the call.
+    pub async fn send_chat(&self, text: String) -> Result<(), CommandError> {
+        self.act(UserAction::Chat(text)).await
+    }
+
+    /// Raises or lowers the hand.
+    pub async fn raise_hand(&self, raised: bool) -> Result<(), CommandError> {
+        if let Some(call) = &*self.call.lock().await {
+            call.update_local(|local| local.hand_raised = raised);
+        }
+        self.act(UserAction::RaiseHand(raised)).await
+    }
+
+    /// Screen sharing is not built yet on any platform.
+    pub fn start_screen_share(&self) -> Result<String, CommandError> {
+        Err(screen_share_unavailable())
+    }
+
+    /// Screen sharing is not built yet on any platform.
+    pub fn stop_screen_share(&self) -> Result<(), CommandError> {
+        Err(screen_share_unavailable())
+    }
+
+    /// Whether a call is under way (closing the window then hides it).
+    pub async fn in_call(&self) -> bool {
+        self.call
+            .lock()
+            .await
+            .as_ref()
+            .is_some_and(|c| !c.is_over())
+    }
+
+    // ---- meetings ----
+
+    /// Starts a meeting on this computer's embedded server and returns its links.
+    pub async fn start_meeting(&self, lobby: bool) -> Result<ipc::StartedMeeting, CommandError> {
+        if locked(&self.settings).values().server_url.is_some() {
+            return Err(CommandError::new(
+                CommandErrorCode::ServerUnreachable,
+                "starting meetings on your hospital's server needs an account there, which this \
+                 version cannot sign in to yet; ask the server's administrator for a host link",
+            ));
+        }
+        if !locked(&self.settings).allow_guest_links() {
+            return Err(CommandError::new(
+                CommandErrorCode::Forbidden,
+                "your IT department does not allow guest invitation links on this computer",
+            ));
+        }
+        let mut embedded = self.embedded.lock().await;
+        if embedded.is_none() {
+            *embedded = Some(
+                EmbeddedServer::start(self.embedded_listen, self.data_dir.clone(), lobby).await?,
+            );
+        }
+        let Some(server) = embedded.as_ref() else {
+            return Err(CommandError::internal("the embedded server is not running"));
+        };
+        let links = server.links(new_room_id()?, UnixMillis(unix_millis()));
+        let started = ipc::StartedMeeting {
+            room_code: links.room.to_string(),
+            room: links.room.to_string(),
+            host_link: links.host_link,
+            guest_link: links.guest_link,
+            server: ipc::MeetingServer::Embedded,
+        };
+        locked(&self.meetings).push(started.clone());
+        Ok(started)
+    }
+
+    /// Ends the call, stops the media and the embedded server (app closing).
+    pub async fn shutdown(&self) {
+        if let Some(call) = self.call.lock().await.take() {
+            call.finish().await;
+        }
+        if let Some(media) = self.media.lock().await.take() {
+            media.stop().await;
+        }
+        if let Some(server) = self.embedded.lock().await.take() {
+            server.shutdown().await;
+        }
+    }
+}
+
+fn screen_share_unavailable() -> CommandError {
+    CommandError::new(
+        CommandErrorCode::ScreenShareUnavailable,
+        "screen sharing is not available in this version",
+    )
+}
+
+fn participant_id(id: &str) -> Result<mulaqat_protocol::ParticipantId, CommandError> {
+    mulaqat_protocol::ParticipantId::new(id).map_err(|e| {
+        CommandError::new(CommandErrorCode::UnknownParticipant, format!("{id:?}: {e}"))
+    })
+}
+
+/// `auto` sends 720p and lets the engine adapt; the others are caps.
+fn engine_quality(quality: mulaqat_settings::Quality) -> Quality {
+    use mulaqat_settings::Quality as Q;
+    match quality {
+        Q::Auto | Q::P720 => Quality::P720,
+        Q::P2160 => Quality::P2160,
+        Q::P1080 => Quality::P1080,
+        Q::P360 => Quality::P360,
+    }
+}
+
+/// The platform the UI adapts to.
+fn platform() -> ipc::Platform {
+    if cfg!(windows) {
+        ipc::Platform::Windows
+    } else if cfg!(target_os = "macos") {
+        ipc::Platform::Macos
+    } else {
+        ipc::Platform::Linux
+    }
+}

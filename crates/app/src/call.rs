@@ -1,0 +1,122 @@
+//! A call in progress: the runner from `mulaqat-client` on its own task,
+//! the person's actions going in, the call's events going to the UI and to
+//! the snapshot a reloaded UI reattaches to.
+
+use std::sync::{Arc, Mutex, PoisonError};
+
+use mulaqat_client::runner::{MediaPolicy, RunnerEvent, run};
+use mulaqat_client::transport::SignallingTarget;
+use mulaqat_client::{EndReason, Session, SessionConfig, UserAction};
+use mulaqat_media::{EventReceiver, MediaEngine};
+use tokio::sync::mpsc;
+use tokio::task::JoinHandle;
+
+use crate::events::{AppEvent, EventSink};
+use crate::ipc::{self, CallSnapshot, LocalMedia};
+use crate::snapshot::{SnapshotKeeper, unix_millis};
+
+/// Everything a call needs to start.
+pub(crate) struct CallStart {
+    pub session: SessionConfig,
+    pub signalling: SignallingTarget,
+    pub relay_only: bool,
+    pub engine: MediaEngine,
+    pub engine_events: EventReceiver,
+    pub local: LocalMedia,
+}
+
+/// The call under way.
+pub(crate) struct ActiveCall {
+    user: mpsc::UnboundedSender<UserAction>,
+    snapshot: Arc<Mutex<SnapshotKeeper>>,
+    pub engine: MediaEngine,
+    done: JoinHandle<EndReason>,
+}
+
+impl std::fmt::Debug for ActiveCall {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("ActiveCall").finish_non_exhaustive()
+    }
+}
+
+fn lock(keeper: &Mutex<SnapshotKeeper>) -> std::sync::MutexGuard<'_, SnapshotKeeper> {
+    keeper.lock().unwrap_or_else(PoisonError::into_inner)
+}
+
+impl ActiveCall {
+    /// Starts the call; its events go to `sink` as they happen.
+    pub(crate) fn start(start: CallStart, sink: Arc<dyn EventSink>) -> Self {
+        let room = start.session.room.to_string();
+        let snapshot = Arc::new(Mutex::new(SnapshotKeeper::new(Some(room), start.local)));
+        let (events_tx, events) = mpsc::unbounded_channel();
+        let (user, user_rx) = mpsc::unbounded_channel();
+        let runner = tokio::spawn(run(
+            Session::new(start.session),
+            start.engine.clone(),
+            start.engine_events,
+            start.signalling,
+            MediaPolicy {
+                relay_only: start.relay_only,
+            },
+            events_tx,
+            user_rx,
+        ));
+        tokio::spawn(forward(events, snapshot.clone(), sink));
+        Self {
+            user,
+            snapshot,
+            engine: start.engine,
+            done: runner,
+        }
+    }
+
+    /// Passes an action to the call; `false` when the call is over.
+    pub(crate) fn act(&self, action: UserAction) -> bool {
+        self.user.send(action).is_ok()
+    }
+
+    /// The call as it stands.
+    pub(crate) fn snapshot(&self) -> CallSnapshot {
+        lock(&self.snapshot).snapshot().clone()
+    }
+
+    /// Changes what we send as the person switches it (for the snapshot).
+    pub(crate) fn update_local(&self, change: impl FnOnce(&mut LocalMedia)) {
+        change(lock(&self.snapshot).local_mut());
+    }
+
+    /// Whether the call has ended.
+    pub(crate) fn is_over(&self) -> bool {
+        self.done.is_finished()
+    }
+
+    /// Leaves (if still in) and waits for the runner to release the peers.
+    pub(crate) async fn finish(self) -> Option<EndReason> {
+        let _ = self.user.send(UserAction::Leave);
+        self.done.await.ok()
+    }
+}
+
+/// Moves the runner's events to the snapshot and the UI.
+async fn forward(
+    mut events: mpsc::UnboundedReceiver<RunnerEvent>,
+    snapshot: Arc<Mutex<SnapshotKeeper>>,
+    sink: Arc<dyn EventSink>,
+) {
+    while let Some(event) = events.recv().await {
+        match event {
+            RunnerEvent::Call(event) => {
+                let event = ipc::CallEvent::from(event);
+                lock(&snapshot).apply(&event, unix_millis());
+                sink.emit(AppEvent::CallEvent(event));
+            }
+            RunnerEvent::Stats(report) => sink.emit(AppEvent::Stats(report.into())),
+            RunnerEvent::Media(event) => {
+                if let Some(event) = crate::events::from_media(event) {
+                    sink.emit(event);
+                }
+            }
+            other => tracing::debug!(?other, "runner event not for the UI"),
+        }
+    }
+}

@@ -1,0 +1,88 @@
+//! What the backend tells the UI without being asked. The shell forwards
+//! each [`AppEvent`] as the Tauri event [`AppEvent::name`] gives (the UI
+//! contract's event names in kebab case: `call-event`, `stats`, ...).
+
+use crate::ipc;
+
+/// An event for the UI.
+#[derive(Debug, Clone, PartialEq)]
+pub enum AppEvent {
+    /// The call changed.
+    CallEvent(ipc::CallEvent),
+    /// Once a second during a call.
+    Stats(ipc::StatsReport),
+    /// Tracks, encoders, devices lost, media errors.
+    MediaEvent(ipc::MediaEvent),
+    /// A device was plugged in or out.
+    DeviceChanged(ipc::DeviceChange),
+}
+
+impl AppEvent {
+    /// The Tauri event name: the UI contract's name in kebab case
+    /// (`callEvent` is emitted as `call-event`).
+    pub fn name(&self) -> &'static str {
+        match self {
+            AppEvent::CallEvent(_) => "call-event",
+            AppEvent::Stats(_) => "stats",
+            AppEvent::MediaEvent(_) => "media-event",
+            AppEvent::DeviceChanged(_) => "device-changed",
+        }
+    }
+
+    /// The payload as JSON.
+    pub fn payload(&self) -> serde_json::Value {
+        let value = match self {
+            AppEvent::CallEvent(e) => serde_json::to_value(e),
+            AppEvent::Stats(e) => serde_json::to_value(e),
+            AppEvent::MediaEvent(e) => serde_json::to_value(e),
+            AppEvent::DeviceChanged(e) => serde_json::to_value(e),
+        };
+        value.unwrap_or(serde_json::Value::Null)
+    }
+}
+
+/// The UI's view of an engine event; `None` for what stays in the backend
+/// (SDP, candidates).
+pub(crate) fn from_media(event: mulaqat_media::MediaEvent) -> Option<AppEvent> {
+    use mulaqat_media::MediaEvent;
+    match event {
+        MediaEvent::Stats { report } => Some(AppEvent::Stats(report.into())),
+        MediaEvent::DeviceAdded { device } => {
+            Some(AppEvent::DeviceChanged(ipc::DeviceChange::Added {
+                device: device.into(),
+            }))
+        }
+        MediaEvent::DeviceRemoved { device } => {
+            Some(AppEvent::DeviceChanged(ipc::DeviceChange::Removed {
+                device: device.into(),
+            }))
+        }
+        other => ipc::MediaEvent::from_engine(other).map(AppEvent::MediaEvent),
+    }
+}
+
+/// The UI's view of a device plugged in or out.
+pub(crate) fn device_change(event: mulaqat_media::devices::DeviceEvent) -> ipc::DeviceChange {
+    use mulaqat_media::devices::DeviceEvent;
+    match event {
+        DeviceEvent::Added(device) => ipc::DeviceChange::Added {
+            device: device.into(),
+        },
+        DeviceEvent::Removed(device) => ipc::DeviceChange::Removed {
+            device: device.into(),
+        },
+    }
+}
+
+/// Where events go: the shell's window, or a test's channel.
+pub trait EventSink: Send + Sync + 'static {
+    /// Delivers one event; must not block.
+    fn emit(&self, event: AppEvent);
+}
+
+impl EventSink for tokio::sync::mpsc::UnboundedSender<AppEvent> {
+    fn emit(&self, event: AppEvent) {
+        // A closed receiver means nobody listens any more (app closing).
+        let _ = self.send(event);
+    }
+}

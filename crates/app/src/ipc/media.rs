@@ -1,0 +1,385 @@
+//! Media values and events as the UI sees them (`mulaqat_media`).
+
+use mulaqat_media as media;
+use serde::{Deserialize, Serialize};
+use ts_rs::TS;
+
+use super::devices::DeviceChange;
+use super::ids::{DeviceId, ParticipantId, PeerId, TrackId, ts};
+use super::stats::StatsReport;
+
+/// `mulaqat_media::Resolution`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, TS)]
+#[serde(rename_all = "camelCase")]
+pub struct Resolution {
+    /// Pixels across.
+    pub width: u32,
+    /// Pixels down.
+    pub height: u32,
+}
+
+/// `mulaqat_media::Quality`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, TS)]
+#[serde(rename_all = "camelCase")]
+pub enum Quality {
+    /// 640x360.
+    P360,
+    /// 1280x720.
+    P720,
+    /// 1920x1080.
+    P1080,
+    /// 3840x2160.
+    P2160,
+}
+
+/// The quality a person picks: a fixed one, or let the engine choose (UI DTO).
+/// In TypeScript `"auto" | Quality`, spelled out.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash, Serialize, Deserialize, TS)]
+#[serde(rename_all = "camelCase")]
+pub enum QualityChoice {
+    /// Whatever the camera, the link and the CPU allow.
+    #[default]
+    Auto,
+    /// 640x360.
+    P360,
+    /// 1280x720.
+    P720,
+    /// 1920x1080.
+    P1080,
+    /// 3840x2160.
+    P2160,
+}
+
+impl QualityChoice {
+    /// The fixed quality, or `None` for automatic.
+    pub fn fixed(self) -> Option<Quality> {
+        match self {
+            QualityChoice::Auto => None,
+            QualityChoice::P360 => Some(Quality::P360),
+            QualityChoice::P720 => Some(Quality::P720),
+            QualityChoice::P1080 => Some(Quality::P1080),
+            QualityChoice::P2160 => Some(Quality::P2160),
+        }
+    }
+}
+
+/// `mulaqat_media::MediaKind`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, TS)]
+#[serde(rename_all = "camelCase")]
+pub enum MediaKind {
+    /// Sound.
+    Audio,
+    /// Pictures.
+    Video,
+}
+
+/// `mulaqat_media::VideoCodec`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, TS)]
+#[serde(rename_all = "camelCase")]
+pub enum VideoCodec {
+    /// H.264.
+    H264,
+    /// H.265.
+    H265,
+    /// VP8.
+    Vp8,
+}
+
+/// `mulaqat_media::PeerState`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, TS)]
+#[serde(rename_all = "camelCase")]
+pub enum PeerState {
+    /// Created, not yet negotiated.
+    New,
+    /// Negotiating or checking connectivity.
+    Connecting,
+    /// Media can flow.
+    Connected,
+    /// Connectivity was lost; an ICE restart may bring it back.
+    Disconnected,
+    /// It failed for good.
+    Failed,
+    /// Closed by us.
+    Closed,
+}
+
+/// `mulaqat_media::MediaEvent`, the variants the UI sees. `localDescription` and
+/// `localCandidate` stay in the backend; `stats` arrives as its own `stats` event,
+/// device hot-plug as `deviceChanged`. `audioOnly` is a UI DTO: the engine's
+/// audio-only fallback has no event yet.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[serde(
+    tag = "type",
+    rename_all = "camelCase",
+    rename_all_fields = "camelCase"
+)]
+pub enum MediaEvent {
+    /// A peer connection changed state.
+    PeerState {
+        /// Which.
+        #[ts(as = "ts::PeerId")]
+        peer: PeerId,
+        /// Its new state.
+        state: PeerState,
+    },
+    /// Media from a peer started arriving.
+    TrackStarted {
+        /// The track.
+        #[ts(as = "ts::TrackId")]
+        track: TrackId,
+        /// From whom.
+        #[ts(as = "ts::PeerId")]
+        peer: PeerId,
+        /// Audio or video.
+        kind: MediaKind,
+    },
+    /// The first picture of a peer's video was decoded.
+    FirstFrame {
+        /// The track.
+        #[ts(as = "ts::TrackId")]
+        track: TrackId,
+        /// From whom.
+        #[ts(as = "ts::PeerId")]
+        peer: PeerId,
+        /// Its size.
+        resolution: Resolution,
+    },
+    /// A peer's track ended.
+    TrackEnded {
+        /// The track.
+        #[ts(as = "ts::TrackId")]
+        track: TrackId,
+    },
+    /// The encoder chosen for a codec.
+    EncoderSelected {
+        /// The GStreamer element.
+        element: String,
+        /// The codec.
+        codec: VideoCodec,
+        /// Whether it runs on the GPU or another accelerator.
+        hardware: bool,
+    },
+    /// The camera stopped delivering; a placeholder picture is sent instead.
+    CameraLost {
+        /// The camera that went away.
+        #[ts(as = "ts::DeviceId")]
+        device: DeviceId,
+        /// What happened, for people.
+        reason: String,
+    },
+    /// Video was dropped to keep the call going on a poor link, or restored.
+    AudioOnly {
+        /// Whether only audio is sent now.
+        active: bool,
+        /// Why, for people.
+        reason: String,
+    },
+    /// Something failed that the UI should show; the engine keeps running.
+    Error {
+        /// What happened and what to do.
+        message: String,
+    },
+}
+
+/// What one engine event is for the UI: a `mediaEvent`, a `stats` report, a
+/// `deviceChanged`, or nothing (SDP and ICE stay in the backend).
+#[derive(Debug, Clone, PartialEq)]
+pub enum MediaUpdate {
+    /// For the `mediaEvent` event.
+    Event(MediaEvent),
+    /// For the `stats` event.
+    Stats(StatsReport),
+    /// For the `deviceChanged` event.
+    Device(DeviceChange),
+}
+
+impl MediaUpdate {
+    /// Sorts an engine event for the UI; `None` for the ones that stay in the
+    /// backend (`LocalDescription`, `LocalCandidate`) and for variants added to the
+    /// engine after this was written.
+    pub fn from_engine(event: media::MediaEvent) -> Option<MediaUpdate> {
+        use media::MediaEvent as E;
+        // `mulaqat_media::MediaEvent` is `#[non_exhaustive]`: the last arm is required.
+        Some(match event {
+            E::LocalDescription { .. } | E::LocalCandidate { .. } => return None,
+            E::PeerState { peer, state } => MediaUpdate::Event(MediaEvent::PeerState {
+                peer: peer.0,
+                state: state.into(),
+            }),
+            E::TrackStarted { track, peer, kind } => MediaUpdate::Event(MediaEvent::TrackStarted {
+                track: track.0,
+                peer: peer.0,
+                kind: kind.into(),
+            }),
+            E::FirstFrame {
+                track,
+                peer,
+                resolution,
+            } => MediaUpdate::Event(MediaEvent::FirstFrame {
+                track: track.0,
+                peer: peer.0,
+                resolution: resolution.into(),
+            }),
+            E::TrackEnded { track } => {
+                MediaUpdate::Event(MediaEvent::TrackEnded { track: track.0 })
+            }
+            E::EncoderSelected {
+                element,
+                codec,
+                hardware,
+            } => MediaUpdate::Event(MediaEvent::EncoderSelected {
+                element,
+                codec: codec.into(),
+                hardware,
+            }),
+            E::CameraLost { device, reason } => MediaUpdate::Event(MediaEvent::CameraLost {
+                device: device.0,
+                reason,
+            }),
+            E::DeviceAdded { device } => MediaUpdate::Device(DeviceChange::Added {
+                device: device.into(),
+            }),
+            E::DeviceRemoved { device } => MediaUpdate::Device(DeviceChange::Removed {
+                device: device.into(),
+            }),
+            E::Stats { report } => MediaUpdate::Stats(report.into()),
+            E::Error { message } => MediaUpdate::Event(MediaEvent::Error { message }),
+            _ => return None,
+        })
+    }
+}
+
+impl MediaEvent {
+    /// The UI's `mediaEvent` for an engine event, if it is one (see [`MediaUpdate`]
+    /// for stats and devices).
+    pub fn from_engine(event: media::MediaEvent) -> Option<MediaEvent> {
+        match MediaUpdate::from_engine(event)? {
+            MediaUpdate::Event(event) => Some(event),
+            MediaUpdate::Stats(_) | MediaUpdate::Device(_) => None,
+        }
+    }
+}
+
+/// The microphone's level for the meter, about 20 times a second while previewing
+/// or in a call.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS)]
+#[serde(rename_all = "camelCase")]
+pub struct MicLevel {
+    /// Linear RMS level, 0..1.
+    pub level: f64,
+    /// Peak over the last interval, 0..1.
+    pub peak: f64,
+}
+
+/// Who is speaking now (UI DTO: needs a per-peer audio level in the engine).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[serde(rename_all = "camelCase")]
+pub struct ActiveSpeaker {
+    /// The speaker, or nobody.
+    #[ts(as = "Option<ts::ParticipantId>")]
+    pub participant: Option<ParticipantId>,
+}
+
+/// An encoder the engine knows (`mulaqat_media::encode` profile table + probe; UI DTO).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[serde(rename_all = "camelCase")]
+pub struct EncoderInfo {
+    /// The GStreamer element, e.g. `vah264enc`.
+    pub element: String,
+    /// What it makes.
+    pub codec: VideoCodec,
+    /// Whether it is a hardware encoder.
+    pub hardware: bool,
+    /// Whether the probe found it working on this machine.
+    pub available: bool,
+}
+
+impl From<&media::encode::ProbeResult> for EncoderInfo {
+    fn from(r: &media::encode::ProbeResult) -> Self {
+        use media::encode::ProbeOutcome;
+        let available = match r.outcome {
+            ProbeOutcome::Working(_) => true,
+            ProbeOutcome::Pending | ProbeOutcome::NotInstalled | ProbeOutcome::Failed(_) => false,
+        };
+        EncoderInfo {
+            element: r.element.clone(),
+            codec: r.codec.into(),
+            hardware: r.hardware,
+            available,
+        }
+    }
+}
+
+impl From<media::Resolution> for Resolution {
+    fn from(r: media::Resolution) -> Self {
+        Resolution {
+            width: r.width,
+            height: r.height,
+        }
+    }
+}
+
+impl From<media::Quality> for Quality {
+    fn from(q: media::Quality) -> Self {
+        match q {
+            media::Quality::P360 => Quality::P360,
+            media::Quality::P720 => Quality::P720,
+            media::Quality::P1080 => Quality::P1080,
+            media::Quality::P2160 => Quality::P2160,
+        }
+    }
+}
+
+impl From<Quality> for media::Quality {
+    fn from(q: Quality) -> Self {
+        match q {
+            Quality::P360 => media::Quality::P360,
+            Quality::P720 => media::Quality::P720,
+            Quality::P1080 => media::Quality::P1080,
+            Quality::P2160 => media::Quality::P2160,
+        }
+    }
+}
+
+impl From<Quality> for QualityChoice {
+    fn from(q: Quality) -> Self {
+        match q {
+            Quality::P360 => QualityChoice::P360,
+            Quality::P720 => QualityChoice::P720,
+            Quality::P1080 => QualityChoice::P1080,
+            Quality::P2160 => QualityChoice::P2160,
+        }
+    }
+}
+
+impl From<media::MediaKind> for MediaKind {
+    fn from(kind: media::MediaKind) -> Self {
+        match kind {
+            media::MediaKind::Audio => MediaKind::Audio,
+            media::MediaKind::Video => MediaKind::Video,
+        }
+    }
+}
+
+impl From<media::VideoCodec> for VideoCodec {
+    fn from(codec: media::VideoCodec) -> Self {
+        match codec {
+            media::VideoCodec::H264 => VideoCodec::H264,
+            media::VideoCodec::H265 => VideoCodec::H265,
+            media::VideoCodec::Vp8 => VideoCodec::Vp8,
+        }
+    }
+}
+
+impl From<media::PeerState> for PeerState {
+    fn from(state: media::PeerState) -> Self {
+        match state {
+            media::PeerState::New => PeerState::New,
+            media::PeerState::Connecting => PeerState::Connecting,
+            media::PeerState::Connected => PeerState::Connected,
+            media::PeerState::Disconnected => PeerState::Disconnected,
+            media::PeerState::Failed => PeerState::Failed,
+            media::PeerState::Closed => PeerState::Closed,
+        }
+    }
+}

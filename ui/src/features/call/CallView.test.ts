@@ -1,0 +1,176 @@
+import { fireEvent, screen, within } from "@testing-library/svelte";
+import userEvent from "@testing-library/user-event";
+import { afterEach, describe, expect, it } from "vitest";
+import CallView from "./CallView.svelte";
+import { inCall, renderWith, settle, until, type Harness } from "../../test/render";
+
+describe("the call window", () => {
+  let h: Harness;
+  afterEach(() => {
+    h?.app.stop();
+    h?.mock.dispose();
+  });
+
+  it("mute toggles aria-pressed and sends setMicMuted", async () => {
+    h = await inCall();
+    renderWith(CallView, h);
+    const mute = screen.getByRole("button", { name: "Mute" });
+    expect(mute).toHaveAttribute("aria-pressed", "false");
+    await userEvent.click(mute);
+    expect(mute).toHaveAttribute("aria-pressed", "true");
+    expect(h.mock.callsOf("setMicMuted")).toEqual([{ muted: true }]);
+    await userEvent.click(mute);
+    expect(mute).toHaveAttribute("aria-pressed", "false");
+    expect(h.mock.callsOf("setMicMuted")).toEqual([{ muted: true }, { muted: false }]);
+  });
+
+  it("camera off toggles and sends setCameraEnabled; our tile then shows no video", async () => {
+    h = await inCall();
+    renderWith(CallView, h);
+    await userEvent.click(screen.getByRole("button", { name: "Camera off" }));
+    expect(screen.getByRole("button", { name: "Camera off" })).toHaveAttribute(
+      "aria-pressed",
+      "true",
+    );
+    expect(h.mock.callsOf("setCameraEnabled")).toEqual([{ enabled: false }]);
+    await settle();
+    expect(screen.getByRole("figure", { name: "Dr. Test (you)" })).toHaveAttribute(
+      "data-track",
+      "",
+    );
+  });
+
+  it("shows a tile per participant with name, muted mark and quality mark", async () => {
+    h = await inCall();
+    h.mock.call.addParticipant("Dr. Ayesha Khan");
+    h.mock.call.addParticipant("Nurse Bilal", { audio: false });
+    renderWith(CallView, h);
+    await settle();
+    const tiles = screen.getAllByRole("figure");
+    expect(tiles.map((t) => t.getAttribute("aria-label"))).toEqual([
+      "Dr. Test (you)",
+      "Dr. Ayesha Khan",
+      "Nurse Bilal",
+    ]);
+    const bilal = screen.getByRole("figure", { name: "Nurse Bilal" });
+    expect(within(bilal).getByText("Microphone off")).toBeInTheDocument();
+    expect(
+      within(bilal).getByRole("img", { name: "Connection not measured yet" }),
+    ).toBeInTheDocument();
+    await until(() => h.app.stats !== null, 2500);
+    await settle();
+    expect(within(bilal).getByRole("img", { name: "Connection good" })).toBeInTheDocument();
+  });
+
+  it("asks before ending the meeting for everyone, then sends endMeeting", async () => {
+    h = await inCall();
+    renderWith(CallView, h);
+    await userEvent.click(screen.getByRole("button", { name: "End for all" }));
+    const dialog = screen.getByRole("dialog", { name: "End the meeting for everyone?" });
+    await userEvent.click(within(dialog).getByRole("button", { name: "Cancel" }));
+    expect(h.mock.callsOf("endMeeting")).toEqual([]);
+    await userEvent.click(screen.getByRole("button", { name: "End for all" }));
+    await userEvent.click(
+      within(screen.getByRole("dialog")).getByRole("button", { name: "End meeting" }),
+    );
+    expect(h.mock.callsOf("endMeeting")).toHaveLength(1);
+    await until(() => h.app.call.state.type === "ended");
+  });
+
+  it("does not offer End for all to a guest", async () => {
+    h = await inCall("ended");
+    renderWith(CallView, h);
+    expect(screen.queryByRole("button", { name: "End for all" })).toBeNull();
+    expect(screen.getByRole("button", { name: "Leave" })).toBeInTheDocument();
+  });
+
+  it("leave sends leaveCall", async () => {
+    h = await inCall();
+    renderWith(CallView, h);
+    await userEvent.click(screen.getByRole("button", { name: "Leave" }));
+    expect(h.mock.callsOf("leaveCall")).toHaveLength(1);
+  });
+
+  it("raise hand toggles and shows on our tile", async () => {
+    h = await inCall();
+    renderWith(CallView, h);
+    await userEvent.click(screen.getByRole("button", { name: "Raise hand" }));
+    expect(h.mock.callsOf("raiseHand")).toEqual([{ raised: true }]);
+    await settle();
+    expect(
+      within(screen.getByRole("figure", { name: "Dr. Test (you)" })).getByText("Hand raised"),
+    ).toBeInTheDocument();
+  });
+
+  it("shows the reconnecting banner and takes it down when back", async () => {
+    h = await inCall();
+    renderWith(CallView, h);
+    h.mock.call.reconnecting(2);
+    await settle();
+    expect(screen.getByText("Reconnecting (attempt 2)…")).toBeInTheDocument();
+    h.mock.call.recovered();
+    await settle();
+    expect(screen.queryByText(/Reconnecting/)).toBeNull();
+  });
+
+  it("shows the audio-only banner with what happens next", async () => {
+    h = await inCall();
+    renderWith(CallView, h);
+    h.mock.call.setAudioOnly(true);
+    await settle();
+    const banner = screen.getByText("Audio only").closest("[data-banner]");
+    expect(banner).toHaveTextContent("Video comes back by itself");
+  });
+
+  it("warns about a poor network from the stats", async () => {
+    h = await inCall("poor");
+    renderWith(CallView, h);
+    await until(() => h.app.stats?.poorNetwork === true, 2500);
+    await settle();
+    expect(screen.getByText("Your network is weak")).toBeInTheDocument();
+  });
+
+  it("opens the stats overlay with the sending figures", async () => {
+    h = await inCall();
+    h.mock.call.addParticipant("Dr. Ayesha Khan");
+    renderWith(CallView, h);
+    await userEvent.click(screen.getByRole("button", { name: "Statistics" }));
+    await until(() => h.app.stats !== null, 2500);
+    await settle();
+    const overlay = screen.getByTestId("stats-overlay");
+    expect(overlay).toHaveTextContent("1280×720");
+    expect(overlay).toHaveTextContent("vah264enc");
+    expect(within(overlay).getByRole("rowheader", { name: "Dr. Ayesha Khan" })).toBeInTheDocument();
+  });
+
+  it("pins a participant into the spotlight and back", async () => {
+    h = await inCall();
+    h.mock.call.addParticipant("Dr. Ayesha Khan");
+    h.mock.call.addParticipant("Nurse Bilal");
+    const { container } = renderWith(CallView, h);
+    await settle();
+    expect(container.querySelector("[data-layout]")).toHaveAttribute("data-layout", "grid");
+    await fireEvent.click(screen.getByRole("button", { name: "Pin Nurse Bilal" }));
+    expect(container.querySelector("[data-layout]")).toHaveAttribute("data-layout", "speaker");
+    const strip = screen.getByRole("list", { name: "Other participants" });
+    expect(within(strip).queryByRole("figure", { name: "Nurse Bilal" })).toBeNull();
+    await fireEvent.click(screen.getByRole("button", { name: "Unpin Nurse Bilal" }));
+    expect(container.querySelector("[data-layout]")).toHaveAttribute("data-layout", "grid");
+  });
+
+  it("puts the active speaker large in the speaker layout", async () => {
+    h = await inCall();
+    const a = h.mock.call.addParticipant("A");
+    const b = h.mock.call.addParticipant("B");
+    renderWith(CallView, h);
+    await userEvent.click(screen.getByRole("button", { name: "Speaker" }));
+    h.mock.call.setActiveSpeaker(b.id);
+    await settle();
+    const strip = screen.getByRole("list", { name: "Other participants" });
+    expect(within(strip).queryByRole("figure", { name: "B" })).toBeNull();
+    expect(within(strip).getByRole("figure", { name: "A" })).toBeInTheDocument();
+    h.mock.call.setActiveSpeaker(a.id);
+    await settle();
+    expect(within(strip).queryByRole("figure", { name: "A" })).toBeNull();
+  });
+});

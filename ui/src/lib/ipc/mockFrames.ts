@@ -1,0 +1,124 @@
+// A stand-in for the engine's frame socket: speaks the same JSON and binary messages
+// (docs/frames.md) so the real parser, subscription manager and renderer run in the mock.
+// Each subscribed track gets a moving picture: colour bands that drift, a hue per track.
+
+import type { FrameSocketLike, TrackId } from "./contract";
+import { encodeFrame } from "../video/wire";
+
+/** Keep fake frames small: the point is movement, not detail. */
+const MAX_FAKE_WIDTH = 320;
+const MAX_FAKE_HEIGHT = 180;
+const FPS = 12;
+
+function hash(text: string): number {
+  let h = 2166136261;
+  for (let i = 0; i < text.length; i++) h = Math.imul(h ^ text.charCodeAt(i), 16777619);
+  return h >>> 0;
+}
+
+/** The picture size for a request: fits the tile, at most 320 × 180, even, 16:9 by default. */
+export function fakeFrameSize(width: number, height: number): { width: number; height: number } {
+  let w = width > 0 ? width : MAX_FAKE_WIDTH;
+  let h = height > 0 ? height : MAX_FAKE_HEIGHT;
+  const scale = Math.min(1, MAX_FAKE_WIDTH / w, MAX_FAKE_HEIGHT / h);
+  w = Math.max(2, Math.round((w * scale) / 2) * 2);
+  h = Math.max(2, Math.round((h * scale) / 2) * 2);
+  return { width: w, height: h };
+}
+
+/** One NV12 picture of `track` at time `t` (seconds). */
+export function fakePicture(track: TrackId, width: number, height: number, t: number) {
+  const y = new Uint8Array(width * height);
+  const uv = new Uint8Array((width * height) / 2);
+  const hue = (hash(track) % 360) * (Math.PI / 180) + t * 0.6;
+  const u = Math.round(128 + 90 * Math.cos(hue));
+  const v = Math.round(128 + 90 * Math.sin(hue));
+  const shift = Math.floor(t * 40);
+  for (let row = 0; row < height; row++) {
+    const band = ((row + shift) >> 4) & 1;
+    y.fill(band ? 150 : 90, row * width, (row + 1) * width);
+  }
+  // A bright square sweeping across, so even a still hue shows motion.
+  const size = Math.max(2, Math.floor(height / 4));
+  const x0 = Math.floor(((t * 0.25) % 1) * (width - size));
+  const y0 = Math.floor(height / 2 - size / 2);
+  for (let row = y0; row < y0 + size; row++) y.fill(230, row * width + x0, row * width + x0 + size);
+  for (let i = 0; i < uv.length; i += 2) {
+    uv[i] = u;
+    uv[i + 1] = v;
+  }
+  return { y, uv };
+}
+
+/** Implements the browser WebSocket surface the frame connection uses. */
+export class FakeFrameSocket implements FrameSocketLike {
+  binaryType: BinaryType = "blob";
+  readyState = 0;
+  onopen: ((ev: Event) => void) | null = null;
+  onclose: ((ev: CloseEvent) => void) | null = null;
+  onerror: ((ev: Event) => void) | null = null;
+  onmessage: ((ev: MessageEvent) => void) | null = null;
+  private readonly subs = new Map<TrackId, { width: number; height: number }>();
+  private timer: ReturnType<typeof setInterval> | null = null;
+  private readonly started = Date.now();
+
+  constructor(
+    readonly url: string,
+    /** Only these tracks produce frames (others are subscribed but silent, like a camera off). */
+    private readonly live: (track: TrackId) => boolean = () => true,
+  ) {
+    setTimeout(() => {
+      if (this.readyState !== 0) return;
+      this.readyState = 1;
+      this.onopen?.(new Event("open"));
+      this.timer = setInterval(() => this.tick(), 1000 / FPS);
+    }, 0);
+  }
+
+  send(data: string): void {
+    if (this.readyState !== 1) throw new Error("not open");
+    const msg = JSON.parse(data) as {
+      type: string;
+      track: string;
+      width?: number;
+      height?: number;
+    };
+    if (msg.type === "subscribe") {
+      this.subs.set(msg.track, fakeFrameSize(msg.width ?? 0, msg.height ?? 0));
+      this.reply({
+        type: "subscribed",
+        track: msg.track,
+        width: msg.width ?? 0,
+        height: msg.height ?? 0,
+      });
+    } else if (msg.type === "unsubscribe") {
+      this.subs.delete(msg.track);
+      this.reply({ type: "unsubscribed", track: msg.track });
+    } else {
+      this.reply({ type: "error", code: "badMessage", message: "unknown type" });
+    }
+  }
+
+  close(code = 1000, reason = ""): void {
+    if (this.readyState >= 2) return;
+    this.readyState = 3;
+    if (this.timer) clearInterval(this.timer);
+    this.onclose?.(new CloseEvent("close", { code, reason, wasClean: true }));
+  }
+
+  private reply(msg: object): void {
+    queueMicrotask(() =>
+      this.onmessage?.(new MessageEvent("message", { data: JSON.stringify(msg) })),
+    );
+  }
+
+  private tick(): void {
+    const t = (Date.now() - this.started) / 1000;
+    for (const [track, size] of this.subs) {
+      if (!this.live(track)) continue;
+      const { y, uv } = fakePicture(track, size.width, size.height, t);
+      const data = encodeFrame(track, size.width, size.height, BigInt(Math.round(t * 1e6)), y, uv);
+      this.onmessage?.(new MessageEvent("message", { data }));
+    }
+  }
+}

@@ -1,0 +1,435 @@
+// The window's state: what the backend told us (settings, devices, the call, stats) and where
+// the person is (home, pre-join, settings). Components read it and call its actions; only this
+// class talks to the API, so components stay small and tests can drive it with the mock.
+
+import { getContext, setContext } from "svelte";
+import type {
+  Api,
+  AppInfo,
+  CallEvent,
+  CallSnapshot,
+  DeviceInfo,
+  EncoderInfo,
+  JoinTarget,
+  MediaEvent,
+  ParticipantId,
+  ParticipantInfo,
+  QualityChoice,
+  SettingKey,
+  SettingValues,
+  Settings,
+  StartedMeeting,
+  StatsReport,
+} from "../ipc/contract";
+import { isCommandError } from "../ipc/contract";
+import { KnockAlert } from "../audio/knockAlert";
+import { i18n, resolveLocale, t } from "../i18n/index.svelte";
+import { FrameConnection } from "../video/connection";
+import { emptySnapshot, identityOf, isActive, isHostNow, reduceCall } from "./call";
+import { summariseStats, type StatsSummary } from "./stats";
+
+export type Page =
+  | { name: "home" }
+  | { name: "prejoin"; target: JoinTarget; meeting: StartedMeeting | null }
+  | { name: "settings" };
+
+export type View = "home" | "prejoin" | "settings" | "lobby" | "call" | "ended";
+
+export interface Notice {
+  id: number;
+  text: string;
+}
+
+interface JoinRequest {
+  target: JoinTarget;
+  displayName: string;
+  quality: QualityChoice;
+}
+
+export class AppModel {
+  appInfo = $state<AppInfo | null>(null);
+  settings = $state<Settings | null>(null);
+  devices = $state<DeviceInfo[]>([]);
+  encoders = $state<EncoderInfo[]>([]);
+  call = $state<CallSnapshot>(emptySnapshot());
+  stats = $state<StatsSummary | null>(null);
+  activeSpeaker = $state<ParticipantId | null>(null);
+  /** Why video is off for now, while the engine's audio-only fallback is on. */
+  audioOnly = $state<string | null>(null);
+  cameraLost = $state<string | null>(null);
+  encoder = $state<{ element: string; hardware: boolean } | null>(null);
+  notices = $state<Notice[]>([]);
+  page = $state<Page>({ name: "home" });
+  /** The ended screen was dismissed. */
+  endedDismissed = $state(false);
+  helpOpen = $state(false);
+  knockSoundMuted = $state(false);
+  /** Messages for screen readers: `polite` for status, `assertive` for knocks. */
+  politeMessage = $state("");
+  assertiveMessage = $state("");
+  unreadChat = $state(0);
+  chatOpen = $state(false);
+  ready = $state(false);
+
+  readonly knockAlert: KnockAlert;
+  private lastReport: StatsReport | null = null;
+  private lastJoin: JoinRequest | null = null;
+  private unlisten: (() => void)[] = [];
+  private frameConnection: FrameConnection | null = null;
+  private noticeId = 0;
+
+  readonly view: View = $derived.by(() => {
+    const state = this.call.state;
+    if (state.type === "waitingInLobby") return "lobby";
+    if (isActive(state)) return "call";
+    if (state.type === "ended" && !this.endedDismissed) return "ended";
+    return this.page.name;
+  });
+  readonly selfId = $derived(this.call.self?.id ?? null);
+  readonly isHost = $derived(isHostNow(this.call));
+  readonly remotes: ParticipantInfo[] = $derived(
+    this.call.participants.filter((p) => p.id !== this.selfId),
+  );
+  readonly self: ParticipantInfo | undefined = $derived(
+    this.call.participants.find((p) => p.id === this.selfId),
+  );
+
+  constructor(
+    readonly api: Api,
+    alert?: KnockAlert,
+  ) {
+    this.knockAlert = alert ?? new KnockAlert();
+  }
+
+  /** The window's one frame socket, opened on first use. */
+  get frames(): FrameConnection {
+    if (!this.frameConnection) {
+      this.frameConnection = new FrameConnection({
+        getInfo: () => this.api.getFrameSocket(),
+        open: (url) => this.api.backend.openFrameSocket(url),
+      });
+      this.frameConnection.start();
+    }
+    return this.frameConnection;
+  }
+
+  async start(): Promise<void> {
+    const { api } = this;
+    this.unlisten.push(
+      api.on("callEvent", (e) => this.onCallEvent(e)),
+      api.on("stats", (r) => this.onStats(r)),
+      api.on("mediaEvent", (e) => this.onMediaEvent(e)),
+      api.on("deviceChanged", () => void this.refreshDevices()),
+      api.on("activeSpeaker", (e) => (this.activeSpeaker = e.participant)),
+      api.on("notification", (n) => this.onNotification(n.tag, n.action)),
+      api.on("openLink", (link) => this.onOpenLink(link)),
+    );
+    const [info, settings, snapshot] = await Promise.all([
+      api.getAppInfo(),
+      api.getSettings(),
+      api.getCallSnapshot(),
+    ]);
+    this.appInfo = info;
+    this.applySettings(settings);
+    // Reattach: the call lives in the backend and may have started before this page loaded.
+    if (isActive(snapshot.state))
+      this.call = { ...snapshot, self: snapshot.self ?? identityOf(snapshot.state) };
+    this.syncKnockAlert();
+    this.ready = true;
+    void this.refreshDevices();
+  }
+
+  stop(): void {
+    for (const u of this.unlisten) u();
+    this.unlisten = [];
+    this.knockAlert.stop();
+    this.frameConnection?.stop();
+  }
+
+  // ─────────────────────────── navigation ───────────────────────────
+
+  go(page: Page): void {
+    this.page = page;
+    if (this.call.state.type === "ended") this.endedDismissed = true;
+  }
+
+  /** Leaves the ended screen for home. */
+  dismissEnded(): void {
+    this.endedDismissed = true;
+    this.page = { name: "home" };
+  }
+
+  // ─────────────────────────── backend → model ───────────────────────────
+
+  private onCallEvent(e: CallEvent): void {
+    const before = this.call;
+    this.call = reduceCall(before, e);
+    switch (e.type) {
+      case "stateChanged":
+        if (e.state.type === "connecting") this.endedDismissed = false;
+        if (e.state.type === "ended") {
+          this.stats = null;
+          this.lastReport = null;
+          this.audioOnly = null;
+          this.activeSpeaker = null;
+          this.chatOpen = false;
+          this.unreadChat = 0;
+        }
+        break;
+      case "knock": {
+        const name = e.participant.displayName;
+        this.announce(t("lobby.knockAnnounce", { name }), "assertive");
+        void this.api
+          .notify({
+            tag: `knock:${e.participant.id}`,
+            title: t("lobby.knockTitle"),
+            body: t("lobby.knockAnnounce", { name }),
+            actions: ["admit", "deny"],
+          })
+          .catch(() => undefined);
+        break;
+      }
+      case "chat":
+        if (e.message.from !== this.selfId && !this.chatOpen) {
+          this.unreadChat += 1;
+          this.announce(t("chat.newFrom", { name: e.message.displayName }));
+        }
+        break;
+      case "error":
+        this.notify(t("error.server", { message: e.message }));
+        break;
+    }
+    this.syncKnockAlert();
+  }
+
+  private onStats(report: StatsReport): void {
+    this.stats = summariseStats(this.lastReport, report);
+    this.lastReport = report;
+  }
+
+  private onMediaEvent(e: MediaEvent): void {
+    switch (e.type) {
+      case "audioOnly":
+        // The banner's live region announces it.
+        this.audioOnly = e.active ? e.reason : null;
+        break;
+      case "cameraLost":
+        this.cameraLost = e.reason;
+        break;
+      case "encoderSelected":
+        this.encoder = { element: e.element, hardware: e.hardware };
+        break;
+      case "error":
+        this.notify(e.message);
+        break;
+    }
+  }
+
+  private onNotification(tag: string, action: "open" | "admit" | "deny"): void {
+    if (!tag.startsWith("knock:")) return;
+    const id = tag.slice("knock:".length);
+    if (action === "admit") void this.admit(id);
+    else if (action === "deny") void this.deny(id);
+  }
+
+  /** A join link from outside opens the pre-join screen, unless a call is under way. */
+  private onOpenLink(link: string): void {
+    if (isActive(this.call.state)) {
+      this.notify(t("error.finishCallFirst"));
+      return;
+    }
+    this.go({ name: "prejoin", target: { type: "link", link }, meeting: null });
+  }
+
+  private syncKnockAlert(): void {
+    const soundOn = this.settings?.knockSound.value ?? true;
+    this.knockAlert.setMuted(!soundOn || this.knockSoundMuted);
+    this.knockAlert.setWaiting(this.isHost && this.call.lobby.length > 0);
+  }
+
+  setKnockSoundMuted(muted: boolean): void {
+    this.knockSoundMuted = muted;
+    this.syncKnockAlert();
+  }
+
+  announce(text: string, politeness: "polite" | "assertive" = "polite"): void {
+    // Clear first so the same text twice is announced twice.
+    if (politeness === "polite") {
+      this.politeMessage = "";
+      queueMicrotask(() => (this.politeMessage = text));
+    } else {
+      this.assertiveMessage = "";
+      queueMicrotask(() => (this.assertiveMessage = text));
+    }
+  }
+
+  notify(text: string): void {
+    const id = ++this.noticeId;
+    this.notices = [...this.notices, { id, text }];
+    setTimeout(() => this.dismissNotice(id), 8000);
+  }
+
+  dismissNotice(id: number): void {
+    this.notices = this.notices.filter((n) => n.id !== id);
+  }
+
+  private applySettings(settings: Settings): void {
+    this.settings = settings;
+    const languages = globalThis.navigator?.languages ?? [globalThis.navigator?.language ?? "en"];
+    i18n.apply(resolveLocale(settings.language.value, languages));
+  }
+
+  async refreshDevices(): Promise<void> {
+    this.devices = await this.api.listDevices();
+  }
+
+  async loadEncoders(): Promise<void> {
+    this.encoders = await this.api.listEncoders();
+  }
+
+  // ─────────────────────────── actions ───────────────────────────
+
+  /** Runs a command; a failure becomes a notice in plain language. Returns success. */
+  private async attempt(run: () => Promise<unknown>): Promise<boolean> {
+    try {
+      await run();
+      return true;
+    } catch (e) {
+      this.notify(describeError(e));
+      return false;
+    }
+  }
+
+  async setSetting<K extends SettingKey>(key: K, value: SettingValues[K]): Promise<boolean> {
+    return this.attempt(async () => {
+      const settings = await this.api.updateSetting({ key, value } as never);
+      this.applySettings(settings);
+      this.syncKnockAlert();
+    });
+  }
+
+  async join(
+    target: JoinTarget,
+    displayName: string,
+    quality: QualityChoice,
+  ): Promise<string | null> {
+    this.lastJoin = { target, displayName, quality };
+    try {
+      this.endedDismissed = false;
+      const snapshot = await this.api.joinCall({ target, displayName, quality });
+      if (isActive(snapshot.state) && !isActive(this.call.state)) this.call = snapshot;
+      else if (this.call.room === null) this.call.room = snapshot.room;
+      return null;
+    } catch (e) {
+      return describeError(e);
+    }
+  }
+
+  get canRejoin(): boolean {
+    return this.lastJoin !== null;
+  }
+
+  async rejoin(): Promise<void> {
+    if (!this.lastJoin) return;
+    const { target, displayName, quality } = this.lastJoin;
+    const problem = await this.join(target, displayName, quality);
+    if (problem) this.notify(problem);
+  }
+
+  async startMeeting(lobby: boolean): Promise<StartedMeeting | null> {
+    try {
+      return await this.api.startMeeting({ lobby });
+    } catch (e) {
+      this.notify(describeError(e));
+      return null;
+    }
+  }
+
+  toggleMic = (): Promise<boolean> => {
+    const muted = !this.call.local.micMuted;
+    this.call.local.micMuted = muted;
+    return this.attempt(() => this.api.setMicMuted({ muted })).then((ok) => {
+      if (!ok) this.call.local.micMuted = !muted;
+      return ok;
+    });
+  };
+
+  toggleCamera = (): Promise<boolean> => {
+    const enabled = !this.call.local.cameraEnabled;
+    this.call.local.cameraEnabled = enabled;
+    return this.attempt(() => this.api.setCameraEnabled({ enabled })).then((ok) => {
+      if (!ok) this.call.local.cameraEnabled = !enabled;
+      return ok;
+    });
+  };
+
+  toggleScreenShare = (): Promise<boolean> => {
+    const on = !this.call.local.screenSharing;
+    return this.attempt(() => (on ? this.api.startScreenShare() : this.api.stopScreenShare())).then(
+      (ok) => {
+        if (ok) this.call.local.screenSharing = on;
+        return ok;
+      },
+    );
+  };
+
+  toggleHand = (): Promise<boolean> => {
+    const raised = !this.call.local.handRaised;
+    this.call.local.handRaised = raised;
+    return this.attempt(() => this.api.raiseHand({ raised }));
+  };
+
+  sendChat = (text: string): Promise<boolean> => this.attempt(() => this.api.sendChat({ text }));
+  leave = (): Promise<boolean> => this.attempt(() => this.api.leaveCall());
+  endForAll = (): Promise<boolean> => this.attempt(() => this.api.endMeeting());
+
+  admit = (participant: ParticipantId): Promise<boolean> =>
+    this.attempt(() => this.api.admitParticipant({ participant }));
+  deny = (participant: ParticipantId): Promise<boolean> =>
+    this.attempt(() => this.api.denyParticipant({ participant }));
+  remove = (participant: ParticipantId): Promise<boolean> =>
+    this.attempt(() => this.api.removeParticipant({ participant }));
+
+  setChatOpen(open: boolean): void {
+    this.chatOpen = open;
+    if (open) this.unreadChat = 0;
+  }
+}
+
+/** A command failure in words a person can act on. */
+export function describeError(e: unknown): string {
+  if (!isCommandError(e)) return t("error.unexpected");
+  switch (e.code) {
+    case "invalidLink":
+      return t("error.invalidLink");
+    case "invalidDisplayName":
+      return t("error.invalidDisplayName");
+    case "settingLocked":
+      return t("settings.lockedNote");
+    case "serverUnreachable":
+      return t("error.serverUnreachable");
+    case "screenShareUnavailable":
+      return t("error.screenShare");
+    case "deviceUnavailable":
+      return t("error.device");
+    default:
+      return t("error.server", { message: e.message });
+  }
+}
+
+const KEY = Symbol("mulaqat-app");
+
+export function provideApp(app: AppModel): void {
+  setContext(KEY, app);
+}
+
+export function useApp(): AppModel {
+  const app = getContext<AppModel | undefined>(KEY);
+  if (!app)
+    throw new Error(
+      "AppModel missing: wrap the component in <App> or pass it in the render context",
+    );
+  return app;
+}
+
+export const APP_CONTEXT_KEY = KEY;
