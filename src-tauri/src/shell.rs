@@ -130,6 +130,12 @@ pub(crate) fn run(initial_link: Option<String>) -> anyhow::Result<()> {
             let config = app_config(&handle)?;
             let sink = Arc::new(WindowSink(handle.clone()));
             let backend = tauri::async_runtime::block_on(App::start(config, sink))?;
+            if let Some(link) = initial_link
+                .as_ref()
+                .filter(|l| l.starts_with("mulaqat://"))
+            {
+                backend.set_open_link(link.clone());
+            }
             tauri_app.manage(Arc::new(backend));
             tray(&handle)?;
             let links = handle.clone();
@@ -138,9 +144,6 @@ pub(crate) fn run(initial_link: Option<String>) -> anyhow::Result<()> {
                     open_link(&links, url.as_str());
                 }
             });
-            if let Some(link) = &initial_link {
-                open_link(&handle, link);
-            }
             Ok(())
         })
         .on_window_event(|window, event| {

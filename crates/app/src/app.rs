@@ -57,6 +57,8 @@ pub struct App {
     embedded: AsyncMutex<Option<EmbeddedServer>>,
     /// The guest links of meetings this app started, by room code.
     meetings: Mutex<Vec<ipc::StartedMeeting>>,
+    /// A link to open once the UI asks ([`App::set_open_link`]).
+    open_link: Mutex<Option<String>>,
 }
 
 impl std::fmt::Debug for App {
@@ -105,12 +107,20 @@ impl App {
             call: AsyncMutex::new(None),
             embedded: AsyncMutex::new(None),
             meetings: Mutex::new(Vec::new()),
+            open_link: Mutex::new(None),
         })
     }
 
     // ---- app, settings, devices ----
 
-    /// Version, platform and what this machine can do.
+    /// Keeps a link the app was started with until the UI asks
+    /// ([`ipc::AppInfo::open_link`]).
+    pub fn set_open_link(&self, link: String) {
+        *locked(&self.open_link) = Some(link);
+    }
+
+    /// Version, platform and what this machine can do (and a link to open,
+    /// handed over once).
     pub fn app_info(&self) -> ipc::AppInfo {
         ipc::AppInfo {
             version: env!("CARGO_PKG_VERSION").to_owned(),
@@ -118,6 +128,7 @@ impl App {
             embedded_server: locked(&self.settings).values().server_url.is_none(),
             screen_share: false,
             frame_protocol: FRAME_PROTOCOL,
+            open_link: locked(&self.open_link).take(),
         }
     }
 

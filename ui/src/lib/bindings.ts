@@ -781,6 +781,12 @@ export type AppInfo = {
    * The frame socket's wire version (docs/frames.md).
    */
   frameProtocol: number;
+  /**
+   * A `mulaqat://join` link the app was started with (`--join`, a deep
+   * link), given once: the UI opens the pre-join screen for it. Links that
+   * arrive later come as the `open-link` event.
+   */
+  openLink: string | null;
 };
 
 /**

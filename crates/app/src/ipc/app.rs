@@ -34,6 +34,10 @@ pub struct AppInfo {
     pub screen_share: bool,
     /// The frame socket's wire version (docs/frames.md).
     pub frame_protocol: u32,
+    /// A `mulaqat://join` link the app was started with (`--join`, a deep
+    /// link), given once: the UI opens the pre-join screen for it. Links that
+    /// arrive later come as the `open-link` event.
+    pub open_link: Option<String>,
 }
 
 /// What to join: a link, or a room code on the configured server.

@@ -26,14 +26,16 @@ pub(super) fn run(weak: Weak<Shared>) {
         }
         follow_estimates(&shared);
         follow_tile_sizes(&shared);
-        let report = collect(&shared, &mut previous);
-        adapt_jitter_buffers(&shared, &report, &mut buffers);
+        let (report, repairs) = collect(&shared, &mut previous);
+        adapt_jitter_buffers(&shared, &report, &repairs, &mut buffers);
         shared.emit(MediaEvent::Stats { report });
     }
 }
 
 /// The most a receive buffer grows to, milliseconds.
 const MAX_JITTER_BUFFER_MS: u32 = 400;
+/// The least a receive buffer holds while packets are being lost.
+const LOSSY_MIN_BUFFER_MS: u32 = 200;
 /// Seconds of calm before a grown buffer shrinks again.
 const CALM_SECONDS: u32 = 10;
 
@@ -45,14 +47,17 @@ struct JitterBuffer {
     current_ms: u32,
     calm: u32,
     lost_total: i64,
+    repaired_total: u64,
 }
 
 /// What the buffer should hold for these conditions.
 fn wanted_buffer_ms(base_ms: u32, jitter_ms: f64, lost: bool, rtt_ms: f64) -> u32 {
     let mut want = f64::from(base_ms) + 4.0 * jitter_ms;
     if lost {
-        // Room for one NACK round trip, and a bit.
-        want += 1.5 * rtt_ms + 20.0;
+        // Room for a NACK round trip (two, should the retransmission be
+        // lost too), at least [`LOSSY_MIN_BUFFER_MS`]: the round trip the
+        // peer reports misses the queue in front of a congested link.
+        want = (want + 2.0 * rtt_ms + 20.0).max(f64::from(LOSSY_MIN_BUFFER_MS));
     }
     (want.round() as u32).clamp(base_ms, MAX_JITTER_BUFFER_MS)
 }
@@ -60,6 +65,7 @@ fn wanted_buffer_ms(base_ms: u32, jitter_ms: f64, lost: bool, rtt_ms: f64) -> u3
 fn adapt_jitter_buffers(
     shared: &Shared,
     report: &StatsReport,
+    repairs: &Repairs,
     buffers: &mut HashMap<PeerId, JitterBuffer>,
 ) {
     let base = shared.settings.jitter_buffer_ms;
@@ -86,9 +92,14 @@ fn adapt_jitter_buffers(
             current_ms: base,
             calm: 0,
             lost_total: 0,
+            repaired_total: 0,
         });
-        let lost_now = video.packets_lost > buffer.lost_total;
+        // Loss shows as packets lost for good, or as retransmissions: a
+        // repaired packet still needs the buffer to wait a round trip for it.
+        let repaired = repairs.get(&peer).copied().unwrap_or(0);
+        let lost_now = video.packets_lost > buffer.lost_total || repaired > buffer.repaired_total;
         buffer.lost_total = video.packets_lost;
+        buffer.repaired_total = repaired;
         let want = wanted_buffer_ms(base, video.jitter_ms.unwrap_or(0.0), lost_now, rtt);
         let next = if want > buffer.current_ms + 10 {
             buffer.calm = 0;
@@ -198,7 +209,10 @@ fn rate_kbps(previous: &mut Previous, key: (PeerId, String), bytes: u64) -> f64 
     per_second(previous, key, bytes) * 8.0 / 1000.0
 }
 
-fn collect(shared: &Shared, previous: &mut Previous) -> StatsReport {
+/// Packets received on each peer's retransmission (RTX) streams so far.
+type Repairs = HashMap<PeerId, u64>;
+
+fn collect(shared: &Shared, previous: &mut Previous) -> (StatsReport, Repairs) {
     let peers: Vec<(PeerId, gst::Element, Option<VideoCodec>, u32)> = shared
         .lock()
         .peers
@@ -275,8 +289,6 @@ fn collect(shared: &Shared, previous: &mut Previous) -> StatsReport {
                     ));
                     let counters = shared.lock().tracks.get(&track).cloned();
                     let frames = counters.as_ref().map_or(0, |c| c.frames());
-                    let fps =
-                        per_second(previous, (peer.clone(), format!("{track}#frames")), frames);
                     report.inbound.push(InboundStats {
                         track: track.clone(),
                         peer: peer.clone(),
@@ -286,7 +298,7 @@ fn collect(shared: &Shared, previous: &mut Previous) -> StatsReport {
                         bitrate_kbps: rate_kbps(previous, (peer.clone(), id.to_string()), bytes),
                         jitter_ms: s.get::<f64>("jitter").ok().map(|secs| secs * 1000.0),
                         frames_decoded: frames,
-                        fps,
+                        fps: 0.0, // Once per track, below.
                         resolution: counters.as_ref().and_then(|c| c.size()),
                         freeze_count: counters.as_ref().map_or(0, |c| c.freezes()),
                         decoder: counters
@@ -298,12 +310,78 @@ fn collect(shared: &Shared, previous: &mut Previous) -> StatsReport {
             }
         }
     }
-    report
+    let received = report.inbound.clone();
+    report.inbound = main_streams(
+        report.inbound,
+        |s| (s.peer.clone(), s.kind),
+        |s| s.packets_received,
+    );
+    let mut repairs = Repairs::new();
+    for stream in &received {
+        let main = report.inbound.iter().any(|m| {
+            m.peer == stream.peer
+                && m.kind == stream.kind
+                && m.track == stream.track
+                && m.packets_received == stream.packets_received
+        });
+        if !main {
+            *repairs.entry(stream.peer.clone()).or_default() += stream.packets_received;
+        }
+    }
+    report.outbound = main_streams(
+        report.outbound,
+        |s| (s.peer.clone(), s.kind),
+        |s| s.packets_sent,
+    );
+    for s in &mut report.inbound {
+        let key = (s.peer.clone(), format!("{}#frames", s.track));
+        s.fps = per_second(previous, key, s.frames_decoded);
+    }
+    (report, repairs)
+}
+
+/// Beside each video stream webrtcbin reports the retransmission (RTX)
+/// stream that repairs it, with the same peer and kind: keep, per peer and
+/// kind, the stream with the most packets, which carries the media.
+fn main_streams<T>(
+    stats: Vec<T>,
+    key: impl Fn(&T) -> (PeerId, MediaKind),
+    packets: impl Fn(&T) -> u64,
+) -> Vec<T> {
+    let mut kept: Vec<T> = Vec::with_capacity(stats.len());
+    for stat in stats {
+        match kept.iter().position(|k| key(k) == key(&stat)) {
+            Some(i) if packets(&stat) > packets(&kept[i]) => kept[i] = stat,
+            Some(_) => {}
+            None => kept.push(stat),
+        }
+    }
+    kept
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn retransmission_streams_do_not_hide_the_media_stream() {
+        let peer = PeerId("p-2".into());
+        let streams = vec![
+            (peer.clone(), MediaKind::Video, 5_000u64),
+            (peer.clone(), MediaKind::Video, 56),
+            (peer.clone(), MediaKind::Audio, 900),
+            (PeerId("p-3".into()), MediaKind::Video, 4_000),
+        ];
+        let kept = main_streams(streams, |s| (s.0.clone(), s.1), |s| s.2);
+        assert_eq!(kept.len(), 3);
+        assert!(kept.contains(&(peer.clone(), MediaKind::Video, 5_000)));
+        let rtx_first = vec![
+            (peer.clone(), MediaKind::Video, 56u64),
+            (peer.clone(), MediaKind::Video, 5_000),
+        ];
+        let kept = main_streams(rtx_first, |s| (s.0.clone(), s.1), |s| s.2);
+        assert_eq!(kept, [(peer, MediaKind::Video, 5_000)]);
+    }
 
     #[test]
     fn a_clean_link_keeps_the_base_buffer() {
@@ -314,7 +392,12 @@ mod tests {
     #[test]
     fn jitter_and_loss_make_room_up_to_a_limit() {
         assert_eq!(wanted_buffer_ms(40, 20.0, false, 50.0), 120);
-        assert_eq!(wanted_buffer_ms(40, 20.0, true, 100.0), 290);
+        assert_eq!(wanted_buffer_ms(40, 20.0, true, 100.0), 340);
+        assert_eq!(
+            wanted_buffer_ms(40, 1.0, true, 5.0),
+            LOSSY_MIN_BUFFER_MS,
+            "loss on a short round trip still waits for retransmissions"
+        );
         assert_eq!(
             wanted_buffer_ms(40, 200.0, true, 500.0),
             MAX_JITTER_BUFFER_MS

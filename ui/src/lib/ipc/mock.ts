@@ -183,6 +183,7 @@ export class MockBackend implements Backend {
           embeddedServer: this.settings.serverUrl.value === null,
           screenShare: this.scenario.screenShare ?? true,
           frameProtocol: 1,
+          openLink: null,
         };
       case "getSettings":
         return structuredClone(this.settings);

@@ -130,6 +130,8 @@ export class AppModel {
       api.getCallSnapshot(),
     ]);
     this.appInfo = info;
+    // Started with a link (`--join`, a deep link): straight to its pre-join screen.
+    if (info.openLink) this.onOpenLink(info.openLink);
     this.applySettings(settings);
     // Reattach: the call lives in the backend and may have started before this page loaded.
     if (isActive(snapshot.state))
