@@ -48,7 +48,10 @@ fn app_config(handle: &AppHandle) -> anyhow::Result<AppConfig> {
             .context("no settings folder for this user")?,
         policy: mulaqat_settings::MachinePolicy::load(),
         test_devices: test_devices(),
-        embedded_listen: "0.0.0.0:8717".parse()?,
+        embedded_listen: std::env::var("MULAQAT_EMBEDDED_LISTEN")
+            .unwrap_or_else(|_| "0.0.0.0:8717".into())
+            .parse()
+            .context("MULAQAT_EMBEDDED_LISTEN is not an address:port")?,
         data_dir: data_dir.join("server"),
     })
 }
