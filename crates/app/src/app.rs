@@ -321,7 +321,9 @@ impl App {
             {
                 settings.update(change).map_err(CommandError::from)?;
             }
-            let _ = self.settings_file.save(settings.user());
+            if let Err(e) = self.settings_file.save(settings.user()) {
+                tracing::warn!("device choice not saved: {e}");
+            }
         }
         let Some(camera) = camera else { return Ok(()) };
         let engine = match (&*self.call.lock().await, &*self.media.lock().await) {
@@ -387,12 +389,7 @@ impl App {
         let Some(engine_events) = media.take_events().await else {
             return Err(CommandError::internal("the media engine stopped"));
         };
-        let local = LocalMedia {
-            mic_muted: false,
-            camera_enabled: true,
-            screen_sharing: false,
-            hand_raised: false,
-        };
+        let local = fresh_local_media();
         let active = ActiveCall::start(
             CallStart {
                 session: SessionConfig::new(link.room.clone(), &display_name, link.token.clone()),
@@ -448,17 +445,9 @@ impl App {
     pub async fn call_snapshot(&self) -> CallSnapshot {
         match &*self.call.lock().await {
             Some(call) => call.snapshot(),
-            None => crate::snapshot::SnapshotKeeper::new(
-                None,
-                LocalMedia {
-                    mic_muted: false,
-                    camera_enabled: true,
-                    screen_sharing: false,
-                    hand_raised: false,
-                },
-            )
-            .snapshot()
-            .clone(),
+            None => crate::snapshot::SnapshotKeeper::new(None, fresh_local_media())
+                .snapshot()
+                .clone(),
         }
     }
 
@@ -613,6 +602,16 @@ impl App {
         if let Some(server) = self.embedded.lock().await.take() {
             server.shutdown().await;
         }
+    }
+}
+
+/// What a call starts with: microphone and camera on, no screen, no hand.
+fn fresh_local_media() -> LocalMedia {
+    LocalMedia {
+        mic_muted: false,
+        camera_enabled: true,
+        screen_sharing: false,
+        hand_raised: false,
     }
 }
 
