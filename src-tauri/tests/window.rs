@@ -1,9 +1,9 @@
 //! The real app in a real window: `mulaqat` under Xvfb, driven through
 //! WebKitWebDriver (what tauri-driver wraps on Linux). It starts with test
 //! devices, starts a meeting on its embedded server, shows the guest link,
-//! previews the camera, joins, lets a guest (`mulaqat-cli`) in from the
-//! lobby, and shows both in the call. Screenshots go to
-//! `target/screenshots/`.
+//! previews the camera (and the microphone meter moves), joins, lets a
+//! guest (`mulaqat-cli`) in from the lobby, and shows both in the call.
+//! Screenshots go to `target/screenshots/`.
 
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
@@ -216,6 +216,11 @@ fn the_app_hosts_a_meeting_and_admits_a_guest_from_the_lobby() {
         "the self-view drawn from the frame socket",
         "const c = [...document.querySelectorAll('canvas')].find(c => c.width > 0 && c.height > 0);
          return c ? c.width + 'x' + c.height : null;",
+    );
+    window.wait(
+        "the microphone meter moving with the test tone",
+        "const m = document.querySelector('[role=meter]');
+         return m && Number(m.getAttribute('aria-valuenow')) > 0;",
     );
     window.js(
         "const i = document.getElementById('display-name');

@@ -3,17 +3,19 @@
 //! the snapshot a reloaded UI reattaches to.
 
 use std::sync::{Arc, Mutex, PoisonError};
+use std::time::Instant;
 
 use mulaqat_client::runner::{MediaPolicy, RunnerEvent, run};
 use mulaqat_client::transport::SignallingTarget;
 use mulaqat_client::{EndReason, Session, SessionConfig, UserAction};
-use mulaqat_media::{EventReceiver, MediaEngine};
+use mulaqat_media::{EventReceiver, MediaEngine, MediaEvent};
 use tokio::sync::mpsc;
 use tokio::task::JoinHandle;
 
 use crate::events::{AppEvent, EventSink};
 use crate::ipc::{self, CallSnapshot, LocalMedia};
 use crate::snapshot::{SnapshotKeeper, unix_millis};
+use crate::speaker::SpeakerTracker;
 
 /// Everything a call needs to start.
 pub(crate) struct CallStart {
@@ -103,8 +105,28 @@ async fn forward(
     snapshot: Arc<Mutex<SnapshotKeeper>>,
     sink: Arc<dyn EventSink>,
 ) {
+    let mut speakers = SpeakerTracker::default();
+    let speaker_event =
+        |who: Option<String>| AppEvent::ActiveSpeaker(ipc::ActiveSpeaker { participant: who });
     while let Some(event) = events.recv().await {
         match event {
+            RunnerEvent::Media(MediaEvent::AudioLevel { peer, level }) => {
+                if let Some(who) = speakers.update(peer.as_str(), level, Instant::now()) {
+                    sink.emit(speaker_event(who));
+                }
+            }
+            RunnerEvent::Call(
+                ref call_event @ mulaqat_client::CallEvent::ParticipantLeft {
+                    ref participant, ..
+                },
+            ) => {
+                if let Some(who) = speakers.remove(participant.as_str()) {
+                    sink.emit(speaker_event(who));
+                }
+                let event = ipc::CallEvent::from(call_event.clone());
+                lock(&snapshot).apply(&event, unix_millis());
+                sink.emit(AppEvent::CallEvent(event));
+            }
             RunnerEvent::Call(event) => {
                 let event = ipc::CallEvent::from(event);
                 lock(&snapshot).apply(&event, unix_millis());

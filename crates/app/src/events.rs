@@ -15,6 +15,10 @@ pub enum AppEvent {
     MediaEvent(ipc::MediaEvent),
     /// A device was plugged in or out.
     DeviceChanged(ipc::DeviceChange),
+    /// The microphone's level, ten times a second.
+    MicLevel(ipc::MicLevel),
+    /// The loudest remote participant changed.
+    ActiveSpeaker(ipc::ActiveSpeaker),
 }
 
 impl AppEvent {
@@ -26,6 +30,8 @@ impl AppEvent {
             AppEvent::Stats(_) => "stats",
             AppEvent::MediaEvent(_) => "media-event",
             AppEvent::DeviceChanged(_) => "device-changed",
+            AppEvent::MicLevel(_) => "mic-level",
+            AppEvent::ActiveSpeaker(_) => "active-speaker",
         }
     }
 
@@ -36,6 +42,8 @@ impl AppEvent {
             AppEvent::Stats(e) => serde_json::to_value(e),
             AppEvent::MediaEvent(e) => serde_json::to_value(e),
             AppEvent::DeviceChanged(e) => serde_json::to_value(e),
+            AppEvent::MicLevel(e) => serde_json::to_value(e),
+            AppEvent::ActiveSpeaker(e) => serde_json::to_value(e),
         };
         value.unwrap_or(serde_json::Value::Null)
     }
@@ -47,6 +55,11 @@ pub(crate) fn from_media(event: mulaqat_media::MediaEvent) -> Option<AppEvent> {
     use mulaqat_media::MediaEvent;
     match event {
         MediaEvent::Stats { report } => Some(AppEvent::Stats(report.into())),
+        MediaEvent::MicLevel { level, peak } => {
+            Some(AppEvent::MicLevel(ipc::MicLevel { level, peak }))
+        }
+        // Levels of others become the active speaker (see `call.rs`).
+        MediaEvent::AudioLevel { .. } => None,
         MediaEvent::DeviceAdded { device } => {
             Some(AppEvent::DeviceChanged(ipc::DeviceChange::Added {
                 device: device.into(),

@@ -24,6 +24,7 @@ pub mod ipc;
 mod media;
 mod meeting;
 mod snapshot;
+mod speaker;
 
 pub use app::{App, AppConfig};
 pub use error::{CommandError, CommandErrorCode};

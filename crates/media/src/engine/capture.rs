@@ -160,6 +160,20 @@ pub(super) struct MicChain {
     pub valve: gst::Element,
 }
 
+/// The microphone's level meter's element name.
+pub(super) const MIC_LEVEL: &str = "mulaqat-mic-level";
+/// How often level meters report.
+const LEVEL_INTERVAL_MS: u64 = 100;
+
+/// A `level` element named `name` that posts RMS and peak every
+/// [`LEVEL_INTERVAL_MS`] (read by the bus watcher).
+pub(super) fn level_meter(name: &str) -> Result<gst::Element, MediaError> {
+    let level = crate::make_element("level", name)?;
+    level.set_property("interval", LEVEL_INTERVAL_MS * 1_000_000);
+    level.set_property("post-messages", true);
+    Ok(level)
+}
+
 /// The echo canceller's probe name: unique per engine, since webrtcdsp
 /// finds its probe by name across the whole process.
 pub(super) fn echo_probe_name() -> String {
@@ -200,6 +214,9 @@ pub(super) fn mic_chain(
         elements.push(dsp.clone());
         Some(dsp)
     };
+    // Measured before the mute valve: the meter moves while muted, so the
+    // person sees that the microphone works (and that they are muted).
+    elements.push(level_meter(MIC_LEVEL)?);
     let valve = crate::make_element("valve", "mulaqat-mic-valve")?;
     elements.push(valve.clone());
     Ok(MicChain {

@@ -57,6 +57,21 @@ pub enum MediaEvent {
         /// Its size.
         resolution: Resolution,
     },
+    /// The microphone's level, ten times a second (measured before the
+    /// mute, so it moves while muted).
+    MicLevel {
+        /// RMS, linear 0..1.
+        level: f64,
+        /// Peak over the last tenth of a second, linear 0..1.
+        peak: f64,
+    },
+    /// A peer's audio level, ten times a second (for the active speaker).
+    AudioLevel {
+        /// Whose.
+        peer: PeerId,
+        /// RMS, linear 0..1.
+        level: f64,
+    },
     /// A peer's track ended (the peer left).
     TrackEnded {
         /// The track.

@@ -28,6 +28,7 @@ use std::sync::{Arc, Mutex, MutexGuard, PoisonError, Weak};
 use std::thread::JoinHandle;
 use std::time::Duration;
 
+use gst::glib;
 use gst::prelude::*;
 use tokio::sync::mpsc;
 
@@ -95,6 +96,8 @@ pub(crate) struct State {
     peers: HashMap<PeerId, peer::Peer>,
     tracks: HashMap<TrackId, Arc<receive::TrackCounters>>,
     tiles: HashMap<TrackId, Tile>,
+    /// The level meter of each peer's audio, by element name.
+    audio_levels: HashMap<String, PeerId>,
 }
 
 /// A track shown in the UI, scaled to what its viewers ask for.
@@ -497,6 +500,7 @@ fn build_local(
         peers: HashMap::new(),
         tracks,
         tiles: HashMap::new(),
+        audio_levels: HashMap::new(),
     })
 }
 
@@ -647,6 +651,11 @@ fn watch_bus(weak: Weak<Shared>) {
                     shared.emit(MediaEvent::Error { message: text });
                 }
             }
+            gst::MessageView::Element(element) => {
+                if let Some(event) = level_event(&shared, &msg, element) {
+                    shared.emit(event);
+                }
+            }
             gst::MessageView::Warning(w) => {
                 tracing::debug!("pipeline warning: {} ({:?})", w.error(), w.debug())
             }
@@ -656,6 +665,38 @@ fn watch_bus(weak: Weak<Shared>) {
             camera_lost(&shared, format!("{device} was unplugged"));
         }
     }
+}
+
+/// A `level` element's report as an event: the microphone's level, or a peer's.
+fn level_event(
+    shared: &Shared,
+    msg: &gst::Message,
+    element: &gst::message::Element,
+) -> Option<MediaEvent> {
+    let s = element.structure()?;
+    if s.name() != "level" {
+        return None;
+    }
+    let name = msg.src()?.name();
+    let linear = |field: &str| {
+        let db = s
+            .get::<glib::ValueArray>(field)
+            .ok()?
+            .iter()
+            .filter_map(|v| v.get::<f64>().ok())
+            .fold(f64::NEG_INFINITY, f64::max);
+        Some(if db.is_finite() {
+            10f64.powf(db / 20.0).clamp(0.0, 1.0)
+        } else {
+            0.0
+        })
+    };
+    let (level, peak) = (linear("rms")?, linear("peak")?);
+    if name == capture::MIC_LEVEL {
+        return Some(MediaEvent::MicLevel { level, peak });
+    }
+    let peer = shared.lock().audio_levels.get(name.as_str()).cloned()?;
+    Some(MediaEvent::AudioLevel { peer, level })
 }
 
 /// The current camera, if it is a real device that the watcher no longer lists.

@@ -654,6 +654,7 @@ pub(super) fn remove(shared: &Arc<Shared>, peer: &PeerId) {
             state.tracks.remove(t);
             state.tiles.remove(t);
         }
+        state.audio_levels.retain(|_, p| p != peer);
         gone
     };
     for track in tracks {

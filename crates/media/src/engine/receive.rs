@@ -531,7 +531,10 @@ fn receive_audio(shared: &Arc<Shared>, peer: &PeerId, pad: &gst::Pad) -> Result<
     dec.set_property("plc", true);
     let convert = crate::make_element("audioconvert", &format!("{tag}-convert"))?;
     let resample = crate::make_element("audioresample", &format!("{tag}-resample"))?;
-    let chain = vec![queue, depay, dec, convert, resample.clone()];
+    let level_name = format!("{tag}-level");
+    let level = capture::level_meter(&level_name)?;
+    let chain = vec![queue, depay, dec, level, convert, resample.clone()];
+    shared.lock().audio_levels.insert(level_name, peer.clone());
     add_branch(shared, pad, &chain, &what)?;
     let mixer = shared.lock().mixer.clone();
     let mixer_pad = mixer

@@ -279,3 +279,28 @@ fn restarting_a_connection_brings_media_back_on_a_new_one() {
         "restarting an unknown peer is an error, not a panic"
     );
 }
+
+#[test]
+fn levels_of_our_microphone_and_of_the_peers_audio_are_reported() {
+    let call = Call::simple(Quality::P360, vec![VideoCodec::H264]);
+    let deadline = std::time::Instant::now() + FRAME_WAIT;
+    let (mut mic, mut peer) = (None, None);
+    while (mic.is_none() || peer.is_none())
+        && let Some(left) = deadline.checked_duration_since(std::time::Instant::now())
+    {
+        match call.a.events.recv_timeout(left) {
+            Ok(mulaqat_media::MediaEvent::MicLevel { level, peak }) if level > 0.0 => {
+                mic = Some((level, peak))
+            }
+            Ok(mulaqat_media::MediaEvent::AudioLevel { peer: p, level }) if level > 0.0 => {
+                peer = Some((p, level))
+            }
+            _ => {}
+        }
+    }
+    let (level, peak) = mic.expect("the test tone moves our microphone meter");
+    assert!(peak >= level && level <= 1.0, "{level} {peak}");
+    let (from, level) = peer.expect("B's tone arrives with a level");
+    assert_eq!(from.as_str(), "b");
+    assert!(level > 0.01, "an audible tone, not silence: {level}");
+}
