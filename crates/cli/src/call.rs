@@ -250,6 +250,12 @@ pub(crate) async fn run_call(args: &CallArgs, answering: Answering) -> Result<u8
                 println!("first frame: {peer} {resolution} after {ms} ms");
                 collector.first_frame(peer.as_str(), ms);
             }
+            RunnerEvent::Media(MediaEvent::Error { message }) => {
+                eprintln!("media error: {message}")
+            }
+            RunnerEvent::Media(MediaEvent::CameraLost { device, reason }) => {
+                eprintln!("camera lost: {device}: {reason}; sending the placeholder picture")
+            }
             RunnerEvent::Media(event) => tracing::info!(?event, "media"),
             other => tracing::debug!(?other, "event"),
         }

@@ -2,7 +2,7 @@
 //! encoders, negotiation, trickle ICE, congestion control, and checks that
 //! refuse anything but DTLS-SRTP.
 
-use std::sync::atomic::{AtomicU32, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU32, Ordering};
 use std::sync::{Arc, Weak};
 
 use gst::glib;
@@ -29,6 +29,9 @@ pub(crate) struct Peer {
     pub estimate_bps: Arc<AtomicU32>,
     /// How it was set up, to set it up again on a restart.
     pub config: PeerConfig,
+    /// Whether the connection came up: until then senders hold their media
+    /// back (see [`link_sender`]).
+    pub connected: Arc<AtomicBool>,
 }
 
 /// Element names of a peer: `mulaqat-<peer>-...` with the id made safe.
@@ -69,7 +72,14 @@ pub(super) fn add(
     let initiator = config.initiator;
     let video_codec = config.video_codec;
     let estimate_bps = Arc::new(AtomicU32::new(0));
-    connect_signals(shared, &peer, &webrtcbin, initiator, estimate_bps.clone());
+    let connected = Arc::new(AtomicBool::new(false));
+    connect_signals(
+        shared,
+        &peer,
+        &webrtcbin,
+        initiator,
+        (estimate_bps.clone(), connected.clone()),
+    );
     shared
         .pipeline
         .add(&webrtcbin)
@@ -85,6 +95,7 @@ pub(super) fn add(
             tee_pads: Vec::new(),
             estimate_bps,
             config,
+            connected,
         },
     );
     if initiator {
@@ -170,7 +181,7 @@ fn connect_signals(
     peer: &PeerId,
     webrtcbin: &gst::Element,
     initiator: bool,
-    estimate_bps: Arc<AtomicU32>,
+    (estimate_bps, connected): (Arc<AtomicU32>, Arc<AtomicBool>),
 ) {
     let weak = Arc::downgrade(shared);
     if initiator {
@@ -224,6 +235,7 @@ fn connect_signals(
             if let Some(shared) = weak.upgrade() {
                 tracing::info!(peer = %peer, ?state, "peer connection state");
                 if state == PeerState::Connected {
+                    connected.store(true, Ordering::Release);
                     request_keyframes(&shared);
                 }
                 shared.emit(MediaEvent::PeerState {
@@ -500,10 +512,11 @@ fn link_senders(shared: &Arc<Shared>, peer: &PeerId, codec: VideoCodec) -> Resul
         .get_mut(peer)
         .ok_or_else(|| MediaError::NoSuchPeer(peer.to_string()))?;
     let webrtcbin = p.webrtcbin.clone();
+    let connected = p.connected.clone();
     let video_pad = link_sender(
         &shared.pipeline,
         &video_tee,
-        &webrtcbin,
+        (&webrtcbin, &connected),
         &name,
         MediaKind::Video,
         Some(codec),
@@ -511,7 +524,7 @@ fn link_senders(shared: &Arc<Shared>, peer: &PeerId, codec: VideoCodec) -> Resul
     let audio_pad = link_sender(
         &shared.pipeline,
         &audio_tee,
-        &webrtcbin,
+        (&webrtcbin, &connected),
         &name,
         MediaKind::Audio,
         None,
@@ -522,6 +535,23 @@ fn link_senders(shared: &Arc<Shared>, peer: &PeerId, codec: VideoCodec) -> Resul
         encoder.request_keyframe();
     }
     Ok(())
+}
+
+/// Drops buffers leaving `element` until `connected` is set (events pass,
+/// so caps still reach `webrtcbin` for the offer).
+fn hold_until_connected(element: &gst::Element, connected: Arc<AtomicBool>) {
+    if let Some(pad) = element.static_pad("src") {
+        pad.add_probe(
+            gst::PadProbeType::BUFFER | gst::PadProbeType::BUFFER_LIST,
+            move |_, _| {
+                if connected.load(Ordering::Acquire) {
+                    gst::PadProbeReturn::Remove
+                } else {
+                    gst::PadProbeReturn::Drop
+                }
+            },
+        );
+    }
 }
 
 fn rtp_caps(kind: MediaKind, codec: Option<VideoCodec>) -> gst::Caps {
@@ -548,10 +578,15 @@ fn rtp_caps(kind: MediaKind, codec: Option<VideoCodec>) -> gst::Caps {
     caps.field(format!("extmap-{TWCC_ID}"), TWCC_URI).build()
 }
 
+/// Links one sending branch (`queue ! payloader ! caps`) from an encoder's
+/// tee to a new `webrtcbin` sink pad. Its media is dropped until the
+/// connection is up: GStreamer 1.22's `webrtcbin` can answer buffers that
+/// come before its transport is set up with `not-linked`, which stops the
+/// branch's queue for good, so one of a peer's streams would never be sent.
 fn link_sender(
     pipeline: &gst::Pipeline,
     tee: &gst::Element,
-    webrtcbin: &gst::Element,
+    (webrtcbin, connected): (&gst::Element, &Arc<AtomicBool>),
     name: &str,
     kind: MediaKind,
     codec: Option<VideoCodec>,
@@ -587,6 +622,7 @@ fn link_sender(
     }
     let caps = crate::make_element("capsfilter", &format!("{name}-send-{label}-caps"))?;
     caps.set_property("caps", rtp_caps(kind, codec));
+    hold_until_connected(&caps, connected.clone());
     let chain = [&queue, &pay, &caps];
     pipeline
         .add_many(chain)
