@@ -220,7 +220,7 @@ fn connect_signals(
         });
     }
     {
-        let (weak, peer) = (weak.clone(), peer.clone());
+        let (weak, peer, connected) = (weak.clone(), peer.clone(), connected.clone());
         webrtcbin.connect_notify(Some("connection-state"), move |webrtcbin, _| {
             let state =
                 webrtcbin.property::<gst_webrtc::WebRTCPeerConnectionState>("connection-state");
@@ -246,8 +246,25 @@ fn connect_signals(
         });
     }
     {
+        // The transport is up once ICE connects, even while DTLS or the
+        // combined state lag behind: let the senders go then too.
+        let connected = connected.clone();
+        webrtcbin.connect_notify(Some("ice-connection-state"), move |webrtcbin, _| {
+            use gst_webrtc::WebRTCICEConnectionState as Ice;
+            let state = webrtcbin.property::<Ice>("ice-connection-state");
+            if matches!(state, Ice::Connected | Ice::Completed) {
+                connected.store(true, Ordering::Release);
+            }
+        });
+    }
+    {
         let (weak, peer) = (weak.clone(), peer.clone());
-        webrtcbin.connect_pad_added(move |_, pad| receive::on_pad_added(&weak, &peer, pad));
+        let connected = connected.clone();
+        webrtcbin.connect_pad_added(move |_, pad| {
+            // Media arriving from the peer proves the transport works.
+            connected.store(true, Ordering::Release);
+            receive::on_pad_added(&weak, &peer, pad)
+        });
     }
     let max_bps = shared
         .settings
