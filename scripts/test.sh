@@ -6,8 +6,16 @@ cd "$(dirname "$0")/.."
 
 step() { printf '\n== %s\n' "$*"; }
 
+# A clean CI build gains nothing from incremental caches, and they are the
+# largest part of target/ after debug info.
+if [ "${CI:-}" = "true" ]; then
+    export CARGO_INCREMENTAL=0
+fi
+disk() { df -h --output=avail,target . | tail -1 | awk '{print "disk: " $1 " free on " $2}'; }
+
 step "dependencies"
 packaging/linux/install-deps.sh --test
+disk
 
 step "ui: install, typecheck, lint, unit tests, build"
 (cd ui && npm ci --no-audit --no-fund && npm run check && npm run lint && npm test && npm run build)
@@ -31,4 +39,6 @@ step "ui: browser tests (Chromium, mocked backend)"
 step "load benchmark (smoke: 200 clients, 3 s)"
 cargo bench -p mulaqat-server --bench load --locked -- --clients 200 --duration 3s
 
+disk
+du -sh target 2>/dev/null | awk '{print "target/: " $1}'
 printf '\ntests: %s passed, %s failed\n' "$passed" "$failed"
