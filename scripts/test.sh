@@ -39,6 +39,15 @@ step "ui: browser tests (Chromium, mocked backend)"
 step "load benchmark (smoke: 200 clients, 3 s)"
 cargo bench -p mulaqat-server --bench load --locked -- --clients 200 --duration 3s
 
+step "packages: .debs into a clean Debian 12 root; WiX fragment"
+# Packages the debug binaries `cargo test` built above (--no-build: building
+# just these two can unify features differently and recompile shared
+# dependencies); the WiX fragment, unit and desktop entry were checked by
+# cargo test (xtask/tests/packaging.rs). verify-debs.sh needs root and
+# deb.debian.org; about 4 minutes on CI's two cores (docs/deployment.md).
+cargo run --locked -p xtask -- package deb --debug --skip-ui --no-build
+packaging/linux/verify-debs.sh
+
 disk
 du -sh target 2>/dev/null | awk '{print "target/: " $1}'
 printf '\ntests: %s passed, %s failed\n' "$passed" "$failed"

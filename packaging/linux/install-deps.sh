@@ -31,8 +31,13 @@ build_pkgs=(pkg-config gcc libc6-dev ca-certificates
 # chromium: the UI's browser tests (Playwright drives it; no browser download).
 # xvfb, xauth, webkit2gtk-driver: the real app under a virtual display.
 # iproute2, nftables, coturn: calls across network namespaces through TURN.
-test_pkgs=(procps dbus gnome-keyring libsecret-tools dbus-x11 chromium xvfb xauth
-  webkit2gtk-driver iproute2 nftables coturn)
+# dpkg-dev, binutils, debootstrap: building the .debs (dpkg-shlibdeps, strip)
+# and installing them into a clean Debian 12 root; wixl, msitools: building
+# the MSI's WiX fragment; desktop-file-utils, appstream, systemd: validating
+# the .desktop entry, the AppStream metadata and the server's unit.
+test_pkgs=(procps dbus gnome-keyring libsecret-tools dbus-x11 chromium xvfb xauth janus
+  webkit2gtk-driver iproute2 nftables coturn
+  dpkg-dev binutils debootstrap wixl msitools desktop-file-utils appstream systemd)
 
 pkgs=("${build_pkgs[@]}")
 [ "$want_test" = 1 ] && pkgs+=("${test_pkgs[@]}")

@@ -125,13 +125,15 @@ pub async fn set_camera_enabled(app: AppState<'_>, args: SetCameraEnabledArgs) -
 }
 
 #[tauri::command]
-pub fn start_screen_share(app: AppState<'_>) -> Reply<TrackStarted> {
-    app.start_screen_share().map(|track| TrackStarted { track })
+pub async fn start_screen_share(app: AppState<'_>) -> Reply<TrackStarted> {
+    app.start_screen_share()
+        .await
+        .map(|track| TrackStarted { track })
 }
 
 #[tauri::command]
-pub fn stop_screen_share(app: AppState<'_>) -> Reply<()> {
-    app.stop_screen_share()
+pub async fn stop_screen_share(app: AppState<'_>) -> Reply<()> {
+    app.stop_screen_share().await
 }
 
 #[tauri::command]
@@ -150,8 +152,11 @@ pub async fn get_call_snapshot(app: AppState<'_>) -> Reply<ipc::CallSnapshot> {
 }
 
 #[tauri::command]
-pub async fn run_network_check(app: AppState<'_>) -> Reply<ipc::NetworkCheck> {
-    Ok(app.network_check().await)
+pub async fn run_network_check(
+    app: AppState<'_>,
+    args: mulaqat_app::args::NetworkCheckArgs,
+) -> Reply<ipc::NetworkCheck> {
+    app.network_check(args.target).await
 }
 
 #[tauri::command]

@@ -57,7 +57,7 @@ fn app_config(handle: &AppHandle) -> anyhow::Result<AppConfig> {
 }
 
 /// Shows and focuses the main window.
-fn show(handle: &AppHandle) {
+fn show<R: tauri::Runtime>(handle: &AppHandle<R>) {
     if let Some(window) = handle.get_webview_window(MAIN) {
         let _ = window.show();
         let _ = window.unminimize();
@@ -99,9 +99,15 @@ fn tray(handle: &AppHandle) -> tauri::Result<()> {
     Ok(())
 }
 
-/// Shows an OS notification (a knock while the window is hidden).
+/// Shows an OS notification (a knock while the window is hidden). On the
+/// free desktops its buttons (Admit, Deny) work from the notification itself:
+/// the choice comes back to the UI as a `notification` event.
 pub(crate) fn notify<R: tauri::Runtime>(window: &tauri::Window<R>, args: &NotifyArgs) {
     if window.is_focused().unwrap_or(false) {
+        return;
+    }
+    #[cfg(all(unix, not(target_os = "macos")))]
+    if xdg::notify_with_actions(window.app_handle().clone(), args) {
         return;
     }
     let shown = window
@@ -113,6 +119,77 @@ pub(crate) fn notify<R: tauri::Runtime>(window: &tauri::Window<R>, args: &Notify
         .show();
     if let Err(e) = shown {
         tracing::info!("no notification shown: {e}");
+    }
+}
+
+/// Notifications with buttons through the desktop's notification service.
+#[cfg(all(unix, not(target_os = "macos")))]
+mod xdg {
+    use mulaqat_app::args::{NotifyArgs, NotifyButton};
+    use mulaqat_app::ipc::{NotificationAction, NotificationActionKind};
+    use tauri::{AppHandle, Emitter};
+
+    /// The identifier the desktop reports for a click on the notification itself.
+    const DEFAULT_ACTION: &str = "default";
+
+    fn action_id(button: NotifyButton) -> &'static str {
+        match button {
+            NotifyButton::Admit => "admit",
+            NotifyButton::Deny => "deny",
+        }
+    }
+
+    /// Shows it and waits (on its own thread) for a click; `false` when the
+    /// notification service is not there (the caller falls back).
+    pub(super) fn notify_with_actions<R: tauri::Runtime>(
+        handle: AppHandle<R>,
+        args: &NotifyArgs,
+    ) -> bool {
+        let mut note = notify_rust::Notification::new();
+        note.appname("Mulaqat")
+            .summary(&args.title)
+            .body(&args.body)
+            .icon("org.mulaqat.Mulaqat")
+            .action(DEFAULT_ACTION, "Open");
+        for button in &args.actions {
+            let label = match button {
+                NotifyButton::Admit => "Admit",
+                NotifyButton::Deny => "Deny",
+            };
+            note.action(action_id(*button), label);
+        }
+        let shown = match note.show() {
+            Ok(shown) => shown,
+            Err(e) => {
+                tracing::debug!("no desktop notification service: {e}");
+                return false;
+            }
+        };
+        let tag = args.tag.clone();
+        let waited = std::thread::Builder::new()
+            .name("mulaqat-notification".into())
+            .spawn(move || {
+                shown.wait_for_action(|id| {
+                    let action = match id {
+                        "admit" => NotificationActionKind::Admit,
+                        "deny" => NotificationActionKind::Deny,
+                        DEFAULT_ACTION => NotificationActionKind::Open,
+                        // Closed or expired: nothing to do.
+                        _ => return,
+                    };
+                    if action == NotificationActionKind::Open {
+                        super::show(&handle);
+                    }
+                    let payload = NotificationAction { tag, action };
+                    if let Err(e) = handle.emit_to(super::MAIN, "notification", payload) {
+                        tracing::debug!("notification action not delivered: {e}");
+                    }
+                });
+            });
+        if let Err(e) = waited {
+            tracing::warn!("notification buttons will not work: {e}");
+        }
+        true
     }
 }
 

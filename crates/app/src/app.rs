@@ -12,7 +12,7 @@ use mulaqat_client::{SessionConfig, UserAction};
 use mulaqat_media::devices::{DeviceWatcher, TestDevices};
 use mulaqat_media::frames::FrameServer;
 use mulaqat_media::{DeviceId, Quality};
-use mulaqat_protocol::{MediaState, UnixMillis};
+use mulaqat_protocol::UnixMillis;
 use mulaqat_settings::{EffectiveSettings, LoadedPolicy, PolicyError, SettingsFile};
 use tokio::sync::Mutex as AsyncMutex;
 
@@ -59,6 +59,8 @@ pub struct App {
     meetings: Mutex<Vec<ipc::StartedMeeting>>,
     /// A link to open once the UI asks ([`App::set_open_link`]).
     open_link: Mutex<Option<String>>,
+    /// Recent rooms' join tokens, in the OS keyring.
+    room_tokens: crate::recent::RoomTokens,
 }
 
 impl std::fmt::Debug for App {
@@ -86,6 +88,18 @@ impl App {
         for notice in settings.notices() {
             tracing::warn!("settings: {notice}");
         }
+        if settings.is_locked(mulaqat_settings::SettingKey::LaunchAtLogin) {
+            // IT decides: make the login start match the policy.
+            let on = settings.values().launch_at_login;
+            let applied = std::env::current_exe()
+                .map_err(|e| e.to_string())
+                .and_then(|exe| {
+                    crate::autostart::set_launch_at_login(&exe, on).map_err(|e| e.to_string())
+                });
+            if let Err(e) = applied {
+                tracing::warn!("the policy's launch_at_login could not be applied: {e}");
+            }
+        }
         let frames = FrameServer::start()
             .await
             .map_err(|e| CommandError::internal(format!("the video socket did not start: {e}")))?;
@@ -108,6 +122,7 @@ impl App {
             embedded: AsyncMutex::new(None),
             meetings: Mutex::new(Vec::new()),
             open_link: Mutex::new(None),
+            room_tokens: crate::recent::RoomTokens::default(),
         })
     }
 
@@ -126,7 +141,7 @@ impl App {
             version: env!("CARGO_PKG_VERSION").to_owned(),
             platform: platform(),
             embedded_server: locked(&self.settings).values().server_url.is_none(),
-            screen_share: false,
+            screen_share: screen_share_availability(self.test_devices).is_ok(),
             frame_protocol: FRAME_PROTOCOL,
             open_link: locked(&self.open_link).take(),
         }
@@ -143,10 +158,17 @@ impl App {
         change: ipc::UpdateSettingArgs,
     ) -> Result<ipc::Settings, CommandError> {
         let mut settings = locked(&self.settings);
-        let Some(change) = change.into_change()? else {
-            // The knock sound is the UI's own preference (not in the settings file yet).
-            return Ok(ipc::Settings::from(&settings.view()));
-        };
+        let change = change.into_change()?;
+        if let mulaqat_settings::SettingChange::LaunchAtLogin(on) = change
+            && !settings.is_locked(mulaqat_settings::SettingKey::LaunchAtLogin)
+        {
+            // The OS first: a setting that says "on" must mean it is.
+            let exe = std::env::current_exe().map_err(|e| {
+                CommandError::internal(format!("could not find this program's path: {e}"))
+            })?;
+            crate::autostart::set_launch_at_login(&exe, on)
+                .map_err(|e| CommandError::internal(e.to_string()))?;
+        }
         settings.update(change).map_err(CommandError::from)?;
         self.settings_file
             .save(settings.user())
@@ -187,43 +209,21 @@ impl App {
         })
     }
 
-    /// Whether the server answers, in plain words.
-    pub async fn network_check(&self) -> ipc::NetworkCheck {
-        let (server_url, trust) = {
+    /// The pre-join network check for `target`'s server: it answers and
+    /// accepts the link, a TURN relay allocates, and rough bandwidth.
+    pub async fn network_check(
+        &self,
+        target: ipc::JoinTarget,
+    ) -> Result<ipc::NetworkCheck, CommandError> {
+        let link = self.resolve(target)?;
+        let trust = {
             let settings = locked(&self.settings);
-            (settings.values().server_url.clone(), settings.trust())
+            settings
+                .check_server(&link.server)
+                .map_err(CommandError::from)?;
+            settings.trust()
         };
-        let server = match server_url {
-            None => ipc::CheckStep {
-                ok: true,
-                ms: None,
-                detail: Some(
-                    "no server is set: meetings run on this computer, and others on your network can join"
-                        .into(),
-                ),
-            },
-            Some(url) => {
-                let started = std::time::Instant::now();
-                match mulaqat_settings::discover(&url, &trust).await {
-                    Ok(_) => ipc::CheckStep {
-                        ok: true,
-                        ms: Some(u32::try_from(started.elapsed().as_millis()).unwrap_or(u32::MAX)),
-                        detail: None,
-                    },
-                    Err(e) => ipc::CheckStep {
-                        ok: false,
-                        ms: None,
-                        detail: Some(e.to_string()),
-                    },
-                }
-            }
-        };
-        ipc::NetworkCheck {
-            server,
-            turn: None,
-            uplink_kbps: None,
-            downlink_kbps: None,
-        }
+        Ok(crate::netcheck::run(&link, &trust).await)
     }
 
     /// Cameras, microphones and speakers (test ones when there are none).
@@ -262,6 +262,7 @@ impl App {
             quality: engine_quality(values.quality),
             clinical_audio: values.clinical_audio,
             test_devices: self.test_devices,
+            pinned_encoder: pinned_encoder(&values.encoder),
         }
     }
 
@@ -406,13 +407,16 @@ impl App {
         );
         let snapshot = active.snapshot();
         *call = Some(active);
-        self.remember_room(&link, &display_name);
+        self.remember_room(&link);
         Ok(snapshot)
     }
 
     fn resolve(&self, target: ipc::JoinTarget) -> Result<JoinLink, CommandError> {
         let text = match target {
             ipc::JoinTarget::Link { link } => link,
+            ipc::JoinTarget::Recent { server, room } => {
+                return self.room_tokens.link(&server, &room);
+            }
             ipc::JoinTarget::RoomCode { room_code } => locked(&self.meetings)
                 .iter()
                 .find(|m| m.room_code.eq_ignore_ascii_case(room_code.trim()))
@@ -428,17 +432,28 @@ impl App {
             .map_err(|e| CommandError::new(CommandErrorCode::InvalidLink, e.to_string()))
     }
 
-    fn remember_room(&self, link: &JoinLink, display_name: &str) {
-        let mut settings = locked(&self.settings);
-        settings.record_recent_room(
-            link.room.clone(),
-            link.server.clone(),
-            Some(display_name.to_owned()),
-            UnixMillis(unix_millis()),
-        );
-        if let Err(e) = self.settings_file.save(settings.user()) {
-            tracing::warn!("recent rooms not saved: {e}");
+    /// Lists a room just joined on the home screen, unless it is one of this
+    /// app's own meetings on the embedded server (gone when the app closes).
+    fn remember_room(&self, link: &JoinLink) {
+        let embedded = locked(&self.meetings)
+            .iter()
+            .any(|m| m.server == ipc::MeetingServer::Embedded && m.room == link.room.as_str());
+        if embedded {
+            return;
         }
+        {
+            let mut settings = locked(&self.settings);
+            settings.record_recent_room(
+                link.room.clone(),
+                link.server.clone(),
+                None,
+                UnixMillis(unix_millis()),
+            );
+            if let Err(e) = self.settings_file.save(settings.user()) {
+                tracing::warn!("recent rooms not saved: {e}");
+            }
+        }
+        self.room_tokens.keep(link);
     }
 
     /// The call as it stands (idle when there is none).
@@ -513,11 +528,7 @@ impl App {
         call.engine
             .set_camera_enabled(local.camera_enabled)
             .map_err(|e| CommandError::new(CommandErrorCode::DeviceUnavailable, e.to_string()))?;
-        call.act(UserAction::SetMedia(MediaState {
-            audio: !local.mic_muted,
-            video: local.camera_enabled,
-            screen: local.screen_sharing,
-        }));
+        call.act(UserAction::SetMedia(crate::call::media_state(&local)));
         Ok(())
     }
 
@@ -534,14 +545,35 @@ impl App {
         self.act(UserAction::RaiseHand(raised)).await
     }
 
-    /// Screen sharing is not built yet on any platform.
-    pub fn start_screen_share(&self) -> Result<String, CommandError> {
-        Err(screen_share_unavailable())
+    /// Sends the screen instead of the camera, to everyone in the call; gives
+    /// the track that shows what is sent.
+    pub async fn start_screen_share(&self) -> Result<String, CommandError> {
+        let call = self.call.lock().await;
+        let Some(call) = call.as_ref().filter(|c| !c.is_over()) else {
+            return Err(CommandError::not_in_call());
+        };
+        call.engine.start_screen_share().map_err(|e| {
+            CommandError::new(CommandErrorCode::ScreenShareUnavailable, e.to_string())
+        })?;
+        call.update_local(|local| local.screen_sharing = true);
+        call.act(UserAction::SetMedia(crate::call::media_state(
+            &call.snapshot().local,
+        )));
+        Ok(mulaqat_media::SELF_VIEW_TRACK.to_owned())
     }
 
-    /// Screen sharing is not built yet on any platform.
-    pub fn stop_screen_share(&self) -> Result<(), CommandError> {
-        Err(screen_share_unavailable())
+    /// Goes back to the camera.
+    pub async fn stop_screen_share(&self) -> Result<(), CommandError> {
+        let call = self.call.lock().await;
+        let Some(call) = call.as_ref().filter(|c| !c.is_over()) else {
+            return Err(CommandError::not_in_call());
+        };
+        call.engine.stop_screen_share();
+        call.update_local(|local| local.screen_sharing = false);
+        call.act(UserAction::SetMedia(crate::call::media_state(
+            &call.snapshot().local,
+        )));
+        Ok(())
     }
 
     /// Whether a call is under way (closing the window then hides it).
@@ -615,11 +647,34 @@ fn fresh_local_media() -> LocalMedia {
     }
 }
 
-fn screen_share_unavailable() -> CommandError {
-    CommandError::new(
-        CommandErrorCode::ScreenShareUnavailable,
-        "screen sharing is not available in this version",
-    )
+/// The encoder element to pin for a preference: the element itself, the best
+/// working software H.264 encoder for `software`, none for `auto` and
+/// `hardware` (the engine tries hardware first anyway).
+fn pinned_encoder(preference: &mulaqat_settings::EncoderPreference) -> Option<String> {
+    use mulaqat_settings::EncoderPreference as P;
+    match preference {
+        P::Auto | P::Hardware => None,
+        P::Pinned(element) => Some(element.clone()),
+        P::Software => mulaqat_media::shared_encoders()
+            .results()
+            .into_iter()
+            .find(|r| {
+                !r.hardware
+                    && r.codec == mulaqat_media::VideoCodec::H264
+                    && matches!(r.outcome, mulaqat_media::encode::ProbeOutcome::Working(_))
+            })
+            .map(|r| r.element),
+    }
+}
+
+/// Whether this session can share its screen; if not, why (for people).
+fn screen_share_availability(test_devices: TestDevices) -> Result<(), String> {
+    use mulaqat_media::screen::{ScreenEnvironment, choose_screen_source};
+    mulaqat_media::init().map_err(|e| e.to_string())?;
+    let env = ScreenEnvironment::current(test_devices == TestDevices::Only);
+    choose_screen_source(&env)
+        .map(drop)
+        .map_err(|e| e.to_string())
 }
 
 fn participant_id(id: &str) -> Result<mulaqat_protocol::ParticipantId, CommandError> {

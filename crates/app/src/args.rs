@@ -41,6 +41,14 @@ pub struct JoinCallArgs {
     pub quality: QualityChoice,
 }
 
+/// `runNetworkCheck`: the pre-join screen's target, whose server is checked.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS)]
+#[serde(rename_all = "camelCase")]
+pub struct NetworkCheckArgs {
+    /// The link (or room code, or recent room) about to be joined.
+    pub target: JoinTarget,
+}
+
 /// `startMeeting`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS)]
 #[serde(rename_all = "camelCase")]

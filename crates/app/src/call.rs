@@ -63,7 +63,7 @@ impl ActiveCall {
             events_tx,
             user_rx,
         ));
-        tokio::spawn(forward(events, snapshot.clone(), sink));
+        tokio::spawn(forward(events, snapshot.clone(), sink, user.clone()));
         Self {
             user,
             snapshot,
@@ -99,11 +99,30 @@ impl ActiveCall {
     }
 }
 
+/// What we tell the room we send, from the person's choices.
+pub(crate) fn media_state(local: &LocalMedia) -> mulaqat_protocol::MediaState {
+    mulaqat_protocol::MediaState {
+        audio: !local.mic_muted,
+        video: local.camera_enabled,
+        screen: local.screen_sharing,
+    }
+}
+
+/// The call error code closest to an SFU refusal, for the UI's error banner.
+fn sfu_error_code(code: mulaqat_protocol::SfuErrorCode) -> mulaqat_protocol::ErrorCode {
+    use mulaqat_protocol::{ErrorCode, SfuErrorCode};
+    match code {
+        SfuErrorCode::WrongPin | SfuErrorCode::Refused => ErrorCode::Forbidden,
+        _ => ErrorCode::Internal,
+    }
+}
+
 /// Moves the runner's events to the snapshot and the UI.
 async fn forward(
     mut events: mpsc::UnboundedReceiver<RunnerEvent>,
     snapshot: Arc<Mutex<SnapshotKeeper>>,
     sink: Arc<dyn EventSink>,
+    user: mpsc::UnboundedSender<UserAction>,
 ) {
     let mut speakers = SpeakerTracker::default();
     let speaker_event =
@@ -132,7 +151,36 @@ async fn forward(
                 lock(&snapshot).apply(&event, unix_millis());
                 sink.emit(AppEvent::CallEvent(event));
             }
+            RunnerEvent::Sfu(mulaqat_client::SfuNotice::Talking {
+                participant,
+                talking,
+            }) => {
+                if let Some(who) = speakers.talking(participant.as_str(), talking, Instant::now()) {
+                    sink.emit(speaker_event(who));
+                }
+            }
+            RunnerEvent::Sfu(mulaqat_client::SfuNotice::Problem { code, message }) => {
+                // Shown as the call's errors are (the UI has no SFU codes yet).
+                let event = ipc::CallEvent::from(mulaqat_client::CallEvent::Error {
+                    code: sfu_error_code(code),
+                    message,
+                });
+                sink.emit(AppEvent::CallEvent(event));
+            }
             RunnerEvent::Stats(report) => sink.emit(AppEvent::Stats(report.into())),
+            RunnerEvent::Media(event @ MediaEvent::ScreenShareEnded { .. }) => {
+                // The room hears that we no longer share, whether or not a
+                // window is open to see the event.
+                let state = {
+                    let mut keeper = lock(&snapshot);
+                    keeper.local_mut().screen_sharing = false;
+                    media_state(&keeper.snapshot().local)
+                };
+                let _ = user.send(UserAction::SetMedia(state));
+                if let Some(event) = crate::events::from_media(event) {
+                    sink.emit(event);
+                }
+            }
             RunnerEvent::Media(event) => {
                 if let Some(event) = crate::events::from_media(event) {
                     sink.emit(event);

@@ -17,12 +17,16 @@
 
 mod app;
 pub mod args;
+mod autostart;
 mod call;
 mod error;
 mod events;
 pub mod ipc;
 mod media;
 mod meeting;
+mod netcheck;
+mod recent;
+pub mod selftest;
 mod snapshot;
 mod speaker;
 

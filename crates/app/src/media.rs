@@ -19,6 +19,8 @@ pub(crate) struct MediaChoice {
     pub quality: Quality,
     pub clinical_audio: bool,
     pub test_devices: TestDevices,
+    /// An encoder element to use when it works (from the encoder preference).
+    pub pinned_encoder: Option<String>,
 }
 
 /// A running engine whose events go to the UI until a call takes them.
@@ -47,6 +49,7 @@ impl RunningMedia {
             test_devices: choice.test_devices,
             quality: choice.quality,
             clinical_audio: choice.clinical_audio,
+            pinned_encoder: choice.pinned_encoder.clone(),
             frame_output: Some(frames),
             ..EngineSettings::default()
         })

@@ -1,8 +1,10 @@
 //! Who is speaking: the loudest remote participant, from the audio levels
 //! the engine reports ten times a second, smoothed so that a cough or a
-//! pause does not flip the highlight back and forth.
+//! pause does not flip the highlight back and forth. In SFU rooms the SFU's
+//! talking events count too: a participant it says talks is at least
+//! [`TALKING`] loud until it says they stopped.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::time::{Duration, Instant};
 
 /// Smoothed RMS above this counts as speech (about -40 dBFS).
@@ -14,11 +16,15 @@ const TAKE_OVER_RATIO: f64 = 1.5;
 const HOLD: Duration = Duration::from_secs(1);
 /// Weight of the newest level in the running average.
 const SMOOTHING: f64 = 0.3;
+/// The level of someone the SFU says is talking (about -26 dBFS).
+const TALKING: f64 = 0.05;
 
 /// Follows levels per participant and decides the active speaker.
 #[derive(Debug, Default)]
 pub(crate) struct SpeakerTracker {
     smoothed: HashMap<String, f64>,
+    /// Whom the SFU says talks now.
+    talking: HashSet<String>,
     current: Option<(String, Instant)>,
 }
 
@@ -38,13 +44,44 @@ impl SpeakerTracker {
         };
         let average = self.smoothed.entry(participant.to_owned()).or_insert(level);
         *average = (1.0 - SMOOTHING) * *average + SMOOTHING * level;
+        self.decide(now)
+    }
+
+    /// The SFU says `participant` started or stopped talking; returns the
+    /// new active speaker when it changes, as [`SpeakerTracker::update`].
+    pub(crate) fn talking(
+        &mut self,
+        participant: &str,
+        talking: bool,
+        now: Instant,
+    ) -> Option<Option<String>> {
+        if talking {
+            self.talking.insert(participant.to_owned());
+        } else {
+            self.talking.remove(participant);
+        }
+        self.decide(now)
+    }
+
+    fn level(&self, who: &str) -> f64 {
+        let heard = self.smoothed.get(who).copied().unwrap_or(0.0);
+        if self.talking.contains(who) {
+            heard.max(TALKING)
+        } else {
+            heard
+        }
+    }
+
+    fn decide(&mut self, now: Instant) -> Option<Option<String>> {
         let loudest = self
             .smoothed
-            .iter()
-            .filter(|(_, l)| **l >= SPEAKING)
-            .max_by(|a, b| a.1.total_cmp(b.1))
-            .map(|(p, l)| (p.clone(), *l));
-        let current_level = |who: &str| self.smoothed.get(who).copied().unwrap_or(0.0);
+            .keys()
+            .chain(self.talking.iter())
+            .map(|p| (p, self.level(p)))
+            .filter(|(_, l)| *l >= SPEAKING)
+            .max_by(|a, b| a.1.total_cmp(&b.1))
+            .map(|(p, l)| (p.clone(), l));
+        let current_level = |who: &str| self.level(who);
         let next = match (&self.current, loudest) {
             (None, None) => return None,
             (Some(_), None) => None,
@@ -66,6 +103,7 @@ impl SpeakerTracker {
     /// Forgets a participant who left.
     pub(crate) fn remove(&mut self, participant: &str) -> Option<Option<String>> {
         self.smoothed.remove(participant);
+        self.talking.remove(participant);
         match &self.current {
             Some((who, _)) if who == participant => {
                 self.current = None;
@@ -108,6 +146,15 @@ mod tests {
             }
         }
         assert_eq!(changed, Some(Some("p-3".into())));
+    }
+
+    #[test]
+    fn the_sfu_saying_someone_talks_highlights_them_until_it_says_they_stopped() {
+        let mut t = SpeakerTracker::default();
+        let t0 = Instant::now();
+        assert_eq!(t.talking("p-7", true, t0), Some(Some("p-7".into())));
+        assert_eq!(t.talking("p-7", true, t0 + ms(100)), None, "no change");
+        assert_eq!(t.talking("p-7", false, t0 + ms(2000)), Some(None));
     }
 
     #[test]

@@ -10,7 +10,9 @@ use mulaqat_client::link::JoinLink;
 use mulaqat_client::protocol::ParticipantInfo;
 use mulaqat_client::runner::{MediaPolicy, RunnerEvent, run};
 use mulaqat_client::transport::SignallingTarget;
-use mulaqat_client::{CallEvent, CallState, EndReason, Session, SessionConfig, UserAction};
+use mulaqat_client::{
+    CallEvent, CallState, EndReason, Session, SessionConfig, SfuNotice, UserAction,
+};
 use mulaqat_media::devices::TestDevices;
 use mulaqat_media::{DeviceId, EngineSettings, MediaEngine, MediaEvent, PeerId, PeerState};
 use mulaqat_settings::{EffectiveSettings, MachinePolicy, UserSettings};
@@ -79,6 +81,7 @@ fn engine_settings(args: &CallArgs) -> EngineSettings {
             TestDevices::WhenMissing
         },
         quality: args.quality,
+        fps: args.fps,
         ..EngineSettings::default()
     }
 }
@@ -257,6 +260,13 @@ pub(crate) async fn run_call(args: &CallArgs, answering: Answering) -> Result<u8
                 eprintln!("camera lost: {device}: {reason}; sending the placeholder picture")
             }
             RunnerEvent::Media(event) => tracing::info!(?event, "media"),
+            RunnerEvent::Sfu(SfuNotice::Problem { code, message }) => {
+                eprintln!("video server: {code}: {message}")
+            }
+            RunnerEvent::Sfu(SfuNotice::Reset { reason }) => {
+                println!("sfu: reset ({reason:?}); waiting for the video server")
+            }
+            RunnerEvent::Sfu(notice) => tracing::debug!(?notice, "sfu"),
             other => tracing::debug!(?other, "event"),
         }
     }

@@ -52,6 +52,9 @@ pub(crate) struct CallArgs {
     /// Sending quality.
     #[arg(long, default_value = "360p", value_parser = parse_quality)]
     quality: Quality,
+    /// Sending frame rate (lower it on slow machines and in large rooms).
+    #[arg(long, default_value_t = 30, value_parser = clap::value_parser!(u32).range(1..=60))]
+    fps: u32,
     /// Leave after this long (e.g. 30s, 5m); without it, stay until the call ends.
     #[arg(long, value_parser = humantime::parse_duration)]
     duration: Option<Duration>,

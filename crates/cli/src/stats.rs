@@ -82,6 +82,10 @@ impl Collector {
 
     pub(crate) fn update(&mut self, report: &StatsReport) {
         for s in &report.inbound {
+            if s.peer.as_str().contains(':') {
+                // Not a participant: our own SFU publication (`sfu:camera`).
+                continue;
+            }
             let remote = self.remote.entry(s.peer.to_string()).or_default();
             let figures = json!({
                 "framesReceived": s.frames_decoded,

@@ -50,7 +50,7 @@ pub mod transport;
 pub use error::SessionError;
 pub use session::{
     CallEvent, CallState, EndReason, Input, MediaCommand, MediaInput, Output, PeerLink,
-    ReconnectPolicy, Session, SessionConfig, UserAction,
+    ReconnectPolicy, Session, SessionConfig, SfuNotice, UserAction,
 };
 
 /// The signalling protocol this crate speaks, re-exported so users of the

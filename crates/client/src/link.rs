@@ -97,6 +97,12 @@ impl JoinLink {
         let token = token
             .filter(|s| !s.is_empty())
             .ok_or(LinkError::Missing("token"))?;
+        JoinLink::from_parts(server, token)
+    }
+
+    /// A link from its server and token (as kept for a recent room); the room
+    /// and role are read from the token.
+    pub fn from_parts(server: String, token: String) -> Result<JoinLink, LinkError> {
         let claims = token.split('.').nth(1).ok_or(LinkError::BadToken)?;
         let json = URL_SAFE_NO_PAD
             .decode(claims)

@@ -2,17 +2,21 @@
 //! the media engine, and reports to the caller. All decisions stay in the
 //! session; this file only moves messages.
 
-use std::collections::HashSet;
+use std::collections::HashMap;
 use std::time::Instant;
 
 use futures_util::{SinkExt, StreamExt};
 use mulaqat_media::{MediaEngine, MediaEvent, PeerConfig, PeerId, PeerState, StatsReport};
-use mulaqat_protocol::{IceCandidate, IceServer, ParticipantId, SdpKind, decode_server, encode};
+use mulaqat_protocol::{
+    IceCandidate, IceServer, ParticipantId, SdpKind, SfuPublication, SfuTarget, decode_server,
+    encode,
+};
 use tokio::sync::mpsc;
 use tokio_tungstenite::tungstenite::Message;
 
 use crate::session::{
-    CallEvent, CallState, EndReason, Input, MediaCommand, MediaInput, Output, Session, UserAction,
+    CallEvent, CallState, EndReason, Input, MediaCommand, MediaInput, Output, Session, SfuNotice,
+    UserAction,
 };
 use crate::transport::{SignallingTarget, Socket, connect};
 
@@ -29,6 +33,33 @@ pub enum RunnerEvent {
     Stats(StatsReport),
     /// Something from the media engine worth showing (tracks, encoder, camera lost, errors).
     Media(MediaEvent),
+    /// In SFU rooms: who talks (for the active speaker), and problems.
+    Sfu(SfuNotice),
+}
+
+/// What an engine peer is to the session: a peer of the mesh, or one of
+/// our SFU connections (a subscription's engine peer is named after the
+/// feed's participant, so that its tracks are `<participant>:video`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Route {
+    Mesh,
+    Sfu(SfuTarget),
+}
+
+/// The engine peers the runner made, and what each is.
+type Routes = HashMap<PeerId, Route>;
+
+/// The engine peer of a publication: `sfu:camera` (`:` never appears in a
+/// participant id, so it cannot meet a subscription's).
+fn publication_peer(publication: SfuPublication) -> PeerId {
+    PeerId(format!("sfu:{}", publication.as_str()))
+}
+
+fn sfu_peer(routes: &Routes, target: SfuTarget) -> Option<PeerId> {
+    routes
+        .iter()
+        .find(|(_, route)| **route == Route::Sfu(target))
+        .map(|(peer, _)| peer.clone())
 }
 
 /// Media-engine settings for peers the session asks for.
@@ -65,7 +96,7 @@ pub async fn run(
     mut user: mpsc::UnboundedReceiver<UserAction>,
 ) -> EndReason {
     let mut socket: Option<Socket> = None;
-    let mut peers: HashSet<PeerId> = HashSet::new();
+    let mut peers: Routes = HashMap::new();
     let mut user_open = true;
     if let Err(e) = session.handle(Instant::now(), Input::User(UserAction::Join)) {
         tracing::warn!("join refused locally: {e}");
@@ -110,6 +141,9 @@ pub async fn run(
                     }
                 }
                 Output::Media(command) => apply_media(&engine, &media_policy, &mut peers, command),
+                Output::Sfu(notice) => {
+                    let _ = events.send(RunnerEvent::Sfu(notice));
+                }
                 Output::Event(event) => {
                     let ended = match &event {
                         CallEvent::StateChanged(CallState::Ended(reason)) => Some(reason.clone()),
@@ -117,7 +151,7 @@ pub async fn run(
                     };
                     let _ = events.send(RunnerEvent::Call(event));
                     if let Some(reason) = ended {
-                        for peer in peers.drain() {
+                        for (peer, _) in peers.drain() {
                             engine.remove_peer(&peer);
                         }
                         if let Some(mut ws) = socket.take() {
@@ -153,7 +187,7 @@ pub async fn run(
                 }
             },
             event = engine_events.recv() => match event {
-                Some(event) => match media_input(event, &events) {
+                Some(event) => match media_input(event, &peers, &events) {
                     Some(input) => input,
                     None => continue,
                 },
@@ -199,9 +233,19 @@ async fn next_frame(
 fn apply_media(
     engine: &MediaEngine,
     policy: &MediaPolicy,
-    peers: &mut HashSet<PeerId>,
+    peers: &mut Routes,
     command: MediaCommand,
 ) {
+    let config = |initiator: bool, ice_servers: &[IceServer]| PeerConfig {
+        initiator,
+        ice_servers: media_ice(ice_servers),
+        ice_policy: if policy.relay_only {
+            mulaqat_media::IcePolicy::RelayOnly
+        } else {
+            mulaqat_media::IcePolicy::All
+        },
+        video_codec: None,
+    };
     let result = match command {
         MediaCommand::AddPeer {
             peer,
@@ -209,25 +253,15 @@ fn apply_media(
             ice_servers,
         } => {
             let id = peer_id(&peer);
-            peers.insert(id.clone());
-            engine.add_peer(
-                id,
-                PeerConfig {
-                    initiator,
-                    ice_servers: media_ice(&ice_servers),
-                    ice_policy: if policy.relay_only {
-                        mulaqat_media::IcePolicy::RelayOnly
-                    } else {
-                        mulaqat_media::IcePolicy::All
-                    },
-                    video_codec: None,
-                },
-            )
+            peers.insert(id.clone(), Route::Mesh);
+            engine.add_peer(id, config(initiator, &ice_servers))
         }
         MediaCommand::RemovePeer { peer } => {
             let id = peer_id(&peer);
-            peers.remove(&id);
-            engine.remove_peer(&id);
+            if peers.get(&id) == Some(&Route::Mesh) {
+                peers.remove(&id);
+                engine.remove_peer(&id);
+            }
             Ok(())
         }
         MediaCommand::RemoteDescription { peer, kind, sdp } => {
@@ -244,16 +278,50 @@ fn apply_media(
                 mulaqat_media::SessionDescription { kind, sdp },
             )
         }
-        MediaCommand::RemoteCandidate { peer, candidate } => engine.add_ice_candidate(
-            &peer_id(&peer),
-            mulaqat_media::IceCandidate {
-                sdp_m_line_index: candidate.sdp_m_line_index.unwrap_or(0),
-                candidate: candidate.candidate,
-            },
-        ),
+        MediaCommand::RemoteCandidate { peer, candidate } => {
+            engine.add_ice_candidate(&peer_id(&peer), engine_candidate(candidate))
+        }
         MediaCommand::RestartIce { peer } => engine.restart_peer(&peer_id(&peer)),
         MediaCommand::RemoveAllPeers => {
-            for peer in peers.drain() {
+            for (peer, _) in peers.drain() {
+                engine.remove_peer(&peer);
+            }
+            Ok(())
+        }
+        MediaCommand::Publish {
+            publication,
+            ice_servers,
+        } => {
+            let id = publication_peer(publication);
+            let target = SfuTarget::Publication(publication);
+            peers.insert(id.clone(), Route::Sfu(target));
+            engine.add_publication(id, config(true, &ice_servers))
+        }
+        MediaCommand::Subscribe {
+            subscription,
+            feed,
+            offer,
+            ice_servers,
+        } => {
+            let id = peer_id(&feed);
+            let target = SfuTarget::Subscription(subscription);
+            peers.insert(id.clone(), Route::Sfu(target));
+            engine.add_subscription(id, config(false, &ice_servers), offer)
+        }
+        MediaCommand::PublicationAnswer { publication, sdp } => engine.set_remote_description(
+            &publication_peer(publication),
+            mulaqat_media::SessionDescription {
+                kind: mulaqat_media::SdpKind::Answer,
+                sdp,
+            },
+        ),
+        MediaCommand::SfuCandidate { target, candidate } => match sfu_peer(peers, target) {
+            Some(peer) => engine.add_ice_candidate(&peer, engine_candidate(candidate)),
+            None => Ok(()),
+        },
+        MediaCommand::CloseSfu { target } => {
+            if let Some(peer) = sfu_peer(peers, target) {
+                peers.remove(&peer);
                 engine.remove_peer(&peer);
             }
             Ok(())
@@ -264,9 +332,26 @@ fn apply_media(
     }
 }
 
+fn engine_candidate(candidate: IceCandidate) -> mulaqat_media::IceCandidate {
+    mulaqat_media::IceCandidate {
+        sdp_m_line_index: candidate.sdp_m_line_index.unwrap_or(0),
+        candidate: candidate.candidate,
+    }
+}
+
 /// Turns an engine event into a session input, or passes it to the caller
 /// (peer connection states go to both).
-fn media_input(event: MediaEvent, events: &mpsc::UnboundedSender<RunnerEvent>) -> Option<Input> {
+fn media_input(
+    event: MediaEvent,
+    routes: &Routes,
+    events: &mpsc::UnboundedSender<RunnerEvent>,
+) -> Option<Input> {
+    if let Some(input) = sfu_input(&event, routes) {
+        if matches!(event, MediaEvent::PeerState { .. }) {
+            let _ = events.send(RunnerEvent::Media(event));
+        }
+        return Some(Input::Media(input));
+    }
     let participant = |p: &PeerId| ParticipantId::new(p.as_str()).ok();
     let input = match &event {
         MediaEvent::LocalDescription { peer, description } => MediaInput::LocalDescription {
@@ -313,4 +398,39 @@ fn media_input(event: MediaEvent, events: &mpsc::UnboundedSender<RunnerEvent>) -
         }
     };
     Some(Input::Media(input))
+}
+
+/// An engine report about one of our SFU connections, as a session input.
+fn sfu_input(event: &MediaEvent, routes: &Routes) -> Option<MediaInput> {
+    let target = |peer: &PeerId| match routes.get(peer) {
+        Some(Route::Sfu(target)) => Some(*target),
+        _ => None,
+    };
+    Some(match event {
+        MediaEvent::LocalDescription { peer, description } => MediaInput::SfuLocalDescription {
+            target: target(peer)?,
+            sdp: description.sdp.clone(),
+        },
+        MediaEvent::LocalCandidate { peer, candidate } => MediaInput::SfuLocalCandidate {
+            target: target(peer)?,
+            candidate: IceCandidate {
+                candidate: candidate.candidate.clone(),
+                sdp_mid: None,
+                sdp_m_line_index: Some(candidate.sdp_m_line_index),
+            },
+        },
+        MediaEvent::PeerState {
+            peer,
+            state: PeerState::Connected,
+        } => MediaInput::SfuConnected {
+            target: target(peer)?,
+        },
+        MediaEvent::PeerState {
+            peer,
+            state: PeerState::Failed,
+        } => MediaInput::SfuFailed {
+            target: target(peer)?,
+        },
+        _ => return None,
+    })
 }

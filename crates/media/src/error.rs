@@ -48,6 +48,9 @@ pub enum MediaError {
     /// No peer by that id.
     #[error("no peer {0}")]
     NoSuchPeer(String),
+    /// The screen cannot be shared here; the text says why and what to do.
+    #[error("{0}")]
+    ScreenUnavailable(String),
     /// The engine has stopped.
     #[error("the media engine has stopped")]
     Stopped,

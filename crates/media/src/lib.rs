@@ -12,9 +12,12 @@ pub mod encode;
 mod engine;
 mod error;
 pub mod frames;
+pub mod inventory;
 pub mod loopback;
+pub mod screen;
 pub mod stamp;
 mod tone;
+pub mod turn_probe;
 pub mod types;
 
 use std::sync::OnceLock;

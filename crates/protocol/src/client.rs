@@ -3,7 +3,8 @@
 use serde::{Deserialize, Serialize};
 
 use crate::ids::{ParticipantId, RoomId};
-use crate::types::{MediaState, Role, Signal};
+use crate::sfu::{SfuPublication, SfuTarget};
+use crate::types::{IceCandidate, MediaState, Role, Signal};
 
 /// Proof of an earlier admission, to come back after a dropped connection
 /// without waiting in the lobby again.
@@ -99,11 +100,58 @@ pub enum ClientMsg {
     /// Asks for fresh TURN credentials before the ones from `welcome` (or
     /// the last `iceServers`) expire; answered with `iceServers`.
     RefreshIce,
+    /// SFU rooms: publish a stream. Answered with `sfuPublished` (Janus's
+    /// SDP answer) or `sfuRefused`.
+    SfuPublish {
+        /// The pin from the newest `modeChanged`.
+        pin: String,
+        /// Camera (default) or screen share.
+        #[serde(default)]
+        publication: SfuPublication,
+        /// The SDP offer (send-only), with `a=group:BUNDLE`.
+        sdp: String,
+    },
+    /// SFU rooms: stop a publication; the others see it gone in `sfuFeeds`.
+    SfuUnpublish {
+        /// Which one.
+        publication: SfuPublication,
+    },
+    /// SFU rooms: receive a feed from `sfuFeeds`. Answered with `sfuOffer`
+    /// (Janus's SDP offer) or `sfuRefused`.
+    SfuSubscribe {
+        /// The pin from the newest `modeChanged`.
+        pin: String,
+        /// Whose feed.
+        feed: ParticipantId,
+        /// Which of their publications (default camera).
+        #[serde(default)]
+        publication: SfuPublication,
+    },
+    /// SFU rooms: the SDP answer to an `sfuOffer`; media starts.
+    SfuAnswer {
+        /// The subscription from `sfuOffer`.
+        subscription: u64,
+        /// The SDP answer (receive-only).
+        sdp: String,
+    },
+    /// SFU rooms: stop receiving a subscription.
+    SfuUnsubscribe {
+        /// The subscription from `sfuOffer`.
+        subscription: u64,
+    },
+    /// SFU rooms: one trickled ICE candidate of a publication or
+    /// subscription; an empty `candidate` says there are no more.
+    SfuCandidate {
+        /// Which peer connection.
+        target: SfuTarget,
+        /// The candidate.
+        candidate: IceCandidate,
+    },
 }
 
 impl ClientMsg {
     /// Every `type` a client may send, in declaration order.
-    pub const TYPES: [&'static str; 12] = [
+    pub const TYPES: [&'static str; 18] = [
         "hello",
         "join",
         "admit",
@@ -116,6 +164,12 @@ impl ClientMsg {
         "raiseHand",
         "leave",
         "refreshIce",
+        "sfuPublish",
+        "sfuUnpublish",
+        "sfuSubscribe",
+        "sfuAnswer",
+        "sfuUnsubscribe",
+        "sfuCandidate",
     ];
 
     /// This message's `type` on the wire.
@@ -133,6 +187,12 @@ impl ClientMsg {
             ClientMsg::RaiseHand { .. } => "raiseHand",
             ClientMsg::Leave => "leave",
             ClientMsg::RefreshIce => "refreshIce",
+            ClientMsg::SfuPublish { .. } => "sfuPublish",
+            ClientMsg::SfuUnpublish { .. } => "sfuUnpublish",
+            ClientMsg::SfuSubscribe { .. } => "sfuSubscribe",
+            ClientMsg::SfuAnswer { .. } => "sfuAnswer",
+            ClientMsg::SfuUnsubscribe { .. } => "sfuUnsubscribe",
+            ClientMsg::SfuCandidate { .. } => "sfuCandidate",
         }
     }
 }

@@ -15,6 +15,8 @@ mod client;
 mod codec;
 mod error;
 pub mod ids;
+mod server;
+mod sfu;
 pub mod text;
 mod types;
 mod version;
@@ -24,11 +26,10 @@ pub use codec::{DEFAULT_MAX_MESSAGE_BYTES, DecodeError, decode_client, decode_se
 pub use error::ErrorCode;
 pub use ids::{IdError, ParticipantId, RoomId, TrackId};
 pub use server::ServerMsg;
+pub use sfu::{SfuAccess, SfuErrorCode, SfuFeed, SfuPublication, SfuResetReason, SfuTarget};
 pub use types::{
     ChatMessage, CloseReason, IceCandidate, IceServer, KnockOutcome, LeaveReason, LobbyReason,
     MediaMode, MediaState, ParticipantInfo, Role, RoomKind, RoomPolicy, SdpKind,
     SessionDescription, Signal, UnixMillis,
 };
 pub use version::{MIN_SUPPORTED_VERSION, PROTOCOL_VERSION, is_supported};
-
-mod server;

@@ -4,9 +4,10 @@ use serde::{Deserialize, Serialize};
 
 use crate::error::ErrorCode;
 use crate::ids::{ParticipantId, RoomId};
+use crate::sfu::{SfuAccess, SfuErrorCode, SfuFeed, SfuPublication, SfuResetReason, SfuTarget};
 use crate::types::{
-    ChatMessage, CloseReason, IceServer, KnockOutcome, LeaveReason, LobbyReason, MediaMode,
-    MediaState, ParticipantInfo, Role, RoomPolicy, Signal, UnixMillis,
+    ChatMessage, CloseReason, IceCandidate, IceServer, KnockOutcome, LeaveReason, LobbyReason,
+    MediaMode, MediaState, ParticipantInfo, Role, RoomPolicy, Signal, UnixMillis,
 };
 
 /// One message from the server. Same framing as [`crate::ClientMsg`].
@@ -134,11 +135,83 @@ pub enum ServerMsg {
         /// What went wrong and what to do, for people.
         message: String,
     },
+    /// How media flows in the room changed, or the SFU room is (again)
+    /// ready. With `sfu` set: publish and subscribe with its pin (first
+    /// dropping anything from an earlier `sfu`), then close peer-to-peer
+    /// connections. Without `sfu` in SFU mode: the SFU room is being set up;
+    /// keep what you have and wait.
+    ModeChanged {
+        /// The room's mode now.
+        mode: MediaMode,
+        /// Access to the SFU room, for members only.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        sfu: Option<SfuAccess>,
+    },
+    /// The SFU accepted a publication: its SDP answer.
+    SfuPublished {
+        /// Which publication.
+        publication: SfuPublication,
+        /// The SDP answer.
+        sdp: String,
+    },
+    /// The SFU's SDP offer for a subscription; reply with `sfuAnswer`.
+    SfuOffer {
+        /// The server's number for this subscription.
+        subscription: u64,
+        /// Whose feed.
+        feed: ParticipantId,
+        /// Which of their publications.
+        publication: SfuPublication,
+        /// The SDP offer (send-only from the SFU).
+        sdp: String,
+    },
+    /// One ICE candidate of the SFU's side of a peer connection; an empty
+    /// `candidate` says there are no more.
+    SfuCandidate {
+        /// Which peer connection.
+        target: SfuTarget,
+        /// The candidate.
+        candidate: IceCandidate,
+    },
+    /// Feeds that can now be subscribed to, and feeds that are gone. Sent to
+    /// everyone in the room (publishers included) when feeds change, and to
+    /// a member with the current list after each `modeChanged` with `sfu`.
+    SfuFeeds {
+        /// New feeds.
+        #[serde(default)]
+        available: Vec<SfuFeed>,
+        /// Feeds that ended; drop their subscriptions.
+        #[serde(default)]
+        gone: Vec<SfuFeed>,
+    },
+    /// A publisher started or stopped talking (the SFU's audio levels).
+    SfuTalking {
+        /// Who.
+        participant: ParticipantId,
+        /// Talking now, or stopped.
+        talking: bool,
+    },
+    /// An SFU request failed, or the SFU cannot be used right now.
+    SfuRefused {
+        /// The publication or subscription concerned, when there is one.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        target: Option<SfuTarget>,
+        /// What went wrong, for code.
+        code: SfuErrorCode,
+        /// What went wrong and what to do, for people.
+        message: String,
+    },
+    /// Everything SFU is gone (the node was lost): drop every publication and
+    /// subscription and wait for `modeChanged` with a fresh `sfu`.
+    SfuReset {
+        /// Why.
+        reason: SfuResetReason,
+    },
 }
 
 impl ServerMsg {
     /// Every `type` the server may send, in declaration order.
-    pub const TYPES: [&'static str; 13] = [
+    pub const TYPES: [&'static str; 21] = [
         "welcome",
         "lobbyWaiting",
         "knock",
@@ -152,6 +225,14 @@ impl ServerMsg {
         "iceServers",
         "closed",
         "error",
+        "modeChanged",
+        "sfuPublished",
+        "sfuOffer",
+        "sfuCandidate",
+        "sfuFeeds",
+        "sfuTalking",
+        "sfuRefused",
+        "sfuReset",
     ];
 
     /// This message's `type` on the wire.
@@ -170,6 +251,27 @@ impl ServerMsg {
             ServerMsg::IceServers { .. } => "iceServers",
             ServerMsg::Closed { .. } => "closed",
             ServerMsg::Error { .. } => "error",
+            ServerMsg::ModeChanged { .. } => "modeChanged",
+            ServerMsg::SfuPublished { .. } => "sfuPublished",
+            ServerMsg::SfuOffer { .. } => "sfuOffer",
+            ServerMsg::SfuCandidate { .. } => "sfuCandidate",
+            ServerMsg::SfuFeeds { .. } => "sfuFeeds",
+            ServerMsg::SfuTalking { .. } => "sfuTalking",
+            ServerMsg::SfuRefused { .. } => "sfuRefused",
+            ServerMsg::SfuReset { .. } => "sfuReset",
+        }
+    }
+
+    /// An SFU refusal.
+    pub fn sfu_refused(
+        target: Option<SfuTarget>,
+        code: SfuErrorCode,
+        message: impl Into<String>,
+    ) -> Self {
+        ServerMsg::SfuRefused {
+            target,
+            code,
+            message: message.into(),
         }
     }
 

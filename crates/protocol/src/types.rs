@@ -47,12 +47,20 @@ pub enum RoomKind {
     Consultation,
     /// A meeting among staff: the lobby is off by default.
     Meeting,
+    /// A command meeting of many sites: always through the SFU (when the
+    /// server has one), the lobby off by default.
+    Command,
 }
 
 impl RoomKind {
     /// Whether rooms of this kind have a lobby unless told otherwise.
     pub fn lobby_by_default(self) -> bool {
         matches!(self, RoomKind::Consultation)
+    }
+
+    /// Whether rooms of this kind use the SFU from the first participant on.
+    pub fn sfu_from_start(self) -> bool {
+        matches!(self, RoomKind::Command)
     }
 }
 

@@ -82,6 +82,32 @@ fn client_samples() -> Vec<ClientMsg> {
         ClientMsg::RaiseHand { raised: true },
         ClientMsg::Leave,
         ClientMsg::RefreshIce,
+        ClientMsg::SfuPublish {
+            pin: "4Kq9-pin".into(),
+            publication: SfuPublication::Camera,
+            sdp: "v=0\r\no=- 1 1 IN IP4 0.0.0.0\r\ns=-\r\n".into(),
+        },
+        ClientMsg::SfuUnpublish {
+            publication: SfuPublication::Screen,
+        },
+        ClientMsg::SfuSubscribe {
+            pin: "4Kq9-pin".into(),
+            feed: pid("p-guest1"),
+            publication: SfuPublication::Camera,
+        },
+        ClientMsg::SfuAnswer {
+            subscription: 3,
+            sdp: "v=0\r\no=- 2 1 IN IP4 0.0.0.0\r\ns=-\r\n".into(),
+        },
+        ClientMsg::SfuUnsubscribe { subscription: 3 },
+        ClientMsg::SfuCandidate {
+            target: SfuTarget::Publication(SfuPublication::Camera),
+            candidate: IceCandidate {
+                candidate: "candidate:1 1 UDP 2122252543 192.0.2.1 51000 typ host".into(),
+                sdp_mid: Some("0".into()),
+                sdp_m_line_index: Some(0),
+            },
+        },
     ]
 }
 
@@ -186,6 +212,53 @@ fn server_samples() -> Vec<ServerMsg> {
         ServerMsg::Error {
             code: ErrorCode::TokenExpired,
             message: "This link has expired. Ask the host for a new one.".into(),
+        },
+        ServerMsg::ModeChanged {
+            mode: MediaMode::Sfu,
+            sfu: Some(SfuAccess {
+                pin: "4Kq9-pin".into(),
+                generation: 1,
+            }),
+        },
+        ServerMsg::SfuPublished {
+            publication: SfuPublication::Camera,
+            sdp: "v=0\r\no=- 3 1 IN IP4 10.0.0.5\r\ns=VideoRoom\r\n".into(),
+        },
+        ServerMsg::SfuOffer {
+            subscription: 3,
+            feed: pid("p-guest1"),
+            publication: SfuPublication::Camera,
+            sdp: "v=0\r\no=- 4 1 IN IP4 10.0.0.5\r\ns=VideoRoom\r\n".into(),
+        },
+        ServerMsg::SfuCandidate {
+            target: SfuTarget::Subscription(3),
+            candidate: IceCandidate {
+                candidate: "candidate:1 1 udp 2015363583 10.0.0.5 20044 typ host".into(),
+                sdp_mid: Some("a".into()),
+                sdp_m_line_index: Some(0),
+            },
+        },
+        ServerMsg::SfuFeeds {
+            available: vec![SfuFeed {
+                participant: pid("p-guest1"),
+                publication: SfuPublication::Screen,
+            }],
+            gone: vec![SfuFeed {
+                participant: pid("p-guest2"),
+                publication: SfuPublication::Camera,
+            }],
+        },
+        ServerMsg::SfuTalking {
+            participant: pid("p-guest1"),
+            talking: true,
+        },
+        ServerMsg::SfuRefused {
+            target: Some(SfuTarget::Publication(SfuPublication::Camera)),
+            code: SfuErrorCode::WrongPin,
+            message: "the SFU refused the pin; use the pin from the newest modeChanged".into(),
+        },
+        ServerMsg::SfuReset {
+            reason: SfuResetReason::NodeLost,
         },
     ]
 }

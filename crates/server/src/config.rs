@@ -5,6 +5,7 @@ use std::path::{Path, PathBuf};
 
 use serde::{Deserialize, Serialize};
 
+use crate::janus::SfuConfig;
 use crate::rooms::RoomSettings;
 
 /// The address used when none is given.
@@ -31,6 +32,8 @@ pub struct ServerConfig {
     pub rooms: RoomSettings,
     /// STUN and TURN servers handed to clients.
     pub ice: IceConfig,
+    /// SFU rooms on Janus VideoRoom nodes (`[sfu]`, `[[sfu.nodes]]`).
+    pub sfu: SfuConfig,
 }
 
 impl Default for ServerConfig {
@@ -46,6 +49,7 @@ impl Default for ServerConfig {
             limits: Limits::default(),
             rooms: RoomSettings::default(),
             ice: IceConfig::default(),
+            sfu: SfuConfig::default(),
         }
     }
 }
@@ -200,6 +204,9 @@ impl ServerConfig {
             return Err(ConfigError::Invalid(
                 "ice.turn_urls needs ice.turn_secret_file (coturn's static-auth-secret)".into(),
             ));
+        }
+        if let Some(problem) = self.sfu.problem() {
+            return Err(ConfigError::Invalid(problem));
         }
         if self.ice.force_relay && self.ice.turn_urls.is_empty() {
             return Err(ConfigError::Invalid(

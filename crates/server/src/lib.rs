@@ -7,6 +7,8 @@
 
 pub mod config;
 pub mod directory;
+pub mod janus;
+pub mod netcheck;
 mod rate;
 pub mod rooms;
 pub mod secret;

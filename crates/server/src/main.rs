@@ -122,7 +122,7 @@ struct RoomCreateArgs {
     common: CommonArgs,
     /// The room's name (letters, digits, '.', '_', '-').
     name: RoomId,
-    /// Consultation rooms have a lobby by default; meeting rooms do not.
+    /// Consultation rooms have a lobby by default; meeting and command rooms do not (command rooms use the SFU).
     #[arg(long, value_enum, default_value = "consultation")]
     kind: KindArg,
     /// Guests wait in the lobby until a host admits them.
@@ -146,6 +146,8 @@ enum RoleArg {
 enum KindArg {
     Consultation,
     Meeting,
+    /// A command meeting: through the SFU from the start, no lobby.
+    Command,
 }
 
 fn load_config(common: &CommonArgs) -> Result<ServerConfig> {
@@ -202,6 +204,7 @@ fn room(command: RoomCommand) -> Result<()> {
                 kind: match args.kind {
                     KindArg::Consultation => RoomKind::Consultation,
                     KindArg::Meeting => RoomKind::Meeting,
+                    KindArg::Command => RoomKind::Command,
                 },
                 lobby: match (args.lobby, args.no_lobby) {
                     (true, _) => Some(true),

@@ -32,10 +32,17 @@ pub enum SecretError {
 /// A fresh random secret (for an embedded server that lives as long as the app).
 pub fn random() -> Vec<u8> {
     let mut bytes = vec![0u8; SECRET_BYTES];
-    if getrandom::fill(&mut bytes).is_err() {
+    fill_random(&mut bytes);
+    bytes
+}
+
+/// Fills `bytes` from the operating system's random source.
+pub fn fill_random(bytes: &mut [u8]) {
+    // A server that issues secrets cannot go on without randomness; the
+    // source does not fail on supported platforms.
+    if getrandom::fill(bytes).is_err() {
         panic!("the operating system's random number source failed");
     }
-    bytes
 }
 
 /// Reads the secret at `path`, creating it (mode 0600, parent 0700) if absent.

@@ -11,7 +11,7 @@ use axum::extract::State;
 use axum::extract::ws::{self, Message, WebSocket, WebSocketUpgrade};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
-use axum::routing::get;
+use axum::routing::{get, post};
 use axum::{Json, Router};
 use axum_server::accept::NoDelayAcceptor;
 use futures_util::{SinkExt, StreamExt};
@@ -21,6 +21,7 @@ use tokio::task::JoinHandle;
 
 use crate::config::{Limits, ServerConfig};
 use crate::directory::RoomDirectory;
+use crate::janus::SfuPool;
 use crate::rate::TokenBucket;
 use crate::rooms::{CloseFrame, ConnId, Handler, IceSettings, Input, Output};
 use crate::token::TokenSigner;
@@ -114,6 +115,15 @@ struct Shared {
     /// Room limits and ICE policy, for `/.well-known/mulaqat`.
     rooms: crate::rooms::RoomSettings,
     force_relay: bool,
+    /// The pre-join network check: the same token secret, and the TURN
+    /// relay (with short-lived credentials) when one is configured.
+    netcheck: crate::netcheck::NetCheck,
+}
+
+impl axum::extract::FromRef<Arc<Shared>> for crate::netcheck::NetCheck {
+    fn from_ref(shared: &Arc<Shared>) -> Self {
+        shared.netcheck.clone()
+    }
 }
 
 /// A server that is accepting connections.
@@ -196,15 +206,48 @@ pub async fn start(config: ServerConfig, secret: Vec<u8>) -> Result<RunningServe
             .collect(),
         turn: None,
     };
+    let mut netcheck_turn = None;
     if let Some(path) = &config.ice.turn_secret_file {
         let turn_secret = crate::secret::read_text(path)?;
+        netcheck_turn = Some(TurnIssuer::new(
+            config.ice.turn_urls.clone(),
+            turn_secret.clone(),
+            config.ice.turn_ttl_secs.min(crate::netcheck::TURN_TTL_SECS),
+        ));
         ice.turn = Some(TurnIssuer::new(
             config.ice.turn_urls.clone(),
             turn_secret,
             config.ice.turn_ttl_secs,
         ));
     }
-    let handler = Handler::new(config.rooms.clone(), TokenSigner::new(&secret), ice);
+    let netcheck = crate::netcheck::NetCheck::new(TokenSigner::new(&secret), netcheck_turn);
+    let sfu_policy = crate::rooms::SfuPolicy {
+        enabled: config.sfu.enabled(),
+        p2p_max_participants: config.sfu.p2p_max_participants,
+        max_participants: config.sfu.max_participants,
+    };
+    let handler =
+        Handler::new(config.rooms.clone(), TokenSigner::new(&secret), ice).with_sfu(sfu_policy);
+    let mut janus_secrets = Vec::new();
+    for node in &config.sfu.nodes {
+        let bytes = crate::secret::read_text(&node.api_secret_file)?;
+        let text = String::from_utf8_lossy(&bytes).into_owned();
+        if text.len() < 16 || text.contains('@') {
+            return Err(StartError::Config(crate::config::ConfigError::Invalid(
+                format!(
+                    "{}: the Janus API secret must be at least 16 characters, not the template's placeholder",
+                    node.api_secret_file.display()
+                ),
+            )));
+        }
+        let admin_key = match &node.admin_key_file {
+            Some(path) => {
+                Some(String::from_utf8_lossy(&crate::secret::read_text(path)?).into_owned())
+            }
+            None => None,
+        };
+        janus_secrets.push((text, admin_key));
+    }
 
     let listener =
         std::net::TcpListener::bind(config.listen).map_err(|source| StartError::Bind {
@@ -224,7 +267,27 @@ pub async fn start(config: ServerConfig, secret: Vec<u8>) -> Result<RunningServe
 
     let (to_handler, from_conns) = mpsc::channel(4096);
     let directory = RoomDirectory::new(config.rooms_path());
-    tokio::spawn(run_handler(handler, from_conns));
+    let pool = if config.sfu.enabled() {
+        let (events_tx, mut events_rx) = mpsc::unbounded_channel();
+        let pool = SfuPool::start(&config.sfu, janus_secrets, events_tx);
+        let forward = to_handler.clone();
+        tokio::spawn(async move {
+            while let Some(event) = events_rx.recv().await {
+                if forward
+                    .send(ToHandler::Input(Input::Sfu(Box::new(event))))
+                    .await
+                    .is_err()
+                {
+                    break;
+                }
+            }
+        });
+        tracing::info!(nodes = config.sfu.nodes.len(), "SFU rooms on Janus");
+        Some(pool)
+    } else {
+        None
+    };
+    tokio::spawn(run_handler(handler, from_conns, pool));
     tokio::spawn(watch_directory(directory, to_handler.clone()));
 
     let shared = Arc::new(Shared {
@@ -236,12 +299,16 @@ pub async fn start(config: ServerConfig, secret: Vec<u8>) -> Result<RunningServe
         scheme: if config.tls.is_some() { "wss" } else { "ws" },
         rooms: config.rooms.clone(),
         force_relay: config.ice.force_relay,
+        netcheck,
     });
     let app = Router::new()
         .route("/", get(upgrade))
         .route("/ws", get(upgrade))
         .route("/healthz", get(|| async { "ok\n" }))
         .route("/.well-known/mulaqat", get(well_known))
+        .route("/netcheck", post(crate::netcheck::start))
+        .route("/netcheck/download", get(crate::netcheck::download))
+        .route("/netcheck/upload", post(crate::netcheck::upload))
         .with_state(shared);
 
     let http = axum_server::Handle::new();
@@ -332,7 +399,11 @@ async fn upgrade(State(shared): State<Arc<Shared>>, ws: WebSocketUpgrade) -> Res
 }
 
 /// Owns the handler: feeds it inputs and delivers its outputs.
-async fn run_handler(mut handler: Handler, mut inbox: mpsc::Receiver<ToHandler>) {
+async fn run_handler(
+    mut handler: Handler,
+    mut inbox: mpsc::Receiver<ToHandler>,
+    pool: Option<SfuPool>,
+) {
     let mut senders: HashMap<ConnId, mpsc::Sender<Outbound>> = HashMap::new();
     let mut drains: Vec<oneshot::Sender<()>> = Vec::new();
     let mut tick = tokio::time::interval(TICK);
@@ -374,6 +445,12 @@ async fn run_handler(mut handler: Handler, mut inbox: mpsc::Receiver<ToHandler>)
                     (conn, Outbound::Text(text))
                 }
                 Output::Close(conn, frame) => (conn, Outbound::Close(frame)),
+                Output::Sfu(command) => {
+                    if let Some(pool) = &pool {
+                        pool.command(command);
+                    }
+                    continue;
+                }
             };
             let Some(tx) = senders.get(&conn) else {
                 continue;

@@ -52,6 +52,8 @@ pub struct SettingsView {
     pub language: Field<Option<String>>,
     /// Start at login.
     pub launch_at_login: Field<bool>,
+    /// The lobby knock sound.
+    pub knock_sound: Field<bool>,
     /// Guest invitation links allowed.
     pub allow_guest_links: Field<bool>,
     /// Relay-only media.
@@ -285,6 +287,7 @@ impl EffectiveSettings {
                 u.language = tag;
             }
             SettingChange::LaunchAtLogin(on) => u.launch_at_login = on,
+            SettingChange::KnockSound(on) => u.knock_sound = on,
         }
         self.recompute();
         Ok(())
@@ -352,7 +355,7 @@ impl EffectiveSettings {
                 locked: field(SettingKey::Quality),
             },
             encoder: Field {
-                value: e.encoder,
+                value: e.encoder.clone(),
                 locked: field(SettingKey::Encoder),
             },
             clinical_audio: Field {
@@ -366,6 +369,10 @@ impl EffectiveSettings {
             launch_at_login: Field {
                 value: e.launch_at_login,
                 locked: field(SettingKey::LaunchAtLogin),
+            },
+            knock_sound: Field {
+                value: e.knock_sound,
+                locked: false,
             },
             allow_guest_links: Field {
                 value: self.allow_guest_links(),

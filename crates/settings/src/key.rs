@@ -29,6 +29,8 @@ pub enum SettingKey {
     Language,
     /// Start at login.
     LaunchAtLogin,
+    /// The lobby knock sound.
+    KnockSound,
     /// Guest invitation links (policy only).
     AllowGuestLinks,
     /// Relay-only media (policy only).
@@ -39,7 +41,7 @@ pub enum SettingKey {
 
 impl SettingKey {
     /// Every key.
-    pub const ALL: [SettingKey; 13] = [
+    pub const ALL: [SettingKey; 14] = [
         Self::ServerUrl,
         Self::DisplayName,
         Self::Camera,
@@ -50,6 +52,7 @@ impl SettingKey {
         Self::ClinicalAudio,
         Self::Language,
         Self::LaunchAtLogin,
+        Self::KnockSound,
         Self::AllowGuestLinks,
         Self::RelayOnly,
         Self::ExtraCaPem,
@@ -68,6 +71,7 @@ impl SettingKey {
             Self::ClinicalAudio => "clinicalAudio",
             Self::Language => "language",
             Self::LaunchAtLogin => "launchAtLogin",
+            Self::KnockSound => "knockSound",
             Self::AllowGuestLinks => "allowGuestLinks",
             Self::RelayOnly => "relayOnly",
             Self::ExtraCaPem => "extraCaPem",
@@ -86,7 +90,11 @@ impl SettingKey {
             Self::AllowGuestLinks => "allow_guest_links",
             Self::RelayOnly => "relay_only",
             Self::ExtraCaPem => "extra_ca_pem",
-            Self::DisplayName | Self::Camera | Self::Microphone | Self::Speaker => return None,
+            Self::DisplayName
+            | Self::Camera
+            | Self::Microphone
+            | Self::Speaker
+            | Self::KnockSound => return None,
         })
     }
 
@@ -103,6 +111,7 @@ impl SettingKey {
             Self::ClinicalAudio => "clinical audio",
             Self::Language => "language",
             Self::LaunchAtLogin => "start at login",
+            Self::KnockSound => "knock sound",
             Self::AllowGuestLinks => "guest links",
             Self::RelayOnly => "relay-only media",
             Self::ExtraCaPem => "pinned certificate authority",
@@ -141,6 +150,8 @@ pub enum SettingChange {
     Language(Option<String>),
     /// Start at login.
     LaunchAtLogin(bool),
+    /// The lobby knock sound on or off.
+    KnockSound(bool),
 }
 
 impl SettingChange {
@@ -157,6 +168,7 @@ impl SettingChange {
             Self::ClinicalAudio(_) => SettingKey::ClinicalAudio,
             Self::Language(_) => SettingKey::Language,
             Self::LaunchAtLogin(_) => SettingKey::LaunchAtLogin,
+            Self::KnockSound(_) => SettingKey::KnockSound,
         }
     }
 }

@@ -59,11 +59,13 @@ impl Quality {
     }
 }
 
-/// Which kind of video encoder to prefer.
-#[derive(
-    Debug, Clone, Copy, Default, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize,
-)]
-#[serde(rename_all = "lowercase")]
+/// Which video encoder to prefer: a kind, or one element by name.
+///
+/// Written as text: `"auto"`, `"hardware"`, `"software"`, or a GStreamer
+/// encoder element such as `"vah264enc"` (pinned: used when it works on this
+/// machine, else the best one that does).
+#[derive(Debug, Clone, Default, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(try_from = "String", into = "String")]
 pub enum EncoderPreference {
     /// Hardware when one works, else software.
     #[default]
@@ -72,6 +74,54 @@ pub enum EncoderPreference {
     Hardware,
     /// Software encoders only.
     Software,
+    /// This encoder element.
+    Pinned(String),
+}
+
+impl EncoderPreference {
+    /// As written in settings and policy.
+    pub fn as_str(&self) -> &str {
+        match self {
+            EncoderPreference::Auto => "auto",
+            EncoderPreference::Hardware => "hardware",
+            EncoderPreference::Software => "software",
+            EncoderPreference::Pinned(element) => element,
+        }
+    }
+}
+
+impl TryFrom<String> for EncoderPreference {
+    type Error = String;
+
+    fn try_from(text: String) -> Result<Self, String> {
+        let text = text.trim();
+        Ok(match text {
+            "auto" => EncoderPreference::Auto,
+            "hardware" => EncoderPreference::Hardware,
+            "software" => EncoderPreference::Software,
+            element
+                if !element.is_empty()
+                    && element.len() <= 64
+                    && element
+                        .bytes()
+                        .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'_') =>
+            {
+                EncoderPreference::Pinned(element.to_owned())
+            }
+            other => {
+                return Err(format!(
+                    "{other:?} is not an encoder preference: use auto, hardware, software or an \
+                     encoder element name such as x264enc"
+                ));
+            }
+        })
+    }
+}
+
+impl From<EncoderPreference> for String {
+    fn from(preference: EncoderPreference) -> String {
+        preference.as_str().to_owned()
+    }
 }
 
 /// A room joined recently, offered again on the start screen.
@@ -92,7 +142,7 @@ pub struct RecentRoom {
 
 /// The person's own settings. Missing keys take their defaults; unknown
 /// keys are ignored with a warning in the log.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(default, rename_all = "camelCase")]
 pub struct UserSettings {
     /// The server's address as the person gave it (normalised to its origin
@@ -123,9 +173,30 @@ pub struct UserSettings {
     pub language: Option<String>,
     /// Start Mulaqat when the person logs in.
     pub launch_at_login: bool,
+    /// A host hears a sound, repeated, while someone waits in the lobby.
+    pub knock_sound: bool,
     /// Rooms joined recently, newest first, at most [`MAX_RECENT_ROOMS`].
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub recent_rooms: Vec<RecentRoom>,
+}
+
+impl Default for UserSettings {
+    fn default() -> Self {
+        UserSettings {
+            server_url: None,
+            display_name: None,
+            camera: None,
+            microphone: None,
+            speaker: None,
+            quality: Quality::default(),
+            encoder: EncoderPreference::default(),
+            clinical_audio: false,
+            language: None,
+            launch_at_login: false,
+            knock_sound: true,
+            recent_rooms: Vec::new(),
+        }
+    }
 }
 
 impl UserSettings {
@@ -418,6 +489,7 @@ mod tests {
             clinical_audio: true,
             language: Some("ur".into()),
             launch_at_login: true,
+            knock_sound: false,
             recent_rooms: Vec::new(),
         };
         settings.record_recent_room(
@@ -471,6 +543,7 @@ mod tests {
             "clinicalAudio = true",
             "language = \"ur\"",
             "launchAtLogin = true",
+            "knockSound = false",
             "[[recentRooms]]",
             "lastJoined = 1700000000000",
         ] {
@@ -486,10 +559,37 @@ mod tests {
         assert_eq!(settings.quality, Quality::P720);
         assert_eq!(settings.encoder, EncoderPreference::Auto);
         assert!(!settings.clinical_audio);
+        assert!(
+            settings.knock_sound,
+            "the knock sound is on unless turned off"
+        );
         assert_eq!(
             unknown,
             vec!["futureThing".to_owned(), "newTable".to_owned()]
         );
+    }
+
+    #[test]
+    fn an_encoder_is_a_kind_or_an_element_name_and_nonsense_is_refused() {
+        for (text, want) in [
+            ("auto", EncoderPreference::Auto),
+            ("hardware", EncoderPreference::Hardware),
+            ("software", EncoderPreference::Software),
+            ("vah264enc", EncoderPreference::Pinned("vah264enc".into())),
+        ] {
+            let (settings, _) =
+                UserSettings::from_toml(&format!("encoder = \"{text}\"\n")).expect(text);
+            assert_eq!(settings.encoder, want);
+            let written = settings.to_toml().expect("toml");
+            assert!(
+                written.contains(&format!("encoder = \"{text}\"")),
+                "{written}"
+            );
+        }
+        for bad in ["", "X264 enc", "<script>", "a/b"] {
+            let err = EncoderPreference::try_from(bad.to_owned()).expect_err(bad);
+            assert!(err.contains("auto, hardware, software"), "{err}");
+        }
     }
 
     #[test]

@@ -589,8 +589,7 @@ export type StatsReport = {
 /**
  * `mulaqat_media::MediaEvent`, the variants the UI sees. `localDescription` and
  * `localCandidate` stay in the backend; `stats` arrives as its own `stats` event,
- * device hot-plug as `deviceChanged`. `audioOnly` is a UI DTO: the engine's
- * audio-only fallback has no event yet.
+ * device hot-plug as `deviceChanged`.
  */
 export type MediaEvent =
   | {
@@ -675,6 +674,13 @@ export type MediaEvent =
       active: boolean;
       /**
        * Why, for people.
+       */
+      reason: string;
+    }
+  | {
+      type: "screenShareEnded";
+      /**
+       * What happened, for people.
        */
       reason: string;
     }
@@ -951,6 +957,10 @@ export type RecentRoom = {
    */
   label: string;
   /**
+   * The server's host, as shown.
+   */
+  server: string;
+  /**
    * What to join it by.
    */
   target: JoinTarget;
@@ -961,7 +971,7 @@ export type RecentRoom = {
 };
 
 /**
- * What to join: a link, or a room code on the configured server.
+ * What to join: a link, a room code on the configured server, or a recent room.
  */
 export type JoinTarget =
   | {
@@ -977,6 +987,17 @@ export type JoinTarget =
        * The room code.
        */
       roomCode: string;
+    }
+  | {
+      type: "recent";
+      /**
+       * The server's address.
+       */
+      server: string;
+      /**
+       * The room.
+       */
+      room: string;
     };
 
 /**
@@ -1168,6 +1189,16 @@ export type JoinCallArgs = {
    * The most detail to send.
    */
   quality: QualityChoice;
+};
+
+/**
+ * `runNetworkCheck`: the pre-join screen's target, whose server is checked.
+ */
+export type NetworkCheckArgs = {
+  /**
+   * The link (or room code, or recent room) about to be joined.
+   */
+  target: JoinTarget;
 };
 
 /**

@@ -40,7 +40,7 @@ pub struct AppInfo {
     pub open_link: Option<String>,
 }
 
-/// What to join: a link, or a room code on the configured server.
+/// What to join: a link, a room code on the configured server, or a recent room.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
 #[serde(
     tag = "type",
@@ -57,6 +57,13 @@ pub enum JoinTarget {
     RoomCode {
         /// The room code.
         room_code: String,
+    },
+    /// A room joined before, by its link kept in the OS keyring.
+    Recent {
+        /// The server's address.
+        server: String,
+        /// The room.
+        room: String,
     },
 }
 

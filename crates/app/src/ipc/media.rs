@@ -105,8 +105,7 @@ pub enum PeerState {
 
 /// `mulaqat_media::MediaEvent`, the variants the UI sees. `localDescription` and
 /// `localCandidate` stay in the backend; `stats` arrives as its own `stats` event,
-/// device hot-plug as `deviceChanged`. `audioOnly` is a UI DTO: the engine's
-/// audio-only fallback has no event yet.
+/// device hot-plug as `deviceChanged`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
 #[serde(
     tag = "type",
@@ -172,6 +171,12 @@ pub enum MediaEvent {
         /// Whether only audio is sent now.
         active: bool,
         /// Why, for people.
+        reason: String,
+    },
+    /// Screen sharing stopped on its own (the capture failed); the camera is
+    /// sent again.
+    ScreenShareEnded {
+        /// What happened, for people.
         reason: String,
     },
     /// Something failed that the UI should show; the engine keeps running.
@@ -243,6 +248,12 @@ impl MediaUpdate {
                 device: device.into(),
             }),
             E::Stats { report } => MediaUpdate::Stats(report.into()),
+            E::AudioOnly { active, reason } => {
+                MediaUpdate::Event(MediaEvent::AudioOnly { active, reason })
+            }
+            E::ScreenShareEnded { reason } => {
+                MediaUpdate::Event(MediaEvent::ScreenShareEnded { reason })
+            }
             E::Error { message } => MediaUpdate::Event(MediaEvent::Error { message }),
             _ => return None,
         })

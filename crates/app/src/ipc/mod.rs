@@ -42,8 +42,7 @@ pub use protocol::{
     Role,
 };
 pub use settings::{
-    DEFAULT_KNOCK_SOUND, Language, RecentRoom, Setting, SettingKey, SettingValues, Settings,
-    encoder_name,
+    Language, RecentRoom, Setting, SettingKey, SettingValues, Settings, encoder_name,
 };
 pub use stats::{InboundStats, OutboundStats, StatsReport};
 pub use update::UpdateSettingArgs;
@@ -140,6 +139,7 @@ pub fn typescript_bindings() -> String {
         crate::args::StartPreviewArgs,
         crate::args::SetDevicesArgs,
         crate::args::JoinCallArgs,
+        crate::args::NetworkCheckArgs,
         crate::args::StartMeetingArgs,
         crate::args::ParticipantArgs,
         crate::args::SetMicMutedArgs,

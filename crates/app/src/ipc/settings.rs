@@ -8,10 +8,10 @@
 //! | `displayName` | `displayName` | `None` ↔ `""` |
 //! | `cameraId`, `microphoneId`, `speakerId` | `camera`, `microphone`, `speaker` | same |
 //! | `quality` | `quality` | `"p1080"` ↔ `"1080p"` (variant by variant) |
-//! | `encoderPreference` | `encoder` | `"auto"`/`"hardware"`/`"software"`; an element name is refused |
+//! | `encoderPreference` | `encoder` | `"auto"`/`"hardware"`/`"software"` or a known encoder element (pinned) |
 //! | `clinicalAudio`, `launchAtLogin` | same | same |
 //! | `language` | `language` | `"system"` ↔ `None`, `"en"`/`"ur"` ↔ the tag's primary language |
-//! | `knockSound` | — | not stored by `mulaqat_settings`: the app keeps it |
+//! | `knockSound` | `knockSound` | on by default; policy does not set it |
 //! | — | `allowGuestLinks`, `relayOnly`, `extraCaPem` | policy only, not shown |
 
 use mulaqat_settings as settings;
@@ -21,9 +21,6 @@ use ts_rs::TS;
 use super::app::JoinTarget;
 use super::ids::{DeviceId, UnixMillis, ts};
 use super::media::QualityChoice;
-
-/// Whether the knock sound plays until the person says otherwise.
-pub const DEFAULT_KNOCK_SOUND: bool = true;
 
 /// The interface language.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash, Serialize, Deserialize, TS)]
@@ -136,7 +133,7 @@ impl SettingKey {
             SettingKey::ClinicalAudio => S::ClinicalAudio,
             SettingKey::Language => S::Language,
             SettingKey::LaunchAtLogin => S::LaunchAtLogin,
-            SettingKey::KnockSound => return None,
+            SettingKey::KnockSound => S::KnockSound,
         })
     }
 
@@ -154,6 +151,7 @@ impl SettingKey {
             S::ClinicalAudio => SettingKey::ClinicalAudio,
             S::Language => SettingKey::Language,
             S::LaunchAtLogin => SettingKey::LaunchAtLogin,
+            S::KnockSound => SettingKey::KnockSound,
             S::AllowGuestLinks | S::RelayOnly | S::ExtraCaPem => return None,
         })
     }
@@ -229,8 +227,7 @@ impl Settings {
     }
 }
 
-/// The settings screen's view; `knockSound` is [`DEFAULT_KNOCK_SOUND`], unlocked,
-/// until the app sets [`Settings::knock_sound`] from where it keeps it.
+/// The settings screen's view.
 impl From<&settings::SettingsView> for Settings {
     fn from(v: &settings::SettingsView) -> Self {
         Settings {
@@ -240,25 +237,18 @@ impl From<&settings::SettingsView> for Settings {
             microphone_id: Setting::from_field(&v.microphone, Clone::clone),
             speaker_id: Setting::from_field(&v.speaker, Clone::clone),
             quality: Setting::from_field(&v.quality, |q| (*q).into()),
-            encoder_preference: Setting::from_field(&v.encoder, |e| encoder_name(*e).to_owned()),
+            encoder_preference: Setting::from_field(&v.encoder, |e| encoder_name(e).to_owned()),
             clinical_audio: Setting::from_field(&v.clinical_audio, |b| *b),
             language: Setting::from_field(&v.language, |l| Language::from_tag(l.as_deref())),
             launch_at_login: Setting::from_field(&v.launch_at_login, |b| *b),
-            knock_sound: Setting {
-                value: DEFAULT_KNOCK_SOUND,
-                locked: false,
-            },
+            knock_sound: Setting::from_field(&v.knock_sound, |b| *b),
         }
     }
 }
 
-/// The UI's name for an encoder preference.
-pub fn encoder_name(preference: settings::EncoderPreference) -> &'static str {
-    match preference {
-        settings::EncoderPreference::Auto => "auto",
-        settings::EncoderPreference::Hardware => "hardware",
-        settings::EncoderPreference::Software => "software",
-    }
+/// The UI's name for an encoder preference: a kind or an element.
+pub fn encoder_name(preference: &settings::EncoderPreference) -> &str {
+    preference.as_str()
 }
 
 impl From<settings::Quality> for QualityChoice {
@@ -291,6 +281,8 @@ impl From<QualityChoice> for settings::Quality {
 pub struct RecentRoom {
     /// The room's id or name as shown.
     pub label: String,
+    /// The server's host, as shown.
+    pub server: String,
     /// What to join it by.
     pub target: JoinTarget,
     /// When it was last joined.
@@ -298,22 +290,29 @@ pub struct RecentRoom {
     pub last_joined_at: UnixMillis,
 }
 
-/// Offered again as a room code; its server (`RecentRoom::server`) is not carried:
-/// a room code is joined on the configured server.
+/// Offered again on its own server, by the link kept in the keyring.
 impl From<&settings::RecentRoom> for RecentRoom {
     fn from(r: &settings::RecentRoom) -> Self {
         let settings::RecentRoom {
             room,
-            server: _,
+            server,
             name,
             last_joined,
         } = r;
         RecentRoom {
             label: name.clone().unwrap_or_else(|| room.to_string()),
-            target: JoinTarget::RoomCode {
-                room_code: room.to_string(),
+            server: server_host(server),
+            target: JoinTarget::Recent {
+                server: server.clone(),
+                room: room.to_string(),
             },
             last_joined_at: last_joined.0,
         }
     }
+}
+
+/// The host of a server address, for people (`meet.hospital.example`).
+fn server_host(server: &str) -> String {
+    let rest = server.split_once("://").map_or(server, |(_, rest)| rest);
+    rest.split(['/', '?']).next().unwrap_or(rest).to_owned()
 }

@@ -56,12 +56,12 @@ impl UpdateSettingArgs {
         }
     }
 
-    /// The change for `mulaqat_settings::EffectiveSettings::update`, or `None` for
-    /// `knockSound`, which the app keeps itself. An encoder element name is refused
-    /// (`invalidField`): the settings hold only `auto`, `hardware` or `software`.
-    pub fn into_change(self) -> Result<Option<settings::SettingChange>, CommandError> {
+    /// The change for `mulaqat_settings::EffectiveSettings::update`. An encoder preference is `auto`,
+    /// `hardware`, `software` or an encoder element Mulaqat knows how to set up;
+    /// anything else is refused (`invalidField`).
+    pub fn into_change(self) -> Result<settings::SettingChange, CommandError> {
         use settings::SettingChange as C;
-        Ok(Some(match self {
+        Ok(match self {
             UpdateSettingArgs::ServerUrl(url) => C::ServerUrl(url),
             UpdateSettingArgs::DisplayName(name) => {
                 C::DisplayName(Some(name).filter(|n| !n.trim().is_empty()))
@@ -70,23 +70,26 @@ impl UpdateSettingArgs {
             UpdateSettingArgs::MicrophoneId(id) => C::Microphone(id),
             UpdateSettingArgs::SpeakerId(id) => C::Speaker(id),
             UpdateSettingArgs::Quality(q) => C::Quality(q.into()),
-            UpdateSettingArgs::EncoderPreference(name) => C::Encoder(match name.as_str() {
-                "auto" => settings::EncoderPreference::Auto,
-                "hardware" => settings::EncoderPreference::Hardware,
-                "software" => settings::EncoderPreference::Software,
-                _ => {
-                    return Err(CommandError {
-                        code: CommandErrorCode::InvalidField,
-                        message: format!(
-                            "the video encoder cannot be {name:?} yet: choose auto, hardware or software"
-                        ),
-                    });
+            UpdateSettingArgs::EncoderPreference(name) => {
+                let invalid = |message: String| CommandError {
+                    code: CommandErrorCode::InvalidField,
+                    message,
+                };
+                let preference = settings::EncoderPreference::try_from(name).map_err(invalid)?;
+                if let settings::EncoderPreference::Pinned(element) = &preference
+                    && mulaqat_media::encode::profile(element).is_none()
+                {
+                    return Err(invalid(format!(
+                        "{element:?} is not an encoder Mulaqat can set up: choose auto, hardware, \
+                         software or one of the encoders listed"
+                    )));
                 }
-            }),
+                C::Encoder(preference)
+            }
             UpdateSettingArgs::ClinicalAudio(on) => C::ClinicalAudio(on),
             UpdateSettingArgs::Language(l) => C::Language(l.tag().map(str::to_owned)),
             UpdateSettingArgs::LaunchAtLogin(on) => C::LaunchAtLogin(on),
-            UpdateSettingArgs::KnockSound(_) => return Ok(None),
-        }))
+            UpdateSettingArgs::KnockSound(on) => C::KnockSound(on),
+        })
     }
 }

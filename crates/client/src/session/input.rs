@@ -1,6 +1,6 @@
 //! What the IO runner feeds into a [`Session`](super::Session).
 
-use mulaqat_protocol::{IceCandidate, MediaState, ParticipantId, SdpKind, ServerMsg};
+use mulaqat_protocol::{IceCandidate, MediaState, ParticipantId, SdpKind, ServerMsg, SfuTarget};
 
 /// One thing that happened, handed to [`Session::handle`](super::Session::handle)
 /// together with the time it happened.
@@ -55,6 +55,31 @@ pub enum MediaInput {
     PeerFailed {
         /// The remote participant.
         peer: ParticipantId,
+    },
+    /// SFU: a connection made its offer (publication) or answer
+    /// (subscription), to send to the SFU.
+    SfuLocalDescription {
+        /// Which connection.
+        target: SfuTarget,
+        /// The SDP text (never logged).
+        sdp: String,
+    },
+    /// SFU: a connection found an ICE candidate to send to the SFU.
+    SfuLocalCandidate {
+        /// Which connection.
+        target: SfuTarget,
+        /// The candidate.
+        candidate: IceCandidate,
+    },
+    /// SFU: media is connected with the SFU on this connection.
+    SfuConnected {
+        /// Which connection.
+        target: SfuTarget,
+    },
+    /// SFU: this connection failed.
+    SfuFailed {
+        /// Which connection.
+        target: SfuTarget,
     },
 }
 

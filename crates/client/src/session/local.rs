@@ -163,7 +163,7 @@ impl Session {
 
     // ---- media engine reports ----
 
-    pub(super) fn media_input(&mut self, input: MediaInput) {
+    pub(super) fn media_input(&mut self, now: Instant, input: MediaInput) {
         match input {
             MediaInput::LocalDescription { peer, kind, sdp } => {
                 self.relay(peer, Signal::Sdp(SessionDescription { kind, sdp }));
@@ -181,6 +181,12 @@ impl Session {
                     return;
                 };
                 info!(%peer, "media connection failed");
+                if self.mode() == Some(mulaqat_protocol::MediaMode::Sfu) {
+                    // The SFU carries the media now: no restart.
+                    self.mesh.remove(&peer);
+                    self.media_command(MediaCommand::RemovePeer { peer });
+                    return;
+                }
                 // The initiator of the pair restarts ICE; the other side waits
                 // for its offer. Without a link (or while they are away), the
                 // restart comes when the link is back.
@@ -188,6 +194,10 @@ impl Session {
                     self.media_command(MediaCommand::RestartIce { peer });
                 }
             }
+            sfu @ (MediaInput::SfuLocalDescription { .. }
+            | MediaInput::SfuLocalCandidate { .. }
+            | MediaInput::SfuConnected { .. }
+            | MediaInput::SfuFailed { .. }) => self.sfu_media(now, sfu),
         }
     }
 

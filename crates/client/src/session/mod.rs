@@ -37,6 +37,7 @@ mod output;
 mod reconnect;
 mod roster;
 mod server;
+mod sfu;
 mod state;
 #[cfg(test)]
 mod tests;
@@ -53,11 +54,12 @@ use tracing::{debug, info};
 pub use config::{DEFAULT_MEDIA, SessionConfig};
 pub use input::{Input, MediaInput, UserAction};
 pub use mesh::PeerLink;
-pub use output::{CallEvent, MediaCommand, Output};
+pub use output::{CallEvent, MediaCommand, Output, SfuNotice};
 pub use reconnect::{
     DEFAULT_AWAY_PEER_GRACE, DEFAULT_FIRST_DELAY, DEFAULT_GIVE_UP_AFTER, DEFAULT_MAX_DELAY,
     MIN_ATTEMPT_INTERVAL, ReconnectPolicy,
 };
+pub use sfu::{P2P_HANDOVER, PUBLISH_TIMEOUT, REPUBLISH_DELAY, SUBSCRIBE_RETRY};
 pub use state::{CallState, EndReason};
 
 use crate::SessionError;
@@ -112,6 +114,8 @@ pub struct Session {
     room: Option<RoomInfo>,
     roster: Roster,
     mesh: Mesh,
+    /// Our connections to the room's SFU, in SFU rooms.
+    sfu: sfu::Sfu,
     /// Our microphone, camera and screen share, as the user set them.
     media: MediaState,
     /// While the link is down.
@@ -152,6 +156,7 @@ impl Session {
             room: None,
             roster: Roster::default(),
             mesh: Mesh::default(),
+            sfu: sfu::Sfu::default(),
             backoff: None,
             leave_deadline: None,
             ice_refresh_at: None,
@@ -172,7 +177,7 @@ impl Session {
             Input::TransportOpened => self.transport_opened(),
             Input::TransportClosed { reason } => self.transport_closed(now, &reason),
             Input::Server(msg) => self.server(now, msg),
-            Input::Media(media) => self.media_input(media),
+            Input::Media(media) => self.media_input(now, media),
             Input::Timeout => self.timeout(now),
         }
         Ok(())
@@ -191,6 +196,7 @@ impl Session {
             self.leave_deadline,
             self.backoff.as_ref().map(|b| b.deadline(policy)),
             self.mesh.next_expiry(),
+            self.sfu.next_timer(),
             self.ice_refresh_at,
         ]
         .into_iter()
@@ -355,6 +361,7 @@ impl Session {
             }
         }
         self.mesh.expire(now, &mut self.out);
+        self.sfu_timeout(now);
         if self.ice_refresh_at.is_some_and(|at| at <= now) {
             if self.linked_in_call() {
                 debug!("TURN credentials about to expire: asking for fresh ones");
@@ -382,6 +389,8 @@ impl Session {
     fn end(&mut self, reason: EndReason) {
         info!(?reason, "call ended");
         self.mesh.clear();
+        // RemoveAllPeers closes the SFU connections too.
+        self.sfu = sfu::Sfu::default();
         self.media_command(MediaCommand::RemoveAllPeers);
         if self.transport != Transport::Closed {
             self.transport = Transport::Closed;

@@ -2,7 +2,8 @@
 
 use mulaqat_protocol::{
     ChatMessage, ClientMsg, ErrorCode, IceCandidate, IceServer, KnockOutcome, LeaveReason,
-    MediaState, ParticipantId, ParticipantInfo, SdpKind,
+    MediaState, ParticipantId, ParticipantInfo, SdpKind, SfuErrorCode, SfuPublication,
+    SfuResetReason, SfuTarget,
 };
 use serde::{Deserialize, Serialize};
 
@@ -27,6 +28,38 @@ pub enum Output {
     Media(MediaCommand),
     /// Tell the UI.
     Event(CallEvent),
+    /// Tell the UI something about the room's SFU (talking, problems).
+    Sfu(SfuNotice),
+}
+
+/// What the UI hears about an SFU room beside the [`CallEvent`]s: who talks
+/// (the SFU's audio levels, for the active speaker) and what went wrong.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(
+    tag = "notice",
+    rename_all = "camelCase",
+    rename_all_fields = "camelCase"
+)]
+pub enum SfuNotice {
+    /// A publisher started or stopped talking (never ourselves).
+    Talking {
+        /// Who.
+        participant: ParticipantId,
+        /// Talking now, or stopped.
+        talking: bool,
+    },
+    /// The SFU refused something; the call goes on (video may be missing).
+    Problem {
+        /// What went wrong, for code.
+        code: SfuErrorCode,
+        /// What went wrong and what to do, for people.
+        message: String,
+    },
+    /// The SFU room was lost; video comes back once it is set up again.
+    Reset {
+        /// Why.
+        reason: SfuResetReason,
+    },
 }
 
 /// What the media engine must do with its peer connections (one per remote
@@ -71,8 +104,49 @@ pub enum MediaCommand {
         /// The remote participant.
         peer: ParticipantId,
     },
-    /// Close every peer connection: the call is over (or starts afresh).
+    /// Close every peer connection, SFU ones too: the call is over (or
+    /// starts afresh).
     RemoveAllPeers,
+    /// SFU: make a send-only connection that publishes our camera (or
+    /// shared screen) and microphone; it offers, reported as
+    /// [`MediaInput::SfuLocalDescription`](super::MediaInput::SfuLocalDescription).
+    Publish {
+        /// Which publication.
+        publication: SfuPublication,
+        /// STUN and TURN servers to use.
+        ice_servers: Vec<IceServer>,
+    },
+    /// SFU: make a receive-only connection for one feed and answer the
+    /// SFU's offer. Its tracks are named after `feed`, as a mesh peer's.
+    Subscribe {
+        /// The server's number for it.
+        subscription: u64,
+        /// Whose feed.
+        feed: ParticipantId,
+        /// The SFU's SDP offer.
+        offer: String,
+        /// STUN and TURN servers to use.
+        ice_servers: Vec<IceServer>,
+    },
+    /// SFU: the SFU's answer to our publication's offer.
+    PublicationAnswer {
+        /// Which publication.
+        publication: SfuPublication,
+        /// The SDP answer.
+        sdp: String,
+    },
+    /// SFU: an ICE candidate of the SFU's side of a connection.
+    SfuCandidate {
+        /// Which connection.
+        target: SfuTarget,
+        /// The candidate (empty: end of candidates).
+        candidate: IceCandidate,
+    },
+    /// SFU: close one connection (and its tracks).
+    CloseSfu {
+        /// Which connection.
+        target: SfuTarget,
+    },
 }
 
 /// What the UI shows. Together with the session's accessors

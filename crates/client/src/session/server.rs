@@ -141,6 +141,9 @@ impl Session {
         for event in self.roster.welcome(w.participants, w.lobby, w.chat) {
             self.event(event);
         }
+        // Our SFU connections ended with the old connection's Janus
+        // session; a `modeChanged` with `sfu` follows in SFU rooms.
+        self.drop_sfu();
         self.set_up_mesh(&w.participant_id);
         self.sync_media();
     }
@@ -148,10 +151,10 @@ impl Session {
     /// Brings the mesh in line with the participant list after a `welcome`:
     /// peers of participants who are gone are removed, peers we kept are
     /// restarted by their initiator, new participants get a peer.
-    fn set_up_mesh(&mut self, me: &ParticipantId) {
+    pub(super) fn set_up_mesh(&mut self, me: &ParticipantId) {
         if self.mode() != Some(MediaMode::P2p) {
-            // The SFU adapter sets up its own connection (not in this crate yet).
-            warn!("SFU room: no peer-to-peer mesh");
+            // Media goes through the SFU (see `sfu.rs`), set up on `modeChanged`.
+            debug!("SFU room: no new peer-to-peer connections");
             return;
         }
         let Some(my_info) = self.roster.get(me).cloned() else {
@@ -310,6 +313,14 @@ impl Session {
                 }
                 self.schedule_ice_refresh(now, ice_ttl_secs);
             }
+            msg @ (ServerMsg::ModeChanged { .. }
+            | ServerMsg::SfuPublished { .. }
+            | ServerMsg::SfuOffer { .. }
+            | ServerMsg::SfuCandidate { .. }
+            | ServerMsg::SfuFeeds { .. }
+            | ServerMsg::SfuTalking { .. }
+            | ServerMsg::SfuRefused { .. }
+            | ServerMsg::SfuReset { .. }) => self.sfu_server(now, msg),
             other => debug!(kind = other.type_name(), "unexpected in the call: ignored"),
         }
     }
@@ -342,6 +353,7 @@ impl Session {
             return;
         }
         self.roster.remove(&participant);
+        self.sfu_participant_left(&participant);
         let may_come_back = matches!(reason, LeaveReason::Disconnected | LeaveReason::Replaced);
         if may_come_back {
             let until = now + self.config.reconnect.away_grace();

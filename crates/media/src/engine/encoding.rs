@@ -2,7 +2,7 @@
 //! ending in a tee that every peer's payloader hangs off.
 
 use std::sync::Arc;
-use std::sync::atomic::{AtomicU32, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU32, Ordering};
 
 use gst::prelude::*;
 
@@ -19,6 +19,9 @@ const STEP_UP_SHARE: f64 = 0.9;
 pub(super) const MIN_VIDEO_KBPS: u32 = 150;
 
 pub(crate) struct VideoEncoder {
+    /// Cleared while only audio is sent (the link is too poor for video):
+    /// frames are then dropped in front of the encoder.
+    pub sending: Arc<AtomicBool>,
     /// Frames dropped in front of the encoder because it could not keep up.
     pub overruns: Arc<AtomicU32>,
     /// Seconds in a row with too many drops.
@@ -47,6 +50,13 @@ impl VideoEncoder {
             .build();
         if let Some(pad) = self.encoder.static_pad("src") {
             let _ = pad.send_event(event);
+        }
+    }
+
+    /// Stops or resumes sending video; a resumed stream starts with a keyframe.
+    pub(super) fn set_sending(&self, sending: bool) {
+        if self.sending.swap(sending, Ordering::AcqRel) != sending && sending {
+            self.request_keyframe();
         }
     }
 
@@ -175,6 +185,17 @@ pub(super) fn build_video(
             None
         });
     }
+    let sending = Arc::new(AtomicBool::new(true));
+    if let Some(pad) = queue.static_pad("src") {
+        let sending = sending.clone();
+        pad.add_probe(gst::PadProbeType::BUFFER, move |_, _| {
+            if sending.load(Ordering::Acquire) {
+                gst::PadProbeReturn::Ok
+            } else {
+                gst::PadProbeReturn::Drop
+            }
+        });
+    }
     let convert = crate::make_element("videoconvert", &format!("mulaqat-{tag}-enc-convert"))?;
     let scale = crate::make_element("videoscale", &format!("mulaqat-{tag}-enc-scale"))?;
     let scale_caps = crate::make_element("capsfilter", &format!("mulaqat-{tag}-enc-size"))?;
@@ -221,6 +242,7 @@ pub(super) fn build_video(
     }
     tracing::info!(encoder = profile.element, %codec, hardware = profile.is_hardware(), "video encoder started");
     Ok(VideoEncoder {
+        sending,
         overruns,
         overloaded_seconds: 0,
         cpu_cap: quality,
@@ -282,6 +304,7 @@ mod tests {
             .expect("x264enc");
         let scale_caps = crate::make_element("capsfilter", "test-caps").expect("capsfilter");
         VideoEncoder {
+            sending: Arc::new(AtomicBool::new(true)),
             overruns: Arc::new(AtomicU32::new(0)),
             overloaded_seconds: 0,
             cpu_cap: quality,

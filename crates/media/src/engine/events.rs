@@ -94,6 +94,20 @@ pub enum MediaEvent {
         /// What happened, for people.
         reason: String,
     },
+    /// Screen sharing stopped on its own (the capture failed); the camera
+    /// (or the placeholder) is sent again.
+    ScreenShareEnded {
+        /// What happened, for people.
+        reason: String,
+    },
+    /// The link is too poor for video: only audio is sent until it recovers
+    /// (`active: false`), or video is back.
+    AudioOnly {
+        /// Whether only audio is sent now.
+        active: bool,
+        /// Why, for people.
+        reason: String,
+    },
     /// A device was plugged in.
     DeviceAdded {
         /// The device.

@@ -16,10 +16,13 @@
 mod capture;
 pub(crate) mod encoding;
 mod events;
+mod fallback;
 mod peer;
 mod receive;
 mod sdp;
 mod settings;
+mod sfu;
+mod sharing;
 mod stats;
 
 use std::collections::HashMap;
@@ -33,6 +36,8 @@ use gst::prelude::*;
 use tokio::sync::mpsc;
 
 pub use events::{InboundStats, MediaEvent, OutboundStats, StatsReport};
+/// The TURN probe (`crate::turn_probe`) sets its relays the way peers do.
+pub(crate) use peer::webrtcbin_url;
 pub use settings::{EngineSettings, FrameSink, PeerConfig};
 
 use crate::MediaError;
@@ -82,6 +87,8 @@ struct CameraInput {
 
 pub(crate) struct State {
     camera: Option<CameraInput>,
+    /// The screen, while it is shared (it then wins over the camera).
+    screen: Option<sharing::ScreenInput>,
     camera_generation: u32,
     camera_enabled: bool,
     selector: gst::Element,
@@ -181,6 +188,26 @@ impl MediaEngine {
         peer::add(&self.shared, peer, config)
     }
 
+    /// SFU: adds a send-only connection that publishes our video and audio;
+    /// it offers (as [`MediaEvent::LocalDescription`] for `peer`), and the
+    /// SFU's answer goes in with [`MediaEngine::set_remote_description`].
+    pub fn add_publication(&self, peer: PeerId, config: PeerConfig) -> Result<(), MediaError> {
+        sfu::add_publication(&self.shared, peer, config)
+    }
+
+    /// SFU: adds a receive-only connection for the SFU's `offer` of one
+    /// feed and answers it (as [`MediaEvent::LocalDescription`] for `peer`).
+    /// Name `peer` after the feed's participant: its tracks are
+    /// `<peer>:video` and `<peer>:audio`, as from a mesh peer.
+    pub fn add_subscription(
+        &self,
+        peer: PeerId,
+        config: PeerConfig,
+        offer: String,
+    ) -> Result<(), MediaError> {
+        sfu::add_subscription(&self.shared, peer, config, offer)
+    }
+
     /// Replaces the connection to a peer with a new one set up the same way
     /// (new ICE credentials, new DTLS handshake): what a restart of ICE does,
     /// for a connection that failed or whose network changed.
@@ -227,6 +254,23 @@ impl MediaEngine {
     /// Switches to another camera without renegotiating with anyone.
     pub fn switch_camera(&self, camera: &DeviceId) -> Result<(), MediaError> {
         switch_camera(&self.shared, camera)
+    }
+
+    /// Sends the screen instead of the camera (to every peer, without
+    /// renegotiating), until [`MediaEngine::stop_screen_share`]. The
+    /// self-view shows what is sent.
+    pub fn start_screen_share(&self) -> Result<(), MediaError> {
+        sharing::start(&self.shared)
+    }
+
+    /// Goes back to the camera (or the placeholder if it is off).
+    pub fn stop_screen_share(&self) {
+        sharing::stop(&self.shared);
+    }
+
+    /// Whether the screen can be shared on this machine; if not, why (for people).
+    pub fn screen_share_availability(&self) -> Result<(), String> {
+        sharing::availability(&self.shared).map(drop)
     }
 
     /// The devices there are now.
@@ -486,6 +530,7 @@ fn build_local(
             bin,
             selector_pad,
         }),
+        screen: None,
         camera_generation: 0,
         camera_enabled: true,
         selector,
@@ -549,10 +594,12 @@ fn link_to_selector(
     Ok(pad)
 }
 
-/// Shows the camera if there is one and it is on, else the placeholder.
+/// Shows the shared screen, else the camera if there is one and it is on,
+/// else the placeholder.
 fn select_video_input(state: &State) {
-    let pad = match (&state.camera, state.camera_enabled) {
-        (Some(camera), true) => &camera.selector_pad,
+    let pad = match (&state.screen, &state.camera, state.camera_enabled) {
+        (Some(screen), _, _) => &screen.selector_pad,
+        (None, Some(camera), true) => &camera.selector_pad,
         _ => &state.placeholder_pad,
     };
     state.selector.set_property("active-pad", pad);
@@ -647,6 +694,10 @@ fn watch_bus(weak: Weak<Shared>) {
                 tracing::debug!(debug = ?err.debug(), "pipeline error: {text}");
                 if source.contains("mulaqat-camera") {
                     camera_lost(&shared, err.error().to_string());
+                } else if source.contains("mulaqat-screen") && sharing::lost(&shared) {
+                    shared.emit(MediaEvent::ScreenShareEnded {
+                        reason: err.error().to_string(),
+                    });
                 } else {
                     shared.emit(MediaEvent::Error { message: text });
                 }

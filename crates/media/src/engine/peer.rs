@@ -9,6 +9,7 @@ use gst::glib;
 use gst::prelude::*;
 use gst_rtp::prelude::*;
 
+use super::sfu::Direction;
 use super::{MediaEvent, PeerConfig, Shared, encoding, receive, sdp};
 use crate::MediaError;
 use crate::types::{
@@ -32,6 +33,8 @@ pub(crate) struct Peer {
     /// Whether the connection came up: until then senders hold their media
     /// back (see [`link_sender`]).
     pub connected: Arc<AtomicBool>,
+    /// Both ways (a mesh peer), or one way (an SFU publication or subscription).
+    pub direction: Direction,
 }
 
 /// Element names of a peer: `mulaqat-<peer>-...` with the id made safe.
@@ -55,6 +58,19 @@ pub(super) fn add(
     peer: PeerId,
     config: PeerConfig,
 ) -> Result<(), MediaError> {
+    add_with(shared, peer, config, Direction::SendRecv)
+}
+
+/// Adds a connection that sends and receives (a mesh peer), or only sends
+/// (offering: an SFU publication), or only receives (answering: an SFU
+/// subscription). One-way connections have no congestion controller on
+/// the receiving side and no senders on it.
+pub(super) fn add_with(
+    shared: &Arc<Shared>,
+    peer: PeerId,
+    config: PeerConfig,
+    direction: Direction,
+) -> Result<(), MediaError> {
     if shared.lock().peers.contains_key(&peer) {
         return Err(MediaError::build(
             format!("peer {peer}"),
@@ -77,7 +93,7 @@ pub(super) fn add(
         shared,
         &peer,
         &webrtcbin,
-        initiator,
+        (initiator, direction),
         (estimate_bps.clone(), connected.clone()),
     );
     shared
@@ -96,9 +112,10 @@ pub(super) fn add(
             estimate_bps,
             config,
             connected,
+            direction,
         },
     );
-    if initiator {
+    if initiator && direction != Direction::RecvOnly {
         let codec = match video_codec {
             Some(codec) => codec,
             None => first_sendable_codec(shared)?,
@@ -124,7 +141,7 @@ fn first_sendable_codec(shared: &Shared) -> Result<VideoCodec, MediaError> {
 }
 
 /// webrtcbin wants `stun://host:port` and `turn://user:pass@host:port?transport=...`.
-pub(super) fn webrtcbin_url(
+pub(crate) fn webrtcbin_url(
     url: &str,
     username: Option<&str>,
     credential: Option<&str>,
@@ -180,7 +197,7 @@ fn connect_signals(
     shared: &Arc<Shared>,
     peer: &PeerId,
     webrtcbin: &gst::Element,
-    initiator: bool,
+    (initiator, direction): (bool, Direction),
     (estimate_bps, connected): (Arc<AtomicU32>, Arc<AtomicBool>),
 ) {
     let weak = Arc::downgrade(shared);
@@ -265,6 +282,10 @@ fn connect_signals(
             connected.store(true, Ordering::Release);
             receive::on_pad_added(&weak, &peer, pad)
         });
+    }
+    if direction == Direction::RecvOnly {
+        // Nothing is sent: no congestion controller to pace it.
+        return;
     }
     let max_bps = shared
         .settings
@@ -354,15 +375,15 @@ fn publish_local(
 /// initiator's new connection offers at once; the other side rebuilds its
 /// own when that offer arrives (see [`set_remote_description`]).
 pub(super) fn restart(shared: &Arc<Shared>, peer: &PeerId) -> Result<(), MediaError> {
-    let config = shared
+    let (config, direction) = shared
         .lock()
         .peers
         .get(peer)
-        .map(|p| p.config.clone())
+        .map(|p| (p.config.clone(), p.direction))
         .ok_or_else(|| MediaError::NoSuchPeer(peer.to_string()))?;
     tracing::info!(%peer, "restarting the connection");
     remove(shared, peer);
-    add(shared, peer.clone(), config)
+    add_with(shared, peer.clone(), config, direction)
 }
 
 pub(super) fn set_remote_description(
@@ -382,7 +403,9 @@ pub(super) fn set_remote_description(
             .peers
             .get(peer)
             .ok_or_else(|| MediaError::NoSuchPeer(peer.to_string()))?;
-        (p.webrtcbin.clone(), p.codec.is_some())
+        // A receive-only connection answers without senders.
+        let linked = p.codec.is_some() || p.direction == Direction::RecvOnly;
+        (p.webrtcbin.clone(), linked)
     };
     let kind = match description.kind {
         SdpKind::Offer => gst_webrtc::WebRTCSDPType::Offer,
@@ -426,13 +449,13 @@ pub(super) fn set_remote_description(
 /// A new offer on a connection that already has the peer's description is
 /// the peer restarting (see [`restart`]): answer it on a new connection.
 fn answer_restart_if_renegotiated(shared: &Arc<Shared>, peer: &PeerId) -> Result<(), MediaError> {
-    let (webrtcbin, config) = {
+    let (webrtcbin, config, direction) = {
         let state = shared.lock();
         let p = state
             .peers
             .get(peer)
             .ok_or_else(|| MediaError::NoSuchPeer(peer.to_string()))?;
-        (p.webrtcbin.clone(), p.config.clone())
+        (p.webrtcbin.clone(), p.config.clone(), p.direction)
     };
     let negotiated = webrtcbin
         .property::<Option<gst_webrtc::WebRTCSessionDescription>>("current-remote-description")
@@ -442,7 +465,7 @@ fn answer_restart_if_renegotiated(shared: &Arc<Shared>, peer: &PeerId) -> Result
     }
     tracing::info!(%peer, "the peer restarted its connection: answering on a new one");
     remove(shared, peer);
-    add(
+    add_with(
         shared,
         peer.clone(),
         PeerConfig {
@@ -450,6 +473,7 @@ fn answer_restart_if_renegotiated(shared: &Arc<Shared>, peer: &PeerId) -> Result
             video_codec: None,
             ..config
         },
+        direction,
     )
 }
 
@@ -530,10 +554,11 @@ fn link_senders(shared: &Arc<Shared>, peer: &PeerId, codec: VideoCodec) -> Resul
         .ok_or_else(|| MediaError::NoSuchPeer(peer.to_string()))?;
     let webrtcbin = p.webrtcbin.clone();
     let connected = p.connected.clone();
+    let send_only = p.direction == Direction::SendOnly;
     let video_pad = link_sender(
         &shared.pipeline,
         &video_tee,
-        (&webrtcbin, &connected),
+        (&webrtcbin, &connected, send_only),
         &name,
         MediaKind::Video,
         Some(codec),
@@ -541,7 +566,7 @@ fn link_senders(shared: &Arc<Shared>, peer: &PeerId, codec: VideoCodec) -> Resul
     let audio_pad = link_sender(
         &shared.pipeline,
         &audio_tee,
-        (&webrtcbin, &connected),
+        (&webrtcbin, &connected, send_only),
         &name,
         MediaKind::Audio,
         None,
@@ -571,7 +596,7 @@ fn hold_until_connected(element: &gst::Element, connected: Arc<AtomicBool>) {
     }
 }
 
-fn rtp_caps(kind: MediaKind, codec: Option<VideoCodec>) -> gst::Caps {
+fn rtp_caps(kind: MediaKind, codec: Option<VideoCodec>, ssrc: Option<u32>) -> gst::Caps {
     let mut caps = match (kind, codec) {
         (MediaKind::Video, Some(codec)) => gst::Caps::builder("application/x-rtp")
             .field("media", "video")
@@ -585,6 +610,9 @@ fn rtp_caps(kind: MediaKind, codec: Option<VideoCodec>) -> gst::Caps {
         _ => gst::Caps::builder("application/x-rtp")
             .field("media", "audio")
             .field("encoding-name", "OPUS")
+            // Always `opus/48000/2` in SDP (RFC 7587): Janus rejects the
+            // audio of an offer made before the encoder's caps came without it.
+            .field("encoding-params", "2")
             .field("payload", AUDIO_PT)
             .field("clock-rate", 48_000i32)
             .field("rtcp-fb-transport-cc", true),
@@ -592,7 +620,11 @@ fn rtp_caps(kind: MediaKind, codec: Option<VideoCodec>) -> gst::Caps {
     if codec == Some(VideoCodec::H264) {
         caps = caps.field("packetization-mode", "1");
     }
-    caps.field(format!("extmap-{TWCC_ID}"), TWCC_URI).build()
+    caps = caps.field(format!("extmap-{TWCC_ID}"), TWCC_URI);
+    if let Some(ssrc) = ssrc {
+        caps = caps.field("ssrc", ssrc);
+    }
+    caps.build()
 }
 
 /// Links one sending branch (`queue ! payloader ! caps`) from an encoder's
@@ -603,7 +635,7 @@ fn rtp_caps(kind: MediaKind, codec: Option<VideoCodec>) -> gst::Caps {
 fn link_sender(
     pipeline: &gst::Pipeline,
     tee: &gst::Element,
-    (webrtcbin, connected): (&gst::Element, &Arc<AtomicBool>),
+    (webrtcbin, connected, send_only): (&gst::Element, &Arc<AtomicBool>, bool),
     name: &str,
     kind: MediaKind,
     codec: Option<VideoCodec>,
@@ -625,6 +657,14 @@ fn link_sender(
         &format!("{name}-send-{label}-pay"),
     )?;
     pay.set_property("mtu", 1200u32);
+    // For an SFU publication the SSRC is fixed before negotiating, so that
+    // the offer can name it (`a=ssrc`) even when the encoder has not started
+    // yet: Janus drops packets of SSRCs the SDP did not announce. Mesh peers
+    // keep webrtcbin's own choice, as proven in calls between our clients.
+    let ssrc = send_only.then(glib::random_int);
+    if let Some(ssrc) = ssrc {
+        pay.set_property("ssrc", ssrc);
+    }
     match codec {
         Some(VideoCodec::H264 | VideoCodec::H265) => {
             pay.set_property("config-interval", -1i32);
@@ -638,7 +678,7 @@ fn link_sender(
         pay.emit_by_name::<()>("add-extension", &[&ext]);
     }
     let caps = crate::make_element("capsfilter", &format!("{name}-send-{label}-caps"))?;
-    caps.set_property("caps", rtp_caps(kind, codec));
+    caps.set_property("caps", rtp_caps(kind, codec, ssrc));
     hold_until_connected(&caps, connected.clone());
     let chain = [&queue, &pay, &caps];
     pipeline
@@ -656,6 +696,12 @@ fn link_sender(
         sink.property::<Option<gst_webrtc::WebRTCRTPTransceiver>>("transceiver")
     {
         transceiver.set_property("do-nack", kind == MediaKind::Video);
+        if send_only {
+            transceiver.set_property(
+                "direction",
+                gst_webrtc::WebRTCRTPTransceiverDirection::Sendonly,
+            );
+        }
         if kind == MediaKind::Audio {
             transceiver.set_property_from_str("fec-type", "none");
         }
@@ -678,7 +724,7 @@ fn link_sender(
     Ok(tee_pad)
 }
 
-fn request_keyframes(shared: &Shared) {
+pub(super) fn request_keyframes(shared: &Shared) {
     for encoder in shared.lock().video_encoders.values() {
         encoder.request_keyframe();
     }

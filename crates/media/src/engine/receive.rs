@@ -374,6 +374,20 @@ pub(super) fn on_pad_added(weak: &Weak<Shared>, peer: &PeerId, pad: &gst::Pad) {
         return;
     }
     let Some(shared) = weak.upgrade() else { return };
+    // A connection being replaced (restart, SFU resubscription) may still
+    // add a pad while it is taken apart: its branch would outlive it and
+    // take the names its successor needs.
+    let current = pad.parent_element().is_some_and(|webrtcbin| {
+        shared
+            .lock()
+            .peers
+            .get(peer)
+            .is_some_and(|p| p.webrtcbin == webrtcbin)
+    });
+    if !current {
+        tracing::debug!(%peer, "a pad of a closed connection: ignored");
+        return;
+    }
     let caps = pad.current_caps().or_else(|| pad.allowed_caps());
     let Some(s) = caps
         .as_ref()

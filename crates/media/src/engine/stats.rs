@@ -18,13 +18,22 @@ type Previous = HashMap<(PeerId, String), (u64, Instant)>;
 pub(super) fn run(weak: Weak<Shared>) {
     let mut previous: Previous = HashMap::new();
     let mut buffers: HashMap<PeerId, JitterBuffer> = HashMap::new();
+    let mut guard = super::fallback::AudioOnlyGuard::default();
     loop {
         std::thread::sleep(STATS_PERIOD);
         let Some(shared) = weak.upgrade() else { return };
         if shared.stopping.load(Ordering::Relaxed) {
             return;
         }
-        follow_estimates(&shared);
+        let lowest = follow_estimates(&shared);
+        if let Some(change) = guard.tick(lowest) {
+            apply_fallback(&shared, change);
+        } else if guard.audio_only() {
+            // An encoder made since (a new peer's codec) holds back too.
+            for encoder in shared.lock().video_encoders.values() {
+                encoder.set_sending(false);
+            }
+        }
         follow_tile_sizes(&shared);
         let (report, repairs) = collect(&shared, &mut previous);
         adapt_jitter_buffers(&shared, &report, &repairs, &mut buffers);
@@ -137,8 +146,23 @@ fn follow_tile_sizes(shared: &Shared) {
     }
 }
 
-/// Each shared encoder follows the lowest estimate among the peers it feeds.
-fn follow_estimates(shared: &Shared) {
+/// Stops or resumes video on every encoder, and says so.
+fn apply_fallback(shared: &Shared, change: super::fallback::Fallback) {
+    use super::fallback::Fallback;
+    let (active, reason) = match change {
+        Fallback::AudioOnly(reason) => (true, reason),
+        Fallback::Video(reason) => (false, reason),
+    };
+    for encoder in shared.lock().video_encoders.values() {
+        encoder.set_sending(!active);
+    }
+    tracing::warn!(audio_only = active, "{reason}");
+    shared.emit(MediaEvent::AudioOnly { active, reason });
+}
+
+/// Each shared encoder follows the lowest estimate among the peers it
+/// feeds; returns the lowest of all (`None` before any estimate).
+fn follow_estimates(shared: &Shared) -> Option<u32> {
     let mut state = shared.lock();
     let mut lowest: HashMap<VideoCodec, u32> = HashMap::new();
     for peer in state.peers.values() {
@@ -153,14 +177,15 @@ fn follow_estimates(shared: &Shared) {
                 .or_insert(kbps);
         }
     }
-    for (codec, kbps) in lowest {
-        if let Some(encoder) = state.video_encoders.get_mut(&codec) {
-            encoder.follow_estimate(kbps);
+    for (codec, kbps) in &lowest {
+        if let Some(encoder) = state.video_encoders.get_mut(codec) {
+            encoder.follow_estimate(*kbps);
         }
     }
     for encoder in state.video_encoders.values_mut() {
         encoder.check_load();
     }
+    lowest.values().copied().min()
 }
 
 fn get_stats(webrtcbin: &gst::Element) -> Option<gst::Structure> {

@@ -3,7 +3,7 @@
 use std::time::Duration;
 
 use mulaqat_media::devices::TEST_CAMERA;
-use mulaqat_media::{DeviceId, MediaKind, Quality, VideoCodec};
+use mulaqat_media::{DeviceId, MediaKind, Quality, TrackId, VideoCodec};
 
 use crate::support::*;
 
@@ -108,6 +108,51 @@ fn camera_off_sends_the_placeholder_and_on_brings_the_picture_back() {
     std::thread::sleep(Duration::from_secs(2));
     let (_, variance) = luma_stats(&call.b.frames, "a:video").expect("frame");
     assert!(variance > 100.0, "the camera is back ({variance})");
+}
+
+#[test]
+fn sharing_the_screen_replaces_the_camera_for_the_peer_without_renegotiating() {
+    let call = Call::simple(Quality::P360, vec![VideoCodec::H264]);
+    assert!(wait_frames(&call.b.engine, "a:video", 20, FRAME_WAIT));
+    let (camera_mean, _) = luma_stats(&call.b.frames, "a:video").expect("frame");
+    assert!(
+        camera_mean > 60.0,
+        "the test camera's bars are bright ({camera_mean})"
+    );
+    let offers_before = *call.a.descriptions_sent.lock().unwrap();
+    assert_eq!(call.a.engine.screen_share_availability(), Ok(()));
+    call.a
+        .engine
+        .start_screen_share()
+        .expect("share the screen");
+    std::thread::sleep(Duration::from_secs(2));
+    // The test screen is a small white ball on black, at the call's size.
+    let (mean, variance) = luma_stats(&call.b.frames, "a:video").expect("frame");
+    assert!(
+        mean < 40.0 && variance > 30.0,
+        "the peer sees the shared screen (mean {mean:.0}, variance {variance:.0})"
+    );
+    assert_eq!(
+        call.b.engine.track_resolution(&TrackId("a:video".into())),
+        Some(Quality::P360.resolution())
+    );
+    let fps = measure_fps(&call.b.engine, "a:video", Duration::from_secs(2));
+    assert!(
+        fps >= 20.0,
+        "the screen arrives at the call's rate ({fps:.1} fps)"
+    );
+    call.a.engine.stop_screen_share();
+    std::thread::sleep(Duration::from_secs(2));
+    let (mean, _) = luma_stats(&call.b.frames, "a:video").expect("frame");
+    assert!(
+        mean > 60.0,
+        "the camera is back when sharing stops ({mean:.0})"
+    );
+    assert_eq!(
+        *call.a.descriptions_sent.lock().unwrap(),
+        offers_before,
+        "no new offer"
+    );
 }
 
 #[test]

@@ -105,9 +105,15 @@ impl Handler {
             lobby: defined
                 .and_then(|d| d.lobby)
                 .unwrap_or_else(|| kind.lobby_by_default()),
-            max_participants: defined
-                .and_then(|d| d.max_participants)
-                .unwrap_or(self.settings.max_participants),
+            max_participants: defined.and_then(|d| d.max_participants).unwrap_or(
+                if self.sfu.enabled {
+                    self.settings
+                        .max_participants
+                        .max(self.sfu.max_participants)
+                } else {
+                    self.settings.max_participants
+                },
+            ),
         };
         (policy, defined.is_some())
     }
@@ -168,7 +174,16 @@ impl Handler {
             let (policy, predefined) = self.room_policy(&room_id);
             self.rooms
                 .insert(room_id.clone(), Room::new(policy, predefined, now));
+            if self.sfu.enabled
+                && self
+                    .rooms
+                    .get(&room_id)
+                    .is_some_and(|r| r.policy.kind.sfu_from_start())
+            {
+                self.start_sfu(&room_id);
+            }
         }
+        let sfu_blocked = self.sfu_blocks_entry(&room_id);
         let max_lobby = self.settings.max_lobby;
         let room = self.rooms.get_mut(&room_id).ok_or_else(internal)?;
         let must_wait = role == Role::Guest && (room.policy.lobby || !room.opened);
@@ -177,6 +192,9 @@ impl Handler {
                 ErrorCode::RoomFull,
                 "the waiting room is full; try again later",
             );
+        }
+        if !must_wait && let Some(message) = sfu_blocked {
+            return reject(ErrorCode::RoomFull, message);
         }
         if !must_wait && room.is_full() {
             return reject(
@@ -265,8 +283,10 @@ impl Handler {
         });
         self.conns
             .insert(conn, Stage::Member(room_id.clone(), info.id.clone()));
+        self.check_mode(room_id);
         let welcome = self.welcome(now, room_id, &info, resume_token);
         self.send(conn, welcome);
+        self.greet_sfu(room_id, conn);
         self.send_all(others, &ServerMsg::Joined { participant: info });
     }
 
@@ -300,7 +320,7 @@ impl Handler {
             participant_id: info.id.clone(),
             room: room_id.clone(),
             role: info.role,
-            mode: MediaMode::P2p,
+            mode: room.map_or(MediaMode::P2p, |r| r.mode),
             policy: room
                 .map(|r| r.policy.clone())
                 .unwrap_or_else(|| self.room_policy(room_id).0),
@@ -401,6 +421,7 @@ impl Handler {
                 return false;
             };
             let others = room.conns_except(pid);
+            self.left_sfu(room_id, pid);
             self.end_session(old_conn, CloseReason::Replaced, CloseFrame::NORMAL);
             self.send_all(
                 others,
@@ -419,6 +440,12 @@ impl Handler {
         if !usable || room.is_full() {
             return false;
         }
+        if self.sfu_blocks_entry(room_id).is_some() {
+            return false;
+        }
+        let Some(room) = self.rooms.get_mut(room_id) else {
+            return false;
+        };
         let Some(mut saved) = room.resumable.remove(pid) else {
             return false;
         };
@@ -460,6 +487,10 @@ impl Handler {
                 "the room is full; someone must leave before another can be admitted",
             );
         }
+        if let Some(message) = self.sfu_blocks_entry(room_id) {
+            return reject(ErrorCode::RoomFull, message);
+        }
+        let room = self.rooms.get_mut(room_id).ok_or_else(internal)?;
         let waiting = room.remove_waiting(pid, now).ok_or_else(internal)?;
         let hosts = room.host_conns();
         self.send_all(

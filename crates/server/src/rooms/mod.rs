@@ -5,6 +5,7 @@
 mod admission;
 mod room;
 mod settings;
+mod sfu;
 #[cfg(test)]
 mod tests;
 
@@ -19,6 +20,9 @@ use crate::token::{TokenClaims, TokenSigner};
 use crate::turn::TurnIssuer;
 use room::{Resumable, Room};
 pub use settings::{RoomDefinition, RoomSettings};
+pub use sfu::SfuPolicy;
+
+use crate::janus::{SfuCommand, SfuEvent};
 
 /// One WebSocket connection, numbered by the IO layer.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -66,6 +70,8 @@ pub enum Input {
     Shutdown,
     /// The rooms set up ahead of time (replaces the previous set).
     DefineRooms(HashMap<RoomId, RoomDefinition>),
+    /// News from the SFU pool.
+    Sfu(Box<SfuEvent>),
 }
 
 /// What the handler wants done.
@@ -75,6 +81,8 @@ pub enum Output {
     Send(ConnId, ServerMsg),
     /// Close a connection after what was sent before.
     Close(ConnId, CloseFrame),
+    /// Hand a request to the SFU pool.
+    Sfu(SfuCommand),
 }
 
 /// ICE servers handed out in `welcome`.
@@ -119,6 +127,8 @@ pub struct Handler {
     rooms: HashMap<RoomId, Room>,
     out: VecDeque<Output>,
     shutting_down: bool,
+    sfu: SfuPolicy,
+    sfu_nodes_up: usize,
 }
 
 impl Handler {
@@ -133,7 +143,15 @@ impl Handler {
             rooms: HashMap::new(),
             out: VecDeque::new(),
             shutting_down: false,
+            sfu: SfuPolicy::default(),
+            sfu_nodes_up: 0,
         }
+    }
+
+    /// Uses an SFU as `policy` says (rooms stay peer-to-peer without one).
+    pub fn with_sfu(mut self, policy: SfuPolicy) -> Self {
+        self.sfu = policy;
+        self
     }
 
     /// Takes one input at time `now`.
@@ -157,6 +175,7 @@ impl Handler {
             Input::Tick => self.tick(now),
             Input::Shutdown => self.shutdown(),
             Input::DefineRooms(definitions) => self.definitions = definitions,
+            Input::Sfu(event) => self.on_sfu_event(*event),
         }
     }
 
@@ -223,6 +242,29 @@ impl Handler {
             ClientMsg::RaiseHand { raised } => self.raise_hand(conn, raised),
             ClientMsg::Leave => self.leave(now, conn),
             ClientMsg::RefreshIce => self.refresh_ice(now, conn),
+            ClientMsg::SfuPublish {
+                pin,
+                publication,
+                sdp,
+            } => self.sfu_publish(conn, pin, publication, sdp),
+            ClientMsg::SfuUnpublish { publication } => self.sfu_unpublish(conn, publication),
+            ClientMsg::SfuSubscribe {
+                pin,
+                feed,
+                publication,
+            } => self.sfu_subscribe(
+                conn,
+                pin,
+                mulaqat_protocol::SfuFeed {
+                    participant: feed,
+                    publication,
+                },
+            ),
+            ClientMsg::SfuAnswer { subscription, sdp } => self.sfu_answer(conn, subscription, sdp),
+            ClientMsg::SfuUnsubscribe { subscription } => self.sfu_unsubscribe(conn, subscription),
+            ClientMsg::SfuCandidate { target, candidate } => {
+                self.sfu_candidate(conn, target, candidate)
+            }
         }
     }
 
@@ -266,6 +308,7 @@ impl Handler {
         };
         room.resumable.remove(pid);
         let others = room.conns_except(pid);
+        self.left_sfu(&room_id, pid);
         self.end_session(member.conn, CloseReason::RemovedByHost, CloseFrame::NORMAL);
         self.send_all(
             others,
@@ -283,6 +326,7 @@ impl Handler {
     fn end_meeting(&mut self, conn: ConnId) -> Result<(), Rejection> {
         let (room_id, _) = self.host_of(conn)?;
         let room = self.rooms.remove(&room_id).ok_or_else(internal)?;
+        self.room_gone(&room_id, room.mode);
         let conns = room
             .members
             .iter()
@@ -436,6 +480,7 @@ impl Handler {
                     );
                 }
                 let others = room.conns_except(&pid);
+                self.left_sfu(&room_id, &pid);
                 self.send_all(
                     others,
                     &ServerMsg::Left {
@@ -455,10 +500,20 @@ impl Handler {
         for room in self.rooms.values_mut() {
             room.resumable.retain(|_, r| r.until > now);
         }
-        self.rooms.retain(|_, room| match room.empty_since {
-            Some(since) => now < since.plus_millis(empty_grace),
-            None => true,
+        let mut gone = Vec::new();
+        self.rooms.retain(|id, room| {
+            let keep = match room.empty_since {
+                Some(since) => now < since.plus_millis(empty_grace),
+                None => true,
+            };
+            if !keep {
+                gone.push((id.clone(), room.mode));
+            }
+            keep
         });
+        for (id, mode) in gone {
+            self.room_gone(&id, mode);
+        }
     }
 
     fn shutdown(&mut self) {
@@ -487,7 +542,10 @@ impl Handler {
                 self.conns.remove(&conn);
             }
         }
-        self.rooms.clear();
+        let gone: Vec<_> = self.rooms.drain().map(|(id, r)| (id, r.mode)).collect();
+        for (id, mode) in gone {
+            self.room_gone(&id, mode);
+        }
     }
 }
 

@@ -4,10 +4,12 @@
 use std::collections::{HashMap, VecDeque};
 
 use mulaqat_protocol::{
-    ChatMessage, LobbyReason, ParticipantId, ParticipantInfo, Role, RoomPolicy, UnixMillis,
+    ChatMessage, LobbyReason, MediaMode, ParticipantId, ParticipantInfo, Role, RoomPolicy,
+    UnixMillis,
 };
 
 use super::ConnId;
+use super::sfu::SfuRoom;
 
 /// A participant in the room.
 #[derive(Debug)]
@@ -44,6 +46,10 @@ pub(super) struct Room {
     pub chat: VecDeque<ChatMessage>,
     pub resumable: HashMap<ParticipantId, Resumable>,
     pub empty_since: Option<UnixMillis>,
+    /// Peer-to-peer or through the SFU.
+    pub mode: MediaMode,
+    /// The room's SFU room, when it has one.
+    pub sfu: SfuRoom,
     next_chat_seq: u64,
     next_join_order: u64,
 }
@@ -58,6 +64,8 @@ impl Room {
             chat: VecDeque::new(),
             resumable: HashMap::new(),
             empty_since: Some(now),
+            mode: MediaMode::P2p,
+            sfu: SfuRoom::default(),
             next_chat_seq: 1,
             next_join_order: 1,
         }

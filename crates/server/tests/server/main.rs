@@ -5,5 +5,6 @@
 mod battery;
 mod flows;
 mod lifecycle;
+mod netcheck;
 mod support;
 mod tls;

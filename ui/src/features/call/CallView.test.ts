@@ -62,6 +62,28 @@ describe("the call window", () => {
     expect(within(bilal).getByRole("img", { name: "Connection good" })).toBeInTheDocument();
   });
 
+  it("shares the screen, and stops showing it as shared when the capture ends on its own", async () => {
+    h = await inCall();
+    renderWith(CallView, h);
+    await userEvent.click(screen.getByRole("button", { name: "Share screen" }));
+    expect(h.mock.callsOf("startScreenShare")).toHaveLength(1);
+    expect(h.app.call.local.screenSharing).toBe(true);
+    h.mock.emit("mediaEvent", { type: "screenShareEnded", reason: "the display went away" });
+    await settle();
+    expect(h.app.call.local.screenSharing).toBe(false);
+    expect(h.app.notices.map((n) => n.text)).toContain(
+      "Screen sharing stopped: the display went away. Your camera is shown again.",
+    );
+  });
+
+  it("does not offer screen sharing where the desktop cannot share", async () => {
+    h = await inCall("noscreen");
+    renderWith(CallView, h);
+    await settle();
+    expect(screen.queryByRole("button", { name: "Share screen" })).toBeNull();
+    expect(screen.getByRole("button", { name: "Mute" })).toBeInTheDocument();
+  });
+
   it("asks before ending the meeting for everyone, then sends endMeeting", async () => {
     h = await inCall();
     renderWith(CallView, h);

@@ -71,9 +71,10 @@ describe("pre-join", () => {
     h = await startApp();
     renderWith(PreJoin, h, { target, meeting: null });
     await userEvent.click(screen.getByRole("button", { name: "Check my connection" }));
-    await until(() => screen.queryByText(/Your connection is/) !== null, 2000);
+    await until(() => screen.queryByText(/Mbit\/s up/) !== null, 2000);
+    expect(h.mock.callsOf("runNetworkCheck")).toEqual([{ target }]);
     expect(
-      screen.getByText(/Your connection is good for HD video \(about 9,500 kbit\/s\)/),
+      screen.getByText(/About 9\.5 Mbit\/s up, 24 Mbit\/s down\. Video will be sent at up to/),
     ).toBeInTheDocument();
   });
 
@@ -81,7 +82,7 @@ describe("pre-join", () => {
     h = await startApp({ scenario: "poor" });
     renderWith(PreJoin, h, { target, meeting: null });
     await userEvent.click(screen.getByRole("button", { name: "Check my connection" }));
-    await until(() => screen.queryByText(/video relay is blocked/) !== null, 2000);
+    await until(() => screen.queryByText(/video relay does not work/) !== null, 2000);
   });
 
   it("mutes before joining", async () => {

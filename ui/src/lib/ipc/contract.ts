@@ -4,6 +4,7 @@
 
 import type {
   JoinCallArgs,
+  NetworkCheckArgs,
   NotifyArgs,
   ParticipantArgs,
   PlayTestSoundArgs,
@@ -80,7 +81,12 @@ export interface Commands {
   raiseHand: { args: RaiseHandArgs; result: Unit };
   /** The call as the backend holds it: what a reloaded UI draws first. */
   getCallSnapshot: { args: NoArgs; result: CallSnapshot };
-  runNetworkCheck: { args: NoArgs; result: NetworkCheck };
+  /**
+   * The pre-join check of the target's server: it answers and accepts the link, a TURN relay
+   * allocates (`turn: null` when the server has none), rough speed up and down in kbit/s.
+   * Rejects with `invalidLink` for a bad target.
+   */
+  runNetworkCheck: { args: NetworkCheckArgs; result: NetworkCheck };
   /** Play a short chime on the speaker (null: the current one). */
   playTestSound: { args: PlayTestSoundArgs; result: Unit };
   /** The frame socket's URL and this launch's token (docs/frames.md). */

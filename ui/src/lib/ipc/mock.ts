@@ -208,12 +208,22 @@ export class MockBackend implements Backend {
         return [
           {
             label: "ward-7-visits",
-            target: { type: "roomCode", roomCode: "ward-7-visits" },
+            server: "meet.hospital.example",
+            target: {
+              type: "recent",
+              server: "https://meet.hospital.example",
+              room: "ward-7-visits",
+            },
             lastJoinedAt: Date.now() - 86_400_000,
           },
           {
             label: "daily-command",
-            target: { type: "roomCode", roomCode: "daily-command" },
+            server: "meet.health.gov.example",
+            target: {
+              type: "recent",
+              server: "https://meet.health.gov.example",
+              room: "daily-command",
+            },
             lastJoinedAt: Date.now() - 3 * 86_400_000,
           },
         ];
@@ -246,12 +256,17 @@ export class MockBackend implements Backend {
             );
           }
           if (a.target.link.includes("role=guest")) role = "guest";
-        } else if (!looksLikeRoomCode(a.target.roomCode)) {
+        } else if (a.target.type === "roomCode" && !looksLikeRoomCode(a.target.roomCode)) {
           throw fail("invalidLink", "a room code is letters, digits, dots, dashes and underscores");
         }
         if (call.active) throw fail("alreadyJoined", "already in a call");
         this.startMic();
-        const room = a.target.type === "roomCode" ? a.target.roomCode : "mock-room";
+        const room =
+          a.target.type === "roomCode"
+            ? a.target.roomCode
+            : a.target.type === "recent"
+              ? a.target.room
+              : "mock-room";
         return call.join(room, a.displayName.trim(), role);
       }
       case "startMeeting": {
@@ -318,12 +333,33 @@ export class MockBackend implements Backend {
       case "getCallSnapshot":
         return call.snapshot();
       case "runNetworkCheck": {
+        const { target } = rawArgs as ArgsOf<"runNetworkCheck">;
+        if (target.type === "link" && !looksLikeJoinLink(target.link))
+          throw fail(
+            "invalidLink",
+            "this is not a Mulaqat join link (it should start with mulaqat://join?)",
+          );
+        if (target.type === "roomCode" && !looksLikeRoomCode(target.roomCode))
+          throw fail("invalidLink", "a room code is letters, digits, dots, dashes and underscores");
         await new Promise((r) => setTimeout(r, 600));
+        const refuse = this.scenario.refuse;
+        if (refuse)
+          return {
+            server: { ok: false, ms: null, detail: refuse.message },
+            turn: null,
+            uplinkKbps: null,
+            downlinkKbps: null,
+          };
         const poor = call.network === "poor";
         return {
           server: { ok: true, ms: poor ? 420 : 38, detail: null },
           turn: poor
-            ? { ok: false, ms: null, detail: "UDP to the relay is blocked" }
+            ? {
+                ok: false,
+                ms: null,
+                detail:
+                  "no answer from the relay: UDP may be blocked on this network; TURN over TCP or TLS on port 443 is needed (ask IT)",
+              }
             : { ok: true, ms: 55, detail: null },
           uplinkKbps: poor ? 600 : 9_500,
           downlinkKbps: poor ? 1_100 : 24_000,

@@ -123,6 +123,13 @@ export const SCENARIOS: Scenario[] = [
     script: [],
   },
   {
+    name: "noscreen",
+    description: "As empty, on a desktop where the screen cannot be shared.",
+    role: "host",
+    screenShare: false,
+    script: [],
+  },
+  {
     name: "lobby",
     description: "Host; a family member knocks after 1.5 s, a second one after 8 s.",
     role: "host",

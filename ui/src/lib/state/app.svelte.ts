@@ -221,6 +221,10 @@ export class AppModel {
       case "encoderSelected":
         this.encoder = { element: e.element, hardware: e.hardware };
         break;
+      case "screenShareEnded":
+        this.call.local.screenSharing = false;
+        this.notify(t("call.screenShareEnded", { reason: e.reason }));
+        break;
       case "error":
         this.notify(e.message);
         break;
@@ -411,7 +415,7 @@ export function describeError(e: unknown): string {
     case "serverUnreachable":
       return t("error.serverUnreachable");
     case "screenShareUnavailable":
-      return t("error.screenShare");
+      return e.message ? t("error.screenShareWhy", { reason: e.message }) : t("error.screenShare");
     case "deviceUnavailable":
       return t("error.device");
     default:

@@ -41,13 +41,16 @@ fn settings_carry_each_value_with_its_lock_under_the_ui_names() {
         }),
     );
     assert_eq!(ui.values().camera_id.as_deref(), Some("v4l2:/dev/video0"));
-    // Every UI key but knockSound is a settings key, and back.
+    // Every UI key is a settings key, and back.
     for key in settings::SettingKey::ALL {
         if let Some(ui_key) = SettingKey::from_stored(key) {
             assert_eq!(ui_key.stored(), Some(key));
         }
     }
-    assert_eq!(SettingKey::KnockSound.stored(), None);
+    assert_eq!(
+        SettingKey::KnockSound.stored(),
+        Some(settings::SettingKey::KnockSound)
+    );
 }
 
 #[test]
@@ -57,33 +60,45 @@ fn a_setting_update_becomes_a_settings_change() {
     assert_eq!(camera.key(), SettingKey::CameraId);
     assert_eq!(
         camera.into_change(),
-        Ok(Some(settings::SettingChange::Camera(Some(
-            "test:camera".into()
-        ))))
+        Ok(settings::SettingChange::Camera(Some("test:camera".into())))
     );
     assert_eq!(
         parse(json!({"key": "quality", "value": "auto"})).into_change(),
-        Ok(Some(settings::SettingChange::Quality(
-            settings::Quality::Auto
-        )))
+        Ok(settings::SettingChange::Quality(settings::Quality::Auto))
     );
     assert_eq!(
         parse(json!({"key": "language", "value": "system"})).into_change(),
-        Ok(Some(settings::SettingChange::Language(None)))
+        Ok(settings::SettingChange::Language(None))
     );
     assert_eq!(
         parse(json!({"key": "displayName", "value": "  "})).into_change(),
-        Ok(Some(settings::SettingChange::DisplayName(None)))
+        Ok(settings::SettingChange::DisplayName(None))
     );
     assert_eq!(
         parse(json!({"key": "knockSound", "value": false})).into_change(),
-        Ok(None)
+        Ok(settings::SettingChange::KnockSound(false))
     );
-    let pinned = parse(json!({"key": "encoderPreference", "value": "vah264enc"})).into_change();
+    // An encoder element Mulaqat knows is pinned; one it does not is refused.
     assert_eq!(
-        pinned.map_err(|e| e.code),
-        Err(CommandErrorCode::InvalidField)
+        parse(json!({"key": "encoderPreference", "value": "vah264enc"})).into_change(),
+        Ok(settings::SettingChange::Encoder(
+            settings::EncoderPreference::Pinned("vah264enc".into())
+        ))
     );
+    assert_eq!(
+        parse(json!({"key": "encoderPreference", "value": "software"})).into_change(),
+        Ok(settings::SettingChange::Encoder(
+            settings::EncoderPreference::Software
+        ))
+    );
+    for unknown in ["madeupenc", "x264 enc"] {
+        let refused = parse(json!({"key": "encoderPreference", "value": unknown})).into_change();
+        assert_eq!(
+            refused.map_err(|e| e.code),
+            Err(CommandErrorCode::InvalidField),
+            "{unknown}"
+        );
+    }
     assert!(
         serde_json::from_value::<UpdateSettingArgs>(json!({"key": "quality", "value": "1080p"}))
             .is_err()
@@ -130,7 +145,7 @@ fn command_errors_have_a_code_to_switch_on() {
 }
 
 #[test]
-fn recent_rooms_are_offered_as_room_codes() {
+fn recent_rooms_are_offered_on_their_own_server() {
     let room = settings::RecentRoom {
         room: proto::RoomId::new("ward-7").expect("room"),
         server: "https://meet.hospital.example".into(),
@@ -139,7 +154,9 @@ fn recent_rooms_are_offered_as_room_codes() {
     };
     assert_json(
         &RecentRoom::from(&room),
-        json!({"label": "ward-7", "target": {"type": "roomCode", "roomCode": "ward-7"},
+        json!({"label": "ward-7", "server": "meet.hospital.example",
+               "target": {"type": "recent", "server": "https://meet.hospital.example",
+                          "room": "ward-7"},
                "lastJoinedAt": 1_700_000_000_000_u64}),
     );
     assert_eq!(Language::from_tag(Some("en-GB")), Language::En);

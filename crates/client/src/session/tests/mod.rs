@@ -5,6 +5,7 @@ mod ending;
 mod join_and_lobby;
 mod mesh;
 mod reconnection;
+mod sfu;
 mod signalling;
 
 use std::time::{Duration, Instant};

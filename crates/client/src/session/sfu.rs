@@ -1,0 +1,582 @@
+//! SFU rooms: publishing to and subscribing from the room's Janus
+//! VideoRoom through the server (`docs/protocol.md`, "SFU rooms").
+//!
+//! **The flow.** A `modeChanged` with `sfu` (a pin and a generation) makes
+//! us drop whatever SFU connections we had, publish (the media engine
+//! offers; we send `sfuPublish`, apply `sfuPublished`) and subscribe to
+//! every camera feed in `sfuFeeds` but our own (`sfuSubscribe`; the SFU
+//! offers in `sfuOffer`, the engine answers, we send `sfuAnswer`). Feeds
+//! that are `gone` are unsubscribed and their tracks end. ICE candidates
+//! trickle both ways as `sfuCandidate`; ours are held until the offer or
+//! answer they belong to has been sent.
+//!
+//! **P2P to SFU.** A room that grows past the peer-to-peer limit changes
+//! mode under us: peer connections stay until the SFU is ready. Then the
+//! ones that never connected are closed at once, and each connected one
+//! when the subscription to that participant's feed takes over (its
+//! `sfuOffer`), or at the latest [`P2P_HANDOVER`] after the SFU was ready.
+//!
+//! **Trouble.** `sfuReset` drops every SFU connection; the next
+//! `modeChanged` (new pin, higher generation) sets them up again. A
+//! subscription that fails or times out is asked for again; a publication
+//! that fails or times out is made again after [`REPUBLISH_DELAY`]. A new
+//! `welcome` (after a reconnection) also drops them: the server's Janus
+//! session for us ended with the old connection.
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::time::{Duration, Instant};
+
+use mulaqat_protocol::{
+    ClientMsg, IceCandidate, MediaMode, ParticipantId, ServerMsg, SfuAccess, SfuErrorCode, SfuFeed,
+    SfuPublication, SfuTarget,
+};
+use tracing::{debug, info, warn};
+
+use super::output::SfuNotice;
+use super::{MediaCommand, Output, Session};
+
+/// How long peer-to-peer connections may carry media once the SFU is ready.
+pub const P2P_HANDOVER: Duration = Duration::from_secs(10);
+/// How long to wait for the SFU's offer before asking for a feed again
+/// (Janus refuses a feed whose publisher is not quite up yet).
+pub const SUBSCRIBE_RETRY: Duration = Duration::from_secs(3);
+/// How long a publication may take to connect before it is made again.
+pub const PUBLISH_TIMEOUT: Duration = Duration::from_secs(15);
+/// How long to wait before publishing again after a failed publication.
+pub const REPUBLISH_DELAY: Duration = Duration::from_secs(2);
+
+/// The one publication a client makes: camera and microphone. Screen
+/// sharing replaces the camera's picture in it (a second publication is
+/// left for later).
+const PUBLICATION: SfuPublication = SfuPublication::Camera;
+
+/// One connection's signalling progress.
+#[derive(Debug, Clone, Default)]
+struct Signalling {
+    /// Our offer (publication) or answer (subscription) was sent.
+    described: bool,
+    /// Media connected.
+    connected: bool,
+    /// Our candidates found before the description went out.
+    held: Vec<IceCandidate>,
+}
+
+#[derive(Debug, Clone)]
+struct Subscription {
+    feed: ParticipantId,
+    signalling: Signalling,
+}
+
+/// What the session knows about its SFU connections.
+#[derive(Debug, Default)]
+pub(crate) struct Sfu {
+    /// The newest pin and generation, once the SFU room is ready.
+    access: Option<SfuAccess>,
+    /// Our publication, once asked for.
+    publication: Option<Signalling>,
+    /// When to publish again after a failure.
+    republish_at: Option<Instant>,
+    /// When to give up on a publication that has not connected.
+    publish_deadline: Option<Instant>,
+    /// Our subscriptions, by the server's number.
+    subscriptions: BTreeMap<u64, Subscription>,
+    /// Feeds asked for (`sfuSubscribe` sent) and when.
+    requested: BTreeMap<ParticipantId, Instant>,
+    /// Camera feeds of others that can be subscribed to.
+    feeds: BTreeSet<ParticipantId>,
+    /// Until when peer-to-peer connections may stay.
+    handover_until: Option<Instant>,
+}
+
+impl Sfu {
+    /// The next SFU timer.
+    pub(crate) fn next_timer(&self) -> Option<Instant> {
+        let retry = self
+            .requested
+            .values()
+            .map(|at| *at + SUBSCRIBE_RETRY)
+            .min();
+        [
+            retry,
+            self.republish_at,
+            self.publish_deadline,
+            self.handover_until,
+        ]
+        .into_iter()
+        .flatten()
+        .min()
+    }
+
+    /// The pin and generation in use, if the SFU room is ready.
+    pub(crate) fn access(&self) -> Option<&SfuAccess> {
+        self.access.as_ref()
+    }
+
+    /// Subscribed feeds: subscription number and participant.
+    pub(crate) fn subscriptions(&self) -> impl Iterator<Item = (u64, &ParticipantId)> {
+        self.subscriptions.iter().map(|(n, s)| (*n, &s.feed))
+    }
+
+    /// Whether the publication exists and its media connected.
+    pub(crate) fn published(&self) -> bool {
+        self.publication.as_ref().is_some_and(|p| p.connected)
+    }
+
+    fn subscription_of(&self, feed: &ParticipantId) -> Option<u64> {
+        self.subscriptions
+            .iter()
+            .find(|(_, s)| &s.feed == feed)
+            .map(|(n, _)| *n)
+    }
+}
+
+/// A refusal told in words a person understands.
+fn explain(code: SfuErrorCode, message: &str) -> String {
+    let what = match code {
+        SfuErrorCode::WrongPin => {
+            "The meeting's video server did not accept this meeting's access code, so video \
+             cannot be sent or received. Leave and join the meeting again; if it keeps \
+             happening, tell IT."
+        }
+        SfuErrorCode::Unavailable => {
+            "The meeting's video server cannot be reached right now. You stay in the meeting; \
+             video comes back on its own as soon as the server is back."
+        }
+        SfuErrorCode::Timeout => "The meeting's video server did not answer in time; trying again.",
+        SfuErrorCode::Refused => "The meeting's video server refused this device's video.",
+        SfuErrorCode::NotReady => "The meeting's video is still being set up.",
+        SfuErrorCode::UnknownFeed => "That participant's video has just ended.",
+        _ => "The meeting's video server refused a request.",
+    };
+    if message.is_empty() {
+        what.to_owned()
+    } else {
+        format!("{what} ({message})")
+    }
+}
+
+impl Session {
+    /// Our SFU connections, as the server knows them.
+    pub fn sfu_access(&self) -> Option<&SfuAccess> {
+        self.sfu.access()
+    }
+
+    /// Our SFU subscriptions: the server's number and whose feed.
+    pub fn sfu_subscriptions(&self) -> impl Iterator<Item = (u64, &ParticipantId)> {
+        self.sfu.subscriptions()
+    }
+
+    /// Whether our publication to the SFU is connected.
+    pub fn sfu_published(&self) -> bool {
+        self.sfu.published()
+    }
+
+    /// SFU messages from the server, while in the call.
+    pub(super) fn sfu_server(&mut self, now: Instant, msg: ServerMsg) {
+        match msg {
+            ServerMsg::ModeChanged { mode, sfu } => self.mode_changed(now, mode, sfu),
+            ServerMsg::SfuPublished { publication, sdp } => match &self.sfu.publication {
+                Some(p) if p.described && publication == PUBLICATION => {
+                    self.media_command(MediaCommand::PublicationAnswer { publication, sdp });
+                }
+                _ => debug!("sfuPublished for no offer of ours: ignored"),
+            },
+            ServerMsg::SfuOffer {
+                subscription,
+                feed,
+                publication,
+                sdp,
+            } => self.sfu_offer(subscription, feed, publication, sdp),
+            ServerMsg::SfuCandidate { target, candidate } => {
+                let known = match target {
+                    SfuTarget::Publication(p) => p == PUBLICATION && self.sfu.publication.is_some(),
+                    SfuTarget::Subscription(n) => self.sfu.subscriptions.contains_key(&n),
+                };
+                if known {
+                    self.media_command(MediaCommand::SfuCandidate { target, candidate });
+                } else {
+                    debug!(?target, "SFU candidate for no connection of ours: dropped");
+                }
+            }
+            ServerMsg::SfuFeeds { available, gone } => self.sfu_feeds(now, available, gone),
+            ServerMsg::SfuTalking {
+                participant,
+                talking,
+            } => {
+                if self.participant_id.as_ref() != Some(&participant) {
+                    self.out.push_back(Output::Sfu(SfuNotice::Talking {
+                        participant,
+                        talking,
+                    }));
+                }
+            }
+            ServerMsg::SfuRefused {
+                target,
+                code,
+                message,
+            } => self.sfu_refused(now, target, code, message),
+            ServerMsg::SfuReset { reason } => {
+                info!(?reason, "SFU room lost: waiting for it to be set up again");
+                self.drop_sfu();
+                self.out.push_back(Output::Sfu(SfuNotice::Reset { reason }));
+            }
+            other => debug!(kind = other.type_name(), "not an SFU message: ignored"),
+        }
+    }
+
+    fn mode_changed(&mut self, now: Instant, mode: MediaMode, sfu: Option<SfuAccess>) {
+        let Some(room) = &mut self.room else { return };
+        room.mode = mode;
+        if mode == MediaMode::P2p {
+            info!("room is peer-to-peer again");
+            self.drop_sfu();
+            if let Some(me) = self.participant_id.clone() {
+                self.set_up_mesh(&me);
+            }
+            return;
+        }
+        let Some(access) = sfu else {
+            debug!("SFU room being set up: keeping what we have");
+            return;
+        };
+        info!(generation = access.generation, "SFU room ready: publishing");
+        self.drop_sfu();
+        self.sfu.access = Some(access);
+        self.publish(now);
+        // Peer connections that never came up carry nothing: close them now;
+        // the others when their feed's subscription takes over.
+        let unconnected: Vec<ParticipantId> = self
+            .mesh
+            .iter()
+            .filter(|(_, link)| !link.connected)
+            .map(|(id, _)| id.clone())
+            .collect();
+        for peer in unconnected {
+            self.close_mesh_peer(peer);
+        }
+        if !self.mesh.is_empty() {
+            self.sfu.handover_until = Some(now + P2P_HANDOVER);
+        }
+    }
+
+    fn publish(&mut self, now: Instant) {
+        self.sfu.publication = Some(Signalling::default());
+        self.sfu.republish_at = None;
+        self.sfu.publish_deadline = Some(now + PUBLISH_TIMEOUT);
+        let ice_servers = self.ice_servers().to_vec();
+        self.media_command(MediaCommand::Publish {
+            publication: PUBLICATION,
+            ice_servers,
+        });
+    }
+
+    fn close_mesh_peer(&mut self, peer: ParticipantId) {
+        if self.mesh.remove(&peer) {
+            debug!(%peer, "peer-to-peer connection closed: the SFU carries the media");
+            self.media_command(MediaCommand::RemovePeer { peer });
+        }
+    }
+
+    /// Drops every SFU connection without telling the server (whose side is
+    /// gone, or is being replaced).
+    pub(super) fn drop_sfu(&mut self) {
+        let old = std::mem::take(&mut self.sfu);
+        if old.publication.is_some() {
+            self.media_command(MediaCommand::CloseSfu {
+                target: SfuTarget::Publication(PUBLICATION),
+            });
+        }
+        for n in old.subscriptions.keys() {
+            self.media_command(MediaCommand::CloseSfu {
+                target: SfuTarget::Subscription(*n),
+            });
+        }
+    }
+
+    fn sfu_feeds(&mut self, now: Instant, available: Vec<SfuFeed>, gone: Vec<SfuFeed>) {
+        for feed in gone {
+            if feed.publication != PUBLICATION {
+                continue;
+            }
+            self.sfu.feeds.remove(&feed.participant);
+            self.sfu.requested.remove(&feed.participant);
+            if let Some(n) = self.sfu.subscription_of(&feed.participant) {
+                info!(feed = %feed.participant, "feed gone: unsubscribing");
+                self.unsubscribe(n, true);
+            }
+        }
+        for feed in available {
+            let mine = self.participant_id.as_ref() == Some(&feed.participant);
+            if mine || feed.publication != PUBLICATION {
+                // Screen feeds are not subscribed to: this client shares its
+                // screen inside its camera publication.
+                continue;
+            }
+            self.sfu.feeds.insert(feed.participant.clone());
+            self.subscribe(now, feed.participant);
+        }
+    }
+
+    /// Asks for `feed` unless it is subscribed or asked for already.
+    fn subscribe(&mut self, now: Instant, feed: ParticipantId) {
+        let Some(pin) = self.sfu.access.as_ref().map(|a| a.pin.clone()) else {
+            return;
+        };
+        if self.sfu.subscription_of(&feed).is_some() || self.sfu.requested.contains_key(&feed) {
+            return;
+        }
+        debug!(%feed, "subscribing");
+        self.sfu.requested.insert(feed.clone(), now);
+        self.send(ClientMsg::SfuSubscribe {
+            pin,
+            feed,
+            publication: PUBLICATION,
+        });
+    }
+
+    /// Closes subscription `n` (telling the server when `tell`).
+    fn unsubscribe(&mut self, n: u64, tell: bool) -> Option<ParticipantId> {
+        let sub = self.sfu.subscriptions.remove(&n)?;
+        self.media_command(MediaCommand::CloseSfu {
+            target: SfuTarget::Subscription(n),
+        });
+        if tell {
+            self.send(ClientMsg::SfuUnsubscribe { subscription: n });
+        }
+        Some(sub.feed)
+    }
+
+    fn sfu_offer(
+        &mut self,
+        subscription: u64,
+        feed: ParticipantId,
+        publication: SfuPublication,
+        sdp: String,
+    ) {
+        let wanted = self.sfu.access.is_some()
+            && publication == PUBLICATION
+            && self.sfu.requested.remove(&feed).is_some()
+            && self.sfu.subscription_of(&feed).is_none()
+            && !self.sfu.subscriptions.contains_key(&subscription);
+        if !wanted {
+            debug!(%feed, subscription, "offer for a feed we no longer want: unsubscribing");
+            self.send(ClientMsg::SfuUnsubscribe { subscription });
+            return;
+        }
+        // The feed's subscription takes over from our peer connection.
+        self.close_mesh_peer(feed.clone());
+        info!(%feed, subscription, "receiving a feed");
+        self.sfu.subscriptions.insert(
+            subscription,
+            Subscription {
+                feed: feed.clone(),
+                signalling: Signalling::default(),
+            },
+        );
+        let ice_servers = self.ice_servers().to_vec();
+        self.media_command(MediaCommand::Subscribe {
+            subscription,
+            feed,
+            offer: sdp,
+            ice_servers,
+        });
+    }
+
+    fn sfu_refused(
+        &mut self,
+        now: Instant,
+        target: Option<SfuTarget>,
+        code: SfuErrorCode,
+        message: String,
+    ) {
+        match code {
+            SfuErrorCode::UnknownTarget | SfuErrorCode::UnknownFeed | SfuErrorCode::NotReady => {
+                // Routine: a feed that just went, or a connection the server
+                // forgot (after a reset). `sfuFeeds` and `modeChanged` follow.
+                debug!(%code, ?target, "SFU request refused");
+            }
+            _ => {
+                warn!(%code, ?target, "SFU request refused");
+                self.out.push_back(Output::Sfu(SfuNotice::Problem {
+                    code,
+                    message: explain(code, &message),
+                }));
+            }
+        }
+        let retry = code == SfuErrorCode::Timeout;
+        match target {
+            Some(SfuTarget::Publication(p)) if p == PUBLICATION => {
+                self.sfu.publish_deadline = None;
+                if self.sfu.publication.take().is_some() {
+                    self.media_command(MediaCommand::CloseSfu {
+                        target: SfuTarget::Publication(p),
+                    });
+                }
+                if retry && self.sfu.access.is_some() {
+                    self.sfu.republish_at = Some(now + REPUBLISH_DELAY);
+                }
+            }
+            Some(SfuTarget::Subscription(n)) => {
+                if let Some(feed) = self.unsubscribe(n, false)
+                    && retry
+                    && self.sfu.feeds.contains(&feed)
+                {
+                    self.subscribe(now, feed);
+                }
+            }
+            // A refused `sfuSubscribe` names no target: the request stays in
+            // `requested` and is made again after SUBSCRIBE_RETRY.
+            _ => {}
+        }
+    }
+
+    /// SFU timers: subscriptions asked for again, publishing again, the end
+    /// of the peer-to-peer handover.
+    pub(super) fn sfu_timeout(&mut self, now: Instant) {
+        if self.sfu.publish_deadline.is_some_and(|at| at <= now) {
+            self.sfu.publish_deadline = None;
+            info!("the publication did not connect in time");
+            self.sfu_failed(now, SfuTarget::Publication(PUBLICATION));
+        }
+        if self.sfu.republish_at.is_some_and(|at| at <= now) {
+            self.sfu.republish_at = None;
+            if self.sfu.access.is_some() && self.sfu.publication.is_none() && self.linked_in_call()
+            {
+                info!("publishing again");
+                self.publish(now);
+            }
+        }
+        let due: Vec<ParticipantId> = self
+            .sfu
+            .requested
+            .iter()
+            .filter(|(_, at)| **at + SUBSCRIBE_RETRY <= now)
+            .map(|(feed, _)| feed.clone())
+            .collect();
+        for feed in due {
+            self.sfu.requested.remove(&feed);
+            if self.sfu.feeds.contains(&feed) && self.linked_in_call() {
+                debug!(%feed, "no offer in time: asking again");
+                self.subscribe(now, feed);
+            }
+        }
+        if self.sfu.handover_until.is_some_and(|at| at <= now) {
+            self.sfu.handover_until = None;
+            if self.mode() == Some(MediaMode::Sfu) {
+                let peers: Vec<ParticipantId> =
+                    self.mesh.iter().map(|(id, _)| id.clone()).collect();
+                for peer in peers {
+                    self.close_mesh_peer(peer);
+                }
+            }
+        }
+    }
+
+    /// A participant left the room: their feed's subscription ends now
+    /// (`sfuFeeds` with it gone follows).
+    pub(super) fn sfu_participant_left(&mut self, participant: &ParticipantId) {
+        self.sfu.feeds.remove(participant);
+        self.sfu.requested.remove(participant);
+        if let Some(n) = self.sfu.subscription_of(participant) {
+            self.unsubscribe(n, true);
+        }
+    }
+
+    /// Media engine reports about SFU connections.
+    pub(super) fn sfu_media(&mut self, now: Instant, input: super::MediaInput) {
+        use super::MediaInput;
+        match input {
+            MediaInput::SfuLocalDescription { target, sdp } => self.sfu_describe(target, sdp),
+            MediaInput::SfuLocalCandidate { target, candidate } => {
+                let linked = self.linked_in_call();
+                let Some(signalling) = self.signalling_mut(target) else {
+                    debug!(?target, "candidate of a closed SFU connection: dropped");
+                    return;
+                };
+                if !signalling.described {
+                    signalling.held.push(candidate);
+                } else if linked {
+                    self.send(ClientMsg::SfuCandidate { target, candidate });
+                }
+            }
+            MediaInput::SfuConnected { target } => {
+                if target == SfuTarget::Publication(PUBLICATION) {
+                    self.sfu.publish_deadline = None;
+                }
+                if let Some(signalling) = self.signalling_mut(target) {
+                    signalling.connected = true;
+                    info!(?target, "SFU media connected");
+                }
+            }
+            MediaInput::SfuFailed { target } => self.sfu_failed(now, target),
+            other => debug!(?other, "not an SFU report"),
+        }
+    }
+
+    fn signalling_mut(&mut self, target: SfuTarget) -> Option<&mut Signalling> {
+        match target {
+            SfuTarget::Publication(p) if p == PUBLICATION => self.sfu.publication.as_mut(),
+            SfuTarget::Publication(_) => None,
+            SfuTarget::Subscription(n) => self
+                .sfu
+                .subscriptions
+                .get_mut(&n)
+                .map(|s| &mut s.signalling),
+        }
+    }
+
+    fn sfu_describe(&mut self, target: SfuTarget, sdp: String) {
+        if !self.linked_in_call() {
+            debug!(?target, "SFU description dropped: no link");
+            return;
+        }
+        let Some(pin) = self.sfu.access.as_ref().map(|a| a.pin.clone()) else {
+            return;
+        };
+        let Some(signalling) = self.signalling_mut(target) else {
+            debug!(?target, "description of a closed SFU connection: dropped");
+            return;
+        };
+        signalling.described = true;
+        let held = std::mem::take(&mut signalling.held);
+        match target {
+            SfuTarget::Publication(publication) => self.send(ClientMsg::SfuPublish {
+                pin,
+                publication,
+                sdp,
+            }),
+            SfuTarget::Subscription(subscription) => {
+                self.send(ClientMsg::SfuAnswer { subscription, sdp })
+            }
+        }
+        for candidate in held {
+            self.send(ClientMsg::SfuCandidate { target, candidate });
+        }
+    }
+
+    fn sfu_failed(&mut self, now: Instant, target: SfuTarget) {
+        info!(?target, "SFU connection failed: setting it up again");
+        match target {
+            SfuTarget::Publication(p) => {
+                if p != PUBLICATION || self.sfu.publication.take().is_none() {
+                    return;
+                }
+                self.sfu.publish_deadline = None;
+                self.media_command(MediaCommand::CloseSfu { target });
+                if self.linked_in_call() {
+                    self.send(ClientMsg::SfuUnpublish { publication: p });
+                }
+                self.sfu.republish_at = Some(now + REPUBLISH_DELAY);
+            }
+            SfuTarget::Subscription(n) => {
+                let tell = self.linked_in_call();
+                if let Some(feed) = self.unsubscribe(n, tell)
+                    && self.sfu.feeds.contains(&feed)
+                    && tell
+                {
+                    self.subscribe(now, feed);
+                }
+            }
+        }
+    }
+}

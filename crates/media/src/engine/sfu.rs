@@ -1,0 +1,85 @@
+//! Connections to an SFU (Janus VideoRoom): one that only sends (our
+//! publication: the shared video and Opus encoders, we offer) and one per
+//! subscribed feed that only receives (the SFU offers, we answer).
+//!
+//! Both are ordinary peers of the engine (one `webrtcbin` each, see
+//! `peer.rs`) with a [`Direction`]. A subscription is keyed by the feed's
+//! participant, so its tracks are `<participant>:video` and
+//! `<participant>:audio` exactly as from a mesh peer, and stats, tiles and
+//! audio levels need nothing new.
+//!
+//! What Janus needs from `webrtcbin` 1.22, as seen against Janus 1.1.2:
+//! - one bundle (`max-bundle`) with `rtcp-mux`, which `webrtcbin` always
+//!   offers;
+//! - the publication's transceivers `sendonly` (Janus answers `recvonly`);
+//! - H.264 `packetization-mode=1` (set on the payloader caps; the room is
+//!   created with `videocodec: h264`) and Opus;
+//! - the subscription's answer made from Janus's `sendonly` offer: with no
+//!   senders linked, `webrtcbin` answers `recvonly` in the offered codecs.
+
+use std::sync::Arc;
+
+use super::{PeerConfig, Shared, peer};
+use crate::MediaError;
+use crate::types::{PeerId, SdpKind, SessionDescription};
+
+/// Which way media flows on a connection.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Direction {
+    /// Both ways: a peer of the mesh.
+    SendRecv,
+    /// Only ours to them: a publication to the SFU.
+    SendOnly,
+    /// Only theirs to us: a subscription from the SFU.
+    RecvOnly,
+}
+
+/// Adds a send-only connection that offers our camera (or shared screen)
+/// and microphone; the offer comes as a `LocalDescription` for `peer`.
+pub(super) fn add_publication(
+    shared: &Arc<Shared>,
+    peer: PeerId,
+    config: PeerConfig,
+) -> Result<(), MediaError> {
+    peer::add_with(
+        shared,
+        peer,
+        PeerConfig {
+            initiator: true,
+            ..config
+        },
+        Direction::SendOnly,
+    )
+}
+
+/// Adds a receive-only connection for the SFU's `offer`; the answer comes
+/// as a `LocalDescription` for `peer` (the feed's participant).
+pub(super) fn add_subscription(
+    shared: &Arc<Shared>,
+    peer: PeerId,
+    config: PeerConfig,
+    offer: String,
+) -> Result<(), MediaError> {
+    peer::add_with(
+        shared,
+        peer.clone(),
+        PeerConfig {
+            initiator: false,
+            video_codec: None,
+            ..config
+        },
+        Direction::RecvOnly,
+    )?;
+    let applied = peer::set_remote_description(
+        shared,
+        &peer,
+        SessionDescription {
+            kind: SdpKind::Offer,
+            sdp: offer,
+        },
+    );
+    if applied.is_err() {
+        peer::remove(shared, &peer);
+    }
+    applied
+}

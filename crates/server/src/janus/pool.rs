@@ -1,0 +1,845 @@
+//! The node pool: one task owning every node's state and every SFU room's
+//! placement. Janus requests run in spawned tasks (a slow node never stalls
+//! the others); their results come back as [`PoolMsg`]s.
+
+use std::collections::{HashMap, HashSet};
+use std::time::Duration;
+
+use mulaqat_protocol::{ParticipantId, RoomId, ServerMsg, SfuErrorCode, SfuFeed, SfuTarget};
+use serde_json::json;
+use tokio::sync::mpsc;
+
+use super::agent::{Agent, AgentCmd, AgentCtx};
+use super::config::SfuConfig;
+use super::conn::JanusConn;
+use super::error::JanusError;
+use super::placement::{Backoff, NodeLoad, pick_node};
+use super::{SfuCommand, SfuEvent};
+
+/// Janus room and feed ids stay below 2^53 so that JSON numbers keep them exact.
+fn random_id() -> u64 {
+    let mut bytes = [0u8; 8];
+    crate::secret::fill_random(&mut bytes);
+    (u64::from_le_bytes(bytes) & ((1 << 53) - 1)).max(1)
+}
+
+/// A random secret or pin: 128 bits, URL-safe text.
+fn random_token() -> String {
+    use base64::Engine;
+    let mut bytes = [0u8; 16];
+    crate::secret::fill_random(&mut bytes);
+    base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(bytes)
+}
+
+/// Messages to the pool task.
+#[derive(Debug)]
+pub(super) enum PoolMsg {
+    Command(SfuCommand),
+    NodeUp {
+        node: usize,
+        epoch: u64,
+        conn: JanusConn,
+        session: u64,
+        handle: u64,
+    },
+    NodeDown {
+        node: usize,
+        epoch: u64,
+        why: String,
+    },
+    Created {
+        room: RoomId,
+        generation: u32,
+        node: usize,
+        epoch: u64,
+        result: Result<(), JanusError>,
+    },
+    FeedUp {
+        room: RoomId,
+        generation: u32,
+        feed_id: u64,
+        feed: SfuFeed,
+    },
+    FeedGone {
+        room: RoomId,
+        generation: u32,
+        feed_id: u64,
+    },
+    Talking {
+        room: RoomId,
+        generation: u32,
+        feed_id: u64,
+        talking: bool,
+    },
+    AgentLost {
+        room: RoomId,
+        generation: u32,
+        participant: ParticipantId,
+    },
+}
+
+#[derive(Debug)]
+enum NodeState {
+    Connecting,
+    Up {
+        conn: JanusConn,
+        session: u64,
+        handle: u64,
+    },
+}
+
+#[derive(Debug)]
+struct Node {
+    label: String,
+    url: String,
+    secret: String,
+    admin_key: Option<String>,
+    epoch: u64,
+    state: NodeState,
+    /// Rooms left behind on the node when it was lost, destroyed when it is back.
+    orphans: Vec<(u64, String)>,
+}
+
+#[derive(Debug)]
+struct PoolRoom {
+    generation: u32,
+    node: usize,
+    janus_id: u64,
+    secret: String,
+    pin: String,
+    ready: bool,
+    feeds: HashMap<u64, SfuFeed>,
+    talking: HashSet<u64>,
+    agents: HashMap<ParticipantId, Agent>,
+}
+
+/// A handle on the pool task; dropping every handle stops it.
+#[derive(Debug, Clone)]
+pub struct SfuPool {
+    tx: mpsc::UnboundedSender<PoolMsg>,
+}
+
+impl SfuPool {
+    /// Starts the pool: connects to every node in the background and sends
+    /// what happens to `events`. `secrets` are the nodes' API secrets, in
+    /// the order of `config.nodes`, each with its VideoRoom admin key if any.
+    pub fn start(
+        config: &SfuConfig,
+        secrets: Vec<(String, Option<String>)>,
+        events: mpsc::UnboundedSender<SfuEvent>,
+    ) -> Self {
+        let (tx, rx) = mpsc::unbounded_channel();
+        let nodes = config
+            .nodes
+            .iter()
+            .zip(secrets)
+            .map(|(n, (secret, admin_key))| Node {
+                label: n.label().to_owned(),
+                url: n.url.clone(),
+                secret,
+                admin_key,
+                epoch: 0,
+                state: NodeState::Connecting,
+                orphans: Vec::new(),
+            })
+            .collect();
+        let pool = Pool {
+            config: config.clone(),
+            nodes,
+            rooms: HashMap::new(),
+            tx: tx.downgrade(),
+            events,
+            last_up: usize::MAX,
+        };
+        tokio::spawn(pool.run(rx));
+        Self { tx }
+    }
+
+    /// Hands the pool a command from the room handler.
+    pub fn command(&self, command: SfuCommand) {
+        let _ = self.tx.send(PoolMsg::Command(command));
+    }
+}
+
+struct Pool {
+    config: SfuConfig,
+    nodes: Vec<Node>,
+    rooms: HashMap<RoomId, PoolRoom>,
+    tx: mpsc::WeakUnboundedSender<PoolMsg>,
+    events: mpsc::UnboundedSender<SfuEvent>,
+    last_up: usize,
+}
+
+impl Pool {
+    fn timeout(&self) -> Duration {
+        Duration::from_millis(self.config.request_timeout_ms)
+    }
+
+    async fn run(mut self, mut rx: mpsc::UnboundedReceiver<PoolMsg>) {
+        for node in 0..self.nodes.len() {
+            self.connect(node, Duration::ZERO);
+        }
+        self.report_nodes();
+        let mut keepalive = tokio::time::interval(Duration::from_secs(self.config.keepalive_secs));
+        keepalive.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+        loop {
+            tokio::select! {
+                msg = rx.recv() => match msg {
+                    Some(msg) => self.on_msg(msg),
+                    None => break,
+                },
+                _ = keepalive.tick() => self.keepalive(),
+            }
+        }
+        // The server is stopping: leave nothing behind on the nodes.
+        for (room_id, room) in std::mem::take(&mut self.rooms) {
+            self.destroy_on_node(&room_id, room);
+        }
+    }
+
+    fn emit(&self, event: SfuEvent) {
+        let _ = self.events.send(event);
+    }
+
+    fn up_count(&self) -> usize {
+        self.nodes
+            .iter()
+            .filter(|n| matches!(n.state, NodeState::Up { .. }))
+            .count()
+    }
+
+    fn report_nodes(&mut self) {
+        let up = self.up_count();
+        if up != self.last_up {
+            self.last_up = up;
+            self.emit(SfuEvent::NodesUp(up));
+        }
+    }
+
+    /// Connects to `node` after `delay`, retrying with backoff until it answers.
+    fn connect(&mut self, node: usize, delay: Duration) {
+        let Some(n) = self.nodes.get(node) else {
+            return;
+        };
+        let (url, secret, epoch, label) =
+            (n.url.clone(), n.secret.clone(), n.epoch, n.label.clone());
+        let timeout = self.timeout();
+        let max = Duration::from_millis(self.config.retry_max_ms);
+        let Some(tx) = self.tx.upgrade() else {
+            return;
+        };
+        tokio::spawn(async move {
+            tokio::time::sleep(delay).await;
+            let mut backoff = Backoff::new(max);
+            loop {
+                match open_admin(&url, &secret, timeout).await {
+                    Ok((conn, session, handle)) => {
+                        let watched = conn.clone();
+                        let monitor_tx = tx.clone();
+                        let _ = tx.send(PoolMsg::NodeUp {
+                            node,
+                            epoch,
+                            conn,
+                            session,
+                            handle,
+                        });
+                        watched.closed().await;
+                        let _ = monitor_tx.send(PoolMsg::NodeDown {
+                            node,
+                            epoch,
+                            why: "connection closed".into(),
+                        });
+                        return;
+                    }
+                    Err(e) => {
+                        let wait = backoff.next_delay();
+                        tracing::debug!(node = %label, "Janus not reachable ({e}); retrying in {wait:?}");
+                        if tx.is_closed() {
+                            return;
+                        }
+                        tokio::time::sleep(wait).await;
+                    }
+                }
+            }
+        });
+    }
+
+    fn on_msg(&mut self, msg: PoolMsg) {
+        match msg {
+            PoolMsg::Command(command) => self.on_command(command),
+            PoolMsg::NodeUp {
+                node,
+                epoch,
+                conn,
+                session,
+                handle,
+            } => self.node_up(node, epoch, conn, session, handle),
+            PoolMsg::NodeDown { node, epoch, why } => self.node_down(node, epoch, &why),
+            PoolMsg::Created {
+                room,
+                generation,
+                node,
+                epoch,
+                result,
+            } => self.created(room, generation, node, epoch, result),
+            PoolMsg::FeedUp {
+                room,
+                generation,
+                feed_id,
+                feed,
+            } => self.feed_up(&room, generation, feed_id, feed),
+            PoolMsg::FeedGone {
+                room,
+                generation,
+                feed_id,
+            } => self.feed_gone(&room, generation, feed_id),
+            PoolMsg::Talking {
+                room,
+                generation,
+                feed_id,
+                talking,
+            } => self.talking(&room, generation, feed_id, talking),
+            PoolMsg::AgentLost {
+                room,
+                generation,
+                participant,
+            } => {
+                if let Some(r) = self.rooms.get_mut(&room)
+                    && r.generation == generation
+                {
+                    r.agents.remove(&participant);
+                    self.drop_feeds_of(&room, &participant);
+                    self.emit(SfuEvent::SessionLost { room, participant });
+                }
+            }
+        }
+    }
+
+    fn node_up(&mut self, node: usize, epoch: u64, conn: JanusConn, session: u64, handle: u64) {
+        let Some(n) = self.nodes.get_mut(node) else {
+            return;
+        };
+        if n.epoch != epoch {
+            return;
+        }
+        tracing::info!(node = %n.label, "Janus node up");
+        for (janus_id, secret) in std::mem::take(&mut n.orphans) {
+            let conn = conn.clone();
+            tokio::spawn(async move {
+                let _ = destroy_room(&conn, session, handle, janus_id, &secret).await;
+            });
+        }
+        n.state = NodeState::Up {
+            conn,
+            session,
+            handle,
+        };
+        self.report_nodes();
+    }
+
+    fn node_down(&mut self, node: usize, epoch: u64, why: &str) {
+        let Some(n) = self.nodes.get_mut(node) else {
+            return;
+        };
+        if n.epoch != epoch || !matches!(n.state, NodeState::Up { .. }) {
+            return;
+        }
+        tracing::warn!(node = %n.label, "Janus node down ({why}); new rooms go elsewhere");
+        n.epoch += 1;
+        n.state = NodeState::Connecting;
+        let lost: Vec<RoomId> = self
+            .rooms
+            .iter()
+            .filter(|(_, r)| r.node == node)
+            .map(|(id, _)| id.clone())
+            .collect();
+        let mut orphans = Vec::new();
+        for id in &lost {
+            if let Some(room) = self.rooms.remove(id) {
+                for agent in room.agents.into_values() {
+                    agent.abort();
+                }
+                orphans.push((room.janus_id, room.secret));
+            }
+        }
+        if let Some(n) = self.nodes.get_mut(node) {
+            n.orphans.extend(orphans);
+        }
+        // First the count, so that the handler places the lost rooms on a
+        // node that is still up.
+        self.report_nodes();
+        for room in lost {
+            self.emit(SfuEvent::RoomLost { room });
+        }
+        self.connect(node, Duration::ZERO);
+    }
+
+    fn keepalive(&self) {
+        for (node, n) in self.nodes.iter().enumerate() {
+            let NodeState::Up { conn, session, .. } = &n.state else {
+                continue;
+            };
+            let (conn, session, epoch) = (conn.clone(), *session, n.epoch);
+            let Some(tx) = self.tx.upgrade() else {
+                return;
+            };
+            tokio::spawn(async move {
+                if let Err(e) = conn.keepalive(session).await
+                    && (e.node_lost() || e.session_lost())
+                {
+                    let _ = tx.send(PoolMsg::NodeDown {
+                        node,
+                        epoch,
+                        why: e.to_string(),
+                    });
+                }
+            });
+        }
+    }
+
+    fn loads(&self) -> Vec<NodeLoad> {
+        self.nodes
+            .iter()
+            .enumerate()
+            .map(|(i, n)| NodeLoad {
+                up: matches!(n.state, NodeState::Up { .. }),
+                rooms: self.rooms.values().filter(|r| r.node == i).count(),
+            })
+            .collect()
+    }
+
+    fn on_command(&mut self, command: SfuCommand) {
+        match command {
+            SfuCommand::CreateRoom {
+                room,
+                generation,
+                publishers,
+            } => self.create(room, generation, publishers),
+            SfuCommand::DestroyRoom { room } => {
+                if let Some(r) = self.rooms.remove(&room) {
+                    self.destroy_on_node(&room, r);
+                }
+            }
+            SfuCommand::Leave { room, participant } => {
+                if let Some(r) = self.rooms.get_mut(&room)
+                    && let Some(agent) = r.agents.remove(&participant)
+                {
+                    agent.send(AgentCmd::Leave);
+                    self.drop_feeds_of(&room, &participant);
+                }
+            }
+            SfuCommand::Subscribe {
+                room,
+                participant,
+                pin,
+                feed,
+            } => {
+                let feed_id = self
+                    .rooms
+                    .get(&room)
+                    .and_then(|r| r.feeds.iter().find(|(_, f)| **f == feed).map(|(id, _)| *id));
+                let Some(feed_id) = feed_id else {
+                    self.emit(SfuEvent::ToParticipant {
+                        room,
+                        participant,
+                        msg: ServerMsg::sfu_refused(
+                            None,
+                            SfuErrorCode::UnknownFeed,
+                            format!(
+                                "{} has no {} feed; follow sfuFeeds",
+                                feed.participant,
+                                feed.publication.as_str()
+                            ),
+                        ),
+                    });
+                    return;
+                };
+                self.dispatch_to_agent(
+                    room,
+                    participant,
+                    AgentCmd::Subscribe { pin, feed_id, feed },
+                    None,
+                );
+            }
+            SfuCommand::Publish {
+                room,
+                participant,
+                pin,
+                publication,
+                sdp,
+            } => self.dispatch_to_agent(
+                room,
+                participant,
+                AgentCmd::Publish {
+                    pin,
+                    publication,
+                    sdp,
+                    feed_id: random_id(),
+                },
+                Some(SfuTarget::Publication(publication)),
+            ),
+            SfuCommand::Unpublish {
+                room,
+                participant,
+                publication,
+            } => self.dispatch_to_agent(
+                room,
+                participant,
+                AgentCmd::Unpublish { publication },
+                Some(SfuTarget::Publication(publication)),
+            ),
+            SfuCommand::Answer {
+                room,
+                participant,
+                subscription,
+                sdp,
+            } => self.dispatch_to_agent(
+                room,
+                participant,
+                AgentCmd::Answer { subscription, sdp },
+                Some(SfuTarget::Subscription(subscription)),
+            ),
+            SfuCommand::Unsubscribe {
+                room,
+                participant,
+                subscription,
+            } => self.dispatch_to_agent(
+                room,
+                participant,
+                AgentCmd::Unsubscribe { subscription },
+                Some(SfuTarget::Subscription(subscription)),
+            ),
+            SfuCommand::Trickle {
+                room,
+                participant,
+                target,
+                candidate,
+            } => self.dispatch_to_agent(
+                room,
+                participant,
+                AgentCmd::Trickle { target, candidate },
+                Some(target),
+            ),
+        }
+    }
+
+    /// Hands a member's request to their agent, starting one if needed.
+    fn dispatch_to_agent(
+        &mut self,
+        room_id: RoomId,
+        participant: ParticipantId,
+        cmd: AgentCmd,
+        target: Option<SfuTarget>,
+    ) {
+        let keepalive = Duration::from_secs(self.config.keepalive_secs);
+        let ready = self.rooms.get(&room_id).filter(|r| r.ready).map(|r| r.node);
+        let conn = ready.and_then(|node| match &self.nodes.get(node)?.state {
+            NodeState::Up { conn, .. } => Some((node, conn.clone(), self.nodes[node].epoch)),
+            NodeState::Connecting => None,
+        });
+        let (Some((node, conn, epoch)), Some(tx)) = (conn, self.tx.upgrade()) else {
+            self.emit(SfuEvent::ToParticipant {
+                room: room_id,
+                participant,
+                msg: ServerMsg::sfu_refused(
+                    target,
+                    SfuErrorCode::NotReady,
+                    "the SFU room is not set up (yet); wait for modeChanged",
+                ),
+            });
+            return;
+        };
+        let events = self.events.clone();
+        let Some(room) = self.rooms.get_mut(&room_id) else {
+            return;
+        };
+        let agent = room.agents.entry(participant.clone()).or_insert_with(|| {
+            Agent::spawn(AgentCtx {
+                conn,
+                node,
+                epoch,
+                room: room_id.clone(),
+                generation: room.generation,
+                janus_room: room.janus_id,
+                participant: participant.clone(),
+                pool: tx,
+                events,
+                keepalive,
+            })
+        });
+        agent.send(cmd);
+    }
+
+    fn create(&mut self, room: RoomId, generation: u32, publishers: u32) {
+        if let Some(old) = self.rooms.remove(&room) {
+            self.destroy_on_node(&room, old);
+        }
+        let Some(node) = pick_node(&self.loads()) else {
+            self.emit(SfuEvent::RoomFailed {
+                room,
+                generation,
+                code: SfuErrorCode::Unavailable,
+                message: "no SFU node is up; the meeting's video starts when one is back".into(),
+            });
+            return;
+        };
+        let NodeState::Up {
+            conn,
+            session,
+            handle,
+        } = &self.nodes[node].state
+        else {
+            return;
+        };
+        let (conn, session, handle, epoch) =
+            (conn.clone(), *session, *handle, self.nodes[node].epoch);
+        let placed = PoolRoom {
+            generation,
+            node,
+            janus_id: random_id(),
+            secret: random_token(),
+            pin: random_token(),
+            ready: false,
+            feeds: HashMap::new(),
+            talking: HashSet::new(),
+            agents: HashMap::new(),
+        };
+        tracing::info!(node = %self.nodes[node].label, generation, "placing an SFU room");
+        let mut body = json!({
+            "request": "create",
+            "room": placed.janus_id,
+            "permanent": false,
+            "description": "mulaqat",
+            "secret": placed.secret,
+            "pin": placed.pin,
+            "is_private": true,
+            "publishers": publishers.max(1),
+            "bitrate": self.config.bitrate,
+            "fir_freq": 10,
+            "audiocodec": "opus",
+            "videocodec": "h264",
+            "audiolevel_event": true,
+            "notify_joining": false,
+        });
+        if let Some(key) = &self.nodes[node].admin_key {
+            body["admin_key"] = json!(key);
+        }
+        self.rooms.insert(room.clone(), placed);
+        let Some(tx) = self.tx.upgrade() else {
+            return;
+        };
+        tokio::spawn(async move {
+            let result = conn.message(session, handle, body, None).await.map(drop);
+            let _ = tx.send(PoolMsg::Created {
+                room,
+                generation,
+                node,
+                epoch,
+                result,
+            });
+        });
+    }
+
+    fn created(
+        &mut self,
+        room_id: RoomId,
+        generation: u32,
+        node: usize,
+        epoch: u64,
+        result: Result<(), JanusError>,
+    ) {
+        let current = self
+            .rooms
+            .get(&room_id)
+            .is_some_and(|r| r.generation == generation && r.node == node);
+        if !current {
+            return; // Destroyed or re-created meanwhile (destroy_on_node handled it).
+        }
+        match result {
+            Ok(()) => {
+                if let Some(room) = self.rooms.get_mut(&room_id) {
+                    room.ready = true;
+                    let pin = room.pin.clone();
+                    self.emit(SfuEvent::RoomReady {
+                        room: room_id,
+                        generation,
+                        pin,
+                    });
+                }
+            }
+            Err(e) if e.node_lost() => {
+                self.rooms.remove(&room_id);
+                self.node_down(node, epoch, &e.to_string());
+                // Try the next node, or report that none is up.
+                let publishers = self.config.max_participants;
+                self.create(room_id, generation, publishers);
+            }
+            Err(e) => {
+                tracing::warn!("Janus refused to create a room: {e}");
+                self.rooms.remove(&room_id);
+                self.emit(SfuEvent::RoomFailed {
+                    room: room_id,
+                    generation,
+                    code: SfuErrorCode::Refused,
+                    message: format!("the SFU refused to set up the room ({e})"),
+                });
+            }
+        }
+    }
+
+    fn destroy_on_node(&self, room_id: &RoomId, room: PoolRoom) {
+        for agent in room.agents.into_values() {
+            agent.send(AgentCmd::Leave);
+        }
+        let Some(n) = self.nodes.get(room.node) else {
+            return;
+        };
+        let NodeState::Up {
+            conn,
+            session,
+            handle,
+        } = &n.state
+        else {
+            return;
+        };
+        tracing::info!(node = %n.label, "destroying an SFU room");
+        let (conn, session, handle) = (conn.clone(), *session, *handle);
+        let room_id = room_id.clone();
+        tokio::spawn(async move {
+            // Still being created? Janus answers 426 then; the create's own
+            // reply finds the room gone from the pool and is ignored.
+            if let Err(e) = destroy_room(&conn, session, handle, room.janus_id, &room.secret).await
+            {
+                tracing::debug!(room = %room_id, "destroying the Janus room failed: {e}");
+            }
+        });
+    }
+
+    fn feed_up(&mut self, room_id: &RoomId, generation: u32, feed_id: u64, feed: SfuFeed) {
+        let Some(room) = self.rooms.get_mut(room_id) else {
+            return;
+        };
+        if room.generation != generation || room.feeds.contains_key(&feed_id) {
+            return;
+        }
+        // A republication replaces the older feed of the same kind.
+        let older: Vec<u64> = room
+            .feeds
+            .iter()
+            .filter(|(_, f)| **f == feed)
+            .map(|(id, _)| *id)
+            .collect();
+        for id in &older {
+            room.feeds.remove(id);
+        }
+        room.feeds.insert(feed_id, feed.clone());
+        if !older.is_empty() {
+            self.emit(SfuEvent::Feeds {
+                room: room_id.clone(),
+                available: Vec::new(),
+                gone: vec![feed.clone()],
+            });
+        }
+        self.emit(SfuEvent::Feeds {
+            room: room_id.clone(),
+            available: vec![feed],
+            gone: Vec::new(),
+        });
+    }
+
+    fn feed_gone(&mut self, room_id: &RoomId, generation: u32, feed_id: u64) {
+        let Some(room) = self.rooms.get_mut(room_id) else {
+            return;
+        };
+        if room.generation != generation {
+            return;
+        }
+        room.talking.remove(&feed_id);
+        if let Some(feed) = room.feeds.remove(&feed_id) {
+            self.emit(SfuEvent::Feeds {
+                room: room_id.clone(),
+                available: Vec::new(),
+                gone: vec![feed],
+            });
+        }
+    }
+
+    fn drop_feeds_of(&mut self, room_id: &RoomId, participant: &ParticipantId) {
+        let Some(room) = self.rooms.get_mut(room_id) else {
+            return;
+        };
+        let ids: Vec<u64> = room
+            .feeds
+            .iter()
+            .filter(|(_, f)| &f.participant == participant)
+            .map(|(id, _)| *id)
+            .collect();
+        let mut gone = Vec::new();
+        for id in ids {
+            room.talking.remove(&id);
+            gone.extend(room.feeds.remove(&id));
+        }
+        if !gone.is_empty() {
+            gone.sort();
+            self.emit(SfuEvent::Feeds {
+                room: room_id.clone(),
+                available: Vec::new(),
+                gone,
+            });
+        }
+    }
+
+    fn talking(&mut self, room_id: &RoomId, generation: u32, feed_id: u64, talking: bool) {
+        let Some(room) = self.rooms.get_mut(room_id) else {
+            return;
+        };
+        if room.generation != generation {
+            return;
+        }
+        let Some(feed) = room.feeds.get(&feed_id) else {
+            return;
+        };
+        // Every publisher in the room hears of it: report each change once.
+        let changed = if talking {
+            room.talking.insert(feed_id)
+        } else {
+            room.talking.remove(&feed_id)
+        };
+        if changed {
+            let participant = feed.participant.clone();
+            self.emit(SfuEvent::Talking {
+                room: room_id.clone(),
+                participant,
+                talking,
+            });
+        }
+    }
+}
+
+async fn open_admin(
+    url: &str,
+    secret: &str,
+    timeout: Duration,
+) -> Result<(JanusConn, u64, u64), JanusError> {
+    let (conn, mut unrouted) = JanusConn::connect(url, secret, timeout).await?;
+    tokio::spawn(async move {
+        while let Some(event) = unrouted.recv().await {
+            tracing::trace!(kind = ?event.get("janus"), "Janus event for no session");
+        }
+    });
+    let session = conn.create_session().await?;
+    let handle = conn.attach_videoroom(session).await?;
+    Ok((conn, session, handle))
+}
+
+async fn destroy_room(
+    conn: &JanusConn,
+    session: u64,
+    handle: u64,
+    janus_id: u64,
+    secret: &str,
+) -> Result<(), JanusError> {
+    let body =
+        json!({"request": "destroy", "room": janus_id, "secret": secret, "permanent": false});
+    conn.message(session, handle, body, None).await.map(drop)
+}
