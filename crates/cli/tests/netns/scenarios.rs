@@ -74,7 +74,6 @@ fn median(values: &mut [f64]) -> f64 {
 }
 
 #[test]
-#[ignore = "issue #4: a peer that joins while two others are connected sometimes never gets media going (no offer answered, or a sender that never starts); seen in about 1 of 3 runs since session 3 — run with --ignored"]
 fn three_participants_each_receive_two_videos_and_see_one_leave() {
     let Some(s) = setup("three participants", 3, &[]) else {
         return;

@@ -89,13 +89,20 @@ pub(super) fn add_with(
     let video_codec = config.video_codec;
     let estimate_bps = Arc::new(AtomicU32::new(0));
     let connected = Arc::new(AtomicBool::new(false));
+    // The first offer is made once, by whichever comes first: webrtcbin's
+    // `on-negotiation-needed` once the senders are in, or the explicit call
+    // below. webrtcbin asks only when "negotiation needed" turns true, and it
+    // is true from the start (no local description): an early ask, before
+    // the senders were linked, is never repeated.
+    let offered = Arc::new(AtomicBool::new(false));
     connect_signals(
         shared,
         &peer,
         &webrtcbin,
-        (initiator, direction),
+        (initiator, direction, offered.clone()),
         (estimate_bps.clone(), connected.clone()),
     );
+    let offerer = webrtcbin.clone();
     shared
         .pipeline
         .add(&webrtcbin)
@@ -121,6 +128,9 @@ pub(super) fn add_with(
             None => first_sendable_codec(shared)?,
         };
         link_senders(shared, &peer, codec)?;
+        if !offered.swap(true, Ordering::AcqRel) {
+            create_offer(&Arc::downgrade(shared), &peer, &offerer);
+        }
     }
     shared.emit(MediaEvent::PeerState {
         peer,
@@ -197,7 +207,7 @@ fn connect_signals(
     shared: &Arc<Shared>,
     peer: &PeerId,
     webrtcbin: &gst::Element,
-    (initiator, direction): (bool, Direction),
+    (initiator, direction, offered): (bool, Direction, Arc<AtomicBool>),
     (estimate_bps, connected): (Arc<AtomicU32>, Arc<AtomicBool>),
 ) {
     let weak = Arc::downgrade(shared);
@@ -213,7 +223,10 @@ fn connect_signals(
                     .get(&peer)
                     .is_some_and(|p| p.codec.is_some())
             });
-            if ready && let Ok(webrtcbin) = values[0].get::<gst::Element>() {
+            if ready
+                && !offered.swap(true, Ordering::AcqRel)
+                && let Ok(webrtcbin) = values[0].get::<gst::Element>()
+            {
                 create_offer(&weak, &peer, &webrtcbin);
             }
             None
