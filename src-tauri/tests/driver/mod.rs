@@ -181,7 +181,11 @@ pub fn start_driver(binary: &str) -> RunningApp {
             .env("XDG_CONFIG_HOME", home.path().join("xdg-config"))
             .env("XDG_RUNTIME_DIR", &run_dir)
             .stdout(Stdio::null())
-            .stderr(Stdio::null())
+            // The app inherits it: its log is kept beside the screenshots.
+            .stderr(
+                std::fs::File::create(screenshots_dir().join(format!("app-{port}.log")))
+                    .map_or_else(|_| Stdio::null(), Stdio::from),
+            )
             .spawn()
             .unwrap(),
     );
