@@ -23,6 +23,7 @@ mod sdp;
 mod settings;
 mod sfu;
 mod sharing;
+mod snapshot;
 mod stats;
 
 use std::collections::HashMap;
@@ -282,7 +283,7 @@ impl MediaEngine {
     /// as PNG (`.png`) or JPEG at quality 95 (anything else).
     pub fn snapshot(&self, path: &std::path::Path) -> Result<Resolution, MediaError> {
         let sink = self.shared.lock().snapshot_sink.clone();
-        capture_snapshot(&sink, path)
+        snapshot::capture(&sink, path)
     }
 
     /// Capture-to-display delays seen on `track`, in milliseconds, since the
@@ -754,71 +755,6 @@ fn level_event(
 fn removed_camera(shared: &Shared) -> Option<DeviceId> {
     let device = shared.lock().camera.as_ref().map(|c| c.device.clone())?;
     shared.devices.find(&device).is_none().then_some(device)
-}
-
-fn capture_snapshot(
-    sink: &gst_app::AppSink,
-    path: &std::path::Path,
-) -> Result<Resolution, MediaError> {
-    let sample = sink
-        .try_pull_sample(gst::ClockTime::from_seconds(2))
-        .ok_or_else(|| MediaError::Pipeline("no camera frame arrived for the snapshot".into()))?;
-    let caps = sample
-        .caps()
-        .ok_or_else(|| MediaError::Pipeline("snapshot frame without caps".into()))?;
-    let info =
-        gst_video::VideoInfo::from_caps(caps).map_err(|e| MediaError::build("the snapshot", e))?;
-    let png = path
-        .extension()
-        .is_some_and(|e| e.eq_ignore_ascii_case("png"));
-    let encoder = if png { "pngenc" } else { "jpegenc" };
-    let pipeline = gst::Pipeline::with_name("mulaqat-snapshot");
-    let src = gst_app::AppSrc::builder()
-        .caps(&caps.to_owned())
-        .format(gst::Format::Time)
-        .build();
-    let convert = crate::make_element("videoconvert", "mulaqat-snapshot-convert")?;
-    let enc = crate::make_element(encoder, "mulaqat-snapshot-enc")?;
-    if !png {
-        enc.set_property("quality", 95i32);
-    }
-    let out = crate::make_element("filesink", "mulaqat-snapshot-file")?;
-    out.set_property("location", path.to_string_lossy().to_string());
-    pipeline
-        .add_many([src.upcast_ref(), &convert, &enc, &out])
-        .map_err(|e| MediaError::build("the snapshot", e))?;
-    gst::Element::link_many([src.upcast_ref(), &convert, &enc, &out])
-        .map_err(|e| MediaError::build("the snapshot", e))?;
-    pipeline
-        .set_state(gst::State::Playing)
-        .map_err(|_| MediaError::Pipeline(pipeline_error(&pipeline)))?;
-    let buffer = sample
-        .buffer_owned()
-        .ok_or_else(|| MediaError::Pipeline("empty snapshot frame".into()))?;
-    let _ = src.push_buffer(buffer);
-    let _ = src.end_of_stream();
-    let bus = pipeline
-        .bus()
-        .ok_or_else(|| MediaError::Pipeline("snapshot pipeline has no bus".into()))?;
-    let result = match bus.timed_pop_filtered(
-        gst::ClockTime::from_seconds(10),
-        &[gst::MessageType::Eos, gst::MessageType::Error],
-    ) {
-        Some(msg) => match msg.view() {
-            gst::MessageView::Eos(_) => Ok(Resolution {
-                width: info.width(),
-                height: info.height(),
-            }),
-            gst::MessageView::Error(e) => Err(MediaError::Pipeline(format!(
-                "snapshot failed: {}",
-                e.error()
-            ))),
-            _ => Err(MediaError::Pipeline("snapshot failed".into())),
-        },
-        None => Err(MediaError::Pipeline("snapshot timed out".into())),
-    };
-    let _ = pipeline.set_state(gst::State::Null);
-    result
 }
 
 /// Stats thread period.
