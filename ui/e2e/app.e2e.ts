@@ -67,7 +67,8 @@ describe("Mulaqat in Chromium", () => {
     await page.getByRole("heading", { name: /Get ready/ }).waitFor();
     await page.getByLabel("Your name").fill("Dr. Sana Malik");
     await page.getByRole("button", { name: "Check my connection" }).click();
-    await page.getByText(/Your connection is good for HD video/).waitFor();
+    await page.getByText(/The meeting server answers \(38 ms\)/).waitFor();
+    await page.getByText(/Video will be sent at up to Full HD/).waitFor();
     await page.locator('figure[data-has-frame="true"]').waitFor();
     await screenshot(page, "02-prejoin");
 

@@ -1,5 +1,4 @@
 import { describe, expect, it } from "vitest";
-import { describeNetworkCheck } from "./network";
 import {
   checkChatText,
   checkDisplayName,
@@ -36,36 +35,5 @@ describe("text checks (as the server makes them)", () => {
     expect(looksLikeJoinLink("https://example.org")).toBe(false);
     expect(looksLikeRoomCode("ward-7.visits_2")).toBe(true);
     expect(looksLikeRoomCode("two words")).toBe(false);
-  });
-});
-
-describe("describeNetworkCheck", () => {
-  const ok = { ok: true, ms: 20, detail: null };
-  it("names the failing hop first", () => {
-    expect(
-      describeNetworkCheck({
-        server: { ok: false, ms: null, detail: "dns" },
-        turn: null,
-        uplinkKbps: null,
-        downlinkKbps: null,
-      }).key,
-    ).toBe("network.serverUnreachable");
-    expect(
-      describeNetworkCheck({
-        server: ok,
-        turn: { ok: false, ms: null, detail: "udp" },
-        uplinkKbps: 9000,
-        downlinkKbps: 9000,
-      }).key,
-    ).toBe("network.relayBlocked");
-  });
-
-  it("grades bandwidth against what each quality needs", () => {
-    const at = (kbps: number) =>
-      describeNetworkCheck({ server: ok, turn: ok, uplinkKbps: kbps, downlinkKbps: kbps });
-    expect(at(500)).toMatchObject({ level: "bad", key: "network.tooSlow", params: { kbps: 500 } });
-    expect(at(1500)).toMatchObject({ level: "warn", key: "network.slow" });
-    expect(at(5000)).toMatchObject({ level: "good", key: "network.goodHd" });
-    expect(at(20000)).toMatchObject({ level: "good", key: "network.good4k" });
   });
 });
