@@ -2,12 +2,17 @@
 //!
 //! ```text
 //! cargo xtask package deb [--debug] [--skip-ui] [--no-build] [--out DIR]
+//! cargo xtask lab list
+//! cargo xtask lab run NAME... | --ci [--release]
 //! ```
 //!
 //! `package deb` builds the UI and both binaries, then the two Debian
 //! packages `mulaqat` (the desktop app) and `mulaqat-server` into
 //! `<workspace>/target/packages/` (the binaries come from cargo's target
 //! directory, so `CARGO_TARGET_DIR` is honoured). See docs/deployment.md.
+//!
+//! `lab` runs the network lab's scenarios (`mulaqat-lab`; root needed),
+//! each ending in a JSON verdict line. See docs/reliability.md.
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -15,10 +20,13 @@ use std::process::ExitCode;
 use anyhow::{Context, Result, bail};
 
 mod deb;
+mod lab;
 mod util;
 
 const USAGE: &str = "\
 usage: cargo xtask package deb [options]
+       cargo xtask lab list
+       cargo xtask lab run NAME... | --ci [--release]
 
 Builds the Debian packages of the desktop app (mulaqat) and the server
 (mulaqat-server) into target/packages/.
@@ -28,6 +36,10 @@ options:
   --skip-ui    do not rebuild ui/dist (it must exist)
   --no-build   do not run cargo build (the binaries must exist)
   --out DIR    write the .deb files to DIR instead of target/packages
+
+lab run builds mulaqat-cli, mulaqat-server and mulaqat-netsim, runs each
+named scenario (--ci: those CI runs) as root, and prints one JSON verdict
+line per scenario; it fails when one fails.
 ";
 
 fn main() -> ExitCode {
@@ -67,6 +79,16 @@ fn run(args: Vec<String>) -> Result<()> {
                 }
             }
             deb::package(&options)
+        }
+        (Some("lab"), Some("list")) => {
+            lab::list();
+            Ok(())
+        }
+        (Some("lab"), Some("run")) => {
+            let rest: Vec<String> = args.collect();
+            let release = rest.iter().any(|a| a == "--release");
+            let names: Vec<String> = rest.into_iter().filter(|a| a != "--release").collect();
+            lab::run_scenarios(&names, release)
         }
         (Some("-h" | "--help"), _) | (None, _) => {
             eprint!("{USAGE}");

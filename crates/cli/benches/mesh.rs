@@ -13,18 +13,11 @@
 //! bench runs `cargo build --release -p mulaqat-server` itself first (a no-op
 //! when fresh; `MULAQAT_SERVER_BIN` overrides). As root every participant
 //! runs in its own network namespace linked to the server's by veth (the
-//! lab of `tests/netns`); otherwise (or with `--loopback`) all run on
+//! lab of `mulaqat-lab`); otherwise (or with `--loopback`) all run on
 //! 127.0.0.1. Each call runs in fresh processes; `--markdown` rewrites the
 //! table between the `mesh` markers.
 
 #![allow(clippy::print_stdout, clippy::expect_used, clippy::unwrap_used)]
-
-#[path = "../tests/netns/lab.rs"]
-#[allow(dead_code)]
-mod lab;
-#[path = "../tests/netns/procs.rs"]
-#[allow(dead_code)]
-mod procs;
 
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant, SystemTime};
@@ -32,8 +25,8 @@ use std::time::{Duration, Instant, SystemTime};
 use clap::Parser;
 use serde_json::{Value, json};
 
-use lab::Lab;
-use procs::{Bins, Client, Server, Stats, frames};
+use mulaqat_lab::netns::{self as lab, Lab};
+use mulaqat_lab::procs::{Bins, Client, Server, Stats, frames};
 
 #[derive(Debug, Parser)]
 struct Args {

@@ -171,6 +171,8 @@ pub(crate) async fn run_call(args: &CallArgs, answering: Answering) -> Result<u8
         &args.name,
         link.token.clone(),
     ));
+    let mut collector = stats::Collector::default();
+    collector.resources("beforeCall", stats::resources());
     let (engine, engine_events) =
         MediaEngine::start(engine_settings(args)).context("the media engine did not start")?;
     let (events_tx, mut events) = mpsc::unbounded_channel();
@@ -204,7 +206,6 @@ pub(crate) async fn run_call(args: &CallArgs, answering: Answering) -> Result<u8
             }
         });
     }
-    let mut collector = stats::Collector::default();
     let mut last_write = Instant::now();
     let mut pending = PendingMedia::default();
     let mut gave_up = false;
@@ -229,7 +230,7 @@ pub(crate) async fn run_call(args: &CallArgs, answering: Answering) -> Result<u8
             RunnerEvent::Stats(report) => {
                 collector.update(&report);
                 if let Some(path) = &args.stats_json
-                    && last_write.elapsed() >= Duration::from_secs(2)
+                    && last_write.elapsed() >= args.stats_every
                 {
                     collector.write(path, None)?;
                     last_write = Instant::now();
@@ -272,8 +273,10 @@ pub(crate) async fn run_call(args: &CallArgs, answering: Answering) -> Result<u8
     }
     let reason = call.await.context("the call task failed")?;
     engine.stop();
+    drop(engine);
     drop(user);
     if let Some(path) = &args.stats_json {
+        record_release(&mut collector).await;
         collector.write(path, Some(&reason))?;
     }
     println!("ended: {}", describe_end(&reason));
@@ -288,6 +291,22 @@ pub(crate) async fn run_call(args: &CallArgs, answering: Answering) -> Result<u8
         EndReason::Denied | EndReason::Refused { .. } | EndReason::Replaced => exit::REFUSED,
         EndReason::ConnectionLost => exit::CONNECTION,
     })
+}
+
+/// Reads threads and descriptors once the engine is gone, waiting up to
+/// three seconds for its threads to end (the stats thread wakes once a
+/// second), for the stats file's `resources.afterCall`.
+async fn record_release(collector: &mut stats::Collector) {
+    let deadline = Instant::now() + Duration::from_secs(3);
+    loop {
+        let now = stats::resources();
+        let released = now.as_ref().is_none_or(|n| collector.resources_released(n));
+        if released || Instant::now() >= deadline {
+            collector.resources("afterCall", now);
+            return;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
 }
 
 /// The line to print for a call event (answering knocks on the way).

@@ -58,9 +58,13 @@ pub(crate) struct CallArgs {
     /// Leave after this long (e.g. 30s, 5m); without it, stay until the call ends.
     #[arg(long, value_parser = humantime::parse_duration)]
     duration: Option<Duration>,
-    /// Write stats as JSON here every two seconds and on exit.
+    /// Write stats as JSON here every `--stats-every` and on exit.
     #[arg(long)]
     stats_json: Option<PathBuf>,
+    /// How often to write `--stats-json` (at most once a second counts: the
+    /// engine reports once a second).
+    #[arg(long, default_value = "2s", value_parser = humantime::parse_duration)]
+    stats_every: Duration,
     /// Use only TURN relays.
     #[arg(long)]
     relay_only: bool,

@@ -30,6 +30,65 @@ pub(crate) struct Collector {
     state: Option<String>,
     /// Our own participant id: we are not one of the remote participants.
     me: Option<String>,
+    /// Threads and descriptors before the media engine started, and after
+    /// it was released (see [`resources`]).
+    resources: BTreeMap<&'static str, Value>,
+}
+
+/// This process's threads and open file descriptors (Linux; `None`
+/// elsewhere): what a released call must give back. `mediaThreads` are the
+/// threads a call makes (the engine's own, named `mulaqat-*`, and
+/// GStreamer's streaming threads, named after their pads), as opposed to
+/// the ones that live as long as the process: the async runtime's workers
+/// and blocking pool, GLib's thread pools and GStreamer's system clock.
+pub(crate) fn resources() -> Option<Value> {
+    let count = |dir: &str| std::fs::read_dir(dir).ok().map(Iterator::count);
+    let names: Vec<String> = std::fs::read_dir("/proc/self/task")
+        .ok()?
+        .filter_map(|task| {
+            let task = task.ok()?;
+            std::fs::read_to_string(task.path().join("comm")).ok()
+        })
+        .map(|name| name.trim().to_owned())
+        .collect();
+    let process_wide = |name: &str| {
+        name == "mulaqat-cli"
+            || name.starts_with("tokio-")
+            || name.starts_with("pool-")
+            || name == "GstSystemClock"
+            || name == "gmain"
+            || name == "gdbus"
+    };
+    let media: Vec<&String> = names.iter().filter(|n| !process_wide(n)).collect();
+    Some(json!({
+        "threads": names.len(),
+        "mediaThreads": media.len(),
+        "mediaThreadNames": media,
+        "fds": count("/proc/self/fd")?,
+        "sockets": fd_targets().iter().filter(|t| *t == "socket").count(),
+        "fdTargets": fd_targets(),
+    }))
+}
+
+/// What each open descriptor is (`socket:[...]`, a path, `anon_inode:...`),
+/// to tell what a call left open.
+fn fd_targets() -> Vec<String> {
+    let Ok(dir) = std::fs::read_dir("/proc/self/fd") else {
+        return Vec::new();
+    };
+    let mut targets: Vec<String> = dir
+        .filter_map(|fd| std::fs::read_link(fd.ok()?.path()).ok())
+        .map(|target| {
+            let text = target.to_string_lossy().into_owned();
+            // Sockets and pipes differ only by inode: keep the kind.
+            match text.split_once(":[") {
+                Some((kind, _)) => kind.to_owned(),
+                None => text,
+            }
+        })
+        .collect();
+    targets.sort();
+    targets
 }
 
 fn kind_name(kind: MediaKind) -> &'static str {
@@ -41,6 +100,23 @@ fn kind_name(kind: MediaKind) -> &'static str {
 }
 
 impl Collector {
+    /// Keeps a [`resources`] reading as `when` (`beforeCall`, `afterCall`).
+    pub(crate) fn resources(&mut self, when: &'static str, reading: Option<Value>) {
+        if let Some(reading) = reading {
+            self.resources.insert(when, reading);
+        }
+    }
+
+    /// Whether the `afterCall` reading is back to the `beforeCall` one.
+    pub(crate) fn resources_released(&self, now: &Value) -> bool {
+        let Some(before) = self.resources.get("beforeCall") else {
+            return true;
+        };
+        ["mediaThreads", "sockets"]
+            .iter()
+            .all(|k| now[k].as_u64() <= before[k].as_u64())
+    }
+
     /// The display name of a participant, if they were announced.
     pub(crate) fn name_of(&self, id: &str) -> Option<&str> {
         self.remote.get(id).and_then(|r| r.name.as_deref())
@@ -97,6 +173,7 @@ impl Collector {
                 "jitterMs": s.jitter_ms,
                 "bitrateKbps": s.bitrate_kbps,
                 "freezeCount": s.freeze_count,
+                "longestFreezeMs": s.longest_freeze_ms,
                 "decoder": s.decoder,
             });
             match s.kind {
@@ -143,6 +220,7 @@ impl Collector {
             "sent": self.sent,
             "state": self.state,
             "ended": ended.map(|r| format!("{r:?}")),
+            "resources": self.resources,
         })
     }
 

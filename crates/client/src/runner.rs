@@ -96,6 +96,11 @@ pub async fn run(
     mut user: mpsc::UnboundedReceiver<UserAction>,
 ) -> EndReason {
     let mut socket: Option<Socket> = None;
+    // A link that dies without a word (a cable pulled, a Wi-Fi gone) sends
+    // no close: we ping, and silence for too long means it is gone.
+    let mut last_heard = Instant::now();
+    let mut keepalive = tokio::time::interval(KEEPALIVE_EVERY);
+    keepalive.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
     let mut peers: Routes = HashMap::new();
     let mut user_open = true;
     if let Err(e) = session.handle(Instant::now(), Input::User(UserAction::Join)) {
@@ -109,6 +114,7 @@ pub async fn run(
                     let input = match connect(&signalling).await {
                         Ok(ws) => {
                             socket = Some(ws);
+                            last_heard = Instant::now();
                             Input::TransportOpened
                         }
                         Err(e) => {
@@ -164,7 +170,11 @@ pub async fn run(
         }
         let deadline = session.poll_timeout();
         let input = tokio::select! {
-            frame = next_frame(&mut socket) => match frame {
+            frame = next_frame(&mut socket) => {
+                if matches!(frame, Some(Ok(_))) {
+                    last_heard = Instant::now();
+                }
+                match frame {
                 Some(Ok(Message::Text(text))) => match decode_server(text.as_str(), MAX_SERVER_MESSAGE) {
                     Ok(msg) => Input::Server(msg),
                     Err(e) => {
@@ -184,6 +194,28 @@ pub async fn run(
                 None => {
                     socket = None;
                     Input::TransportClosed { reason: "the connection ended".into() }
+                }
+                }
+            },
+            _ = keepalive.tick(), if socket.is_some() => {
+                if last_heard.elapsed() >= SILENCE_LIMIT {
+                    socket = None;
+                    Input::TransportClosed {
+                        reason: format!(
+                            "no answer from the server for {} s",
+                            SILENCE_LIMIT.as_secs()
+                        ),
+                    }
+                } else {
+                    let pinged = match socket.as_mut() {
+                        Some(ws) => ws.send(Message::Ping(Default::default())).await.is_ok(),
+                        None => true,
+                    };
+                    if pinged {
+                        continue;
+                    }
+                    socket = None;
+                    Input::TransportClosed { reason: "sending a ping failed".into() }
                 }
             },
             event = engine_events.recv() => match event {
@@ -213,6 +245,12 @@ pub async fn run(
         }
     }
 }
+
+/// How often we ping the server (it answers with a pong).
+const KEEPALIVE_EVERY: std::time::Duration = std::time::Duration::from_secs(5);
+/// Nothing from the server for this long: the link is gone, reconnect.
+/// Media keeps flowing meanwhile, so a false alarm costs only a rejoin.
+const SILENCE_LIMIT: std::time::Duration = std::time::Duration::from_secs(15);
 
 async fn sleep_until(deadline: Option<Instant>) {
     match deadline {

@@ -129,6 +129,7 @@ impl From<media::InboundStats> for InboundStats {
             fps,
             resolution,
             freeze_count,
+            longest_freeze_ms: _,
             decoder,
         } = s;
         InboundStats {

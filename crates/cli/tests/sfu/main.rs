@@ -1,7 +1,7 @@
 //! SFU rooms end to end (issue #6): Janus (Debian's package, configured
 //! from `packaging/janus/`) and `mulaqat-server` in namespace `srv`, each
 //! `mulaqat-cli` in its own namespace linked to it by veth, as in the
-//! `netns` tests, whose lab this reuses. Janus needs those veth links: it
+//! `netns` tests, whose lab (`mulaqat-lab`) this reuses. Janus needs those veth links: it
 //! never offers loopback candidates for media.
 //!
 //! ```text
@@ -15,10 +15,7 @@
 #![allow(clippy::expect_used, clippy::unwrap_used)]
 
 mod janus;
-#[allow(dead_code)]
-#[path = "../netns/lab.rs"]
-mod lab;
-#[allow(dead_code)]
-#[path = "../netns/procs.rs"]
-mod procs;
 mod scenarios;
+
+use mulaqat_lab::netns as lab;
+use mulaqat_lab::procs;

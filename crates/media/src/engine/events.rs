@@ -194,6 +194,9 @@ pub struct InboundStats {
     pub resolution: Option<Resolution>,
     /// For video: pauses longer than max(3 x average frame gap, average + 150 ms).
     pub freeze_count: u64,
+    /// For video: the longest time without a new frame since the first
+    /// one, milliseconds (a pause still going on counts as far as it went).
+    pub longest_freeze_ms: u64,
     /// For video: the decoder element.
     pub decoder: Option<String>,
 }

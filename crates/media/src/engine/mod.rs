@@ -14,6 +14,7 @@
 //! One encoder per codec, not per peer: a 4-person mesh encodes once.
 
 mod capture;
+mod dtls;
 pub(crate) mod encoding;
 mod events;
 mod fallback;
@@ -331,6 +332,7 @@ fn make_dtls_certificate() {
 impl Drop for Shared {
     fn drop(&mut self) {
         let _ = self.pipeline.set_state(gst::State::Null);
+        tracing::debug!("media pipeline released");
     }
 }
 
@@ -340,7 +342,7 @@ fn stop(shared: &Arc<Shared>) {
     }
     // The whole pipeline at once: GStreamer stops it sinks first, which is
     // safe where taking peers apart one by one under a running pipeline is not.
-    let _ = shared.pipeline.set_state(gst::State::Null);
+    set_null_with_children(shared.pipeline.upcast_ref());
     let peers: Vec<PeerId> = {
         let mut state = shared.lock();
         state.tracks.clear();
@@ -368,6 +370,26 @@ fn stop(shared: &Arc<Shared>) {
         .unwrap_or_else(PoisonError::into_inner)
         .take();
     tracing::info!("media engine stopped");
+}
+
+/// Sets `element` to NULL, then every element that was inside it. A bin
+/// skips children whose state is locked, and `webrtcbin` (1.22) locks its
+/// DTLS sending bin until the connection is up, and takes its transports
+/// out of itself while it stops: a connection taken down on a dead link
+/// left that bin running, and its DTLS encoder's thread with it, for the
+/// life of the process. The children are listed before the stop, so the
+/// ones taken out are reached too.
+fn set_null_with_children(element: &gst::Element) {
+    let children: Vec<gst::Element> = element
+        .downcast_ref::<gst::Bin>()
+        .map(|bin| bin.iterate_recurse().into_iter().flatten().collect())
+        .unwrap_or_default();
+    let _ = element.set_state(gst::State::Null);
+    for child in children {
+        if child.current_state() != gst::State::Null {
+            let _ = child.set_state(gst::State::Null);
+        }
+    }
 }
 
 fn spawn(shared: &Arc<Shared>, name: &str, body: fn(Weak<Shared>)) -> Result<(), MediaError> {

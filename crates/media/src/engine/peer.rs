@@ -9,6 +9,7 @@ use gst::glib;
 use gst::prelude::*;
 use gst_rtp::prelude::*;
 
+use super::dtls::{Gate, PeerCheck};
 use super::sfu::Direction;
 use super::{MediaEvent, PeerConfig, Shared, encoding, receive, sdp};
 use crate::MediaError;
@@ -30,9 +31,12 @@ pub(crate) struct Peer {
     pub estimate_bps: Arc<AtomicU32>,
     /// How it was set up, to set it up again on a restart.
     pub config: PeerConfig,
-    /// Whether the connection came up: until then senders hold their media
-    /// back (see [`link_sender`]).
+    /// Whether the connection came up and the peer's DTLS certificate
+    /// matched its description: until then senders hold their media back
+    /// (see [`link_sender`]).
     pub connected: Arc<AtomicBool>,
+    /// The DTLS certificate check (see [`super::dtls`]).
+    pub dtls: Arc<PeerCheck>,
     /// Both ways (a mesh peer), or one way (an SFU publication or subscription).
     pub direction: Direction,
 }
@@ -89,6 +93,7 @@ pub(super) fn add_with(
     let video_codec = config.video_codec;
     let estimate_bps = Arc::new(AtomicU32::new(0));
     let connected = Arc::new(AtomicBool::new(false));
+    let dtls = Arc::new(PeerCheck::default());
     // The first offer is made once, by whichever comes first: webrtcbin's
     // `on-negotiation-needed` once the senders are in, or the explicit call
     // below. webrtcbin asks only when "negotiation needed" turns true, and it
@@ -100,7 +105,7 @@ pub(super) fn add_with(
         &peer,
         &webrtcbin,
         (initiator, direction, offered.clone()),
-        (estimate_bps.clone(), connected.clone()),
+        (estimate_bps.clone(), connected.clone(), dtls.clone()),
     );
     let offerer = webrtcbin.clone();
     shared
@@ -119,6 +124,7 @@ pub(super) fn add_with(
             estimate_bps,
             config,
             connected,
+            dtls,
             direction,
         },
     );
@@ -208,7 +214,7 @@ fn connect_signals(
     peer: &PeerId,
     webrtcbin: &gst::Element,
     (initiator, direction, offered): (bool, Direction, Arc<AtomicBool>),
-    (estimate_bps, connected): (Arc<AtomicU32>, Arc<AtomicBool>),
+    (estimate_bps, connected, dtls): (Arc<AtomicU32>, Arc<AtomicBool>, Arc<PeerCheck>),
 ) {
     let weak = Arc::downgrade(shared);
     if initiator {
@@ -249,12 +255,18 @@ fn connect_signals(
             None
         });
     }
+    let gate = Gate {
+        weak: weak.clone(),
+        peer: peer.clone(),
+        connected: connected.clone(),
+        dtls,
+    };
     {
-        let (weak, peer, connected) = (weak.clone(), peer.clone(), connected.clone());
+        let gate = gate.clone();
         webrtcbin.connect_notify(Some("connection-state"), move |webrtcbin, _| {
             let state =
                 webrtcbin.property::<gst_webrtc::WebRTCPeerConnectionState>("connection-state");
-            let state = match state {
+            let mut state = match state {
                 gst_webrtc::WebRTCPeerConnectionState::New => PeerState::New,
                 gst_webrtc::WebRTCPeerConnectionState::Connecting => PeerState::Connecting,
                 gst_webrtc::WebRTCPeerConnectionState::Connected => PeerState::Connected,
@@ -262,38 +274,53 @@ fn connect_signals(
                 gst_webrtc::WebRTCPeerConnectionState::Failed => PeerState::Failed,
                 _ => PeerState::Closed,
             };
-            if let Some(shared) = weak.upgrade() {
-                tracing::info!(peer = %peer, ?state, "peer connection state");
-                if state == PeerState::Connected {
-                    connected.store(true, Ordering::Release);
-                    request_keyframes(&shared);
-                }
+            if state == PeerState::Connected && !gate.open(webrtcbin) {
+                // A certificate that does not match is a failed connection.
+                state = PeerState::Failed;
+            }
+            if let Some(shared) = gate.weak.upgrade() {
+                tracing::info!(peer = %gate.peer, ?state, "peer connection state");
                 shared.emit(MediaEvent::PeerState {
-                    peer: peer.clone(),
+                    peer: gate.peer.clone(),
                     state,
                 });
             }
         });
     }
     {
-        // The transport is up once ICE connects, even while DTLS or the
-        // combined state lag behind: let the senders go then too.
-        let connected = connected.clone();
+        // The DTLS transport can come up while the combined state lags
+        // behind: check (and let the senders go) as soon as it does.
+        let gate = gate.clone();
+        let watching = AtomicBool::new(false);
         webrtcbin.connect_notify(Some("ice-connection-state"), move |webrtcbin, _| {
             use gst_webrtc::WebRTCICEConnectionState as Ice;
             let state = webrtcbin.property::<Ice>("ice-connection-state");
-            if matches!(state, Ice::Connected | Ice::Completed) {
-                connected.store(true, Ordering::Release);
+            if !matches!(state, Ice::Connected | Ice::Completed) || gate.open(webrtcbin) {
+                return;
+            }
+            if let Some(transport) = super::dtls::transport(webrtcbin)
+                && !watching.swap(true, Ordering::AcqRel)
+            {
+                let (gate, bin) = (gate.clone(), webrtcbin.downgrade());
+                transport.connect_state_notify(move |transport| {
+                    if transport.state() == gst_webrtc::WebRTCDTLSTransportState::Connected
+                        && let Some(webrtcbin) = bin.upgrade()
+                    {
+                        gate.open(&webrtcbin);
+                    }
+                });
             }
         });
     }
     {
-        let (weak, peer) = (weak.clone(), peer.clone());
-        let connected = connected.clone();
-        webrtcbin.connect_pad_added(move |_, pad| {
-            // Media arriving from the peer proves the transport works.
-            connected.store(true, Ordering::Release);
-            receive::on_pad_added(&weak, &peer, pad)
+        let gate = gate.clone();
+        webrtcbin.connect_pad_added(move |webrtcbin, pad| {
+            // Media from a peer whose certificate does not match is not shown.
+            if gate.open(webrtcbin) {
+                receive::on_pad_added(&gate.weak, &gate.peer, pad);
+            } else {
+                tracing::warn!(peer = %gate.peer, "media before the DTLS check passed: not shown");
+            }
         });
     }
     if direction == Direction::RecvOnly {
@@ -407,6 +434,8 @@ pub(super) fn set_remote_description(
     let sdp = gst_sdp::SDPMessage::parse_buffer(description.sdp.as_bytes())
         .map_err(|e| MediaError::Sdp(format!("it does not parse: {e}")))?;
     sdp::check_secure(&sdp).map_err(|why| MediaError::Sdp(format!("refused: {why}")))?;
+    let fingerprint = super::dtls::expected_fingerprint(&sdp)
+        .map_err(|why| MediaError::Sdp(format!("refused: {why}")))?;
     if description.kind == SdpKind::Offer {
         answer_restart_if_renegotiated(shared, peer)?;
     }
@@ -416,6 +445,10 @@ pub(super) fn set_remote_description(
             .peers
             .get(peer)
             .ok_or_else(|| MediaError::NoSuchPeer(peer.to_string()))?;
+        *p.dtls
+            .expected
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner) = Some(fingerprint);
         // A receive-only connection answers without senders.
         let linked = p.codec.is_some() || p.direction == Direction::RecvOnly;
         (p.webrtcbin.clone(), linked)

@@ -23,6 +23,9 @@ pub(crate) struct TrackCounters {
     inner: Mutex<FrameTiming>,
     pub decoder: Mutex<Option<String>>,
     first_frame: Mutex<Option<FirstFrameHook>>,
+    /// The depayloader's sink pad of a received video, to ask the sender
+    /// for a keyframe (RTCP PLI) through it.
+    keyframe_pad: Mutex<Option<gst::Pad>>,
 }
 
 impl std::fmt::Debug for TrackCounters {
@@ -34,12 +37,16 @@ impl std::fmt::Debug for TrackCounters {
     }
 }
 
+/// A received video with no frame for this long asks for a keyframe.
+const STALLED_AFTER: std::time::Duration = std::time::Duration::from_secs(2);
+
 #[derive(Debug, Default)]
 struct FrameTiming {
     size: Option<Resolution>,
     last_frame: Option<Instant>,
     average_gap_ms: f64,
     freezes: u64,
+    longest_gap_ms: u64,
     latencies: Vec<u32>,
 }
 
@@ -51,6 +58,41 @@ impl TrackCounters {
             inner: Mutex::new(FrameTiming::default()),
             decoder: Mutex::new(None),
             first_frame: Mutex::new(None),
+            keyframe_pad: Mutex::new(None),
+        }
+    }
+
+    /// Asks the sender for a keyframe while this received video shows
+    /// nothing: before its first frame, or after [`STALLED_AFTER`] without
+    /// one. The sender's encoder makes keyframes only when asked (its
+    /// interval is long), and the depayloader asks only when it sees a gap
+    /// in sequence numbers: a keyframe lost before the receiving side was
+    /// ready (its DTLS keys not yet in place) would otherwise leave the
+    /// tile empty for the whole interval. Called once a second.
+    pub(crate) fn ask_keyframe_if_stalled(&self) {
+        let stalled = self.frames() == 0
+            || self
+                .inner
+                .lock()
+                .unwrap_or_else(PoisonError::into_inner)
+                .last_frame
+                .is_none_or(|t| t.elapsed() >= STALLED_AFTER);
+        if !stalled {
+            return;
+        }
+        let pad = self
+            .keyframe_pad
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .clone();
+        if let Some(pad) = pad {
+            let event = gst_video::UpstreamForceKeyUnitEvent::builder()
+                .all_headers(true)
+                .build();
+            // Upstream from the depayloader's sink pad: webrtcbin's RTP
+            // session turns it into a PLI to the sender.
+            let sent = pad.push_event(event);
+            tracing::debug!(peer = ?self.peer, sent, "no picture yet: asked for a keyframe");
         }
     }
 
@@ -80,6 +122,16 @@ impl TrackCounters {
             .freezes
     }
 
+    /// The longest gap between two frames, or since the last one when
+    /// that is longer (0 before the first frame).
+    pub(crate) fn longest_freeze_ms(&self) -> u64 {
+        let t = self.inner.lock().unwrap_or_else(PoisonError::into_inner);
+        let ongoing = t.last_frame.map_or(0, |last| {
+            u64::try_from(last.elapsed().as_millis()).unwrap_or(u64::MAX)
+        });
+        t.longest_gap_ms.max(ongoing)
+    }
+
     pub(crate) fn take_latencies(&self) -> Vec<u32> {
         std::mem::take(
             &mut self
@@ -107,6 +159,7 @@ impl TrackCounters {
         t.size = Some(size);
         if let Some(last) = t.last_frame {
             let gap = now.duration_since(last).as_secs_f64() * 1000.0;
+            t.longest_gap_ms = t.longest_gap_ms.max(gap as u64);
             if t.average_gap_ms > 0.0
                 && gap > (3.0 * t.average_gap_ms).max(t.average_gap_ms + 150.0)
             {
@@ -470,6 +523,7 @@ fn receive_video(
         depay.set_property("request-keyframe", true);
         depay.set_property("wait-for-keyframe", true);
     }
+    let keyframe_pad = depay.static_pad("sink");
     let mut chain = vec![queue, depay];
     match codec {
         VideoCodec::H264 => chain.push(crate::make_element("h264parse", &format!("{tag}-parse"))?),
@@ -490,6 +544,10 @@ fn receive_video(
         .decoder
         .lock()
         .unwrap_or_else(PoisonError::into_inner) = Some(decoder_name.to_owned());
+    *counters
+        .keyframe_pad
+        .lock()
+        .unwrap_or_else(PoisonError::into_inner) = keyframe_pad;
     {
         let (weak, track, peer) = (Arc::downgrade(shared), track.clone(), peer.clone());
         counters.on_first_frame(move |resolution| {
@@ -599,7 +657,7 @@ pub(super) fn remove_branches(shared: &Shared, tag: &str) {
     // branches it feeds.
     elements.sort_by_key(|e| !e.name().ends_with("-webrtc"));
     for element in &elements {
-        let _ = element.set_state(gst::State::Null);
+        super::set_null_with_children(element);
     }
     for element in &elements {
         let _ = shared.pipeline.remove(element);

@@ -35,6 +35,10 @@ pub(super) fn run(weak: Weak<Shared>) {
             }
         }
         follow_tile_sizes(&shared);
+        let received: Vec<_> = shared.lock().tracks.values().cloned().collect();
+        for track in received {
+            track.ask_keyframe_if_stalled();
+        }
         let (report, repairs) = collect(&shared, &mut previous);
         adapt_jitter_buffers(&shared, &report, &repairs, &mut buffers);
         shared.emit(MediaEvent::Stats { report });
@@ -326,6 +330,7 @@ fn collect(shared: &Shared, previous: &mut Previous) -> (StatsReport, Repairs) {
                         fps: 0.0, // Once per track, below.
                         resolution: counters.as_ref().and_then(|c| c.size()),
                         freeze_count: counters.as_ref().map_or(0, |c| c.freezes()),
+                        longest_freeze_ms: counters.as_ref().map_or(0, |c| c.longest_freeze_ms()),
                         decoder: counters
                             .as_ref()
                             .and_then(|c| c.decoder.lock().ok().and_then(|d| d.clone())),

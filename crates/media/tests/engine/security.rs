@@ -73,3 +73,53 @@ fn an_offer_without_dtls_is_refused_with_a_clear_error() {
         .expect_err("plain RTP is refused");
     assert!(err.to_string().contains("DTLS-SRTP"), "{err}");
 }
+
+/// The answer's DTLS fingerprint with its last byte changed: what a man in
+/// the middle who swapped in his own certificate would have to send.
+fn tamper_fingerprint(sdp: String) -> String {
+    sdp.lines()
+        .map(|line| match line.strip_prefix("a=fingerprint:") {
+            Some(value) => {
+                let (kept, last) = value.split_at(value.len().saturating_sub(2));
+                let flipped = if last == "00" { "01" } else { "00" };
+                format!("a=fingerprint:{kept}{flipped}")
+            }
+            None => line.to_owned(),
+        })
+        .collect::<Vec<_>>()
+        .join("\r\n")
+        + "\r\n"
+}
+
+#[test]
+fn an_answer_with_a_tampered_dtls_fingerprint_carries_no_media() {
+    let (fa, fb) = (LatestFrames::default(), LatestFrames::default());
+    let codecs = vec![VideoCodec::H264];
+    let call = Call::start_tampered(
+        settings(Quality::P360, codecs.clone(), &fa),
+        settings(Quality::P360, codecs, &fb),
+        Some(VideoCodec::H264),
+        (fa, fb),
+        Some(tamper_fingerprint),
+    );
+    // A holds a fingerprint that is not B's certificate: A must not take
+    // B's media. (B got A's true fingerprint, so B may well get A's.)
+    let got = wait_frames(&call.a.engine, "b:video", 1, Duration::from_secs(10));
+    assert!(
+        !got,
+        "A showed B's video although B's DTLS certificate does not match the fingerprint A was given"
+    );
+    let started: Vec<String> = call
+        .a
+        .events
+        .try_iter()
+        .filter_map(|event| match event {
+            MediaEvent::TrackStarted { track, .. } => Some(track.to_string()),
+            _ => None,
+        })
+        .collect();
+    assert!(
+        started.is_empty(),
+        "A started tracks from B (no media may pass): {started:?}"
+    );
+}

@@ -60,18 +60,26 @@ pub fn settings(
     }
 }
 
+/// Changes a description on its way (a man in the middle), or passes it.
+pub type Tamper = fn(String) -> String;
+
 fn relay(
     mut from: mulaqat_media::EventReceiver,
     to: MediaEngine,
     from_id: PeerId,
     rest: mpsc::Sender<MediaEvent>,
-    descriptions: Arc<Mutex<u32>>,
+    (descriptions, tamper): (Arc<Mutex<u32>>, Option<Tamper>),
 ) {
     std::thread::spawn(move || {
         while let Some(event) = from.blocking_recv() {
             match event {
-                MediaEvent::LocalDescription { description, .. } => {
+                MediaEvent::LocalDescription {
+                    mut description, ..
+                } => {
                     *descriptions.lock().unwrap() += 1;
+                    if let Some(tamper) = tamper {
+                        description.sdp = tamper(description.sdp);
+                    }
                     to.set_remote_description(&from_id, description)
                         .expect("remote description applies");
                 }
@@ -95,6 +103,18 @@ impl Call {
         a_frames: LatestFrames,
         b_frames: LatestFrames,
     ) -> Call {
+        Call::start_tampered(a, b, codec, (a_frames, b_frames), None)
+    }
+
+    /// As [`Call::start`], with B's descriptions changed by `tamper` on
+    /// their way to A.
+    pub fn start_tampered(
+        a: EngineSettings,
+        b: EngineSettings,
+        codec: Option<VideoCodec>,
+        (a_frames, b_frames): (LatestFrames, LatestFrames),
+        tamper: Option<Tamper>,
+    ) -> Call {
         let serial = SERIAL
             .lock()
             .unwrap_or_else(std::sync::PoisonError::into_inner);
@@ -109,14 +129,14 @@ impl Call {
             b_engine.clone(),
             PeerId("a".into()),
             a_rest_tx,
-            a_desc.clone(),
+            (a_desc.clone(), None),
         );
         relay(
             b_events,
             a_engine.clone(),
             PeerId("b".into()),
             b_rest_tx,
-            b_desc.clone(),
+            (b_desc.clone(), tamper),
         );
         b_engine
             .add_peer(PeerId("a".into()), PeerConfig::default())

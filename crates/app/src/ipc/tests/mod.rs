@@ -188,6 +188,7 @@ fn stats_use_numbers_and_null_for_what_is_unknown() {
             fps: 0.0,
             resolution: None,
             freeze_count: 0,
+            longest_freeze_ms: 0,
             decoder: None,
         }],
     };

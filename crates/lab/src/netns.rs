@@ -1,4 +1,4 @@
-//! The network lab: a namespace `srv` holding a bridge, and one namespace
+//! Namespaces and links: a namespace `srv` holding a bridge, and one namespace
 //! per client (`c1`, `c2`, ...) linked to that bridge by a veth pair, so that
 //! every packet between two clients, or between a client and the server,
 //! crosses a veth that can be shaped (`tc tbf`), lossy (nftables ingress
@@ -52,10 +52,9 @@ fn is_root() -> bool {
         .unwrap_or(false)
 }
 
-/// Whether a lab can run here with `tools` (besides `ip`). When it cannot:
-/// with `CI` set this panics (CI must run these tests); otherwise it says why
-/// on stderr and returns false, and the test skips.
-pub fn available(test: &str, tools: &[&str]) -> bool {
+/// What this machine lacks for a lab with `tools` (besides `ip`): root,
+/// programs; `None` when nothing. The message says how to get them.
+pub fn missing(tools: &[&str]) -> Option<String> {
     let mut missing = Vec::new();
     if !is_root() {
         missing.push("root (network namespaces)".to_owned());
@@ -65,17 +64,25 @@ pub fn available(test: &str, tools: &[&str]) -> bool {
             missing.push(format!("`{t}`"));
         }
     }
-    if missing.is_empty() {
+    (!missing.is_empty()).then(|| {
+        format!(
+            "needs {} (apt-get install iproute2 nftables coturn; run as root)",
+            missing.join(", ")
+        )
+    })
+}
+
+/// Whether a lab can run here with `tools` (besides `ip`), for tests. When
+/// it cannot: with `CI` set this panics (CI must run these tests);
+/// otherwise it says why on stderr and returns false, and the test skips.
+pub fn available(test: &str, tools: &[&str]) -> bool {
+    let Some(why) = missing(tools) else {
         return true;
-    }
-    let why = format!(
-        "{test}: needs {} (apt-get install iproute2 nftables coturn; run as root)",
-        missing.join(", ")
-    );
+    };
     if std::env::var_os("CI").is_some() {
-        panic!("{why}; CI is set, so this is a failure, not a skip");
+        panic!("{test}: {why}; CI is set, so this is a failure, not a skip");
     }
-    eprintln!("skipped: {why}");
+    eprintln!("skipped: {test}: {why}");
     false
 }
 
@@ -294,6 +301,12 @@ impl Lab {
             i,
             &format!("ip saddr {addr} meta l4proto udp counter drop comment \"block\""),
         );
+    }
+
+    /// Drops every UDP packet client `i` receives (counted as `no-udp`):
+    /// a network where only TCP gets through.
+    pub fn block_all_udp(&self, i: usize) {
+        self.ingress_rule(i, "meta l4proto udp counter drop comment \"no-udp\"");
     }
 
     fn ingress_rule(&self, i: usize, rule: &str) {

@@ -8,7 +8,7 @@ use std::ffi::OsString;
 use std::path::PathBuf;
 use std::time::Duration;
 
-use crate::lab::{Lab, SERVER_ADDR, tool};
+use crate::netns::{Lab, SERVER_ADDR, tool};
 use crate::procs::Proc;
 
 /// The TURN port.
@@ -76,9 +76,16 @@ impl Coturn {
 
     /// mulaqat-server's `[ice]` section for this relay.
     pub fn server_config(&self, ttl_secs: u64) -> String {
+        self.server_config_for(&[&self.url], ttl_secs)
+    }
+
+    /// mulaqat-server's `[ice]` section handing out `urls` (this relay's
+    /// TCP URL, or a relay in front of it) with this relay's secret.
+    pub fn server_config_for(&self, urls: &[&str], ttl_secs: u64) -> String {
+        let urls: Vec<String> = urls.iter().map(|u| format!("\"{u}\"")).collect();
         format!(
-            "[ice]\nturn_urls = [\"{}\"]\nturn_secret_file = \"{}\"\nturn_ttl_secs = {ttl_secs}\n",
-            self.url,
+            "[ice]\nturn_urls = [{}]\nturn_secret_file = \"{}\"\nturn_ttl_secs = {ttl_secs}\n",
+            urls.join(", "),
             self.secret_file.display()
         )
     }

@@ -13,7 +13,7 @@ use std::time::{Duration, Instant};
 
 use serde_json::Value;
 
-use crate::lab::{Lab, SERVER_ADDR};
+use crate::netns::{Lab, SERVER_ADDR};
 
 /// Where the binaries are.
 #[derive(Debug, Clone)]
@@ -22,56 +22,75 @@ pub struct Bins {
     pub cli: PathBuf,
     /// `mulaqat-server`.
     pub server: PathBuf,
+    /// `mulaqat-netsim` (the delaying UDP relay).
+    pub netsim: PathBuf,
 }
 
 impl Bins {
     /// `cli` is cargo's `CARGO_BIN_EXE_mulaqat-cli` (built for this test or
-    /// bench in its profile). `mulaqat-server` belongs to another package,
-    /// so cargo does not build it for us: `MULAQAT_SERVER_BIN` names one, or
-    /// it is built here (`cargo build -p mulaqat-server`, same profile and
-    /// target folder; a no-op when it is fresh).
+    /// bench in its profile). `mulaqat-server` and `mulaqat-netsim` belong to
+    /// other packages, so cargo does not build them for us: they are built
+    /// here (`cargo build`, same profile and target folder; a no-op when
+    /// fresh), or `MULAQAT_SERVER_BIN` and `MULAQAT_NETSIM_BIN` name them.
     pub fn locate(cli: &str) -> Bins {
         let cli = PathBuf::from(cli);
-        if let Some(server) = std::env::var_os("MULAQAT_SERVER_BIN") {
-            return Bins {
-                cli,
-                server: server.into(),
-            };
+        let profile_dir = cli
+            .parent()
+            .expect("the cli binary is in a folder")
+            .to_owned();
+        let server = std::env::var_os("MULAQAT_SERVER_BIN")
+            .map_or_else(|| profile_dir.join("mulaqat-server"), PathBuf::from);
+        let netsim = std::env::var_os("MULAQAT_NETSIM_BIN")
+            .map_or_else(|| profile_dir.join("mulaqat-netsim"), PathBuf::from);
+        let mut wanted: Vec<(&str, &str)> = Vec::new();
+        if std::env::var_os("MULAQAT_SERVER_BIN").is_none() {
+            wanted.push(("mulaqat-server", "mulaqat-server"));
         }
-        let profile_dir = cli.parent().expect("the cli binary is in a folder");
-        let server = profile_dir.join("mulaqat-server");
-        let target_dir = profile_dir.parent().expect("a target folder");
-        let cargo = std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into());
-        let mut build = std::process::Command::new(cargo);
-        build
-            .args([
-                "build",
-                "--quiet",
-                "-p",
-                "mulaqat-server",
-                "--bin",
-                "mulaqat-server",
-            ])
-            .arg("--target-dir")
-            .arg(target_dir)
-            .current_dir(env!("CARGO_MANIFEST_DIR"));
-        if profile_dir.ends_with("release") {
-            build.arg("--release");
+        if std::env::var_os("MULAQAT_NETSIM_BIN").is_none() {
+            wanted.push(("mulaqat-lab", "mulaqat-netsim"));
         }
-        let built = build.status().map(|s| s.success()).unwrap_or(false);
-        assert!(
-            built || server.is_file(),
-            "mulaqat-server could not be built ({build:?}) and {} does not exist; \
-             build it or set MULAQAT_SERVER_BIN",
-            server.display()
-        );
-        if !built {
-            eprintln!(
-                "warning: building mulaqat-server failed; using {}",
-                server.display()
+        if !wanted.is_empty() {
+            build(&profile_dir, &wanted);
+        }
+        for bin in [&server, &netsim] {
+            assert!(
+                bin.is_file(),
+                "{} does not exist; build it or name it with MULAQAT_SERVER_BIN / \
+                 MULAQAT_NETSIM_BIN",
+                bin.display()
             );
         }
-        Bins { cli, server }
+        Bins {
+            cli,
+            server,
+            netsim,
+        }
+    }
+}
+
+/// `cargo build` of `(package, bin)`s into the target folder holding
+/// `profile_dir`, in its profile; a failure is a warning (an older build
+/// may still be there).
+fn build(profile_dir: &Path, wanted: &[(&str, &str)]) {
+    let target_dir = profile_dir.parent().expect("a target folder");
+    let cargo = std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into());
+    let mut build = std::process::Command::new(cargo);
+    build.args(["build", "--quiet"]);
+    for (package, bin) in wanted {
+        build.args(["-p", package, "--bin", bin]);
+    }
+    build
+        .arg("--target-dir")
+        .arg(target_dir)
+        .current_dir(env!("CARGO_MANIFEST_DIR"));
+    if profile_dir.ends_with("release") {
+        build.arg("--release");
+    }
+    if !build.status().map(|s| s.success()).unwrap_or(false) {
+        eprintln!(
+            "warning: {build:?} failed; using what is in {}",
+            profile_dir.display()
+        );
     }
 }
 
