@@ -124,13 +124,11 @@ fn link_down_60s() {
 }
 
 #[test]
-#[ignore = "issue #4: one peer of a call sometimes sent no video from the start; run with --ignored"]
 fn server_restart() {
     scenario("server-restart");
 }
 
 #[test]
-#[ignore = "issue #4: video under 5% loss + 1 Mbit/s is bimodal; run with --ignored"]
 fn loss_5_capped() {
     scenario("loss-5-capped");
 }

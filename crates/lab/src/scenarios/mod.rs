@@ -94,19 +94,17 @@ pub static SCENARIOS: &[Scenario] = &[
         tools: &["nft"],
         run: outages::soak,
     },
-    // Issue #4: one peer sometimes sent no video from the start.
     Scenario {
         name: "server-restart",
         about: "a call resumes after the server is killed and started again",
-        in_ci: false,
+        in_ci: true,
         tools: &[],
         run: calls::a_call_resumes_after_the_server_is_killed_and_restarted,
     },
-    // Issue #4: bimodal (see the function's comment).
     Scenario {
         name: "loss-5-capped",
         about: "video keeps 15 fps at 360p with 5% loss and a 1 Mbit/s cap",
-        in_ci: false,
+        in_ci: true,
         tools: &["tc", "nft"],
         run: calls::video_keeps_15_fps_at_360p_with_5_percent_loss_and_a_1_mbit_cap,
     },

@@ -5,7 +5,7 @@
 //! `a=fingerprint` of the remote description. Without that check, whoever
 //! can change the signalling (or answer in the peer's place) sits in the
 //! middle of the media. So the engine checks: media goes neither way (the
-//! senders hold their buffers, received streams are not linked) until the
+//! senders hold their buffers, received buffers are dropped) until the
 //! connected transport's remote certificate hashes to the fingerprint the
 //! description gave.
 
@@ -82,14 +82,6 @@ pub(super) fn transport(webrtcbin: &gst::Element) -> Option<gst_webrtc::WebRTCDT
         .or_else(|| transceiver.receiver().and_then(|r| r.transport()))
 }
 
-/// The certificate the other end of `webrtcbin`'s transport showed, once
-/// DTLS has connected.
-fn remote_certificate(webrtcbin: &gst::Element) -> Option<String> {
-    transport(webrtcbin)?
-        .remote_certificate()
-        .map(|pem| pem.to_string())
-}
-
 /// The DTLS check of one connection: what the description promised, and
 /// what came of it.
 #[derive(Debug, Default)]
@@ -100,6 +92,9 @@ pub(crate) struct PeerCheck {
     pub passed: AtomicBool,
     /// The certificate did not match (reported once).
     pub failed: AtomicBool,
+    /// The bundle's DTLS transport, once found (looked up once: the check
+    /// also runs on streaming threads, for every buffer until it passes).
+    transport: std::sync::Mutex<Option<gst_webrtc::WebRTCDTLSTransport>>,
 }
 
 /// What a look at the connection found.
@@ -114,6 +109,21 @@ pub(super) enum Checked {
 }
 
 impl PeerCheck {
+    /// The certificate the other end showed, once DTLS has connected.
+    fn remote_certificate(&self, webrtcbin: &gst::Element) -> Option<String> {
+        let mut cached = self
+            .transport
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        if cached.is_none() {
+            *cached = transport(webrtcbin);
+        }
+        cached
+            .as_ref()?
+            .remote_certificate()
+            .map(|pem| pem.to_string())
+    }
+
     /// Compares the certificate `webrtcbin`'s peer showed with the expected
     /// fingerprint, once there is one to compare.
     pub(super) fn check(&self, webrtcbin: &gst::Element) -> Checked {
@@ -123,7 +133,7 @@ impl PeerCheck {
         if self.failed.load(Ordering::Acquire) {
             return Checked::Failed(None);
         }
-        let Some(pem) = remote_certificate(webrtcbin) else {
+        let Some(pem) = self.remote_certificate(webrtcbin) else {
             return Checked::NotYet;
         };
         let expected = self

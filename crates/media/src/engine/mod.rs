@@ -40,6 +40,7 @@ use tokio::sync::mpsc;
 pub use events::{InboundStats, MediaEvent, OutboundStats, StatsReport};
 /// The TURN probe (`crate::turn_probe`) sets its relays the way peers do.
 pub(crate) use peer::webrtcbin_url;
+pub use sdp::{RemoteSdp, check_remote_sdp};
 pub use settings::{EngineSettings, FrameSink, PeerConfig};
 
 use crate::MediaError;

@@ -315,12 +315,18 @@ fn connect_signals(
     {
         let gate = gate.clone();
         webrtcbin.connect_pad_added(move |webrtcbin, pad| {
-            // Media from a peer whose certificate does not match is not shown.
-            if gate.open(webrtcbin) {
-                receive::on_pad_added(&gate.weak, &gate.peer, pad);
-            } else {
-                tracing::warn!(peer = %gate.peer, "media before the DTLS check passed: not shown");
-            }
+            // The stream may come a moment before the transport says whose
+            // certificate it saw: hold its buffers until the check passes
+            // (for good when it fails), then let them through.
+            let (check, bin) = (gate.clone(), webrtcbin.downgrade());
+            pad.add_probe(
+                gst::PadProbeType::BUFFER | gst::PadProbeType::BUFFER_LIST,
+                move |_, _| match bin.upgrade() {
+                    Some(webrtcbin) if check.open(&webrtcbin) => gst::PadProbeReturn::Remove,
+                    _ => gst::PadProbeReturn::Drop,
+                },
+            );
+            receive::on_pad_added(&gate.weak, &gate.peer, pad);
         });
     }
     if direction == Direction::RecvOnly {
@@ -431,9 +437,7 @@ pub(super) fn set_remote_description(
     peer: &PeerId,
     description: SessionDescription,
 ) -> Result<(), MediaError> {
-    let sdp = gst_sdp::SDPMessage::parse_buffer(description.sdp.as_bytes())
-        .map_err(|e| MediaError::Sdp(format!("it does not parse: {e}")))?;
-    sdp::check_secure(&sdp).map_err(|why| MediaError::Sdp(format!("refused: {why}")))?;
+    let sdp = sdp::parse_checked(&description.sdp)?;
     let fingerprint = super::dtls::expected_fingerprint(&sdp)
         .map_err(|why| MediaError::Sdp(format!("refused: {why}")))?;
     if description.kind == SdpKind::Offer {

@@ -31,6 +31,38 @@ pub(super) fn check_secure(sdp: &gst_sdp::SDPMessageRef) -> Result<(), String> {
     Ok(())
 }
 
+/// What the engine reads from a remote description it accepts.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RemoteSdp {
+    /// The video codecs offered, in their order.
+    pub video_codecs: Vec<VideoCodec>,
+    /// The SHA-256 fingerprint of the peer's DTLS certificate (upper-case
+    /// hex pairs joined by colons).
+    pub fingerprint: String,
+}
+
+/// Checks a remote description as the engine does before `webrtcbin` sees
+/// it: it must parse, be DTLS-SRTP only (no plain RTP, no SDES keys) and
+/// name a SHA-256 certificate fingerprint. Never panics, whatever the text.
+pub fn check_remote_sdp(text: &str) -> Result<RemoteSdp, crate::MediaError> {
+    let sdp = parse_checked(text)?;
+    let fingerprint = super::dtls::expected_fingerprint(&sdp)
+        .map_err(|why| crate::MediaError::Sdp(format!("refused: {why}")))?;
+    Ok(RemoteSdp {
+        video_codecs: offered_video_codecs(&sdp),
+        fingerprint,
+    })
+}
+
+/// Parses `text` and refuses anything but DTLS-SRTP.
+pub(super) fn parse_checked(text: &str) -> Result<gst_sdp::SDPMessage, crate::MediaError> {
+    crate::init()?;
+    let sdp = gst_sdp::SDPMessage::parse_buffer(text.as_bytes())
+        .map_err(|e| crate::MediaError::Sdp(format!("it does not parse: {e}")))?;
+    check_secure(&sdp).map_err(|why| crate::MediaError::Sdp(format!("refused: {why}")))?;
+    Ok(sdp)
+}
+
 /// The video codecs an SDP offers, in its order.
 pub(super) fn offered_video_codecs(sdp: &gst_sdp::SDPMessageRef) -> Vec<VideoCodec> {
     let mut codecs = Vec::new();

@@ -109,17 +109,20 @@ fn an_answer_with_a_tampered_dtls_fingerprint_carries_no_media() {
         !got,
         "A showed B's video although B's DTLS certificate does not match the fingerprint A was given"
     );
-    let started: Vec<String> = call
+    // And A says why, in words a person can act on.
+    let refusals: Vec<String> = call
         .a
         .events
         .try_iter()
         .filter_map(|event| match event {
-            MediaEvent::TrackStarted { track, .. } => Some(track.to_string()),
+            MediaEvent::Error { message } if message.contains("DTLS certificate") => Some(message),
             _ => None,
         })
         .collect();
     assert!(
-        started.is_empty(),
-        "A started tracks from B (no media may pass): {started:?}"
+        refusals
+            .iter()
+            .any(|m| m.contains("does not match the fingerprint")),
+        "expected A to report the mismatch; reported {refusals:?}"
     );
 }
