@@ -175,26 +175,26 @@ pub async fn run(
                     last_heard = Instant::now();
                 }
                 match frame {
-                Some(Ok(Message::Text(text))) => match decode_server(text.as_str(), MAX_SERVER_MESSAGE) {
-                    Ok(msg) => Input::Server(msg),
-                    Err(e) => {
-                        tracing::warn!("ignoring a message the server should not send: {e}");
-                        continue;
+                    Some(Ok(Message::Text(text))) => match decode_server(text.as_str(), MAX_SERVER_MESSAGE) {
+                        Ok(msg) => Input::Server(msg),
+                        Err(e) => {
+                            tracing::warn!("ignoring a message the server should not send: {e}");
+                            continue;
+                        }
+                    },
+                    Some(Ok(Message::Close(frame))) => {
+                        socket = None;
+                        Input::TransportClosed { reason: format!("closed by the server ({frame:?})") }
                     }
-                },
-                Some(Ok(Message::Close(frame))) => {
-                    socket = None;
-                    Input::TransportClosed { reason: format!("closed by the server ({frame:?})") }
-                }
-                Some(Ok(_)) => continue,
-                Some(Err(e)) => {
-                    socket = None;
-                    Input::TransportClosed { reason: e.to_string() }
-                }
-                None => {
-                    socket = None;
-                    Input::TransportClosed { reason: "the connection ended".into() }
-                }
+                    Some(Ok(_)) => continue,
+                    Some(Err(e)) => {
+                        socket = None;
+                        Input::TransportClosed { reason: e.to_string() }
+                    }
+                    None => {
+                        socket = None;
+                        Input::TransportClosed { reason: "the connection ended".into() }
+                    }
                 }
             },
             _ = keepalive.tick(), if socket.is_some() => {

@@ -92,9 +92,6 @@ pub(crate) struct PeerCheck {
     pub passed: AtomicBool,
     /// The certificate did not match (reported once).
     pub failed: AtomicBool,
-    /// The bundle's DTLS transport, once found (looked up once: the check
-    /// also runs on streaming threads, for every buffer until it passes).
-    transport: std::sync::Mutex<Option<gst_webrtc::WebRTCDTLSTransport>>,
 }
 
 /// What a look at the connection found.
@@ -110,16 +107,11 @@ pub(super) enum Checked {
 
 impl PeerCheck {
     /// The certificate the other end showed, once DTLS has connected.
+    /// Looked up afresh each time, never kept: until negotiation settles, a
+    /// transceiver's transport can still be swapped for the bundle's, and a
+    /// kept early one would never see the certificate.
     fn remote_certificate(&self, webrtcbin: &gst::Element) -> Option<String> {
-        let mut cached = self
-            .transport
-            .lock()
-            .unwrap_or_else(std::sync::PoisonError::into_inner);
-        if cached.is_none() {
-            *cached = transport(webrtcbin);
-        }
-        cached
-            .as_ref()?
+        transport(webrtcbin)?
             .remote_certificate()
             .map(|pem| pem.to_string())
     }
