@@ -18,6 +18,7 @@ mod dtls;
 pub(crate) mod encoding;
 mod events;
 mod fallback;
+mod ice;
 mod peer;
 mod receive;
 mod sdp;
@@ -39,7 +40,7 @@ use tokio::sync::mpsc;
 
 pub use events::{InboundStats, MediaEvent, OutboundStats, StatsReport};
 /// The TURN probe (`crate::turn_probe`) sets its relays the way peers do.
-pub(crate) use peer::webrtcbin_url;
+pub(crate) use ice::webrtcbin_url;
 pub use sdp::{RemoteSdp, check_remote_sdp};
 pub use settings::{EngineSettings, FrameSink, PeerConfig};
 

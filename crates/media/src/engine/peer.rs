@@ -14,8 +14,8 @@ use super::sfu::Direction;
 use super::{MediaEvent, PeerConfig, Shared, encoding, receive, sdp};
 use crate::MediaError;
 use crate::types::{
-    IceCandidate, IcePolicy, IceServer, MediaKind, PeerId, PeerState, SdpKind, SessionDescription,
-    TrackId, VideoCodec,
+    IceCandidate, IcePolicy, MediaKind, PeerId, PeerState, SdpKind, SessionDescription, TrackId,
+    VideoCodec,
 };
 
 const TWCC_URI: &str = "http://www.ietf.org/id/draft-holmer-rmcat-transport-wide-cc-extensions-01";
@@ -88,7 +88,7 @@ pub(super) fn add_with(
     if config.ice_policy == IcePolicy::RelayOnly {
         webrtcbin.set_property_from_str("ice-transport-policy", "relay");
     }
-    configure_ice_servers(&webrtcbin, &config.ice_servers);
+    super::ice::configure_ice_servers(&webrtcbin, &config.ice_servers);
     let initiator = config.initiator;
     let video_codec = config.video_codec;
     let estimate_bps = Arc::new(AtomicU32::new(0));
@@ -154,59 +154,6 @@ fn first_sendable_codec(shared: &Shared) -> Result<VideoCodec, MediaError> {
         .copied()
         .find(|c| encoding::choose_profile(&shared.encoders, *c, pinned).is_ok())
         .ok_or_else(|| MediaError::NoEncoder(format!("{:?}", shared.settings.video_codecs)))
-}
-
-/// webrtcbin wants `stun://host:port` and `turn://user:pass@host:port?transport=...`.
-pub(crate) fn webrtcbin_url(
-    url: &str,
-    username: Option<&str>,
-    credential: Option<&str>,
-) -> Option<String> {
-    let (scheme, rest) = url.split_once(':')?;
-    let rest = rest.trim_start_matches("//");
-    match scheme {
-        "stun" | "stuns" => Some(format!("{scheme}://{rest}")),
-        "turn" | "turns" => {
-            let enc = |s: &str| -> String {
-                s.bytes()
-                    .map(|b| {
-                        if b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'.' | b'~') {
-                            char::from(b).to_string()
-                        } else {
-                            format!("%{b:02X}")
-                        }
-                    })
-                    .collect()
-            };
-            let user = enc(username.unwrap_or(""));
-            let pass = enc(credential.unwrap_or(""));
-            Some(format!("{scheme}://{user}:{pass}@{rest}"))
-        }
-        _ => None,
-    }
-}
-
-fn configure_ice_servers(webrtcbin: &gst::Element, servers: &[IceServer]) {
-    for server in servers {
-        for url in &server.urls {
-            let Some(converted) = webrtcbin_url(
-                url,
-                server.username.as_deref(),
-                server.credential.as_deref(),
-            ) else {
-                tracing::warn!("ignoring ICE server URL of unknown kind");
-                continue;
-            };
-            if converted.starts_with("stun") {
-                webrtcbin.set_property("stun-server", &converted);
-            } else {
-                let added = webrtcbin.emit_by_name::<bool>("add-turn-server", &[&converted]);
-                if !added {
-                    tracing::warn!("webrtcbin refused a TURN server URL");
-                }
-            }
-        }
-    }
 }
 
 fn connect_signals(

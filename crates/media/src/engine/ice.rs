@@ -1,0 +1,58 @@
+//! ICE servers in the form `webrtcbin` takes them.
+
+use gst::prelude::*;
+
+use crate::types::IceServer;
+
+/// webrtcbin wants `stun://host:port` and `turn://user:pass@host:port?transport=...`.
+pub(crate) fn webrtcbin_url(
+    url: &str,
+    username: Option<&str>,
+    credential: Option<&str>,
+) -> Option<String> {
+    let (scheme, rest) = url.split_once(':')?;
+    let rest = rest.trim_start_matches("//");
+    match scheme {
+        "stun" | "stuns" => Some(format!("{scheme}://{rest}")),
+        "turn" | "turns" => {
+            let enc = |s: &str| -> String {
+                s.bytes()
+                    .map(|b| {
+                        if b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'.' | b'~') {
+                            char::from(b).to_string()
+                        } else {
+                            format!("%{b:02X}")
+                        }
+                    })
+                    .collect()
+            };
+            let user = enc(username.unwrap_or(""));
+            let pass = enc(credential.unwrap_or(""));
+            Some(format!("{scheme}://{user}:{pass}@{rest}"))
+        }
+        _ => None,
+    }
+}
+
+pub(super) fn configure_ice_servers(webrtcbin: &gst::Element, servers: &[IceServer]) {
+    for server in servers {
+        for url in &server.urls {
+            let Some(converted) = webrtcbin_url(
+                url,
+                server.username.as_deref(),
+                server.credential.as_deref(),
+            ) else {
+                tracing::warn!("ignoring ICE server URL of unknown kind");
+                continue;
+            };
+            if converted.starts_with("stun") {
+                webrtcbin.set_property("stun-server", &converted);
+            } else {
+                let added = webrtcbin.emit_by_name::<bool>("add-turn-server", &[&converted]);
+                if !added {
+                    tracing::warn!("webrtcbin refused a TURN server URL");
+                }
+            }
+        }
+    }
+}
