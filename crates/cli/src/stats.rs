@@ -60,13 +60,14 @@ pub(crate) fn resources() -> Option<Value> {
             || name == "gdbus"
     };
     let media: Vec<&String> = names.iter().filter(|n| !process_wide(n)).collect();
+    let targets = fd_targets();
     Some(json!({
         "threads": names.len(),
         "mediaThreads": media.len(),
         "mediaThreadNames": media,
         "fds": count("/proc/self/fd")?,
-        "sockets": fd_targets().iter().filter(|t| *t == "socket").count(),
-        "fdTargets": fd_targets(),
+        "sockets": targets.iter().filter(|t| *t == "socket").count(),
+        "fdTargets": targets,
     }))
 }
 
