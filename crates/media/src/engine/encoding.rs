@@ -232,14 +232,7 @@ pub(super) fn build_video(
         .add_many(chain.iter())
         .map_err(|e| MediaError::build(&what, e))?;
     gst::Element::link_many(chain.iter()).map_err(|e| MediaError::build(&what, e))?;
-    camera_tee
-        .link(&chain[0])
-        .map_err(|e| MediaError::build(&what, e))?;
-    for element in &chain {
-        element
-            .sync_state_with_parent()
-            .map_err(|e| MediaError::build(&what, e))?;
-    }
+    start_then_attach(camera_tee, &chain, &what)?;
     tracing::info!(encoder = profile.element, %codec, hardware = profile.is_hardware(), "video encoder started");
     Ok(VideoEncoder {
         sending,
@@ -282,19 +275,38 @@ pub(super) fn build_audio(
         .add_many(chain)
         .map_err(|e| MediaError::build(what, e))?;
     gst::Element::link_many(chain).map_err(|e| MediaError::build(what, e))?;
-    mic_tee
-        .link(&queue)
-        .map_err(|e| MediaError::build(what, e))?;
-    for element in chain {
+    start_then_attach(mic_tee, &[queue, enc, tee.clone()], what)?;
+    Ok(AudioEncoder { tee })
+}
+
+/// Starts a new branch (`chain`, already linked within) and only then links
+/// it to the running `tee`, which feeds its first element.
+///
+/// Never the other way round: a buffer the tee pushes into a branch that is
+/// not started yet comes back `flushing`, and a tee passes that upstream,
+/// where the capture source takes it for a shutdown and stops for good
+/// without an error: the camera (or microphone) would send nothing for the
+/// rest of the call, to anyone.
+fn start_then_attach(
+    tee: &gst::Element,
+    chain: &[gst::Element],
+    what: &str,
+) -> Result<(), MediaError> {
+    for element in chain.iter().rev() {
         element
             .sync_state_with_parent()
             .map_err(|e| MediaError::build(what, e))?;
     }
-    Ok(AudioEncoder { tee })
+    let first = chain
+        .first()
+        .ok_or_else(|| MediaError::build(what, "the branch is empty"))?;
+    tee.link(first).map_err(|e| MediaError::build(what, e))
 }
 
 #[cfg(test)]
 mod tests {
+    use std::str::FromStr;
+
     use super::*;
 
     fn encoder_at(quality: Quality) -> VideoEncoder {
@@ -316,6 +328,86 @@ mod tests {
             quality,
             fps: 30,
             bitrate_kbps: quality.start_bitrate_kbps(),
+        }
+    }
+
+    /// A pipeline whose source pushes as fast as it can into a tee (with one
+    /// sink already on it), and a count of the buffers the source pushed.
+    fn running_source(source: &str, caps: &str) -> (gst::Pipeline, gst::Element, Arc<AtomicU32>) {
+        crate::init().expect("gst");
+        let pipeline = gst::Pipeline::new();
+        let src = crate::make_element(source, "test-src").expect("source");
+        src.set_property("is-live", false);
+        let filter = crate::make_element("capsfilter", "test-src-caps").expect("capsfilter");
+        filter.set_property("caps", gst::Caps::from_str(caps).expect("caps"));
+        let tee = crate::make_element("tee", "test-src-tee").expect("tee");
+        tee.set_property("allow-not-linked", true);
+        let sink = crate::make_element("fakesink", "test-src-sink").expect("fakesink");
+        sink.set_property("sync", false);
+        pipeline
+            .add_many([&src, &filter, &tee, &sink])
+            .expect("add");
+        gst::Element::link_many([&src, &filter, &tee, &sink]).expect("link");
+        let pushed = Arc::new(AtomicU32::new(0));
+        let counter = pushed.clone();
+        src.static_pad("src").expect("src pad").add_probe(
+            gst::PadProbeType::BUFFER,
+            move |_, _| {
+                counter.fetch_add(1, Ordering::Relaxed);
+                gst::PadProbeReturn::Ok
+            },
+        );
+        pipeline.set_state(gst::State::Playing).expect("playing");
+        (pipeline, tee, pushed)
+    }
+
+    /// Whether the source still pushes, a while after an encoder was added.
+    fn still_pushing(pushed: &AtomicU32) -> bool {
+        std::thread::sleep(std::time::Duration::from_millis(300));
+        let before = pushed.load(Ordering::Relaxed);
+        std::thread::sleep(std::time::Duration::from_millis(300));
+        pushed.load(Ordering::Relaxed) > before
+    }
+
+    #[test]
+    fn adding_encoders_to_a_running_microphone_never_stops_it() {
+        for round in 0..20 {
+            let (pipeline, tee, pushed) = running_source(
+                "audiotestsrc",
+                "audio/x-raw,format=S16LE,rate=48000,channels=1",
+            );
+            build_audio(&pipeline, &tee).expect("opus encoder");
+            assert!(
+                still_pushing(&pushed),
+                "the microphone stopped once its encoder was added (round {round})"
+            );
+            pipeline.set_state(gst::State::Null).expect("null");
+        }
+    }
+
+    #[test]
+    fn adding_an_encoder_to_a_running_camera_never_stops_it() {
+        let registry = default_registry();
+        for round in 0..10 {
+            let (pipeline, tee, pushed) = running_source(
+                "videotestsrc",
+                "video/x-raw,width=32,height=24,framerate=30/1",
+            );
+            build_video(
+                &pipeline,
+                &tee,
+                &registry,
+                VideoCodec::H264,
+                None,
+                Quality::P360,
+                30,
+            )
+            .expect("H.264 encoder");
+            assert!(
+                still_pushing(&pushed),
+                "the camera stopped once its encoder was added (round {round})"
+            );
+            pipeline.set_state(gst::State::Null).expect("null");
         }
     }
 
