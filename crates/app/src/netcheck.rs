@@ -14,7 +14,7 @@ use mulaqat_settings::{ServerAddress, TrustConfig};
 use reqwest::header::{AUTHORIZATION, HeaderValue};
 use serde::Deserialize;
 
-use crate::ipc::{CheckStep, NetworkCheck};
+use crate::ipc::{CheckProblem, CheckStep, NetworkCheck};
 
 /// How much the download test fetches.
 const DOWNLOAD_BYTES: usize = 512 * 1024;
@@ -51,16 +51,16 @@ struct Refusal {
 pub(crate) async fn run(link: &JoinLink, trust: &TrustConfig) -> NetworkCheck {
     let started = Instant::now();
     if let Err(e) = mulaqat_settings::discover(&link.server, trust).await {
-        return only_server(failed(e.to_string()));
+        return only_server(failed(CheckProblem::ServerUnreachable, e.to_string()));
     }
     let reachable_ms = millis(started.elapsed());
     let (client, base) = match client(trust).and_then(|c| Ok((c, origin(&link.server)?))) {
         Ok(pair) => pair,
-        Err(e) => return only_server(failed(e)),
+        Err(e) => return only_server(failed(CheckProblem::ServerUnreachable, e)),
     };
     let auth = match bearer(&link.token) {
         Ok(auth) => auth,
-        Err(e) => return only_server(failed(e)),
+        Err(e) => return only_server(failed(CheckProblem::LinkRefused, e)),
     };
     let probe = Probe { client, base, auth };
 
@@ -68,10 +68,13 @@ pub(crate) async fn run(link: &JoinLink, trust: &TrustConfig) -> NetworkCheck {
     let response = match probe.post("/netcheck").send().await {
         Ok(r) => r,
         Err(e) => {
-            return only_server(failed(format!(
-                "the server stopped answering during the check: {}",
-                deepest(&e)
-            )));
+            return only_server(failed(
+                CheckProblem::CheckInterrupted,
+                format!(
+                    "the server stopped answering during the check: {}",
+                    deepest(&e)
+                ),
+            ));
         }
     };
     let status = response.status();
@@ -81,6 +84,7 @@ pub(crate) async fn run(link: &JoinLink, trust: &TrustConfig) -> NetworkCheck {
             ok: true,
             ms: Some(reachable_ms),
             detail: Some("the server is reachable; it cannot test the relay or the speed".into()),
+            problem: Some(CheckProblem::CheckUnsupported),
         });
     }
     if !status.is_success() {
@@ -90,18 +94,19 @@ pub(crate) async fn run(link: &JoinLink, trust: &TrustConfig) -> NetworkCheck {
             .unwrap_or_else(|_| format!("the server answered HTTP {status}"));
         if status == reqwest::StatusCode::UNAUTHORIZED {
             // Reachable, but this link will not get in: that is what matters.
-            return only_server(failed(message));
+            return only_server(failed(CheckProblem::LinkRefused, message));
         }
         return only_server(CheckStep {
             ok: true,
             ms: Some(reachable_ms),
             detail: Some(message),
+            problem: Some(CheckProblem::CheckUnsupported),
         });
     }
     let rtt = asked.elapsed();
     let ice_servers = match read_json::<Started>(response).await {
         Ok(started) => started.ice_servers,
-        Err(e) => return only_server(failed(e)),
+        Err(e) => return only_server(failed(CheckProblem::CheckInterrupted, e)),
     };
 
     let turn = async {
@@ -121,6 +126,7 @@ pub(crate) async fn run(link: &JoinLink, trust: &TrustConfig) -> NetworkCheck {
             ok: true,
             ms: Some(reachable_ms),
             detail: None,
+            problem: None,
         },
         turn,
         uplink_kbps,
@@ -139,12 +145,30 @@ async fn relay_step(servers: Vec<IceServer>) -> CheckStep {
             ok: true,
             ms: Some(millis(allocated.elapsed)),
             detail: None,
+            problem: None,
         },
-        Ok(Err(TurnProbeError::Media(e))) => failed(format!(
-            "the relay could not be tested on this computer: {e}"
-        )),
-        Ok(Err(e)) => failed(e.to_string()),
-        Err(e) => failed(format!("the relay test stopped: {e}")),
+        Ok(Err(e)) => failed(relay_problem(&e), relay_detail(e)),
+        Err(e) => failed(
+            CheckProblem::RelayUntested,
+            format!("the relay test stopped: {e}"),
+        ),
+    }
+}
+
+/// What kind of relay failure `e` is.
+fn relay_problem(e: &TurnProbeError) -> CheckProblem {
+    match e {
+        TurnProbeError::Refused => CheckProblem::RelayRefused,
+        TurnProbeError::NoAnswer => CheckProblem::RelayNoUdp,
+        TurnProbeError::Unreachable => CheckProblem::RelayBlocked,
+        _ => CheckProblem::RelayUntested,
+    }
+}
+
+fn relay_detail(e: TurnProbeError) -> String {
+    match e {
+        TurnProbeError::Media(e) => format!("the relay could not be tested on this computer: {e}"),
+        e => e.to_string(),
     }
 }
 
@@ -287,11 +311,12 @@ fn payload(len: usize) -> Vec<u8> {
         .collect()
 }
 
-fn failed(detail: impl Into<String>) -> CheckStep {
+fn failed(problem: CheckProblem, detail: impl Into<String>) -> CheckStep {
     CheckStep {
         ok: false,
         ms: None,
         detail: Some(detail.into()),
+        problem: Some(problem),
     }
 }
 

@@ -12,7 +12,7 @@ use std::process::{Child, Command, Stdio};
 use std::sync::Arc;
 use std::time::Duration;
 
-use mulaqat_app::ipc::JoinTarget;
+use mulaqat_app::ipc::{CheckProblem, JoinTarget};
 use mulaqat_app::{App, AppConfig, AppEvent, CommandErrorCode};
 use mulaqat_media::devices::TestDevices;
 use mulaqat_protocol::{Role, RoomId, UnixMillis};
@@ -109,6 +109,7 @@ async fn a_link_the_server_did_not_issue_fails_the_check_with_what_to_do() {
     assert!(!check.server.ok, "{check:?}");
     let detail = check.server.detail.as_deref().unwrap_or_default();
     assert!(detail.contains("not issued by this server"), "{detail}");
+    assert_eq!(check.server.problem, Some(CheckProblem::LinkRefused));
     assert_eq!(check.uplink_kbps, None);
 
     let expired = JoinTarget::Link {
@@ -157,6 +158,7 @@ async fn the_relay_allocates_with_the_servers_short_lived_credentials() {
         .expect("it runs");
     let turn = check.turn.clone().expect("the server has a relay");
     assert!(turn.ok, "{check:?}");
+    assert_eq!(turn.problem, None);
     assert!(turn.ms.is_some_and(|ms| ms < 5000), "{check:?}");
 
     // A relay port where nothing listens: said in words.
@@ -175,6 +177,7 @@ async fn the_relay_allocates_with_the_servers_short_lived_credentials() {
     assert!(!turn.ok, "{check:?}");
     let detail = turn.detail.unwrap_or_default();
     assert!(detail.contains("UDP may be blocked"), "{detail}");
+    assert_eq!(turn.problem, Some(CheckProblem::RelayNoUdp));
     assert!(
         check.server.ok && check.downlink_kbps.is_some(),
         "{check:?}"

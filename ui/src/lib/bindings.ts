@@ -1039,10 +1039,28 @@ export type CheckStep = {
    */
   ms: number | null;
   /**
-   * What went wrong, for people, when it failed.
+   * What went wrong, for people, when it failed (English: the UI says
+   * [`CheckProblem`] in the user's language and shows this under it).
    */
   detail: string | null;
+  /**
+   * What kind of problem it was, when the check knows.
+   */
+  problem: CheckProblem | null;
 };
+
+/**
+ * What a network check step ran into, for the UI's advice in the user's language.
+ */
+export type CheckProblem =
+  | "serverUnreachable"
+  | "linkRefused"
+  | "checkInterrupted"
+  | "checkUnsupported"
+  | "relayRefused"
+  | "relayNoUdp"
+  | "relayBlocked"
+  | "relayUntested";
 
 /**
  * What the network check found.

@@ -103,8 +103,33 @@ pub struct CheckStep {
     pub ok: bool,
     /// How long it took, when it succeeded.
     pub ms: Option<u32>,
-    /// What went wrong, for people, when it failed.
+    /// What went wrong, for people, when it failed (English: the UI says
+    /// [`CheckProblem`] in the user's language and shows this under it).
     pub detail: Option<String>,
+    /// What kind of problem it was, when the check knows.
+    pub problem: Option<CheckProblem>,
+}
+
+/// What a network check step ran into, for the UI's advice in the user's language.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, TS)]
+#[serde(rename_all = "camelCase")]
+pub enum CheckProblem {
+    /// The server could not be reached (name, network, TLS).
+    ServerUnreachable,
+    /// The server answered but refused the link (expired, or for another room).
+    LinkRefused,
+    /// The server answered but stopped during the check.
+    CheckInterrupted,
+    /// The server answers but cannot test the relay or the speed (older, or it declined).
+    CheckUnsupported,
+    /// The relay refused its credentials.
+    RelayRefused,
+    /// No answer from the relay over UDP (TCP or TLS on 443 may still work).
+    RelayNoUdp,
+    /// No answer from the relay at all.
+    RelayBlocked,
+    /// The relay could not be tested on this computer.
+    RelayUntested,
 }
 
 /// What the network check found.

@@ -24,7 +24,7 @@ mod update;
 use ts_rs::{Config, TS};
 
 pub use app::{
-    AppInfo, CheckStep, FrameSocketInfo, JoinTarget, MeetingServer, NetworkCheck,
+    AppInfo, CheckProblem, CheckStep, FrameSocketInfo, JoinTarget, MeetingServer, NetworkCheck,
     NotificationAction, NotificationActionKind, Platform, StartedMeeting,
 };
 pub use call::{CallEvent, CallSnapshot, CallState, EndReason, LocalMedia, SelfInfo};
@@ -130,6 +130,7 @@ pub fn typescript_bindings() -> String {
         JoinTarget,
         StartedMeeting,
         CheckStep,
+        CheckProblem,
         NetworkCheck,
         FrameSocketInfo,
         NotificationAction,

@@ -55,6 +55,10 @@ describe("network check panel", () => {
     h = await startApp({ scenario: "poor" });
     const [, relay, speed] = await check(h);
     expect(relay).toHaveTextContent("The video relay does not work from this network.");
+    expect(relay).toHaveTextContent("ask IT to allow TURN over TCP, or over TLS on port 443.");
+    // The backend's own words are one keypress away, for IT.
+    const technical = within(relay as HTMLElement).getByText("Details for IT");
+    expect(technical.closest("details")).not.toHaveAttribute("open");
     expect(relay).toHaveTextContent(/UDP may be blocked on this network/);
     expect(relay).toHaveClass("warn");
     expect(speed).toHaveTextContent("About 0.6 Mbit/s up, 1.1 Mbit/s down.");
@@ -67,6 +71,7 @@ describe("network check panel", () => {
     const lines = await check(h);
     expect(lines).toHaveLength(1);
     expect(lines[0]).toHaveTextContent("does not accept this link");
+    expect(lines[0]).toHaveTextContent("ask the host for a new one");
     expect(lines[0]).toHaveTextContent("the join token expired at 09:00");
     expect(lines[0]).toHaveClass("bad");
   });

@@ -2,7 +2,7 @@ import { describe, expect, it } from "vitest";
 import type { CheckStep, NetworkCheck } from "../../lib/ipc/contract";
 import { bestQualityFor, describeCheck, mbps, say } from "./networkCheck";
 
-const ok: CheckStep = { ok: true, ms: 20, detail: null };
+const ok: CheckStep = { ok: true, ms: 20, detail: null, problem: null };
 const base: NetworkCheck = { server: ok, turn: ok, uplinkKbps: 5000, downlinkKbps: 20000 };
 
 describe("describeCheck", () => {
@@ -26,9 +26,23 @@ describe("describeCheck", () => {
   });
 
   it("keeps the server's note on a reachable server", () => {
-    const note = "the server is reachable; it cannot test the relay or the speed";
-    const [server] = describeCheck({ ...base, server: { ok: true, ms: 9, detail: note } }, "auto");
-    expect(server).toMatchObject({ level: "good", detail: note });
+    const note = "the server answered HTTP 503";
+    const server = { ok: true, ms: 9, detail: note, problem: null };
+    const [line] = describeCheck({ ...base, server }, "auto");
+    expect(line).toMatchObject({ level: "good", detail: note });
+    expect(line?.advice).toBeUndefined();
+  });
+
+  it("turns a named problem into advice and keeps the backend's words for IT", () => {
+    const detail = "no answer from the relay over UDP or TCP: this network blocks it";
+    const turn: CheckStep = { ok: false, ms: null, detail, problem: "relayBlocked" };
+    const [, relay] = describeCheck({ ...base, turn }, "auto");
+    expect(relay).toMatchObject({
+      level: "warn",
+      key: "network.relayFailed",
+      advice: { key: "network.problem.relayBlocked", params: {} },
+      detail,
+    });
   });
 });
 

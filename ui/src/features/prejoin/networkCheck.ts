@@ -1,8 +1,9 @@
 // The network check's result as one plain-language line per step: the server, the relay, the
-// speed (and whether it carries the chosen quality). Words only come from the catalogues; the
-// backend's `detail` (English, for people) is shown under a failed line as it is.
+// speed (and whether it carries the chosen quality). Words only come from the catalogues: a step's
+// `problem` becomes advice in the user's language; the backend's `detail` (English, for IT) goes
+// under it, or stands alone when the backend named no problem.
 
-import type { NetworkCheck, QualityChoice } from "../../lib/ipc/contract";
+import type { CheckProblem, CheckStep, NetworkCheck, QualityChoice } from "../../lib/ipc/contract";
 import type { MessageKey, Params } from "../../lib/i18n/index.svelte";
 import { NEEDED_KBPS } from "../../lib/format/network";
 
@@ -22,6 +23,8 @@ export interface CheckLine extends Sentence {
   level: CheckLevel;
   /** A second sentence (the speed's verdict for the chosen quality). */
   then?: Sentence;
+  /** What to do about the step's problem, when the backend named it. */
+  advice?: Sentence;
   /** The backend's own explanation, when a step failed or has a note. */
   detail: string | null;
 }
@@ -45,6 +48,18 @@ export function bestQualityFor(kbps: number): FixedQuality | null {
   return FIXED.find((q) => kbps >= NEEDED_KBPS[q]) ?? null;
 }
 
+/** What to do about a step's problem, in the user's language. */
+export function advice(problem: CheckProblem): Sentence {
+  return { key: `network.problem.${problem}`, params: {} };
+}
+
+/** The advice (when the backend named the problem) and the backend's own words. */
+function explained(step: CheckStep): Pick<CheckLine, "advice" | "detail"> {
+  return step.problem === null
+    ? { detail: step.detail }
+    : { advice: advice(step.problem), detail: step.detail };
+}
+
 export function describeCheck(check: NetworkCheck, quality: QualityChoice): CheckLine[] {
   const server: CheckLine = check.server.ok
     ? {
@@ -52,14 +67,14 @@ export function describeCheck(check: NetworkCheck, quality: QualityChoice): Chec
         level: "good",
         key: check.server.ms === null ? "network.serverAnswers" : "network.serverOk",
         params: check.server.ms === null ? {} : { ms: check.server.ms },
-        detail: check.server.detail,
+        ...explained(check.server),
       }
     : {
         step: "server",
         level: "bad",
         key: "network.serverFailed",
         params: {},
-        detail: check.server.detail,
+        ...explained(check.server),
       };
   if (!check.server.ok) return [server];
   return [server, relayLine(check), speedLine(check, quality)];
@@ -82,7 +97,7 @@ function relayLine(check: NetworkCheck): CheckLine {
     level: "warn",
     key: "network.relayFailed",
     params: {},
-    detail: turn.detail,
+    ...explained(turn),
   };
 }
 

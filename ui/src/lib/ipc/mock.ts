@@ -345,22 +345,23 @@ export class MockBackend implements Backend {
         const refuse = this.scenario.refuse;
         if (refuse)
           return {
-            server: { ok: false, ms: null, detail: refuse.message },
+            server: { ok: false, ms: null, detail: refuse.message, problem: "linkRefused" },
             turn: null,
             uplinkKbps: null,
             downlinkKbps: null,
           };
         const poor = call.network === "poor";
         return {
-          server: { ok: true, ms: poor ? 420 : 38, detail: null },
+          server: { ok: true, ms: poor ? 420 : 38, detail: null, problem: null },
           turn: poor
             ? {
                 ok: false,
                 ms: null,
                 detail:
                   "no answer from the relay: UDP may be blocked on this network; TURN over TCP or TLS on port 443 is needed (ask IT)",
+                problem: "relayNoUdp",
               }
-            : { ok: true, ms: 55, detail: null },
+            : { ok: true, ms: 55, detail: null, problem: null },
           uplinkKbps: poor ? 600 : 9_500,
           downlinkKbps: poor ? 1_100 : 24_000,
         };

@@ -10,6 +10,7 @@ export type {
   CallSnapshot,
   CallState,
   ChatMessage,
+  CheckProblem,
   CheckStep,
   CommandError,
   CommandErrorCode,
