@@ -21,6 +21,7 @@ mod fallback;
 mod ice;
 mod peer;
 mod receive;
+mod recovery;
 mod sdp;
 mod settings;
 mod sfu;

@@ -2,7 +2,7 @@
 //! encoders, negotiation, trickle ICE, congestion control, and checks that
 //! refuse anything but DTLS-SRTP.
 
-use std::sync::atomic::{AtomicBool, AtomicU32, Ordering};
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Weak};
 
 use gst::glib;
@@ -10,6 +10,7 @@ use gst::prelude::*;
 use gst_rtp::prelude::*;
 
 use super::dtls::{Gate, PeerCheck};
+use super::recovery::Congestion;
 use super::sfu::Direction;
 use super::{MediaEvent, PeerConfig, Shared, encoding, receive, sdp};
 use crate::MediaError;
@@ -27,8 +28,8 @@ pub(crate) struct Peer {
     pub webrtcbin: gst::Element,
     pub codec: Option<VideoCodec>,
     pub tee_pads: Vec<(gst::Element, gst::Pad)>,
-    /// The congestion controller's latest estimate, bit/s (0 = none yet).
-    pub estimate_bps: Arc<AtomicU32>,
+    /// The congestion controller, its estimate and its recovery.
+    pub congestion: Arc<Congestion>,
     /// How it was set up, to set it up again on a restart.
     pub config: PeerConfig,
     /// Whether the connection came up and the peer's DTLS certificate
@@ -91,7 +92,7 @@ pub(super) fn add_with(
     super::ice::configure_ice_servers(&webrtcbin, &config.ice_servers);
     let initiator = config.initiator;
     let video_codec = config.video_codec;
-    let estimate_bps = Arc::new(AtomicU32::new(0));
+    let congestion = Arc::new(Congestion::default());
     let connected = Arc::new(AtomicBool::new(false));
     let dtls = Arc::new(PeerCheck::default());
     // The first offer is made once, by whichever comes first: webrtcbin's
@@ -105,7 +106,7 @@ pub(super) fn add_with(
         &peer,
         &webrtcbin,
         (initiator, direction, offered.clone()),
-        (estimate_bps.clone(), connected.clone(), dtls.clone()),
+        (congestion.clone(), connected.clone(), dtls.clone()),
     );
     let offerer = webrtcbin.clone();
     shared
@@ -121,7 +122,7 @@ pub(super) fn add_with(
             webrtcbin,
             codec: None,
             tee_pads: Vec::new(),
-            estimate_bps,
+            congestion,
             config,
             connected,
             dtls,
@@ -161,7 +162,7 @@ fn connect_signals(
     peer: &PeerId,
     webrtcbin: &gst::Element,
     (initiator, direction, offered): (bool, Direction, Arc<AtomicBool>),
-    (estimate_bps, connected, dtls): (Arc<AtomicU32>, Arc<AtomicBool>, Arc<PeerCheck>),
+    (congestion, connected, dtls): (Arc<Congestion>, Arc<AtomicBool>, Arc<PeerCheck>),
 ) {
     let weak = Arc::downgrade(shared);
     if initiator {
@@ -300,10 +301,7 @@ fn connect_signals(
             cc.set_property("min-bitrate", encoding::MIN_VIDEO_KBPS * 1000);
             cc.set_property("max-bitrate", max_bps);
             cc.set_property("estimated-bitrate", start_bps);
-            let estimate = estimate_bps.clone();
-            cc.connect_notify(Some("estimated-bitrate"), move |cc, _| {
-                estimate.store(cc.property::<u32>("estimated-bitrate"), Ordering::Relaxed);
-            });
+            congestion.watch(&cc);
             Some(cc)
         }),
     );

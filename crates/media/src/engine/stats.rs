@@ -40,6 +40,7 @@ pub(super) fn run(weak: Weak<Shared>) {
             track.ask_keyframe_if_stalled();
         }
         let (report, repairs) = collect(&shared, &mut previous);
+        recover_bitrates(&shared, &report);
         adapt_jitter_buffers(&shared, &report, &repairs, &mut buffers);
         shared.emit(MediaEvent::Stats { report });
     }
@@ -170,7 +171,7 @@ fn follow_estimates(shared: &Shared) -> Option<u32> {
     let mut state = shared.lock();
     let mut lowest: HashMap<VideoCodec, u32> = HashMap::new();
     for peer in state.peers.values() {
-        let (Some(codec), bps) = (peer.codec, peer.estimate_bps.load(Ordering::Relaxed)) else {
+        let (Some(codec), bps) = (peer.codec, peer.congestion.estimate_bps()) else {
             continue;
         };
         if bps > 0 {
@@ -190,6 +191,26 @@ fn follow_estimates(shared: &Shared) -> Option<u32> {
         encoder.check_load();
     }
     lowest.values().copied().min()
+}
+
+/// Lets each sending connection's recovery look at its estimate and the
+/// video loss its peer reports (see [`super::recovery`]).
+fn recover_bitrates(shared: &Shared, report: &StatsReport) {
+    let peers: Vec<_> = shared
+        .lock()
+        .peers
+        .iter()
+        .filter(|(_, p)| p.codec.is_some())
+        .map(|(id, p)| (id.clone(), p.congestion.clone()))
+        .collect();
+    for (peer, congestion) in peers {
+        let loss = report
+            .outbound
+            .iter()
+            .find(|s| s.peer == peer && s.kind == MediaKind::Video)
+            .and_then(|s| s.fraction_lost);
+        congestion.tick(&peer, loss);
+    }
 }
 
 fn get_stats(webrtcbin: &gst::Element) -> Option<gst::Structure> {
@@ -251,7 +272,7 @@ fn collect(shared: &Shared, previous: &mut Previous) -> (StatsReport, Repairs) {
                 id.clone(),
                 p.webrtcbin.clone(),
                 p.codec,
-                p.estimate_bps.load(Ordering::Relaxed),
+                p.congestion.estimate_bps(),
             )
         })
         .collect();

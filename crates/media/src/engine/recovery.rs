@@ -1,0 +1,295 @@
+//! Getting the bitrate back after a congestion episode.
+//!
+//! `rtpgccbwe` climbs back slowly once a link recovers: near the rates at
+//! which it last had to decrease it increases additively (a few kbit/s per
+//! step), so a call that fell to 150 kbit/s under a 300 kbit/s bottleneck
+//! needs more than a minute to regain 1 Mbit/s once the bottleneck is gone.
+//! People see a blurred picture for that whole minute.
+//!
+//! [`Recovery`] remembers the rate the link carried before it fell and,
+//! while the estimate keeps rising with no loss reported, probes: it raises
+//! the controller's estimate by half (never past the remembered rate). A
+//! probe that the link cannot carry is undone by the controller itself
+//! (delay grows or packets are lost, and it decreases); then the next probe
+//! waits twice as long, so a link that really is narrow is not pushed every
+//! few seconds.
+
+use std::collections::VecDeque;
+use std::sync::Mutex;
+use std::sync::atomic::{AtomicU32, Ordering};
+
+use gst::glib;
+use gst::prelude::*;
+
+/// A sending connection's congestion controller (`rtpgccbwe`), its latest
+/// estimate and its recovery.
+#[derive(Debug, Default)]
+pub(crate) struct Congestion {
+    /// The controller's latest estimate, bit/s (0 = none yet).
+    pub estimate_bps: AtomicU32,
+    controller: Mutex<Option<glib::WeakRef<gst::Element>>>,
+    recovery: Mutex<Recovery>,
+}
+
+impl Congestion {
+    /// The latest estimate, bit/s (0 = none yet).
+    pub(super) fn estimate_bps(&self) -> u32 {
+        self.estimate_bps.load(Ordering::Relaxed)
+    }
+
+    /// Follows `controller`'s estimate from now on.
+    pub(super) fn watch(self: &std::sync::Arc<Self>, controller: &gst::Element) {
+        *self
+            .controller
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner) = Some(controller.downgrade());
+        let congestion = std::sync::Arc::downgrade(self);
+        controller.connect_notify(Some("estimated-bitrate"), move |cc, _| {
+            if let Some(c) = congestion.upgrade() {
+                c.estimate_bps
+                    .store(cc.property::<u32>("estimated-bitrate"), Ordering::Relaxed);
+            }
+        });
+    }
+
+    /// The once-a-second look: probes when [`Recovery`] says so. `loss` is
+    /// the fraction of video packets the peer reported lost.
+    pub(super) fn tick(&self, peer: &crate::types::PeerId, loss: Option<f64>) {
+        let kbps = self.estimate_bps() / 1000;
+        if kbps == 0 {
+            return;
+        }
+        let probe = self
+            .recovery
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .tick(kbps, loss);
+        let controller = self
+            .controller
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .as_ref()
+            .and_then(glib::WeakRef::upgrade);
+        if let (Some(to), Some(controller)) = (probe, controller) {
+            tracing::debug!(%peer, from = kbps, to, "probing for the bitrate the link carried");
+            controller.set_property("estimated-bitrate", to.saturating_mul(1000));
+        }
+    }
+}
+
+/// Seconds an estimate must hold to count as what the link carries.
+const HELD_SECONDS: usize = 5;
+/// Below this share of the remembered rate there is something to recover.
+const RECOVER_BELOW: f64 = 0.8;
+/// Seconds of rising estimates (and no loss) before a probe.
+const RISING_SECONDS: u32 = 3;
+/// A probe raises the estimate by this factor (at most to the remembered rate).
+const PROBE_FACTOR: f64 = 1.5;
+/// A probe failed when the estimate falls under this share of it within
+/// [`JUDGED_AFTER`] seconds.
+const FAILED_BELOW: f64 = 0.85;
+/// Seconds after a probe at which it is judged.
+const JUDGED_AFTER: u32 = 3;
+/// Waits between probes: the first, and the most after repeated failures.
+const FIRST_WAIT: u32 = 3;
+const LONGEST_WAIT: u32 = 60;
+/// Seconds after which a remembered rate is forgotten.
+const REMEMBERED_FOR: u32 = 300;
+/// Loss (fraction of packets) under which the link counts as clean.
+const CLEAN_LOSS: f64 = 0.01;
+
+/// One sending connection's recovery, ticked once a second.
+#[derive(Debug, Clone)]
+pub(super) struct Recovery {
+    /// The last estimates, newest last, kbit/s.
+    recent: VecDeque<u32>,
+    /// The rate the link carried (held for [`HELD_SECONDS`]), and how many
+    /// seconds ago it last did.
+    carried: Option<(u32, u32)>,
+    /// Consecutive seconds the estimate rose with a clean link.
+    rising: u32,
+    /// Seconds until the next probe may be made.
+    wait: u32,
+    /// The current wait between probes (doubles on failure).
+    backoff: u32,
+    /// The last probe's rate and its age in seconds, until judged.
+    probe: Option<(u32, u32)>,
+}
+
+impl Default for Recovery {
+    fn default() -> Self {
+        Recovery {
+            recent: VecDeque::with_capacity(HELD_SECONDS + 1),
+            carried: None,
+            rising: 0,
+            wait: FIRST_WAIT,
+            backoff: FIRST_WAIT,
+            probe: None,
+        }
+    }
+}
+
+impl Recovery {
+    /// One second's reading: the controller's estimate (kbit/s) and the loss
+    /// the receiver reported (`None` when it has not). Returns the rate to
+    /// probe at, if now is the time.
+    pub(super) fn tick(&mut self, estimate_kbps: u32, loss: Option<f64>) -> Option<u32> {
+        let previous = self.recent.back().copied();
+        self.recent.push_back(estimate_kbps);
+        if self.recent.len() > HELD_SECONDS {
+            self.recent.pop_front();
+        }
+        self.remember_carried();
+        self.judge_probe(estimate_kbps);
+        self.wait = self.wait.saturating_sub(1);
+        let clean = loss.is_none_or(|l| l < CLEAN_LOSS);
+        if clean && previous.is_some_and(|p| estimate_kbps > p) {
+            self.rising += 1;
+        } else {
+            self.rising = 0;
+        }
+        let (carried, _) = self.carried?;
+        if f64::from(estimate_kbps) >= RECOVER_BELOW * f64::from(carried) {
+            // Nothing to recover: the next episode starts afresh.
+            self.backoff = FIRST_WAIT;
+            return None;
+        }
+        if self.rising < RISING_SECONDS || self.wait > 0 || self.probe.is_some() {
+            return None;
+        }
+        let to = (f64::from(estimate_kbps) * PROBE_FACTOR).min(f64::from(carried));
+        // Truncation is fine: a kbit/s rate from a bounded product.
+        let to = to as u32;
+        self.probe = Some((to, 0));
+        self.rising = 0;
+        self.wait = self.backoff;
+        Some(to)
+    }
+
+    /// The lowest of the last [`HELD_SECONDS`] estimates, once there are
+    /// that many, is a rate the link carried: the best of those is kept
+    /// (and forgotten after [`REMEMBERED_FOR`] seconds without it).
+    fn remember_carried(&mut self) {
+        let held = (self.recent.len() == HELD_SECONDS)
+            .then(|| self.recent.iter().copied().min())
+            .flatten();
+        self.carried = match (self.carried, held) {
+            (Some((rate, _)), Some(now)) if now >= rate => Some((now, 0)),
+            (Some((rate, age)), _) if age < REMEMBERED_FOR => Some((rate, age + 1)),
+            (_, now) => now.map(|rate| (rate, 0)),
+        };
+    }
+
+    /// A probe the controller took back soon after failed: wait twice as
+    /// long before the next; one that held resets the wait.
+    fn judge_probe(&mut self, estimate_kbps: u32) {
+        let Some((to, age)) = self.probe else { return };
+        if f64::from(estimate_kbps) < FAILED_BELOW * f64::from(to) {
+            self.backoff = (self.backoff * 2).min(LONGEST_WAIT);
+            self.wait = self.backoff;
+            self.probe = None;
+        } else if age + 1 >= JUDGED_AFTER {
+            self.backoff = FIRST_WAIT;
+            self.probe = None;
+        } else {
+            self.probe = Some((to, age + 1));
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A controller on a link of `link_kbps`, starting at `estimate`: it
+    /// takes a probe's rate, climbs `climb` kbit/s a second, and falls to
+    /// 85% of the link when it goes past it. Runs for `seconds` on a clean
+    /// link; returns the estimates and the seconds at which probes came.
+    fn simulate(
+        r: &mut Recovery,
+        (link_kbps, mut estimate, climb): (u32, u32, u32),
+        seconds: u32,
+    ) -> (Vec<u32>, Vec<u32>) {
+        let (mut seen, mut probes) = (Vec::new(), Vec::new());
+        for second in 0..seconds {
+            seen.push(estimate);
+            if let Some(to) = r.tick(estimate, Some(0.0)) {
+                assert!(to > estimate, "a probe goes up: {to} from {estimate}");
+                probes.push(second);
+                estimate = to;
+            }
+            estimate = if estimate > link_kbps {
+                link_kbps * 85 / 100
+            } else {
+                estimate + climb
+            };
+        }
+        (seen, probes)
+    }
+
+    #[test]
+    fn a_steady_or_freshly_climbing_link_is_never_probed() {
+        let mut r = Recovery::default();
+        let (_, probes) = simulate(&mut r, (2_000, 1_200, 0), 60);
+        assert!(probes.is_empty(), "{probes:?}");
+        // A call that starts low and climbs has nothing to get back to.
+        let mut r = Recovery::default();
+        let (_, probes) = simulate(&mut r, (2_000, 300, 40), 30);
+        assert!(probes.is_empty(), "{probes:?}");
+    }
+
+    #[test]
+    fn after_a_bottleneck_the_rate_is_back_to_80_percent_within_30_seconds() {
+        let mut r = Recovery::default();
+        simulate(&mut r, (2_000, 1_200, 0), 10);
+        simulate(&mut r, (300, 150, 0), 60);
+        // The bottleneck goes; the controller alone climbs 5 kbit/s a second.
+        let (seen, probes) = simulate(&mut r, (2_000, 150, 5), 40);
+        let back = seen.iter().position(|e| *e >= 960);
+        assert!(
+            back.is_some_and(|s| s <= 30),
+            "back after {back:?} s: {seen:?}"
+        );
+        assert!(seen.iter().all(|e| *e <= 1_200 + 40 * 5), "{seen:?}");
+        assert!(probes.len() <= 6, "{probes:?}");
+        // Once back, no more probes.
+        let (_, probes) = simulate(&mut r, (2_000, 1_200, 0), 30);
+        assert!(probes.is_empty(), "{probes:?}");
+    }
+
+    #[test]
+    fn a_narrow_link_is_probed_less_and_less_often() {
+        let mut r = Recovery::default();
+        simulate(&mut r, (2_000, 1_200, 0), 10);
+        let (_, probes) = simulate(&mut r, (300, 200, 5), 180);
+        let gaps: Vec<u32> = probes.windows(2).map(|w| w[1] - w[0]).collect();
+        assert!(probes.len() >= 3, "{probes:?}");
+        assert!(
+            gaps.windows(2).all(|g| g[1] >= g[0]),
+            "the waits grow: {gaps:?}"
+        );
+        assert!(gaps.last().is_some_and(|g| *g >= 24), "{gaps:?}");
+    }
+
+    #[test]
+    fn loss_holds_probing_back() {
+        let mut r = Recovery::default();
+        simulate(&mut r, (2_000, 1_200, 0), 10);
+        let lossy: Vec<u32> = (0..10)
+            .filter_map(|s| r.tick(150 + s * 5, Some(0.05)))
+            .collect();
+        assert!(lossy.is_empty(), "{lossy:?}");
+    }
+
+    #[test]
+    fn a_rate_carried_long_ago_is_forgotten() {
+        let mut r = Recovery::default();
+        simulate(&mut r, (2_000, 1_200, 0), 10);
+        // Ten minutes on a narrow link, the controller bobbing.
+        for s in 0..600 {
+            r.tick(150 + (s % 2) * 5, Some(0.0));
+        }
+        let (_, probes) = simulate(&mut r, (2_000, 160, 10), 10);
+        assert!(probes.is_empty(), "{probes:?}");
+    }
+}
