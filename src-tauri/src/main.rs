@@ -10,6 +10,7 @@ use std::process::ExitCode;
 use clap::Parser;
 
 mod commands;
+mod navigation;
 mod shell;
 
 /// Mulaqat: video visits and consultations.

@@ -204,6 +204,7 @@ pub(crate) fn run(initial_link: Option<String>) -> anyhow::Result<()> {
         }))
         .plugin(tauri_plugin_deep_link::init())
         .plugin(tauri_plugin_notification::init())
+        .plugin(crate::navigation::guard())
         .invoke_handler(crate::commands::handler())
         .setup(move |tauri_app| {
             let handle = tauri_app.handle().clone();
