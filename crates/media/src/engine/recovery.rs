@@ -52,6 +52,27 @@ impl Congestion {
         });
     }
 
+    /// Raises the controller's estimate to `kbps` if it is lower: video
+    /// tried again after an audio-only spell starts from a rate that can
+    /// carry it, not from the floor where the controller sat while nothing
+    /// was sent (it would never climb before the fallback gave up again).
+    pub(super) fn raise_to(&self, kbps: u32) {
+        if self.estimate_bps() / 1000 >= kbps {
+            return;
+        }
+        if let Some(controller) = self.controller() {
+            controller.set_property("estimated-bitrate", kbps.saturating_mul(1000));
+        }
+    }
+
+    fn controller(&self) -> Option<gst::Element> {
+        self.controller
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .as_ref()
+            .and_then(glib::WeakRef::upgrade)
+    }
+
     /// The once-a-second look: probes when [`Recovery`] says so. `loss` is
     /// the fraction of video packets the peer reported lost.
     pub(super) fn tick(&self, peer: &crate::types::PeerId, loss: Option<f64>) {
@@ -64,13 +85,7 @@ impl Congestion {
             .lock()
             .unwrap_or_else(std::sync::PoisonError::into_inner)
             .tick(kbps, loss);
-        let controller = self
-            .controller
-            .lock()
-            .unwrap_or_else(std::sync::PoisonError::into_inner)
-            .as_ref()
-            .and_then(glib::WeakRef::upgrade);
-        if let (Some(to), Some(controller)) = (probe, controller) {
+        if let (Some(to), Some(controller)) = (probe, self.controller()) {
             tracing::debug!(%peer, from = kbps, to, "probing for the bitrate the link carried");
             controller.set_property("estimated-bitrate", to.saturating_mul(1000));
         }

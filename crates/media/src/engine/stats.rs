@@ -158,8 +158,17 @@ fn apply_fallback(shared: &Shared, change: super::fallback::Fallback) {
         Fallback::AudioOnly(reason) => (true, reason),
         Fallback::Video(reason) => (false, reason),
     };
-    for encoder in shared.lock().video_encoders.values() {
-        encoder.set_sending(!active);
+    let congestion: Vec<_> = {
+        let state = shared.lock();
+        for encoder in state.video_encoders.values() {
+            encoder.set_sending(!active);
+        }
+        state.peers.values().map(|p| p.congestion.clone()).collect()
+    };
+    if !active {
+        for c in congestion {
+            c.raise_to(super::fallback::LEAVE_ABOVE_KBPS);
+        }
     }
     tracing::warn!(audio_only = active, "{reason}");
     shared.emit(MediaEvent::AudioOnly { active, reason });
