@@ -28,6 +28,8 @@ pub(crate) struct Peer {
     pub webrtcbin: gst::Element,
     pub codec: Option<VideoCodec>,
     pub tee_pads: Vec<(gst::Element, gst::Pad)>,
+    /// What each sending branch handed over (see [`super::stats::Sent`]).
+    pub sent: Vec<(MediaKind, Arc<super::stats::Sent>)>,
     /// The congestion controller, its estimate and its recovery.
     pub congestion: Arc<Congestion>,
     /// How it was set up, to set it up again on a restart.
@@ -122,6 +124,7 @@ pub(super) fn add_with(
             webrtcbin,
             codec: None,
             tee_pads: Vec::new(),
+            sent: Vec::new(),
             congestion,
             config,
             connected,
@@ -550,7 +553,7 @@ fn link_senders(shared: &Arc<Shared>, peer: &PeerId, codec: VideoCodec) -> Resul
     let webrtcbin = p.webrtcbin.clone();
     let connected = p.connected.clone();
     let send_only = p.direction == Direction::SendOnly;
-    let video_pad = link_sender(
+    let (video_pad, video_sent) = link_sender(
         &shared.pipeline,
         &video_tee,
         (&webrtcbin, &connected, send_only),
@@ -558,7 +561,7 @@ fn link_senders(shared: &Arc<Shared>, peer: &PeerId, codec: VideoCodec) -> Resul
         MediaKind::Video,
         Some(codec),
     )?;
-    let audio_pad = link_sender(
+    let (audio_pad, audio_sent) = link_sender(
         &shared.pipeline,
         &audio_tee,
         (&webrtcbin, &connected, send_only),
@@ -567,6 +570,10 @@ fn link_senders(shared: &Arc<Shared>, peer: &PeerId, codec: VideoCodec) -> Resul
         None,
     )?;
     p.tee_pads = vec![(video_tee, video_pad), (audio_tee, audio_pad)];
+    p.sent = vec![
+        (MediaKind::Video, video_sent),
+        (MediaKind::Audio, audio_sent),
+    ];
     p.codec = Some(codec);
     if let Some(encoder) = state.video_encoders.get(&codec) {
         encoder.request_keyframe();
@@ -634,7 +641,7 @@ fn link_sender(
     name: &str,
     kind: MediaKind,
     codec: Option<VideoCodec>,
-) -> Result<gst::Pad, MediaError> {
+) -> Result<(gst::Pad, Arc<super::stats::Sent>), MediaError> {
     let label = if kind == MediaKind::Video {
         "video"
     } else {
@@ -675,6 +682,11 @@ fn link_sender(
     let caps = crate::make_element("capsfilter", &format!("{name}-send-{label}-caps"))?;
     caps.set_property("caps", rtp_caps(kind, codec, ssrc));
     hold_until_connected(&caps, connected.clone());
+    let sent = super::stats::Sent::attach(
+        &caps
+            .static_pad("src")
+            .ok_or_else(|| MediaError::build(&what, "no src pad"))?,
+    );
     let chain = [&queue, &pay, &caps];
     pipeline
         .add_many(chain)
@@ -716,7 +728,7 @@ fn link_sender(
                 .ok_or_else(|| MediaError::build(&what, "no sink pad"))?,
         )
         .map_err(|e| MediaError::build(&what, e))?;
-    Ok(tee_pad)
+    Ok((tee_pad, sent))
 }
 
 pub(super) fn request_keyframes(shared: &Shared) {

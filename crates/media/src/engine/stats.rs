@@ -2,8 +2,8 @@
 //! controller's estimate, and report.
 
 use std::collections::HashMap;
-use std::sync::Weak;
-use std::sync::atomic::Ordering;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Weak};
 use std::time::Instant;
 
 use gst::prelude::*;
@@ -11,6 +11,40 @@ use gst::prelude::*;
 use super::events::{InboundStats, OutboundStats, StatsReport};
 use super::{MediaEvent, STATS_PERIOD, Shared};
 use crate::types::{MediaKind, PeerId, TrackId, VideoCodec};
+
+/// What one sending branch handed to `webrtcbin`, counted by the engine
+/// itself: `webrtcbin` 1.22 stops reporting a sender's stream once it has
+/// been silent for a while (video stopped for an audio-only spell) and does
+/// not report it again when it resumes.
+#[derive(Debug, Default)]
+pub(crate) struct Sent {
+    packets: AtomicU64,
+    bytes: AtomicU64,
+}
+
+impl Sent {
+    /// Counts what leaves `pad` from now on.
+    pub(super) fn attach(pad: &gst::Pad) -> Arc<Sent> {
+        let sent = Arc::new(Sent::default());
+        let counter = sent.clone();
+        pad.add_probe(
+            gst::PadProbeType::BUFFER | gst::PadProbeType::BUFFER_LIST,
+            move |_, info| {
+                let (packets, bytes) = match &info.data {
+                    Some(gst::PadProbeData::Buffer(b)) => (1, b.size()),
+                    Some(gst::PadProbeData::BufferList(l)) => {
+                        (l.len(), l.iter().map(|b| b.size()).sum())
+                    }
+                    _ => (0, 0),
+                };
+                counter.packets.fetch_add(packets as u64, Ordering::Relaxed);
+                counter.bytes.fetch_add(bytes as u64, Ordering::Relaxed);
+                gst::PadProbeReturn::Ok
+            },
+        );
+        sent
+    }
+}
 
 /// Byte counters from the previous round, to turn totals into rates.
 type Previous = HashMap<(PeerId, String), (u64, Instant)>;
@@ -272,7 +306,14 @@ fn rate_kbps(previous: &mut Previous, key: (PeerId, String), bytes: u64) -> f64 
 type Repairs = HashMap<PeerId, u64>;
 
 fn collect(shared: &Shared, previous: &mut Previous) -> (StatsReport, Repairs) {
-    let peers: Vec<(PeerId, gst::Element, Option<VideoCodec>, u32)> = shared
+    type Row = (
+        PeerId,
+        gst::Element,
+        Option<VideoCodec>,
+        u32,
+        Vec<(MediaKind, Arc<Sent>)>,
+    );
+    let peers: Vec<Row> = shared
         .lock()
         .peers
         .iter()
@@ -282,11 +323,20 @@ fn collect(shared: &Shared, previous: &mut Previous) -> (StatsReport, Repairs) {
                 p.webrtcbin.clone(),
                 p.codec,
                 p.congestion.estimate_bps(),
+                p.sent.clone(),
             )
         })
         .collect();
     let mut report = StatsReport::default();
-    for (peer, webrtcbin, codec, estimate_bps) in peers {
+    let mut own: Vec<Branch> = Vec::new();
+    for (peer, webrtcbin, codec, estimate_bps, sent) in peers {
+        own.extend(sent.into_iter().map(|(kind, sent)| Branch {
+            peer: peer.clone(),
+            kind,
+            sent,
+            codec,
+            estimate_bps,
+        }));
         let Some(all) = get_stats(&webrtcbin) else {
             continue;
         };
@@ -304,14 +354,7 @@ fn collect(shared: &Shared, previous: &mut Previous) -> (StatsReport, Repairs) {
                         .and_then(|rid| all.get::<gst::Structure>(rid).ok());
                     let video = kind == MediaKind::Video;
                     let (encoder, resolution, target) = if video {
-                        let state = shared.lock();
-                        let enc = codec.and_then(|c| state.video_encoders.get(&c));
-                        (
-                            enc.map(|e| e.profile.element.to_owned()),
-                            enc.map(|e| e.quality.resolution()),
-                            enc.and_then(|e| crate::encode::bitrate_kbps(&e.encoder, e.profile))
-                                .map(|k| k as f64),
-                        )
+                        sending_figures(shared, codec)
                     } else {
                         (None, None, None)
                     };
@@ -393,11 +436,82 @@ fn collect(shared: &Shared, previous: &mut Previous) -> (StatsReport, Repairs) {
         |s| (s.peer.clone(), s.kind),
         |s| s.packets_sent,
     );
+    for branch in own {
+        let reported = report
+            .outbound
+            .iter()
+            .any(|s| s.peer == branch.peer && s.kind == branch.kind);
+        if !reported {
+            report.outbound.push(own_figures(shared, previous, branch));
+        }
+    }
     for s in &mut report.inbound {
         let key = (s.peer.clone(), format!("{}#frames", s.track));
         s.fps = per_second(previous, key, s.frames_decoded);
     }
     (report, repairs)
+}
+
+/// The encoder, the size it encodes and its target bitrate (kbit/s).
+fn sending_figures(
+    shared: &Shared,
+    codec: Option<VideoCodec>,
+) -> (
+    Option<String>,
+    Option<crate::types::Resolution>,
+    Option<f64>,
+) {
+    let state = shared.lock();
+    let enc = codec.and_then(|c| state.video_encoders.get(&c));
+    (
+        enc.map(|e| e.profile.element.to_owned()),
+        enc.map(|e| e.quality.resolution()),
+        enc.and_then(|e| crate::encode::bitrate_kbps(&e.encoder, e.profile))
+            .map(|k| k as f64),
+    )
+}
+
+/// One sending branch of a connection, as the engine counts it.
+struct Branch {
+    peer: PeerId,
+    kind: MediaKind,
+    sent: Arc<Sent>,
+    codec: Option<VideoCodec>,
+    estimate_bps: u32,
+}
+
+/// A sending stream `webrtcbin` did not report, from the engine's own
+/// counts (no round trip or loss: those come from the peer's reports).
+fn own_figures(shared: &Shared, previous: &mut Previous, branch: Branch) -> OutboundStats {
+    let Branch {
+        peer,
+        kind,
+        sent,
+        codec,
+        estimate_bps,
+    } = branch;
+    let video = kind == MediaKind::Video;
+    let bytes = sent.bytes.load(Ordering::Relaxed);
+    let (encoder, resolution, target) = if video {
+        sending_figures(shared, codec)
+    } else {
+        (None, None, None)
+    };
+    let key = (peer.clone(), format!("own-{kind:?}"));
+    OutboundStats {
+        packets_sent: sent.packets.load(Ordering::Relaxed),
+        bytes_sent: bytes,
+        bitrate_kbps: rate_kbps(previous, key, bytes),
+        rtt_ms: None,
+        fraction_lost: None,
+        encoder,
+        resolution,
+        estimated_bandwidth_kbps: (video && estimate_bps > 0)
+            .then(|| f64::from(estimate_bps) / 1000.0),
+        target_bitrate_kbps: target,
+        peer,
+        kind,
+    }
 }
 
 /// Beside each video stream webrtcbin reports the retransmission (RTX)
