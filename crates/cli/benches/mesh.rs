@@ -25,6 +25,7 @@ use std::time::{Duration, Instant, SystemTime};
 use clap::Parser;
 use serde_json::{Value, json};
 
+use mulaqat_lab::measure::{self, clock_ticks, cpu_ticks, from_root, machine};
 use mulaqat_lab::netns::{self as lab, Lab};
 use mulaqat_lab::procs::{Bins, Client, Server, Stats, frames};
 
@@ -56,8 +57,6 @@ struct Args {
     bench: bool,
 }
 
-const START: &str = "<!-- mesh:start -->";
-const END: &str = "<!-- mesh:end -->";
 
 /// One participant's figures.
 #[derive(Debug, Clone)]
@@ -113,34 +112,8 @@ impl Row {
     }
 }
 
-fn clock_ticks() -> f64 {
-    std::process::Command::new("getconf")
-        .arg("CLK_TCK")
-        .output()
-        .ok()
-        .and_then(|o| String::from_utf8_lossy(&o.stdout).trim().parse().ok())
-        .unwrap_or(100.0)
-}
-
-/// utime + stime of `pid`, in clock ticks.
-fn cpu_ticks(pid: u32) -> Option<u64> {
-    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).ok()?;
-    // The command name may hold spaces: fields start after the last ')'.
-    let rest = &stat[stat.rfind(')')? + 2..];
-    let fields: Vec<&str> = rest.split_whitespace().collect();
-    // Fields 14 and 15 of stat (utime, stime) are 11 and 12 here.
-    Some(fields.get(11)?.parse::<u64>().ok()? + fields.get(12)?.parse::<u64>().ok()?)
-}
-
 fn rss_mib(pid: u32) -> f64 {
-    std::fs::read_to_string(format!("/proc/{pid}/status"))
-        .ok()
-        .and_then(|s| {
-            s.lines()
-                .find(|l| l.starts_with("VmRSS:"))
-                .and_then(|l| l.split_whitespace().nth(1)?.parse::<f64>().ok())
-        })
-        .map_or(0.0, |kib| kib / 1024.0)
+    measure::rss_kib(pid).map_or(0.0, |kib| kib as f64 / 1024.0)
 }
 
 fn height_of(quality: &str) -> u64 {
@@ -338,41 +311,6 @@ fn table_row(row: &Row) -> String {
     )
 }
 
-fn machine() -> String {
-    let cpu = std::fs::read_to_string("/proc/cpuinfo")
-        .ok()
-        .and_then(|c| {
-            c.lines()
-                .find(|l| l.starts_with("model name"))
-                .map(|l| l.split(':').nth(1).unwrap_or("").trim().to_owned())
-        })
-        .unwrap_or_else(|| "unknown CPU".into());
-    let cores = std::thread::available_parallelism().map_or(0, |n| n.get());
-    let mem = std::fs::read_to_string("/proc/meminfo")
-        .ok()
-        .and_then(|m| {
-            m.lines()
-                .find(|l| l.starts_with("MemTotal:"))
-                .and_then(|l| l.split_whitespace().nth(1)?.parse::<f64>().ok())
-        })
-        .map_or_else(String::new, |kib| {
-            format!(", {:.0} GiB", kib / 1024.0 / 1024.0)
-        });
-    format!("{cores} cores, {cpu}{mem}")
-}
-
-/// `cargo bench` runs in the crate's folder: take relative paths from the
-/// workspace root, where people type the command.
-fn from_root(path: &Path) -> PathBuf {
-    if path.is_absolute() {
-        path.to_owned()
-    } else {
-        Path::new(env!("CARGO_MANIFEST_DIR"))
-            .join("../..")
-            .join(path)
-    }
-}
-
 fn main() {
     let args = Args::parse();
     let netns = !args.loopback && lab::available("mesh benchmark in namespaces", &[]);
@@ -432,12 +370,7 @@ fn main() {
         println!("wrote {}", path.display());
     }
     if let Some(path) = args.markdown.as_deref().map(from_root) {
-        let doc = std::fs::read_to_string(&path).unwrap_or_default();
-        let new = match (doc.find(START), doc.find(END)) {
-            (Some(a), Some(b)) if a < b => format!("{}{START}\n{table}{}", &doc[..a], &doc[b..]),
-            _ => format!("{doc}\n## Mesh calls\n\n{START}\n{table}{END}\n"),
-        };
-        std::fs::write(&path, new).expect("write Markdown");
+        measure::write_table(&path, "mesh", "Mesh calls", &table).expect("write Markdown");
         println!("updated {}", path.display());
     }
 }

@@ -9,6 +9,7 @@ use serde_json::json;
 use super::calls::{exit_code, reports};
 use super::impaired::{other, two_party, wait_for_video};
 use super::round1;
+use crate::measure::{fd_count, rss_kib};
 use crate::netns::{Lab, client_addr};
 use crate::procs::{Bins, Client, frames, poll};
 use crate::{Figures, figures};
@@ -167,25 +168,6 @@ fn known_leaks(after: &serde_json::Value, what: &str) -> u64 {
         .count();
     // At most the first connection's, not one per restart.
     dtls.min(1) as u64
-}
-
-/// `VmRSS` of a process, KiB.
-fn rss_kib(pid: u32) -> Option<u64> {
-    std::fs::read_to_string(format!("/proc/{pid}/status"))
-        .ok()?
-        .lines()
-        .find(|l| l.starts_with("VmRSS:"))?
-        .split_whitespace()
-        .nth(1)?
-        .parse()
-        .ok()
-}
-
-/// Open descriptors of a process.
-fn fd_count(pid: u32) -> Option<u64> {
-    std::fs::read_dir(format!("/proc/{pid}/fd"))
-        .ok()
-        .map(|d| d.count() as u64)
 }
 
 /// A long call under 3% loss (20 minutes; `MULAQAT_SOAK_MINUTES` changes
