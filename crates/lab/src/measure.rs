@@ -77,7 +77,9 @@ pub fn from_root(path: &Path) -> PathBuf {
     if path.is_absolute() {
         path.to_owned()
     } else {
-        Path::new(env!("CARGO_MANIFEST_DIR")).join("../..").join(path)
+        Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("../..")
+            .join(path)
     }
 }
 
@@ -85,7 +87,10 @@ pub fn from_root(path: &Path) -> PathBuf {
 /// `doc`, or appends a `heading` section holding it when the markers are
 /// missing.
 pub fn replace_table(doc: &str, name: &str, heading: &str, table: &str) -> String {
-    let (start, end) = (format!("<!-- {name}:start -->"), format!("<!-- {name}:end -->"));
+    let (start, end) = (
+        format!("<!-- {name}:start -->"),
+        format!("<!-- {name}:end -->"),
+    );
     match (doc.find(&start), doc.find(&end)) {
         (Some(a), Some(b)) if a < b => format!("{}{start}\n{table}{}", &doc[..a], &doc[b..]),
         _ => format!("{doc}\n## {heading}\n\n{start}\n{table}{end}\n"),
@@ -93,7 +98,12 @@ pub fn replace_table(doc: &str, name: &str, heading: &str, table: &str) -> Strin
 }
 
 /// [`replace_table`] in the file at `path` (from the workspace root).
-pub fn write_table(path: &Path, name: &str, heading: &str, table: &str) -> std::io::Result<PathBuf> {
+pub fn write_table(
+    path: &Path,
+    name: &str,
+    heading: &str,
+    table: &str,
+) -> std::io::Result<PathBuf> {
     let path = from_root(path);
     let doc = std::fs::read_to_string(&path).unwrap_or_default();
     std::fs::write(&path, replace_table(&doc, name, heading, table))?;
