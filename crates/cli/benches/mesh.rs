@@ -57,7 +57,6 @@ struct Args {
     bench: bool,
 }
 
-
 /// One participant's figures.
 #[derive(Debug, Clone)]
 struct Participant {
