@@ -294,10 +294,10 @@ pub(crate) async fn run_call(args: &CallArgs, answering: Answering) -> Result<u8
 }
 
 /// Reads threads and descriptors once the engine is gone, waiting up to
-/// ten seconds for its threads to end (the stats thread wakes once a
+/// three seconds for its threads to end (the stats thread wakes once a
 /// second), for the stats file's `resources.afterCall`.
 async fn record_release(collector: &mut stats::Collector) {
-    let deadline = Instant::now() + Duration::from_secs(10);
+    let deadline = Instant::now() + Duration::from_secs(3);
     loop {
         let now = stats::resources();
         let released = now.as_ref().is_none_or(|n| collector.resources_released(n));
