@@ -14,7 +14,10 @@ use mulaqat_client::{
     CallEvent, CallState, EndReason, Session, SessionConfig, SfuNotice, UserAction,
 };
 use mulaqat_media::devices::TestDevices;
-use mulaqat_media::{DeviceId, EngineSettings, MediaEngine, MediaEvent, PeerId, PeerState};
+use mulaqat_media::{
+    DeviceId, EngineSettings, MediaEngine, MediaEvent, MediaKind, PeerId, PeerState, StatsReport,
+    TrackId,
+};
 use mulaqat_settings::{EffectiveSettings, MachinePolicy, UserSettings};
 use tokio::sync::mpsc;
 
@@ -82,7 +85,17 @@ fn engine_settings(args: &CallArgs) -> EngineSettings {
         },
         quality: args.quality,
         fps: args.fps,
+        stamp_frames: args.stamp_frames,
         ..EngineSettings::default()
+    }
+}
+
+/// Moves the latency samples of every received video (read from the
+/// stamps `--stamp-frames` draws) into the stats.
+fn take_latencies(engine: &MediaEngine, report: &StatsReport, collector: &mut stats::Collector) {
+    for s in report.inbound.iter().filter(|s| s.kind == MediaKind::Video) {
+        let samples = engine.take_latency_samples(&TrackId(format!("{}:video", s.peer)));
+        collector.latencies(s.peer.as_str(), &samples);
     }
 }
 
@@ -229,6 +242,9 @@ pub(crate) async fn run_call(args: &CallArgs, answering: Answering) -> Result<u8
         match event {
             RunnerEvent::Stats(report) => {
                 collector.update(&report);
+                if args.stamp_frames {
+                    take_latencies(&engine, &report, &mut collector);
+                }
                 if let Some(path) = &args.stats_json
                     && last_write.elapsed() >= args.stats_every
                 {

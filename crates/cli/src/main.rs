@@ -75,6 +75,11 @@ pub(crate) struct CallArgs {
     /// in addition to the system's (for a hospital's own CA).
     #[arg(long)]
     pinned_ca: Option<PathBuf>,
+    /// Draw the capture time into every sent frame and read it back from
+    /// received ones, adding `latencyMs` per remote to `--stats-json`
+    /// (benchmarks; both sides need it).
+    #[arg(long, hide = true)]
+    stamp_frames: bool,
 }
 
 #[derive(Debug, clap::Args)]

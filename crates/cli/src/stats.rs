@@ -20,6 +20,56 @@ struct Remote {
     first_frame_ms: Option<u64>,
     video: Option<Value>,
     audio: Option<Value>,
+    latency: Latency,
+}
+
+/// Capture-to-decode delays of one remote video, read from the stamps
+/// `--stamp-frames` draws, as counts per whole millisecond: a reader can
+/// subtract two writes of the file and have exact percentiles of the
+/// stretch between them.
+#[derive(Debug, Default)]
+struct Latency {
+    counts: BTreeMap<u32, u64>,
+    samples: u64,
+}
+
+impl Latency {
+    fn add(&mut self, samples: &[u32]) {
+        for ms in samples {
+            *self.counts.entry(*ms).or_default() += 1;
+        }
+        self.samples += samples.len() as u64;
+    }
+
+    /// The smallest delay that `p` (0 to 1) of the samples are at or under
+    /// (nearest rank).
+    fn percentile(&self, p: f64) -> Option<u32> {
+        // A rank within 1..=samples: the cast cannot overflow.
+        let rank = ((p * self.samples as f64).ceil() as u64).clamp(1, self.samples.max(1));
+        let mut seen = 0;
+        self.counts.iter().find_map(|(ms, n)| {
+            seen += n;
+            (seen >= rank).then_some(*ms)
+        })
+    }
+
+    fn to_json(&self) -> Value {
+        if self.samples == 0 {
+            return Value::Null;
+        }
+        let histogram: serde_json::Map<String, Value> = self
+            .counts
+            .iter()
+            .map(|(ms, n)| (ms.to_string(), json!(n)))
+            .collect();
+        json!({
+            "samples": self.samples,
+            "p50": self.percentile(0.5),
+            "p95": self.percentile(0.95),
+            "max": self.counts.keys().next_back(),
+            "histogram": histogram,
+        })
+    }
 }
 
 /// Keeps the newest figures of every track.
@@ -157,6 +207,18 @@ impl Collector {
         remote.first_frame_ms.get_or_insert(ms);
     }
 
+    /// Adds latency samples (milliseconds) of `peer`'s video.
+    pub(crate) fn latencies(&mut self, peer: &str, samples: &[u32]) {
+        if samples.is_empty() || peer.contains(':') {
+            return;
+        }
+        self.remote
+            .entry(peer.to_owned())
+            .or_default()
+            .latency
+            .add(samples);
+    }
+
     pub(crate) fn update(&mut self, report: &StatsReport) {
         for s in &report.inbound {
             if s.peer.as_str().contains(':') {
@@ -212,6 +274,7 @@ impl Collector {
                         "firstFrameMs": r.first_frame_ms,
                         "video": r.video,
                         "audio": r.audio,
+                        "latencyMs": r.latency.to_json(),
                     }),
                 )
             })
@@ -238,6 +301,31 @@ impl Collector {
 mod tests {
     use super::*;
     use mulaqat_client::protocol::{LeaveReason, MediaState, ParticipantId, ParticipantInfo, Role};
+
+    #[test]
+    fn latency_percentiles_are_nearest_rank_over_every_sample_so_far() {
+        let mut c = Collector::default();
+        assert_eq!(
+            c.document(None)["remote"].as_object().map(|m| m.len()),
+            Some(0)
+        );
+        c.latencies("p-2", &[]);
+        assert!(c.document(None)["remote"].get("p-2").is_none());
+        // 1..=20 ms, then 80 ms once: p50 is the 11th of 21, p95 the 20th.
+        c.latencies("p-2", &(1..=10).collect::<Vec<u32>>());
+        c.latencies("p-2", &(11..=20).rev().chain([80]).collect::<Vec<u32>>());
+        c.latencies("sfu:camera", &[500]);
+        let doc = c.document(None);
+        let latency = &doc["remote"]["p-2"]["latencyMs"];
+        assert_eq!(latency["samples"], 21);
+        assert_eq!(latency["p50"], 11);
+        assert_eq!(latency["p95"], 20);
+        assert_eq!(latency["max"], 80);
+        assert_eq!(latency["histogram"]["80"], 1);
+        assert!(doc["remote"].get("sfu:camera").is_none());
+        c.latencies("p-2", &[7; 100]);
+        assert_eq!(c.document(None)["remote"]["p-2"]["latencyMs"]["p50"], 7);
+    }
 
     #[test]
     fn participants_who_leave_stay_in_the_file_marked_not_present() {

@@ -23,6 +23,7 @@
 #![allow(clippy::expect_used, clippy::unwrap_used)]
 
 pub mod coturn;
+pub mod janus;
 pub mod measure;
 pub mod netns;
 pub mod netsim;

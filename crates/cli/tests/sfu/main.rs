@@ -14,7 +14,6 @@
 
 #![allow(clippy::expect_used, clippy::unwrap_used)]
 
-mod janus;
 mod scenarios;
 
 use mulaqat_lab::netns as lab;

@@ -10,7 +10,8 @@
 use std::sync::{Mutex, MutexGuard, OnceLock};
 use std::time::{Duration, Instant};
 
-use crate::janus::Janus;
+use mulaqat_lab::janus::Janus;
+
 use crate::lab::{self, Lab};
 use crate::procs::{Bins, Client, Server, Stats, frames, poll};
 

@@ -2,12 +2,16 @@
 //! templates in `packaging/janus/` with a random API secret, its WebSocket
 //! API on 127.0.0.1:8188 of that namespace (where `mulaqat-server` runs),
 //! its media on the bridge. Killed with the lab, also when a test fails.
+//!
+//! Used by the SFU tests (`crates/cli/tests/sfu`) and the SFU bench
+//! (`crates/cli/benches/sfu.rs`). Needs root and Debian's `janus`
+//! ([`crate::netns::available`] with `&["janus"]` says whether both are there).
 
 use std::ffi::OsString;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
-use crate::lab::{Lab, tool};
+use crate::netns::{Lab, tool};
 use crate::procs::Proc;
 
 /// The WebSocket API, inside `srv`.
@@ -25,6 +29,7 @@ pub struct Janus {
     runs: u32,
 }
 
+/// `packaging/janus/` of the workspace (this crate is `crates/lab`).
 fn templates() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("../../packaging/janus")
 }

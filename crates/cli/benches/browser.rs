@@ -1,0 +1,616 @@
+//! The same 1:1 call made by two `mulaqat-cli join` processes and by two
+//! headless Chromium pages (Debian's `/usr/bin/chromium`, fake camera and
+//! microphone), in the same network namespaces, at 720p30 then 1080p30:
+//! CPU and memory per participant, first-frame time, glass-to-glass latency,
+//! received frame rate and size, and Chromium ÷ Mulaqat for each.
+//!
+//! ```text
+//! cargo bench -p mulaqat-cli --bench browser -- --json target/browser.json --markdown docs/benchmarks.md
+//! cargo bench -p mulaqat-cli --bench browser -- --quality 720p --warmup 4 --seconds 6   # a quick look
+//! ```
+//!
+//! Per quality, in one lab (a server namespace and two client namespaces,
+//! veth to a bridge, from `mulaqat-lab`), four calls one after the other:
+//! Mulaqat, Chromium, then each again with time stamps drawn into the sent
+//! frames and read back on receive. The unstamped calls give CPU, memory,
+//! first frame, fps and size; the stamped ones give latency, because
+//! stamping costs CPU (on Chromium's side every frame is copied out and
+//! back through WebCodecs).
+//! The Mulaqat calls go through a `mulaqat-server` in the server namespace;
+//! the Chromium pages are served, and their signalling relayed, by this
+//! bench itself, run again inside the server namespace (`--serve-page`, see
+//! `browser/page.rs`). Needs root (namespaces) and Chromium; without them
+//! it says why and exits 0.
+
+#![allow(clippy::print_stdout, clippy::expect_used, clippy::unwrap_used)]
+
+#[path = "browser/chromium.rs"]
+mod chromium;
+#[path = "browser/figures.rs"]
+mod figures;
+#[path = "browser/page.rs"]
+mod page;
+#[path = "browser/procfs.rs"]
+mod procfs;
+#[path = "browser/readings.rs"]
+mod readings;
+
+use std::ffi::OsString;
+use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
+
+use clap::Parser;
+use serde_json::{Value, json};
+
+use mulaqat_lab::netns::{self as lab, Lab, SERVER_ADDR};
+use mulaqat_lab::procs::{Bins, Client, Proc, Server, Stats};
+
+use chromium::Chromium;
+use figures::{Histogram, Participant, Row, Side};
+use procfs::Snapshot;
+
+#[derive(Debug, Parser)]
+struct Args {
+    /// Sending qualities to run (720p, 1080p; 360p also works).
+    #[arg(long, value_delimiter = ',', default_values_t = ["720p".to_owned(), "1080p".to_owned()])]
+    quality: Vec<String>,
+    /// Seconds from both participants' first remote frame to the measured
+    /// window (Chromium reaches the size asked some 15 s into the call).
+    #[arg(long, default_value_t = 25)]
+    warmup: u64,
+    /// Seconds measured.
+    #[arg(long, default_value_t = 10)]
+    seconds: u64,
+    /// Run only the Mulaqat calls.
+    #[arg(long)]
+    skip_browser: bool,
+    /// Run only the Chromium calls.
+    #[arg(long)]
+    skip_mulaqat: bool,
+    /// The Chromium to run.
+    #[arg(long, default_value = chromium::DEFAULT_PROGRAM)]
+    chromium: PathBuf,
+    /// Write the results as JSON here.
+    #[arg(long)]
+    json: Option<PathBuf>,
+    /// Rewrite the table in this Markdown file.
+    #[arg(long)]
+    markdown: Option<PathBuf>,
+    /// Serve the call page on this address and nothing else (the bench
+    /// runs itself so inside the server namespace).
+    #[arg(long, hide = true)]
+    serve_page: Option<String>,
+    /// Ignored (cargo bench passes it).
+    #[arg(long, hide = true)]
+    bench: bool,
+}
+
+const START: &str = "<!-- browser:start -->";
+const END: &str = "<!-- browser:end -->";
+const FPS: u32 = 30;
+/// How long the window waits for both participants' first frames.
+const CONNECT_TIMEOUT: Duration = Duration::from_secs(60);
+
+/// Set by Ctrl-C: the next [`pause`] panics, so that every guard (the
+/// Chromium process groups, the processes, the lab's namespaces) is dropped
+/// on the way out. Chromium runs in its own process group, which the
+/// terminal's SIGINT does not reach.
+static INTERRUPTED: AtomicBool = AtomicBool::new(false);
+
+fn watch_ctrl_c() {
+    std::thread::spawn(|| {
+        let Ok(runtime) = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+        else {
+            return;
+        };
+        if runtime.block_on(tokio::signal::ctrl_c()).is_ok() {
+            eprintln!("interrupted: stopping the browsers and the lab");
+            INTERRUPTED.store(true, Ordering::SeqCst);
+        }
+    });
+}
+
+/// Sleeps for `d`, or panics soon after Ctrl-C.
+fn pause(d: Duration) {
+    let until = Instant::now() + d;
+    loop {
+        assert!(!INTERRUPTED.load(Ordering::SeqCst), "interrupted by Ctrl-C");
+        let left = until.saturating_duration_since(Instant::now());
+        if left.is_zero() {
+            return;
+        }
+        std::thread::sleep(left.min(Duration::from_millis(100)));
+    }
+}
+
+/// Frame size of a quality name.
+fn size_of(quality: &str) -> Option<(u32, u32)> {
+    match quality {
+        "360p" => Some((640, 360)),
+        "720p" => Some((1280, 720)),
+        "1080p" => Some((1920, 1080)),
+        _ => None,
+    }
+}
+
+fn epoch_ms(t: SystemTime) -> f64 {
+    t.duration_since(UNIX_EPOCH)
+        .map_or(0.0, |d| d.as_secs_f64() * 1000.0)
+}
+
+/// The processes of one row's lab: the namespaces, and what runs in the
+/// server namespace.
+struct Setup<'a> {
+    args: &'a Args,
+    bins: &'a Bins,
+    lab: Lab,
+    quality: &'a str,
+    width: u32,
+    height: u32,
+}
+
+/// The two ends of the measured window and what was read at them.
+struct Window {
+    from: SystemTime,
+    to: SystemTime,
+    cpu: Vec<f64>,
+    processes: Vec<usize>,
+    memory: Vec<procfs::Memory>,
+}
+
+impl Setup<'_> {
+    /// Waits until both participants have seen each other's first frame
+    /// (`both_see`; at most [`CONNECT_TIMEOUT`]) and the warm-up after
+    /// that, then measures `roots` over the window; `at_edge` runs at its
+    /// start and its end. Starting from the first frames, not the launch,
+    /// gives both clients the same time in the call before the window,
+    /// however long they took to start.
+    fn window(
+        &self,
+        roots: &[u32],
+        mut both_see: impl FnMut() -> bool,
+        mut at_edge: impl FnMut(),
+    ) -> Window {
+        let give_up = Instant::now() + CONNECT_TIMEOUT;
+        while !both_see() && Instant::now() < give_up {
+            pause(Duration::from_millis(100));
+        }
+        pause(Duration::from_secs(self.args.warmup));
+        let from = SystemTime::now();
+        let before = Snapshot::take(roots);
+        at_edge();
+        pause(Duration::from_secs(self.args.seconds));
+        at_edge();
+        let after = Snapshot::take(roots);
+        Window {
+            from,
+            to: SystemTime::now(),
+            cpu: after.cpu_since(&before),
+            processes: after.processes(),
+            memory: roots.iter().map(|r| procfs::memory(*r)).collect(),
+        }
+    }
+
+    /// A Mulaqat call: two `mulaqat-cli join` in the client namespaces.
+    fn mulaqat(&self, server: &Server, call: &str, stamped: bool) -> (Vec<Participant>, Histogram) {
+        let link = server.link(call, "host", "1h");
+        let mut extra = vec!["--quality", self.quality, "--stats-every", "500ms"];
+        if stamped {
+            extra.push("--stamp-frames");
+        }
+        let clients: Vec<Client> = (1..=2)
+            .map(|i| {
+                Client::start(
+                    Some(&self.lab),
+                    Some(i),
+                    self.lab.dir(),
+                    self.bins,
+                    "join",
+                    &link,
+                    &format!("{call}-P{i}"),
+                    &extra,
+                )
+            })
+            .collect();
+        let roots: Vec<u32> = clients.iter().map(|c| c.proc.pid).collect();
+        let mut edges: Vec<Vec<Option<(Stats, SystemTime)>>> = Vec::new();
+        let both_see = || {
+            clients.iter().all(|c| {
+                c.proc
+                    .stdout()
+                    .iter()
+                    .any(|l| l.starts_with("first frame:"))
+            })
+        };
+        let w = self.window(&roots, both_see, || {
+            edges.push(
+                clients
+                    .iter()
+                    .map(|c| Stats::read_timed(&c.stats))
+                    .collect(),
+            );
+        });
+        for c in &clients {
+            c.proc.interrupt();
+        }
+        let mut latency = Histogram::default();
+        let mut participants = Vec::new();
+        for (k, c) in clients.iter().enumerate() {
+            let exit = c.proc.wait_exit(Duration::from_secs(10));
+            let (start, end) = (&edges[0][k], &edges[1][k]);
+            // From spawning it to the lines it prints on the way.
+            let line_at = |needle: &str| {
+                c.proc
+                    .wait_line(needle, Duration::ZERO)
+                    .ok()
+                    .map(|l| l.at.duration_since(c.proc.started).as_millis() as u64)
+            };
+            let milestones = [
+                ("inCall", "state: in the call"),
+                ("firstFrame", "first frame:"),
+            ]
+            .into_iter()
+            .filter_map(|(name, needle)| Some((name.to_owned(), line_at(needle)?)))
+            .collect();
+            let mut p = Participant {
+                cpu_percent: w.cpu[k],
+                memory: w.memory[k],
+                processes: w.processes[k],
+                first_frame_ms: line_at("first frame:"),
+                milestones,
+                problem: match exit.map(|s| s.code()) {
+                    Some(Some(0)) => None,
+                    Some(code) => Some(format!("{} exited with {code:?}", c.name)),
+                    None => Some(format!("{} did not exit", c.name)),
+                },
+                ..Participant::default()
+            };
+            if p.problem.is_some() {
+                eprintln!("{}", c.proc.transcript());
+            }
+            latency.merge(&readings::from_stats(&mut p, start.as_ref(), end.as_ref()));
+            if p.first_frame_ms.is_none() && p.problem.is_none() {
+                p.problem = Some(format!("{} got no remote frame", c.name));
+            }
+            participants.push(p);
+        }
+        (participants, latency)
+    }
+
+    /// A Chromium call: a browser in each client namespace, both opening
+    /// the page from `page`.
+    fn chromium(
+        &self,
+        page: &Proc,
+        call: &str,
+        stamped: bool,
+    ) -> Result<(Vec<Participant>, Histogram, u64), String> {
+        let mut browsers = Vec::new();
+        for (i, me, peer) in [(1, "a", "b"), (2, "b", "a")] {
+            let url = format!(
+                "http://{SERVER_ADDR}:{}/call?call={call}&me={me}&peer={peer}&w={}&h={}&fps={FPS}&stamp={}",
+                page::PORT,
+                self.width,
+                self.height,
+                u8::from(stamped)
+            );
+            let dir = self.lab.dir();
+            browsers.push(Chromium::launch(
+                &self.lab,
+                &self.lab.client_ns(i),
+                &self.args.chromium,
+                &dir.join(format!("chromium-{call}-{me}")),
+                FPS,
+                &url,
+                &dir.join(format!("chromium-{call}-{me}.log")),
+            )?);
+        }
+        let roots: Vec<u32> = browsers.iter().map(|b| b.pid).collect();
+        let first_frames = [format!("{call} a "), format!("{call} b ")]
+            .map(|who| format!("{}{who}", page::REPORT));
+        let both_see = || {
+            let lines = page.stdout();
+            first_frames.iter().all(|who| {
+                lines
+                    .iter()
+                    .any(|l| l.starts_with(who.as_str()) && l.contains(r#""type":"firstFrame""#))
+            })
+        };
+        let w = self.window(&roots, both_see, || {});
+        let exited: Vec<bool> = browsers.iter_mut().map(|b| !b.running()).collect();
+        let launched: Vec<f64> = browsers.iter().map(|b| epoch_ms(b.launched)).collect();
+        // The whole instances go now, before the next call.
+        drop(browsers);
+        let prefix = format!("{}{call} ", page::REPORT);
+        let lines = page.stdout();
+        let mut latency = Histogram::default();
+        let mut unreadable = 0;
+        let mut participants = Vec::new();
+        for (k, me) in ["a", "b"].into_iter().enumerate() {
+            let reports: Vec<Value> = lines
+                .iter()
+                .filter_map(|l| l.strip_prefix(&prefix)?.strip_prefix(me)?.strip_prefix(' '))
+                .filter_map(|json| serde_json::from_str(json).ok())
+                .collect();
+            let mut p = Participant {
+                cpu_percent: w.cpu[k],
+                memory: w.memory[k],
+                processes: w.processes[k],
+                ..Participant::default()
+            };
+            let window = (epoch_ms(w.from), epoch_ms(w.to));
+            let (lat, misread) = readings::from_reports(
+                &mut p,
+                me,
+                &reports,
+                launched[k],
+                window,
+                (u64::from(self.width), u64::from(self.height)),
+            );
+            latency.merge(&lat);
+            unreadable += misread;
+            if p.problem.is_none() && exited[k] {
+                p.problem = Some(format!("Chromium {me} exited during the call"));
+            }
+            participants.push(p);
+        }
+        Ok((participants, latency, unreadable))
+    }
+}
+
+/// The codec a Mulaqat encoder element makes.
+fn codec_of_encoder(encoder: &str) -> &'static str {
+    let e = encoder.to_ascii_lowercase();
+    if e.contains("265") || e.contains("hevc") {
+        "H265"
+    } else if e.contains("264") {
+        "H264"
+    } else if e.contains("vp8") {
+        "VP8"
+    } else if e.contains("vp9") {
+        "VP9"
+    } else if e.contains("av1") {
+        "AV1"
+    } else {
+        "?"
+    }
+}
+
+/// The page server, this bench run again in the server namespace.
+fn start_page_server(lab: &Lab) -> Proc {
+    let exe = std::env::current_exe().expect("the bench knows its own path");
+    let addr = format!("{SERVER_ADDR}:{}", page::PORT);
+    let proc = Proc::spawn(
+        Some(lab),
+        Some(&lab.ns("srv")),
+        "page server",
+        &exe,
+        &[OsString::from("--serve-page"), OsString::from(&addr)],
+        lab.dir(),
+    );
+    proc.wait_line(page::READY, Duration::from_secs(10))
+        .unwrap_or_else(|e| panic!("the page server did not start: {e}"));
+    proc
+}
+
+/// Puts a call's figures into its side: resources from the plain call,
+/// latency (and any trouble) from the stamped one.
+fn keep(
+    side: &mut Side,
+    stamped: bool,
+    participants: Vec<Participant>,
+    latency: Histogram,
+    unreadable: u64,
+) {
+    if !stamped {
+        side.participants = participants;
+        return;
+    }
+    side.latency = latency;
+    side.unreadable = unreadable;
+    side.stamped_fps = figures::fps_of(&participants).0;
+    if let Some(fps) = side.stamped_fps.filter(|f| *f < 25.0) {
+        side.notes
+            .push(format!("only {fps:.1} fps in the stamped call"));
+    }
+    let problems: Vec<String> = participants.into_iter().filter_map(|p| p.problem).collect();
+    if !problems.is_empty() {
+        side.notes
+            .push(format!("stamped call: {}", problems.join("; ")));
+    }
+    if side.latency.samples() == 0 {
+        side.notes.push("no time stamp read back".into());
+    }
+}
+
+fn run_row(args: &Args, bins: &Bins, quality: &str) -> Row {
+    let (width, height) = size_of(quality).expect("qualities are checked before");
+    let setup = Setup {
+        args,
+        bins,
+        lab: Lab::new(2),
+        quality,
+        width,
+        height,
+    };
+    let server = (!args.skip_mulaqat).then(|| {
+        Server::start(
+            Some(&setup.lab),
+            setup.lab.dir(),
+            bins,
+            "[rooms]\ndefault_kind = \"meeting\"\n",
+        )
+    });
+    let page = (!args.skip_browser).then(|| start_page_server(&setup.lab));
+    let mut mulaqat = None;
+    let mut chromium = None;
+    for stamped in [false, true] {
+        let what = if stamped {
+            "latency (stamped)"
+        } else {
+            "resources"
+        };
+        let call = format!("q{height}-{}", if stamped { "stamped" } else { "plain" });
+        if let Some(server) = &server {
+            eprintln!("{quality}: Mulaqat call, {what} ...");
+            let (participants, latency) = setup.mulaqat(server, &call, stamped);
+            let side = mulaqat.get_or_insert_with(Side::default);
+            keep(side, stamped, participants, latency, 0);
+        }
+        if let Some(page) = &page {
+            eprintln!("{quality}: Chromium call, {what} ...");
+            let side = chromium.get_or_insert_with(Side::default);
+            match setup.chromium(page, &call, stamped) {
+                Ok((participants, latency, unreadable)) => {
+                    keep(side, stamped, participants, latency, unreadable);
+                }
+                Err(e) => side.notes.push(e),
+            }
+        }
+    }
+    Row {
+        quality: quality.to_owned(),
+        requested: (u64::from(width), u64::from(height)),
+        mulaqat,
+        chromium,
+    }
+}
+
+fn machine() -> String {
+    let cpu = std::fs::read_to_string("/proc/cpuinfo")
+        .ok()
+        .and_then(|c| {
+            c.lines()
+                .find(|l| l.starts_with("model name"))
+                .map(|l| l.split(':').nth(1).unwrap_or("").trim().to_owned())
+        })
+        .unwrap_or_else(|| "unknown CPU".into());
+    let cores = std::thread::available_parallelism().map_or(0, |n| n.get());
+    let mem = std::fs::read_to_string("/proc/meminfo")
+        .ok()
+        .and_then(|m| {
+            m.lines()
+                .find(|l| l.starts_with("MemTotal:"))
+                .and_then(|l| l.split_whitespace().nth(1)?.parse::<f64>().ok())
+        })
+        .map_or_else(String::new, |kib| {
+            format!(", {:.0} GiB", kib / 1024.0 / 1024.0)
+        });
+    format!("{cores} cores, {cpu}{mem}")
+}
+
+fn chromium_version(program: &Path) -> String {
+    std::process::Command::new(program)
+        .arg("--version")
+        .stderr(std::process::Stdio::null())
+        .output()
+        .ok()
+        .map(|o| String::from_utf8_lossy(&o.stdout).trim().to_owned())
+        .filter(|v| !v.is_empty())
+        .unwrap_or_else(|| "Chromium (version unknown)".into())
+}
+
+/// `cargo bench` runs in the crate's folder: take relative paths from the
+/// workspace root, where people type the command.
+fn from_root(path: &Path) -> PathBuf {
+    if path.is_absolute() {
+        path.to_owned()
+    } else {
+        Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("../..")
+            .join(path)
+    }
+}
+
+/// Why this machine cannot run the bench, if it cannot.
+fn missing(args: &Args) -> Option<String> {
+    if let Some(why) = lab::missing(&[]) {
+        return Some(why);
+    }
+    (!args.skip_browser && !args.chromium.is_file()).then(|| {
+        format!(
+            "needs Chromium at {} (apt-get install chromium, or name another with --chromium)",
+            args.chromium.display()
+        )
+    })
+}
+
+fn main() {
+    let args = Args::parse();
+    if let Some(addr) = &args.serve_page {
+        if let Err(e) = page::serve(addr) {
+            eprintln!("page server: {e}");
+            std::process::exit(1);
+        }
+        return;
+    }
+    if let Some(q) = args.quality.iter().find(|q| size_of(q).is_none()) {
+        eprintln!("browser benchmark: unknown quality {q:?}: use 360p, 720p or 1080p");
+        std::process::exit(2);
+    }
+    if let Some(why) = missing(&args) {
+        println!("skipped: browser benchmark: {why}");
+        return;
+    }
+    watch_ctrl_c();
+    let bins = Bins::locate(env!("CARGO_BIN_EXE_mulaqat-cli"));
+    let browser = chromium_version(&args.chromium);
+    let mut rows = Vec::new();
+    for quality in &args.quality {
+        let row = run_row(&args, &bins, quality);
+        eprint!("{}", row.table_lines());
+        rows.push(row);
+    }
+    let mut flags = String::new();
+    if args.quality != ["720p", "1080p"] {
+        flags.push_str(&format!(" --quality {}", args.quality.join(",")));
+    }
+    let mut table = format!(
+        "Machine: {}; {browser}. Command: `cargo bench -p mulaqat-cli --bench browser --{flags} --warmup {} --seconds {}`. \
+         Release build. Per quality, calls one after the other in the same namespaces (a client namespace per \
+         participant, veth to the server's): two `mulaqat-cli join` through `mulaqat-server`, and two headless \
+         Chromium pages (fake camera and microphone at the size shown and 30 fps, H.264 preferred, signalling \
+         through the bench's page server), each sending video and sound and playing the other's. \
+         The window is {} s long and starts {} s after both participants have the other's first frame. \
+         CPU: share of one core per participant (mean of the two), over every process of a Chromium instance. \
+         PSS (shared pages split among the processes mapping them) is the fair memory figure for Chromium's many \
+         processes; RSS counts shared pages once per process. First frame: from spawning the process (a fresh \
+         Chromium profile) to its first remote frame, the later of the two. Latency: from the time stamp drawn into \
+         the sent frame's luma to the decoded frame reaching `mulaqat-cli`'s sink or the page \
+         (MediaStreamTrackProcessor), both directions, in a second call made with stamps (stamping costs CPU). \
+         fps and size received: the first call's window, the smallest size received.\n\n{}",
+        machine(),
+        args.warmup,
+        args.seconds,
+        args.seconds,
+        args.warmup,
+        figures::TABLE_HEAD,
+    );
+    for row in &rows {
+        table.push_str(&row.table_lines());
+    }
+    println!("{table}");
+    if let Some(path) = args.json.as_deref().map(from_root) {
+        let doc = json!({
+            "machine": machine(),
+            "browser": browser,
+            "warmupSecs": args.warmup,
+            "seconds": args.seconds,
+            "rows": rows.iter().map(Row::to_json).collect::<Vec<_>>(),
+        });
+        std::fs::write(&path, serde_json::to_string_pretty(&doc).unwrap()).expect("write JSON");
+        println!("wrote {}", path.display());
+    }
+    if let Some(path) = args.markdown.as_deref().map(from_root) {
+        let doc = std::fs::read_to_string(&path).unwrap_or_default();
+        let new = match (doc.find(START), doc.find(END)) {
+            (Some(a), Some(b)) if a < b => format!("{}{START}\n{table}{}", &doc[..a], &doc[b..]),
+            _ => format!("{doc}\n## Against a browser call (Chromium)\n\n{START}\n{table}{END}\n"),
+        };
+        std::fs::write(&path, new).expect("write Markdown");
+        println!("updated {}", path.display());
+    }
+}
