@@ -163,11 +163,31 @@ fn adapt_jitter_buffers(
             buffer.calm = 0;
             buffer.current_ms
         };
+        if tracing::enabled!(tracing::Level::DEBUG) {
+            log_jitter_buffers(&peer, &webrtcbin);
+        }
         if next != buffer.current_ms {
             tracing::info!(%peer, from = buffer.current_ms, to = next, "receive buffer adjusted");
             buffer.current_ms = next;
             buffer.calm = 0;
             webrtcbin.set_property("latency", next);
+        }
+    }
+}
+
+/// At debug level: what each of the peer's receive buffers lost, got late
+/// and had retransmitted, to tell loss on the link from repairs too late.
+fn log_jitter_buffers(peer: &PeerId, webrtcbin: &gst::Element) {
+    let Some(bin) = webrtcbin.downcast_ref::<gst::Bin>() else {
+        return;
+    };
+    for element in bin.iterate_recurse().into_iter().flatten() {
+        let is_buffer = element
+            .factory()
+            .is_some_and(|f| f.name() == "rtpjitterbuffer");
+        if is_buffer && element.has_property("stats") {
+            let stats = element.property::<gst::Structure>("stats");
+            tracing::debug!(%peer, buffer = %element.name(), %stats, "receive buffer");
         }
     }
 }
