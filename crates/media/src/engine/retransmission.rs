@@ -66,6 +66,10 @@ pub(super) fn enable_for_video(webrtcbin: &gst::Element) {
         });
         if is_video {
             buffer.set_property("do-retransmission", true);
+            // Ask only for packets a gap shows missing, not for the next one
+            // when it is later than guessed: on a link with jitter that guess
+            // asks for packets on their way, and the duplicates read as loss.
+            buffer.set_property("rtx-next-seqnum", false);
             tracing::debug!(ssrc, "video receive buffer asks for lost packets");
         }
         None
