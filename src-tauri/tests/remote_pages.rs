@@ -80,12 +80,7 @@ fn pages_from_elsewhere_cannot_invoke_the_apps_commands() {
         "the home screen",
         "return document.body.innerText.includes('Start a meeting')",
     );
-    let own_url = driver::http(
-        window.port,
-        "GET",
-        &format!("/session/{}/url", window.session),
-        None,
-    );
+    let own_url = window.url();
 
     window.js(CALL_A_COMMAND);
     let own = window.wait("the app's own call", "return window.__probe");
@@ -113,12 +108,7 @@ fn pages_from_elsewhere_cannot_invoke_the_apps_commands() {
         page.url("/in-the-window")
     ));
     std::thread::sleep(Duration::from_secs(2));
-    let now_url = driver::http(
-        window.port,
-        "GET",
-        &format!("/session/{}/url", window.session),
-        None,
-    );
+    let now_url = window.url();
     window.js(CALL_A_COMMAND);
     let there = window.wait("a call after the navigation", "return window.__probe");
     let there = there.as_str().unwrap_or_default().to_owned();

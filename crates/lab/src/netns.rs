@@ -440,7 +440,10 @@ impl Drop for Lab {
         for ns in self.namespaces.iter().rev() {
             delete_namespace(&self.ip, ns);
         }
-        if std::thread::panicking()
+        // `MULAQAT_LAB_KEEP=1` keeps a passing scenario's files too, to
+        // compare its logs with a failing run's.
+        let keep = std::env::var_os("MULAQAT_LAB_KEEP").is_some_and(|v| v == "1");
+        if (keep || std::thread::panicking())
             && let Some(dir) = self.dir.take()
         {
             eprintln!("lab files kept in {}", dir.keep().display());

@@ -77,6 +77,16 @@ impl Window {
         )
     }
 
+    /// The address the window shows.
+    pub fn url(&self) -> Value {
+        http(
+            self.port,
+            "GET",
+            &format!("/session/{}/url", self.session),
+            None,
+        )
+    }
+
     /// Waits until `script` returns something truthy; returns it.
     pub fn wait(&self, what: &str, script: &str) -> Value {
         let deadline = Instant::now() + Duration::from_secs(30);

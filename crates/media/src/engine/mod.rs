@@ -22,6 +22,7 @@ mod ice;
 mod peer;
 mod receive;
 mod recovery;
+mod retransmission;
 mod sdp;
 mod settings;
 mod sfu;

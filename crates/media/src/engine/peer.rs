@@ -88,6 +88,7 @@ pub(super) fn add_with(
     let webrtcbin = crate::make_element("webrtcbin", &format!("{name}-webrtc"))?;
     webrtcbin.set_property_from_str("bundle-policy", "max-bundle");
     webrtcbin.set_property("latency", shared.settings.jitter_buffer_ms);
+    super::retransmission::enable_for_video(&webrtcbin);
     if config.ice_policy == IcePolicy::RelayOnly {
         webrtcbin.set_property_from_str("ice-transport-policy", "relay");
     }
@@ -598,7 +599,7 @@ fn hold_until_connected(element: &gst::Element, connected: Arc<AtomicBool>) {
     }
 }
 
-fn rtp_caps(kind: MediaKind, codec: Option<VideoCodec>, ssrc: Option<u32>) -> gst::Caps {
+fn rtp_caps(kind: MediaKind, codec: Option<VideoCodec>, ssrc: u32) -> gst::Caps {
     let mut caps = match (kind, codec) {
         (MediaKind::Video, Some(codec)) => gst::Caps::builder("application/x-rtp")
             .field("media", "video")
@@ -623,10 +624,7 @@ fn rtp_caps(kind: MediaKind, codec: Option<VideoCodec>, ssrc: Option<u32>) -> gs
         caps = caps.field("packetization-mode", "1");
     }
     caps = caps.field(format!("extmap-{TWCC_ID}"), TWCC_URI);
-    if let Some(ssrc) = ssrc {
-        caps = caps.field("ssrc", ssrc);
-    }
-    caps.build()
+    caps.field("ssrc", ssrc).build()
 }
 
 /// Links one sending branch (`queue ! payloader ! caps`) from an encoder's
@@ -659,14 +657,12 @@ fn link_sender(
         &format!("{name}-send-{label}-pay"),
     )?;
     pay.set_property("mtu", 1200u32);
-    // For an SFU publication the SSRC is fixed before negotiating, so that
-    // the offer can name it (`a=ssrc`) even when the encoder has not started
-    // yet: Janus drops packets of SSRCs the SDP did not announce. Mesh peers
-    // keep webrtcbin's own choice, as proven in calls between our clients.
-    let ssrc = send_only.then(glib::random_int);
-    if let Some(ssrc) = ssrc {
-        pay.set_property("ssrc", ssrc);
-    }
+    // The SSRC is fixed before negotiating, so that the description names
+    // it even when the encoder has not started yet: Janus drops packets of
+    // SSRCs the SDP did not announce, and the RTX group (`a=ssrc-group:FID`)
+    // that lets a receiver ask for lost packets otherwise pairs SSRC 0.
+    let ssrc = glib::random_int();
+    pay.set_property("ssrc", ssrc);
     match codec {
         Some(VideoCodec::H264 | VideoCodec::H265) => {
             pay.set_property("config-interval", -1i32);

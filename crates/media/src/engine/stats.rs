@@ -172,6 +172,36 @@ fn adapt_jitter_buffers(
     }
 }
 
+/// Packets each of the connection's receive buffers gave up on (lost on
+/// the link and not retransmitted in time), by SSRC. `webrtcbin` 1.22's
+/// `inbound-rtp` stats report no loss at all, so these are the figures the
+/// call's quality shows. At debug level each buffer's whole counters are
+/// logged (late packets, retransmissions asked for and received).
+fn receive_buffer_losses(peer: &PeerId, webrtcbin: &gst::Element) -> HashMap<u32, i64> {
+    let mut lost = HashMap::new();
+    let Some(bin) = webrtcbin.downcast_ref::<gst::Bin>() else {
+        return lost;
+    };
+    for element in bin.iterate_recurse().into_iter().flatten() {
+        let is_buffer = element
+            .factory()
+            .is_some_and(|f| f.name() == "rtpjitterbuffer");
+        if !is_buffer || !element.has_property("stats") {
+            continue;
+        }
+        let stats = element.property::<gst::Structure>("stats");
+        tracing::debug!(%peer, buffer = %element.name(), %stats, "receive buffer");
+        let ssrc = element
+            .static_pad("sink")
+            .and_then(|pad| pad.current_caps())
+            .and_then(|caps| caps.structure(0)?.get::<u32>("ssrc").ok());
+        if let (Some(ssrc), Ok(n)) = (ssrc, stats.get::<u64>("num-lost")) {
+            lost.insert(ssrc, i64::try_from(n).unwrap_or(i64::MAX));
+        }
+    }
+    lost
+}
+
 /// Each remote video is scaled to the largest tile its viewers ask for.
 fn follow_tile_sizes(shared: &Shared) {
     let mut state = shared.lock();
@@ -340,6 +370,7 @@ fn collect(shared: &Shared, previous: &mut Previous) -> (StatsReport, Repairs) {
         let Some(all) = get_stats(&webrtcbin) else {
             continue;
         };
+        let buffer_losses = receive_buffer_losses(&peer, &webrtcbin);
         for (id, value) in all.iter() {
             let Ok(s) = value.get::<gst::Structure>() else {
                 continue;
@@ -396,7 +427,11 @@ fn collect(shared: &Shared, previous: &mut Previous) -> (StatsReport, Repairs) {
                         peer: peer.clone(),
                         kind,
                         packets_received: s.get::<u64>("packets-received").unwrap_or(0),
-                        packets_lost: s.get::<i64>("packets-lost").unwrap_or(0),
+                        packets_lost: s
+                            .get::<u32>("ssrc")
+                            .ok()
+                            .and_then(|ssrc| buffer_losses.get(&ssrc).copied())
+                            .unwrap_or_else(|| s.get::<i64>("packets-lost").unwrap_or(0)),
                         bitrate_kbps: rate_kbps(previous, (peer.clone(), id.to_string()), bytes),
                         jitter_ms: s.get::<f64>("jitter").ok().map(|secs| secs * 1000.0),
                         frames_decoded: frames,
