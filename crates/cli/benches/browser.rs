@@ -43,6 +43,7 @@ use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 use clap::Parser;
 use serde_json::{Value, json};
 
+use mulaqat_lab::measure;
 use mulaqat_lab::netns::{self as lab, Lab, SERVER_ADDR};
 use mulaqat_lab::procs::{Bins, Client, Proc, Server, Stats};
 
@@ -86,8 +87,6 @@ struct Args {
     bench: bool,
 }
 
-const START: &str = "<!-- browser:start -->";
-const END: &str = "<!-- browser:end -->";
 const FPS: u32 = 30;
 /// How long the window waits for both participants' first frames.
 const CONNECT_TIMEOUT: Duration = Duration::from_secs(60);
@@ -479,29 +478,6 @@ fn run_row(args: &Args, bins: &Bins, quality: &str) -> Row {
     }
 }
 
-fn machine() -> String {
-    let cpu = std::fs::read_to_string("/proc/cpuinfo")
-        .ok()
-        .and_then(|c| {
-            c.lines()
-                .find(|l| l.starts_with("model name"))
-                .map(|l| l.split(':').nth(1).unwrap_or("").trim().to_owned())
-        })
-        .unwrap_or_else(|| "unknown CPU".into());
-    let cores = std::thread::available_parallelism().map_or(0, |n| n.get());
-    let mem = std::fs::read_to_string("/proc/meminfo")
-        .ok()
-        .and_then(|m| {
-            m.lines()
-                .find(|l| l.starts_with("MemTotal:"))
-                .and_then(|l| l.split_whitespace().nth(1)?.parse::<f64>().ok())
-        })
-        .map_or_else(String::new, |kib| {
-            format!(", {:.0} GiB", kib / 1024.0 / 1024.0)
-        });
-    format!("{cores} cores, {cpu}{mem}")
-}
-
 fn chromium_version(program: &Path) -> String {
     std::process::Command::new(program)
         .arg("--version")
@@ -511,18 +487,6 @@ fn chromium_version(program: &Path) -> String {
         .map(|o| String::from_utf8_lossy(&o.stdout).trim().to_owned())
         .filter(|v| !v.is_empty())
         .unwrap_or_else(|| "Chromium (version unknown)".into())
-}
-
-/// `cargo bench` runs in the crate's folder: take relative paths from the
-/// workspace root, where people type the command.
-fn from_root(path: &Path) -> PathBuf {
-    if path.is_absolute() {
-        path.to_owned()
-    } else {
-        Path::new(env!("CARGO_MANIFEST_DIR"))
-            .join("../..")
-            .join(path)
-    }
 }
 
 /// Why this machine cannot run the bench, if it cannot.
@@ -582,7 +546,7 @@ fn main() {
          the sent frame's luma to the decoded frame reaching `mulaqat-cli`'s sink or the page \
          (MediaStreamTrackProcessor), both directions, in a second call made with stamps (stamping costs CPU). \
          fps and size received: the first call's window, the smallest size received.\n\n{}",
-        machine(),
+        measure::machine(),
         args.warmup,
         args.seconds,
         args.seconds,
@@ -593,9 +557,9 @@ fn main() {
         table.push_str(&row.table_lines());
     }
     println!("{table}");
-    if let Some(path) = args.json.as_deref().map(from_root) {
+    if let Some(path) = args.json.as_deref().map(measure::from_root) {
         let doc = json!({
-            "machine": machine(),
+            "machine": measure::machine(),
             "browser": browser,
             "warmupSecs": args.warmup,
             "seconds": args.seconds,
@@ -604,13 +568,10 @@ fn main() {
         std::fs::write(&path, serde_json::to_string_pretty(&doc).unwrap()).expect("write JSON");
         println!("wrote {}", path.display());
     }
-    if let Some(path) = args.markdown.as_deref().map(from_root) {
-        let doc = std::fs::read_to_string(&path).unwrap_or_default();
-        let new = match (doc.find(START), doc.find(END)) {
-            (Some(a), Some(b)) if a < b => format!("{}{START}\n{table}{}", &doc[..a], &doc[b..]),
-            _ => format!("{doc}\n## Against a browser call (Chromium)\n\n{START}\n{table}{END}\n"),
-        };
-        std::fs::write(&path, new).expect("write Markdown");
+    if let Some(path) = args.markdown.as_deref() {
+        let path =
+            measure::write_table(path, "browser", "Against a browser call (Chromium)", &table)
+                .expect("write Markdown");
         println!("updated {}", path.display());
     }
 }

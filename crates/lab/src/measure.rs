@@ -14,14 +14,44 @@ pub fn clock_ticks() -> f64 {
         .unwrap_or(100.0)
 }
 
+/// The fields of `/proc/PID/stat` the benches read.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ProcStat {
+    pub pid: u32,
+    pub ppid: u32,
+    /// utime + stime, clock ticks.
+    pub ticks: u64,
+    /// Start time after boot, clock ticks: with the pid, names a process
+    /// even when pids are reused.
+    pub start: u64,
+}
+
+/// `/proc/PID/stat` of `pid`.
+pub fn proc_stat(pid: u32) -> Option<ProcStat> {
+    parse_stat(
+        pid,
+        &std::fs::read_to_string(format!("/proc/{pid}/stat")).ok()?,
+    )
+}
+
+fn parse_stat(pid: u32, text: &str) -> Option<ProcStat> {
+    // The command name may hold spaces and brackets: fields start after the
+    // last ')', with the state (field 3 of stat) as field 0 here: ppid 1,
+    // utime 11, stime 12, starttime 19.
+    let rest = text.get(text.rfind(')')? + 2..)?;
+    let fields: Vec<&str> = rest.split_whitespace().collect();
+    let field = |i: usize| fields.get(i)?.parse::<u64>().ok();
+    Some(ProcStat {
+        pid,
+        ppid: u32::try_from(field(1)?).ok()?,
+        ticks: field(11)? + field(12)?,
+        start: field(19)?,
+    })
+}
+
 /// utime + stime of `pid`, in clock ticks.
 pub fn cpu_ticks(pid: u32) -> Option<u64> {
-    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).ok()?;
-    // The command name may hold spaces: fields start after the last ')'.
-    let rest = &stat[stat.rfind(')')? + 2..];
-    let fields: Vec<&str> = rest.split_whitespace().collect();
-    // Fields 14 and 15 of stat (utime, stime) are 11 and 12 here.
-    Some(fields.get(11)?.parse::<u64>().ok()? + fields.get(12)?.parse::<u64>().ok()?)
+    proc_stat(pid).map(|s| s.ticks)
 }
 
 /// A `Key:   N kB` line of a `/proc` file, in KiB.
@@ -113,6 +143,22 @@ pub fn write_table(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn stat_fields_are_read_after_a_command_name_with_spaces_and_brackets() {
+        let text = "4242 (Web (Content) 1) S 17 4242 4242 0 -1 4194560 100 0 0 0 \
+                    250 50 0 0 20 0 30 0 123456 1000 100";
+        assert_eq!(
+            parse_stat(4242, text),
+            Some(ProcStat {
+                pid: 4242,
+                ppid: 17,
+                ticks: 300,
+                start: 123456,
+            })
+        );
+        assert_eq!(parse_stat(1, "1 (init"), None);
+    }
 
     #[test]
     fn a_table_goes_between_its_markers_and_nowhere_else() {

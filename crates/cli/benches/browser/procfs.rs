@@ -6,49 +6,24 @@
 use std::collections::HashMap;
 use std::time::Instant;
 
-/// One line of `/proc/PID/stat`, the fields used here.
-#[derive(Debug, Clone, Copy)]
-struct Stat {
-    pid: u32,
-    ppid: u32,
-    /// utime + stime, clock ticks.
-    ticks: u64,
-    /// Start time after boot, clock ticks: with the pid, names a process
-    /// even when pids are reused.
-    start: u64,
-}
+use mulaqat_lab::measure::{self, ProcStat};
 
-fn stat(pid: u32) -> Option<Stat> {
-    let text = std::fs::read_to_string(format!("/proc/{pid}/stat")).ok()?;
-    // The command name may hold spaces and brackets: fields start after the last ')'.
-    let rest = &text[text.rfind(')')? + 2..];
-    let fields: Vec<&str> = rest.split_whitespace().collect();
-    // Field 3 of stat (state) is 0 here: ppid 1, utime 11, stime 12, starttime 19.
-    let field = |i: usize| fields.get(i)?.parse::<u64>().ok();
-    Some(Stat {
-        pid,
-        ppid: u32::try_from(field(1)?).ok()?,
-        ticks: field(11)? + field(12)?,
-        start: field(19)?,
-    })
-}
-
-fn all() -> Vec<Stat> {
+fn all() -> Vec<ProcStat> {
     let Ok(dir) = std::fs::read_dir("/proc") else {
         return Vec::new();
     };
     dir.filter_map(|e| e.ok()?.file_name().to_str()?.parse::<u32>().ok())
-        .filter_map(stat)
+        .filter_map(measure::proc_stat)
         .collect()
 }
 
 /// `root` and every process below it, from one pass over `/proc`.
-fn tree_in(root: u32, all: &[Stat]) -> Vec<Stat> {
-    let mut children: HashMap<u32, Vec<&Stat>> = HashMap::new();
+fn tree_in(root: u32, all: &[ProcStat]) -> Vec<ProcStat> {
+    let mut children: HashMap<u32, Vec<&ProcStat>> = HashMap::new();
     for s in all {
         children.entry(s.ppid).or_default().push(s);
     }
-    let mut out: Vec<Stat> = all.iter().filter(|s| s.pid == root).copied().collect();
+    let mut out: Vec<ProcStat> = all.iter().filter(|s| s.pid == root).copied().collect();
     let mut i = 0;
     while i < out.len() {
         if let Some(kids) = children.get(&out[i].pid) {
@@ -94,7 +69,7 @@ impl Snapshot {
     /// one that ended in between is lost (none should, in a steady call).
     pub fn cpu_since(&self, earlier: &Snapshot) -> Vec<f64> {
         let seconds = self.at.duration_since(earlier.at).as_secs_f64().max(1e-3);
-        let hz = clock_ticks();
+        let hz = measure::clock_ticks();
         self.trees
             .iter()
             .zip(&earlier.trees)
@@ -114,15 +89,6 @@ impl Snapshot {
     }
 }
 
-fn clock_ticks() -> f64 {
-    std::process::Command::new("getconf")
-        .arg("CLK_TCK")
-        .output()
-        .ok()
-        .and_then(|o| String::from_utf8_lossy(&o.stdout).trim().parse().ok())
-        .unwrap_or(100.0)
-}
-
 /// Resident memory of a participant's processes, MiB.
 #[derive(Debug, Clone, Copy, Default)]
 pub struct Memory {
@@ -133,22 +99,12 @@ pub struct Memory {
     pub pss_mib: f64,
 }
 
-/// RSS and PSS of `root` and every process below it (from
-/// `/proc/PID/smaps_rollup`).
+/// RSS and PSS of `root` and every process below it.
 pub fn memory(root: u32) -> Memory {
     let mut total = Memory::default();
     for pid in tree(root) {
-        let Ok(text) = std::fs::read_to_string(format!("/proc/{pid}/smaps_rollup")) else {
-            continue;
-        };
-        let kib = |key: &str| {
-            text.lines()
-                .find(|l| l.starts_with(key))
-                .and_then(|l| l.split_whitespace().nth(1)?.parse::<f64>().ok())
-                .unwrap_or(0.0)
-        };
-        total.rss_mib += kib("Rss:") / 1024.0;
-        total.pss_mib += kib("Pss:") / 1024.0;
+        total.rss_mib += measure::rss_kib(pid).unwrap_or(0) as f64 / 1024.0;
+        total.pss_mib += measure::pss_kib(pid).unwrap_or(0) as f64 / 1024.0;
     }
     total
 }
