@@ -88,6 +88,9 @@ fn main() {
         tiles.media_cpu
     );
     if let Some(path) = &args.json {
+        // `cargo bench` runs in src-tauri/: relative paths are from the
+        // workspace root, where the command is typed.
+        let path = &Path::new(env!("CARGO_MANIFEST_DIR")).join("..").join(path);
         let report = json!({
             "machine": machine,
             "coldStartMs": starts,
@@ -158,6 +161,7 @@ fn hosted_call(cli: &Path, quality: &str, guests: usize) -> (driver::RunningApp,
         "const s = document.getElementById('quality'); s.value = '{choice}';
          s.dispatchEvent(new Event('change', {{ bubbles: true }})); return true;"
     ));
+    window.type_into("display-name", "Host");
     window.click("Join now");
     let mut children = Vec::new();
     for i in 0..guests {

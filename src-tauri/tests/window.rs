@@ -53,11 +53,7 @@ fn the_app_hosts_a_meeting_and_admits_a_guest_from_the_lobby() {
         "const m = document.querySelector('[role=meter]');
          return m && Number(m.getAttribute('aria-valuenow')) > 0;",
     );
-    window.js(
-        "const i = document.getElementById('display-name');
-         const set = Object.getOwnPropertyDescriptor(HTMLInputElement.prototype, 'value').set;
-         set.call(i, 'Dr. Ayesha'); i.dispatchEvent(new Event('input', { bubbles: true })); return true;",
-    );
+    window.type_into("display-name", "Dr. Ayesha");
     window.screenshot(&shots, "app-02-prejoin.png");
     window.click("Join now");
     window.wait(

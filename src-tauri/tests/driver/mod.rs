@@ -111,6 +111,16 @@ impl Window {
         self.wait(&format!("the {label:?} button"), &script);
     }
 
+    /// Types `value` into the input with this id, as a person would (the
+    /// UI's bindings hear an `input` event).
+    pub fn type_into(&self, id: &str, value: &str) {
+        self.js(&format!(
+            "const i = document.getElementById({id:?});
+             const set = Object.getOwnPropertyDescriptor(HTMLInputElement.prototype, 'value').set;
+             set.call(i, {value:?}); i.dispatchEvent(new Event('input', {{ bubbles: true }})); return true;"
+        ));
+    }
+
     pub fn screenshot(&self, dir: &Path, name: &str) {
         let png = http(
             self.port,
