@@ -727,13 +727,7 @@ pub(crate) fn video_keeps_15_fps_at_360p_with_5_percent_loss_and_a_1_mbit_cap(
     // (what the app's network indicator reads) must say so.
     let audio = receiver
         .stats()
-        .and_then(|s| {
-            s.0["remote"]
-                .as_object()?
-                .values()
-                .find(|r| r["name"] == "Sender")
-                .map(|r| r["audio"].clone())
-        })
+        .map(|s| super::impaired::other(&s)["audio"].clone())
         .unwrap_or_default();
     let lost = audio["packetsLost"].as_f64().unwrap_or(0.0);
     let received = audio["packetsReceived"].as_f64().unwrap_or(0.0);

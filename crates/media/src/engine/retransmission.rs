@@ -26,13 +26,6 @@ const RTCP_MIN_INTERVAL_NS: u64 = 0;
 
 /// Turns retransmission on for the video `webrtcbin` receives.
 pub(super) fn enable_for_video(webrtcbin: &gst::Element) {
-    if let Some(bin) = webrtcbin.downcast_ref::<gst::Bin>() {
-        bin.connect_deep_element_added(|_, _, element| {
-            if element.factory().is_some_and(|f| f.name() == "rtpsession") {
-                element.set_property("rtcp-min-interval", RTCP_MIN_INTERVAL_NS);
-            }
-        });
-    }
     webrtcbin.connect("on-new-transceiver", false, |values| {
         if let Ok(transceiver) = values[1].get::<gst_webrtc::WebRTCRTPTransceiver>()
             && transceiver.property::<gst_webrtc::WebRTCKind>("kind")
@@ -42,10 +35,15 @@ pub(super) fn enable_for_video(webrtcbin: &gst::Element) {
         }
         None
     });
-    let Some(rtpbin) = webrtcbin
-        .downcast_ref::<gst::Bin>()
-        .and_then(|bin| bin.by_name("rtpbin"))
-    else {
+    let Some(bin) = webrtcbin.downcast_ref::<gst::Bin>() else {
+        return;
+    };
+    bin.connect_deep_element_added(|_, _, element| {
+        if element.factory().is_some_and(|f| f.name() == "rtpsession") {
+            element.set_property("rtcp-min-interval", RTCP_MIN_INTERVAL_NS);
+        }
+    });
+    let Some(rtpbin) = bin.by_name("rtpbin") else {
         tracing::warn!("webrtcbin has no rtpbin: lost video packets cannot be asked for again");
         return;
     };
