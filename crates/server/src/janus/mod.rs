@@ -15,8 +15,10 @@ mod agent;
 mod config;
 pub mod conn;
 pub mod error;
+mod node;
 pub mod placement;
 mod pool;
+mod room;
 
 use mulaqat_protocol::{
     IceCandidate, ParticipantId, RoomId, ServerMsg, SfuErrorCode, SfuFeed, SfuPublication,

@@ -1,8 +1,9 @@
-//! The node pool: one task owning every node's state and every SFU room's
-//! placement. Janus requests run in spawned tasks (a slow node never stalls
-//! the others); their results come back as [`PoolMsg`]s.
+//! The node pool: one task owning every node's state ([`super::node`]) and
+//! every SFU room's placement ([`super::room`]). Janus requests run in
+//! spawned tasks (a slow node never stalls the others); their results come
+//! back as [`PoolMsg`]s.
 
-use std::collections::{HashMap, HashSet};
+use std::collections::HashMap;
 use std::time::Duration;
 
 use mulaqat_protocol::{ParticipantId, RoomId, ServerMsg, SfuErrorCode, SfuFeed, SfuTarget};
@@ -13,23 +14,10 @@ use super::agent::{Agent, AgentCmd, AgentCtx};
 use super::config::SfuConfig;
 use super::conn::JanusConn;
 use super::error::JanusError;
+use super::node::{Node, NodeState, destroy_room, open_admin};
 use super::placement::{Backoff, NodeLoad, pick_node};
+use super::room::{PoolRoom, random_id};
 use super::{SfuCommand, SfuEvent};
-
-/// Janus room and feed ids stay below 2^53 so that JSON numbers keep them exact.
-fn random_id() -> u64 {
-    let mut bytes = [0u8; 8];
-    crate::secret::fill_random(&mut bytes);
-    (u64::from_le_bytes(bytes) & ((1 << 53) - 1)).max(1)
-}
-
-/// A random secret or pin: 128 bits, URL-safe text.
-fn random_token() -> String {
-    use base64::Engine;
-    let mut bytes = [0u8; 16];
-    crate::secret::fill_random(&mut bytes);
-    base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(bytes)
-}
 
 /// Messages to the pool task.
 #[derive(Debug)]
@@ -78,41 +66,6 @@ pub(super) enum PoolMsg {
     },
 }
 
-#[derive(Debug)]
-enum NodeState {
-    Connecting,
-    Up {
-        conn: JanusConn,
-        session: u64,
-        handle: u64,
-    },
-}
-
-#[derive(Debug)]
-struct Node {
-    label: String,
-    url: String,
-    secret: String,
-    admin_key: Option<String>,
-    epoch: u64,
-    state: NodeState,
-    /// Rooms left behind on the node when it was lost, destroyed when it is back.
-    orphans: Vec<(u64, String)>,
-}
-
-#[derive(Debug)]
-struct PoolRoom {
-    generation: u32,
-    node: usize,
-    janus_id: u64,
-    secret: String,
-    pin: String,
-    ready: bool,
-    feeds: HashMap<u64, SfuFeed>,
-    talking: HashSet<u64>,
-    agents: HashMap<ParticipantId, Agent>,
-}
-
 /// A handle on the pool task; dropping every handle stops it.
 #[derive(Debug, Clone)]
 pub struct SfuPool {
@@ -133,15 +86,7 @@ impl SfuPool {
             .nodes
             .iter()
             .zip(secrets)
-            .map(|(n, (secret, admin_key))| Node {
-                label: n.label().to_owned(),
-                url: n.url.clone(),
-                secret,
-                admin_key,
-                epoch: 0,
-                state: NodeState::Connecting,
-                orphans: Vec::new(),
-            })
+            .map(|(n, (secret, admin_key))| Node::new(n, secret, admin_key))
             .collect();
         let pool = Pool {
             config: config.clone(),
@@ -201,11 +146,14 @@ impl Pool {
         let _ = self.events.send(event);
     }
 
+    fn emit_all(&self, events: impl IntoIterator<Item = SfuEvent>) {
+        for event in events {
+            self.emit(event);
+        }
+    }
+
     fn up_count(&self) -> usize {
-        self.nodes
-            .iter()
-            .filter(|n| matches!(n.state, NodeState::Up { .. }))
-            .count()
+        self.nodes.iter().filter(|n| n.is_up()).count()
     }
 
     fn report_nodes(&mut self) {
@@ -287,26 +235,39 @@ impl Pool {
                 generation,
                 feed_id,
                 feed,
-            } => self.feed_up(&room, generation, feed_id, feed),
+            } => {
+                let events = self
+                    .current(&room, generation)
+                    .map(|r| r.feed_up(&room, feed_id, feed));
+                self.emit_all(events.unwrap_or_default());
+            }
             PoolMsg::FeedGone {
                 room,
                 generation,
                 feed_id,
-            } => self.feed_gone(&room, generation, feed_id),
+            } => {
+                let event = self
+                    .current(&room, generation)
+                    .and_then(|r| r.feed_gone(&room, feed_id));
+                self.emit_all(event);
+            }
             PoolMsg::Talking {
                 room,
                 generation,
                 feed_id,
                 talking,
-            } => self.talking(&room, generation, feed_id, talking),
+            } => {
+                let event = self
+                    .current(&room, generation)
+                    .and_then(|r| r.talking(&room, feed_id, talking));
+                self.emit_all(event);
+            }
             PoolMsg::AgentLost {
                 room,
                 generation,
                 participant,
             } => {
-                if let Some(r) = self.rooms.get_mut(&room)
-                    && r.generation == generation
-                {
+                if let Some(r) = self.current(&room, generation) {
                     r.agents.remove(&participant);
                     self.drop_feeds_of(&room, &participant);
                     self.emit(SfuEvent::SessionLost { room, participant });
@@ -341,7 +302,7 @@ impl Pool {
         let Some(n) = self.nodes.get_mut(node) else {
             return;
         };
-        if n.epoch != epoch || !matches!(n.state, NodeState::Up { .. }) {
+        if n.epoch != epoch || !n.is_up() {
             return;
         }
         tracing::warn!(node = %n.label, "Janus node down ({why}); new rooms go elsewhere");
@@ -402,7 +363,7 @@ impl Pool {
             .iter()
             .enumerate()
             .map(|(i, n)| NodeLoad {
-                up: matches!(n.state, NodeState::Up { .. }),
+                up: n.is_up(),
                 rooms: self.rooms.values().filter(|r| r.node == i).count(),
             })
             .collect()
@@ -434,10 +395,7 @@ impl Pool {
                 pin,
                 feed,
             } => {
-                let feed_id = self
-                    .rooms
-                    .get(&room)
-                    .and_then(|r| r.feeds.iter().find(|(_, f)| **f == feed).map(|(id, _)| *id));
+                let feed_id = self.rooms.get(&room).and_then(|r| r.feed_id(&feed));
                 let Some(feed_id) = feed_id else {
                     self.emit(SfuEvent::ToParticipant {
                         room,
@@ -593,17 +551,7 @@ impl Pool {
         };
         let (conn, session, handle, epoch) =
             (conn.clone(), *session, *handle, self.nodes[node].epoch);
-        let placed = PoolRoom {
-            generation,
-            node,
-            janus_id: random_id(),
-            secret: random_token(),
-            pin: random_token(),
-            ready: false,
-            feeds: HashMap::new(),
-            talking: HashSet::new(),
-            agents: HashMap::new(),
-        };
+        let placed = PoolRoom::new(generation, node);
         tracing::info!(node = %self.nodes[node].label, generation, "placing an SFU room");
         let mut body = json!({
             "request": "create",
@@ -715,131 +663,19 @@ impl Pool {
         });
     }
 
-    fn feed_up(&mut self, room_id: &RoomId, generation: u32, feed_id: u64, feed: SfuFeed) {
-        let Some(room) = self.rooms.get_mut(room_id) else {
-            return;
-        };
-        if room.generation != generation || room.feeds.contains_key(&feed_id) {
-            return;
-        }
-        // A republication replaces the older feed of the same kind.
-        let older: Vec<u64> = room
-            .feeds
-            .iter()
-            .filter(|(_, f)| **f == feed)
-            .map(|(id, _)| *id)
-            .collect();
-        for id in &older {
-            room.feeds.remove(id);
-        }
-        room.feeds.insert(feed_id, feed.clone());
-        if !older.is_empty() {
-            self.emit(SfuEvent::Feeds {
-                room: room_id.clone(),
-                available: Vec::new(),
-                gone: vec![feed.clone()],
-            });
-        }
-        self.emit(SfuEvent::Feeds {
-            room: room_id.clone(),
-            available: vec![feed],
-            gone: Vec::new(),
-        });
-    }
-
-    fn feed_gone(&mut self, room_id: &RoomId, generation: u32, feed_id: u64) {
-        let Some(room) = self.rooms.get_mut(room_id) else {
-            return;
-        };
-        if room.generation != generation {
-            return;
-        }
-        room.talking.remove(&feed_id);
-        if let Some(feed) = room.feeds.remove(&feed_id) {
-            self.emit(SfuEvent::Feeds {
-                room: room_id.clone(),
-                available: Vec::new(),
-                gone: vec![feed],
-            });
-        }
+    /// The room, unless it was set up afresh since `generation` (news of an
+    /// older set-up is ignored).
+    fn current(&mut self, room_id: &RoomId, generation: u32) -> Option<&mut PoolRoom> {
+        self.rooms
+            .get_mut(room_id)
+            .filter(|r| r.generation == generation)
     }
 
     fn drop_feeds_of(&mut self, room_id: &RoomId, participant: &ParticipantId) {
-        let Some(room) = self.rooms.get_mut(room_id) else {
-            return;
-        };
-        let ids: Vec<u64> = room
-            .feeds
-            .iter()
-            .filter(|(_, f)| &f.participant == participant)
-            .map(|(id, _)| *id)
-            .collect();
-        let mut gone = Vec::new();
-        for id in ids {
-            room.talking.remove(&id);
-            gone.extend(room.feeds.remove(&id));
-        }
-        if !gone.is_empty() {
-            gone.sort();
-            self.emit(SfuEvent::Feeds {
-                room: room_id.clone(),
-                available: Vec::new(),
-                gone,
-            });
-        }
+        let event = self
+            .rooms
+            .get_mut(room_id)
+            .and_then(|r| r.drop_feeds_of(room_id, participant));
+        self.emit_all(event);
     }
-
-    fn talking(&mut self, room_id: &RoomId, generation: u32, feed_id: u64, talking: bool) {
-        let Some(room) = self.rooms.get_mut(room_id) else {
-            return;
-        };
-        if room.generation != generation {
-            return;
-        }
-        let Some(feed) = room.feeds.get(&feed_id) else {
-            return;
-        };
-        // Every publisher in the room hears of it: report each change once.
-        let changed = if talking {
-            room.talking.insert(feed_id)
-        } else {
-            room.talking.remove(&feed_id)
-        };
-        if changed {
-            let participant = feed.participant.clone();
-            self.emit(SfuEvent::Talking {
-                room: room_id.clone(),
-                participant,
-                talking,
-            });
-        }
-    }
-}
-
-async fn open_admin(
-    url: &str,
-    secret: &str,
-    timeout: Duration,
-) -> Result<(JanusConn, u64, u64), JanusError> {
-    let (conn, mut unrouted) = JanusConn::connect(url, secret, timeout).await?;
-    tokio::spawn(async move {
-        while let Some(event) = unrouted.recv().await {
-            tracing::trace!(kind = ?event.get("janus"), "Janus event for no session");
-        }
-    });
-    let session = conn.create_session().await?;
-    let handle = conn.attach_videoroom(session).await?;
-    Ok((conn, session, handle))
-}
-
-async fn destroy_room(
-    conn: &JanusConn,
-    session: u64,
-    handle: u64,
-    janus_id: u64,
-    secret: &str,
-) -> Result<(), JanusError> {
-    let body =
-        json!({"request": "destroy", "room": janus_id, "secret": secret, "permanent": false});
-    conn.message(session, handle, body, None).await.map(drop)
 }
