@@ -311,10 +311,12 @@ pub(crate) async fn run_call(args: &CallArgs, answering: Answering) -> Result<u8
 
 /// Reads threads and descriptors once the engine is gone, waiting up to
 /// three seconds for its threads to end (the stats thread wakes once a
-/// second), for the stats file's `resources.afterCall`.
+/// second, and stopped GStreamer tasks hand their threads back to GLib's
+/// pool a moment after), for the stats file's `resources.afterCall`.
 async fn record_release(collector: &mut stats::Collector) {
     let deadline = Instant::now() + Duration::from_secs(3);
     loop {
+        mulaqat_media::end_idle_threads();
         let now = stats::resources();
         let released = now.as_ref().is_none_or(|n| collector.resources_released(n));
         if released || Instant::now() >= deadline {

@@ -434,6 +434,51 @@ async fn unsubscribing_stops_the_frames() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn with_max_in_flight_frames_wait_for_acks_and_the_newest_goes() {
+    let server = FrameServer::start().await.unwrap();
+    let (a, b) = (track("a:video"), track("b:video"));
+    let (pub_a, pub_b) = (server.publisher(a.clone()), server.publisher(b.clone()));
+    let mut ui = client(&server).await;
+    within(
+        "send",
+        ui.send_text(r#"{"type":"subscribe","track":"a:video","maxInFlight":1}"#),
+    )
+    .await
+    .unwrap();
+    within("subscribed", ui.next_event()).await.unwrap();
+    within("subscribe", ui.subscribe(&b, 0, 0)).await.unwrap();
+    pub_a.publish(frame(2, 2, 1, 1));
+    let (t, f) = within("frame", ui.next_frame()).await.unwrap();
+    assert_eq!((t, f.timestamp_us), (a.clone(), 1));
+    // Not acknowledged: a's next frames wait; b (no limit) flows.
+    pub_a.publish(frame(2, 2, 2, 2));
+    pub_b.publish(frame(2, 2, 10, 3));
+    let (t, f) = within("frame", ui.next_frame()).await.unwrap();
+    assert_eq!((t, f.timestamp_us), (b.clone(), 10));
+    pub_a.publish(frame(2, 2, 3, 4));
+    within("send", ui.send_text(r#"{"type":"ack","track":"a:video"}"#))
+        .await
+        .unwrap();
+    // Frame 2 was never sent; after the ack the newest one is.
+    let (t, f) = within("frame", ui.next_frame()).await.unwrap();
+    assert_eq!((t, f.timestamp_us), (a, 3));
+    // Acks for tracks without a limit, or not subscribed, are ignored.
+    within("send", ui.send_text(r#"{"type":"ack","track":"b:video"}"#))
+        .await
+        .unwrap();
+    within(
+        "send",
+        ui.send_text(r#"{"type":"ack","track":"never:video"}"#),
+    )
+    .await
+    .unwrap();
+    pub_b.publish(frame(2, 2, 11, 5));
+    let (t, f) = within("frame", ui.next_frame()).await.unwrap();
+    assert_eq!((t, f.timestamp_us), (b, 11));
+    server.shutdown().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn shutdown_closes_clients_and_releases_the_port() {
     let server = FrameServer::start().await.unwrap();
     let port = server.port();

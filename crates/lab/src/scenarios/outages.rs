@@ -120,9 +120,7 @@ pub(crate) fn link_down_long(bins: &Bins) -> Figures {
     // descriptor for the life of the process once a call has run.
     for what in ["mediaThreads", "sockets"] {
         let before = resources["beforeCall"][what].as_u64();
-        let after = resources["afterCall"][what]
-            .as_u64()
-            .map(|n| n.saturating_sub(known_leaks(&resources["afterCall"], what)));
+        let after = resources["afterCall"][what].as_u64();
         assert!(
             before.is_some() && after <= before,
             "expected Clinic to hold no more {what} after the call than before it: {resources}\n\
@@ -148,31 +146,6 @@ pub(crate) fn link_down_long(bins: &Bins) -> Figures {
         ("gaveUpAfterSeconds", json!(round1(gave_up_after))),
         ("resources", resources),
     ])
-}
-
-/// Leftovers the lab knows and does not count, each named: after a
-/// connection that failed while its link was down is stopped and released,
-/// GStreamer 1.22 can keep one idle thread of it, `dtlsenc`'s source task or
-/// (less often) an `rtpjitterbuffer` timer (no socket; see
-/// docs/reliability.md). At most one such thread; any other leftover fails.
-fn known_leaks(after: &serde_json::Value, what: &str) -> u64 {
-    const KNOWN: [&str; 2] = ["dtlsenc", "rtpjitterbuffer"];
-    if what != "mediaThreads" {
-        return 0;
-    }
-    let names = after["mediaThreadNames"]
-        .as_array()
-        .cloned()
-        .unwrap_or_default();
-    let known = names
-        .iter()
-        .filter(|n| {
-            n.as_str()
-                .is_some_and(|n| KNOWN.iter().any(|k| n.starts_with(k)))
-        })
-        .count();
-    // At most the first connection's, not one per restart.
-    known.min(1) as u64
 }
 
 /// A long call under 3% loss (20 minutes; `MULAQAT_SOAK_MINUTES` changes

@@ -19,9 +19,11 @@ pub(crate) mod encoding;
 mod events;
 mod fallback;
 mod ice;
+mod pacing;
 mod peer;
 mod receive;
 mod recovery;
+mod reports;
 mod retransmission;
 mod sdp;
 mod settings;
@@ -368,6 +370,7 @@ fn stop(shared: &Arc<Shared>) {
     for thread in threads {
         let _ = thread.join();
     }
+    crate::end_idle_threads();
     shared
         .events
         .lock()

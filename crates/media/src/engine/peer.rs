@@ -11,6 +11,7 @@ use gst_rtp::prelude::*;
 
 use super::dtls::{Gate, PeerCheck};
 use super::recovery::Congestion;
+use super::reports::PeerReports;
 use super::sfu::Direction;
 use super::{MediaEvent, PeerConfig, Shared, encoding, receive, sdp};
 use crate::MediaError;
@@ -32,6 +33,8 @@ pub(crate) struct Peer {
     pub sent: Vec<(MediaKind, Arc<super::stats::Sent>)>,
     /// The congestion controller, its estimate and its recovery.
     pub congestion: Arc<Congestion>,
+    /// What the peer reports receiving of each stream we send.
+    pub reports: Arc<PeerReports>,
     /// How it was set up, to set it up again on a restart.
     pub config: PeerConfig,
     /// Whether the connection came up and the peer's DTLS certificate
@@ -96,6 +99,8 @@ pub(super) fn add_with(
     let initiator = config.initiator;
     let video_codec = config.video_codec;
     let congestion = Arc::new(Congestion::default());
+    let reports = Arc::new(PeerReports::default());
+    reports.listen(&webrtcbin);
     let connected = Arc::new(AtomicBool::new(false));
     let dtls = Arc::new(PeerCheck::default());
     // The first offer is made once, by whichever comes first: webrtcbin's
@@ -127,6 +132,7 @@ pub(super) fn add_with(
             tee_pads: Vec::new(),
             sent: Vec::new(),
             congestion,
+            reports,
             config,
             connected,
             dtls,
@@ -285,7 +291,7 @@ fn connect_signals(
         // Nothing is sent: no congestion controller to pace it.
         return;
     }
-    let max_bps = shared
+    let ceiling_bps = shared
         .settings
         .quality
         .max_bitrate_kbps()
@@ -303,9 +309,8 @@ fn connect_signals(
               -> Option<gst::Element> {
             let cc = gst::ElementFactory::make("rtpgccbwe").build().ok()?;
             cc.set_property("min-bitrate", encoding::MIN_VIDEO_KBPS * 1000);
-            cc.set_property("max-bitrate", max_bps);
             cc.set_property("estimated-bitrate", start_bps);
-            congestion.watch(&cc);
+            congestion.watch(&cc, ceiling_bps);
             Some(cc)
         }),
     );
@@ -682,6 +687,7 @@ fn link_sender(
         &caps
             .static_pad("src")
             .ok_or_else(|| MediaError::build(&what, "no src pad"))?,
+        ssrc,
     );
     let chain = [&queue, &pay, &caps];
     pipeline
@@ -744,6 +750,7 @@ pub(super) fn remove(shared: &Arc<Shared>, peer: &PeerId) {
         tee.release_request_pad(pad);
     }
     receive::remove_branches(shared, &tag(peer));
+    crate::end_idle_threads();
     let tracks: Vec<TrackId> = {
         let mut state = shared.lock();
         let gone: Vec<TrackId> = state

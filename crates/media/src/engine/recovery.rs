@@ -21,14 +21,19 @@ use std::sync::atomic::{AtomicU32, Ordering};
 use gst::glib;
 use gst::prelude::*;
 
+use super::pacing::Headroom;
+
 /// A sending connection's congestion controller (`rtpgccbwe`), its latest
 /// estimate and its recovery.
 #[derive(Debug, Default)]
 pub(crate) struct Congestion {
     /// The controller's latest estimate, bit/s (0 = none yet).
     pub estimate_bps: AtomicU32,
+    /// The most the encoder is given, bit/s.
+    ceiling_bps: AtomicU32,
     controller: Mutex<Option<glib::WeakRef<gst::Element>>>,
     recovery: Mutex<Recovery>,
+    headroom: Mutex<Headroom>,
 }
 
 impl Congestion {
@@ -37,8 +42,15 @@ impl Congestion {
         self.estimate_bps.load(Ordering::Relaxed)
     }
 
-    /// Follows `controller`'s estimate from now on.
-    pub(super) fn watch(self: &std::sync::Arc<Self>, controller: &gst::Element) {
+    /// Follows `controller`'s estimate from now on; `ceiling_bps` is the
+    /// most the encoder is given, above which the controller gets the
+    /// [`Headroom`] the link allows.
+    pub(super) fn watch(self: &std::sync::Arc<Self>, controller: &gst::Element, ceiling_bps: u32) {
+        self.ceiling_bps.store(ceiling_bps, Ordering::Relaxed);
+        controller.set_property(
+            "max-bitrate",
+            self.ceiling_with(self.lock_headroom().percent()),
+        );
         *self
             .controller
             .lock()
@@ -56,7 +68,13 @@ impl Congestion {
     /// tried again after an audio-only spell starts from a rate that can
     /// carry it, not from the floor where the controller sat while nothing
     /// was sent (it would never climb before the fallback gave up again).
+    /// It is a new episode: probing starts again at its shortest wait,
+    /// whatever the link did before the spell.
     pub(super) fn raise_to(&self, kbps: u32) {
+        self.recovery
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .restart();
         if self.estimate_bps() / 1000 >= kbps {
             return;
         }
@@ -73,9 +91,40 @@ impl Congestion {
             .and_then(glib::WeakRef::upgrade)
     }
 
-    /// The once-a-second look: probes when [`Recovery`] says so. `loss` is
-    /// the fraction of video packets the peer reported lost.
+    fn lock_headroom(&self) -> std::sync::MutexGuard<'_, Headroom> {
+        self.headroom
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+    }
+
+    fn ceiling_with(&self, percent: u32) -> u32 {
+        let ceiling = u64::from(self.ceiling_bps.load(Ordering::Relaxed));
+        u32::try_from(ceiling * u64::from(percent) / 100).unwrap_or(u32::MAX)
+    }
+
+    /// Gives the controller the room above the encoder's ceiling that the
+    /// loss allows; taking it away brings an estimate above the ceiling
+    /// down to it at once.
+    fn follow_headroom(&self, peer: &crate::types::PeerId, loss: Option<f64>) {
+        let Some(percent) = self.lock_headroom().tick(loss) else {
+            return;
+        };
+        let Some(controller) = self.controller() else {
+            return;
+        };
+        let max = self.ceiling_with(percent);
+        tracing::debug!(%peer, percent, "pacing room above the encoder's ceiling changed");
+        controller.set_property("max-bitrate", max);
+        if self.estimate_bps() > max {
+            controller.set_property("estimated-bitrate", max);
+        }
+    }
+
+    /// The once-a-second look: adjusts the [`Headroom`] and probes when
+    /// [`Recovery`] says so. `loss` is the fraction of video packets the
+    /// peer reported lost.
     pub(super) fn tick(&self, peer: &crate::types::PeerId, loss: Option<f64>) {
+        self.follow_headroom(peer, loss);
         let kbps = self.estimate_bps() / 1000;
         if kbps == 0 {
             return;
@@ -179,6 +228,15 @@ impl Recovery {
         self.rising = 0;
         self.wait = self.backoff;
         Some(to)
+    }
+
+    /// Forgets the waits earlier failed probes built up (keeping the rate
+    /// the link carried).
+    fn restart(&mut self) {
+        self.wait = FIRST_WAIT;
+        self.backoff = FIRST_WAIT;
+        self.probe = None;
+        self.rising = 0;
     }
 
     /// The lowest of the last [`HELD_SECONDS`] estimates, once there are
@@ -294,6 +352,23 @@ mod tests {
             .filter_map(|s| r.tick(150 + s * 5, Some(0.05)))
             .collect();
         assert!(lossy.is_empty(), "{lossy:?}");
+    }
+
+    #[test]
+    fn video_back_after_an_audio_only_spell_is_probed_without_the_old_waits() {
+        let mut r = Recovery::default();
+        simulate(&mut r, (2_000, 1_200, 0), 10);
+        // A minute on a narrow link: the failed probes built a long wait.
+        simulate(&mut r, (300, 200, 5), 60);
+        assert!(r.backoff >= 24, "{}", r.backoff);
+        r.restart();
+        // Video comes back at 300 kbit/s on a free link.
+        let (seen, _) = simulate(&mut r, (2_000, 300, 5), 20);
+        let back = seen.iter().position(|e| *e >= 960);
+        assert!(
+            back.is_some_and(|s| s <= 15),
+            "back after {back:?} s: {seen:?}"
+        );
     }
 
     #[test]

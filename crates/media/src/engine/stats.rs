@@ -9,6 +9,7 @@ use std::time::Instant;
 use gst::prelude::*;
 
 use super::events::{InboundStats, OutboundStats, StatsReport};
+use super::reports::{PeerReports, Received};
 use super::{MediaEvent, STATS_PERIOD, Shared};
 use crate::types::{MediaKind, PeerId, TrackId, VideoCodec};
 
@@ -18,14 +19,19 @@ use crate::types::{MediaKind, PeerId, TrackId, VideoCodec};
 /// not report it again when it resumes.
 #[derive(Debug, Default)]
 pub(crate) struct Sent {
+    /// The stream's SSRC, which the peer's reports name.
+    ssrc: u32,
     packets: AtomicU64,
     bytes: AtomicU64,
 }
 
 impl Sent {
-    /// Counts what leaves `pad` from now on.
-    pub(super) fn attach(pad: &gst::Pad) -> Arc<Sent> {
-        let sent = Arc::new(Sent::default());
+    /// Counts what leaves `pad`, the stream `ssrc`, from now on.
+    pub(super) fn attach(pad: &gst::Pad, ssrc: u32) -> Arc<Sent> {
+        let sent = Arc::new(Sent {
+            ssrc,
+            ..Sent::default()
+        });
         let counter = sent.clone();
         pad.add_probe(
             gst::PadProbeType::BUFFER | gst::PadProbeType::BUFFER_LIST,
@@ -342,6 +348,7 @@ fn collect(shared: &Shared, previous: &mut Previous) -> (StatsReport, Repairs) {
         Option<VideoCodec>,
         u32,
         Vec<(MediaKind, Arc<Sent>)>,
+        Arc<PeerReports>,
     );
     let peers: Vec<Row> = shared
         .lock()
@@ -354,15 +361,22 @@ fn collect(shared: &Shared, previous: &mut Previous) -> (StatsReport, Repairs) {
                 p.codec,
                 p.congestion.estimate_bps(),
                 p.sent.clone(),
+                p.reports.clone(),
             )
         })
         .collect();
     let mut report = StatsReport::default();
     let mut own: Vec<Branch> = Vec::new();
-    for (peer, webrtcbin, codec, estimate_bps, sent) in peers {
+    for (peer, webrtcbin, codec, estimate_bps, sent, reports) in peers {
+        // One look per stream and period: the loss is counted between looks.
+        let reported: HashMap<u32, Received> = sent
+            .iter()
+            .filter_map(|(_, s)| Some((s.ssrc, reports.look(s.ssrc)?)))
+            .collect();
         own.extend(sent.into_iter().map(|(kind, sent)| Branch {
             peer: peer.clone(),
             kind,
+            received: reported.get(&sent.ssrc).copied(),
             sent,
             codec,
             estimate_bps,
@@ -379,6 +393,11 @@ fn collect(shared: &Shared, previous: &mut Previous) -> (StatsReport, Repairs) {
                 Some(gst_webrtc::WebRTCStatsType::OutboundRtp) => {
                     let kind = kind_of(&s);
                     let bytes = s.get::<u64>("bytes-sent").unwrap_or(0);
+                    // The peer's own reports first (see `super::reports`).
+                    let received = s
+                        .get::<u32>("ssrc")
+                        .ok()
+                        .and_then(|x| reported.get(&x).copied());
                     let remote = s
                         .get::<&str>("remote-id")
                         .ok()
@@ -395,13 +414,17 @@ fn collect(shared: &Shared, previous: &mut Previous) -> (StatsReport, Repairs) {
                         packets_sent: s.get::<u64>("packets-sent").unwrap_or(0),
                         bytes_sent: bytes,
                         bitrate_kbps: rate_kbps(previous, (peer.clone(), id.to_string()), bytes),
-                        rtt_ms: remote
-                            .as_ref()
-                            .and_then(|r| r.get::<f64>("round-trip-time").ok())
-                            .map(|secs| secs * 1000.0),
-                        fraction_lost: remote
-                            .as_ref()
-                            .and_then(|r| r.get::<f64>("fraction-lost").ok()),
+                        rtt_ms: received.and_then(|r| r.rtt_ms).or_else(|| {
+                            remote
+                                .as_ref()
+                                .and_then(|r| r.get::<f64>("round-trip-time").ok())
+                                .map(|secs| secs * 1000.0)
+                        }),
+                        fraction_lost: received.map(|r| r.fraction_lost).or_else(|| {
+                            remote
+                                .as_ref()
+                                .and_then(|r| r.get::<f64>("fraction-lost").ok())
+                        }),
                         encoder,
                         resolution,
                         estimated_bandwidth_kbps: (video && estimate_bps > 0)
@@ -511,17 +534,20 @@ struct Branch {
     peer: PeerId,
     kind: MediaKind,
     sent: Arc<Sent>,
+    /// The peer's latest report on it.
+    received: Option<Received>,
     codec: Option<VideoCodec>,
     estimate_bps: u32,
 }
 
 /// A sending stream `webrtcbin` did not report, from the engine's own
-/// counts (no round trip or loss: those come from the peer's reports).
+/// counts and the peer's reports.
 fn own_figures(shared: &Shared, previous: &mut Previous, branch: Branch) -> OutboundStats {
     let Branch {
         peer,
         kind,
         sent,
+        received,
         codec,
         estimate_bps,
     } = branch;
@@ -537,8 +563,8 @@ fn own_figures(shared: &Shared, previous: &mut Previous, branch: Branch) -> Outb
         packets_sent: sent.packets.load(Ordering::Relaxed),
         bytes_sent: bytes,
         bitrate_kbps: rate_kbps(previous, key, bytes),
-        rtt_ms: None,
-        fraction_lost: None,
+        rtt_ms: received.and_then(|r| r.rtt_ms),
+        fraction_lost: received.map(|r| r.fraction_lost),
         encoder,
         resolution,
         estimated_bandwidth_kbps: (video && estimate_bps > 0)

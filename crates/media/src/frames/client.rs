@@ -136,6 +136,7 @@ impl FrameClient {
             track: track.0.clone(),
             width: Some(width),
             height: Some(height),
+            max_in_flight: None,
         };
         self.send_json(&message).await?;
         self.wait_for_ack(track, true).await

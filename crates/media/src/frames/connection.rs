@@ -1,6 +1,13 @@
 //! One authenticated UI connection: a reader that handles subscribe and
 //! unsubscribe messages, and a writer that sends the newest frame of each
-//! subscribed track whenever the socket can take one.
+//! subscribed track whenever the socket can take one (and, for a track
+//! subscribed with `maxInFlight`, the client has acknowledged enough of the
+//! frames before it).
+//!
+//! The socket alone does not hold a slow client back: a webview reads the
+//! socket in another process, as fast as it comes, and queues every
+//! message for its page without a bound. Acknowledgements are what make
+//! "newest frame wins" hold for such a client.
 
 use std::collections::HashMap;
 use std::sync::Arc;
@@ -27,6 +34,8 @@ pub(crate) const MAX_SUBSCRIPTIONS: usize = 64;
 const CONTROL_QUEUE: usize = 16;
 /// How long a closing connection may take to say goodbye.
 const CLOSE_GRACE: Duration = Duration::from_secs(1);
+/// The largest `maxInFlight` honoured; larger values are lowered to it.
+const MAX_IN_FLIGHT: u32 = 16;
 
 type Ws = WebSocketStream<TcpStream>;
 
@@ -38,6 +47,8 @@ enum Control {
     Unfeed(TrackId),
     /// Send a text message.
     Text(String),
+    /// The client has dealt with one frame of this track.
+    Ack(TrackId),
 }
 
 /// The writer's end of a subscription.
@@ -47,6 +58,16 @@ struct Feed {
     frames: watch::Receiver<Option<Arc<Latest>>>,
     /// `changed()` returned since the last send (it marks the frame seen).
     fresh: bool,
+    /// With `maxInFlight`: (frames that may still be sent before the client
+    /// acknowledges one, the limit). `None`: no limit.
+    credits: Option<(u32, u32)>,
+}
+
+impl Feed {
+    /// Whether a frame may be sent now.
+    fn open(&self) -> bool {
+        self.credits.is_none_or(|(left, _)| left > 0)
+    }
 }
 
 /// Serves one connection until the client leaves or `stop` turns true.
@@ -113,6 +134,7 @@ fn handle_text(
             track,
             width,
             height,
+            max_in_flight,
         } => {
             if let Err(why) = wire::check_track(&track) {
                 return vec![error(ErrorCode::BadTrack, why, None)];
@@ -150,6 +172,9 @@ fn handle_text(
                 track: subscription.track().clone(),
                 frames: subscription.frames(),
                 fresh: false,
+                credits: max_in_flight
+                    .filter(|n| *n > 0)
+                    .map(|n| (n.min(MAX_IN_FLIGHT), n.min(MAX_IN_FLIGHT))),
             };
             subscriptions.insert(id.clone(), subscription);
             vec![Control::Feed(id, feed), ack]
@@ -171,6 +196,7 @@ fn handle_text(
             );
             vec![Control::Unfeed(id), ack]
         }
+        ClientMessage::Ack { track } => vec![Control::Ack(TrackId(track))],
     }
 }
 
@@ -184,6 +210,11 @@ async fn write_loop(
         // Send the newest frame of every track that has a new one. While a
         // send waits for a slow client, newer frames replace older ones.
         for feed in feeds.values_mut() {
+            if !feed.open() {
+                // The client has not caught up: the frame waits (and is
+                // replaced by newer ones) until it acknowledges one.
+                continue;
+            }
             let fresh = std::mem::take(&mut feed.fresh);
             if !fresh && !feed.frames.has_changed().unwrap_or(false) {
                 continue;
@@ -192,6 +223,9 @@ async fn write_loop(
             let Some(message) = latest.and_then(|l| l.message(&feed.track.id)) else {
                 continue;
             };
+            if let Some((left, _)) = &mut feed.credits {
+                *left -= 1;
+            }
             if let Err(e) = sink.send(Message::Binary(message)).await {
                 tracing::debug!(error = %e, "frame socket client write failed");
                 return;
@@ -208,6 +242,11 @@ async fn write_loop(
                 Some(Control::Text(text)) => {
                     if sink.send(Message::text(text)).await.is_err() {
                         return;
+                    }
+                }
+                Some(Control::Ack(id)) => {
+                    if let Some((left, limit)) = feeds.get_mut(&id).and_then(|f| f.credits.as_mut()) {
+                        *left = (*left + 1).min(*limit);
                     }
                 }
                 None => {
@@ -235,12 +274,16 @@ pub(crate) async fn stopped(stop: &mut watch::Receiver<bool>) {
     let _ = stop.wait_for(|stop| *stop).await;
 }
 
-/// Resolves when any fed track has a frame newer than the last one sent.
+/// Resolves when any fed track that may be sent a frame has one newer
+/// than the last one sent.
 async fn any_new_frame(feeds: &mut HashMap<TrackId, Feed>) {
-    if feeds.is_empty() {
+    // Tracks waiting for an acknowledgement are left out: their new frames
+    // are picked up after it comes (`has_changed` still says so).
+    let open: Vec<&mut Feed> = feeds.values_mut().filter(|f| f.open()).collect();
+    if open.is_empty() {
         return future::pending().await;
     }
-    let waits = feeds.values_mut().map(|feed| {
+    let waits = open.into_iter().map(|feed| {
         Box::pin(async move {
             let alive = feed.frames.changed().await.is_ok();
             feed.fresh = alive;

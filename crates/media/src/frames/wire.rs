@@ -103,9 +103,22 @@ pub(crate) enum ClientMessage {
         width: Option<u32>,
         #[serde(default, skip_serializing_if = "Option::is_none")]
         height: Option<u32>,
+        /// At most this many of the track's frames unacknowledged at once
+        /// (see `Ack`); 0 or absent: no limit. Set by the first subscribe of
+        /// the track; later ones (resizes) leave it as it is.
+        #[serde(
+            default,
+            rename = "maxInFlight",
+            skip_serializing_if = "Option::is_none"
+        )]
+        max_in_flight: Option<u32>,
     },
     /// Stop sending this track.
     Unsubscribe { track: String },
+    /// One frame of this track has been dealt with (drawn or skipped): with
+    /// `max_in_flight`, the server may send one more. Ignored for tracks
+    /// without a limit or no longer subscribed.
+    Ack { track: String },
 }
 
 /// A text message to the UI.
@@ -255,12 +268,30 @@ mod tests {
             ClientMessage::Subscribe {
                 track: "a:video".into(),
                 width: Some(320),
-                height: Some(180)
+                height: Some(180),
+                max_in_flight: None,
             }
         );
         let m: ClientMessage =
             serde_json::from_str(r#"{"type":"subscribe","track":"a:video","extra":1}"#).unwrap();
         assert!(matches!(m, ClientMessage::Subscribe { width: None, .. }));
+        let m: ClientMessage =
+            serde_json::from_str(r#"{"type":"subscribe","track":"a:video","maxInFlight":2}"#)
+                .unwrap();
+        assert!(matches!(
+            m,
+            ClientMessage::Subscribe {
+                max_in_flight: Some(2),
+                ..
+            }
+        ));
+        let m: ClientMessage = serde_json::from_str(r#"{"type":"ack","track":"a:video"}"#).unwrap();
+        assert_eq!(
+            m,
+            ClientMessage::Ack {
+                track: "a:video".into()
+            }
+        );
         let m: ClientMessage =
             serde_json::from_str(r#"{"type":"unsubscribe","track":"a:video"}"#).unwrap();
         assert_eq!(
