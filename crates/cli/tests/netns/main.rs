@@ -98,7 +98,6 @@ fn loss_10() {
 }
 
 #[test]
-#[ignore = "issue #8: after the cap the target bitrate recovers too slowly (60% in 30 s); run with --ignored"]
 fn bandwidth_step() {
     scenario("bandwidth-step");
 }

@@ -12,7 +12,9 @@
 //! probe that the link cannot carry is undone by the controller itself
 //! (delay grows or packets are lost, and it decreases); then the next probe
 //! waits twice as long, so a link that really is narrow is not pushed every
-//! few seconds.
+//! few seconds. Once the controller climbs past a rate the link refused, or
+//! video comes back after an audio-only spell, the link has changed and the
+//! waits start again from the shortest.
 
 use std::collections::VecDeque;
 use std::sync::Mutex;
@@ -178,6 +180,8 @@ pub(super) struct Recovery {
     backoff: u32,
     /// The last probe's rate and its age in seconds, until judged.
     probe: Option<(u32, u32)>,
+    /// The rate of the last probe the link took back.
+    failed_at: Option<u32>,
 }
 
 impl Default for Recovery {
@@ -189,6 +193,7 @@ impl Default for Recovery {
             wait: FIRST_WAIT,
             backoff: FIRST_WAIT,
             probe: None,
+            failed_at: None,
         }
     }
 }
@@ -206,6 +211,11 @@ impl Recovery {
         self.remember_carried();
         self.judge_probe(estimate_kbps);
         self.wait = self.wait.saturating_sub(1);
+        if self.probe.is_none() && self.failed_at.is_some_and(|f| estimate_kbps > f) {
+            // The controller climbed past a rate the link refused: the link
+            // changed, and the waits it built up no longer say anything.
+            self.restart();
+        }
         let clean = loss.is_none_or(|l| l < CLEAN_LOSS);
         if clean && previous.is_some_and(|p| estimate_kbps > p) {
             self.rising += 1;
@@ -233,10 +243,10 @@ impl Recovery {
     /// Forgets the waits earlier failed probes built up (keeping the rate
     /// the link carried).
     fn restart(&mut self) {
-        self.wait = FIRST_WAIT;
+        self.wait = 0;
         self.backoff = FIRST_WAIT;
         self.probe = None;
-        self.rising = 0;
+        self.failed_at = None;
     }
 
     /// The lowest of the last [`HELD_SECONDS`] estimates, once there are
@@ -261,6 +271,7 @@ impl Recovery {
             self.backoff = (self.backoff * 2).min(LONGEST_WAIT);
             self.wait = self.backoff;
             self.probe = None;
+            self.failed_at = Some(to);
         } else if age + 1 >= JUDGED_AFTER {
             self.backoff = FIRST_WAIT;
             self.probe = None;
@@ -367,6 +378,23 @@ mod tests {
         let back = seen.iter().position(|e| *e >= 960);
         assert!(
             back.is_some_and(|s| s <= 15),
+            "back after {back:?} s: {seen:?}"
+        );
+    }
+
+    #[test]
+    fn a_link_that_widens_after_failed_probes_is_probed_again_at_once() {
+        let mut r = Recovery::default();
+        simulate(&mut r, (2_000, 1_200, 0), 10);
+        // A link narrower than the probes, the controller creeping up under it.
+        let (narrow, _) = simulate(&mut r, (240, 170, 2), 60);
+        assert!(r.backoff >= 24, "{}", r.backoff);
+        // The bottleneck goes; the controller climbs about 6% a second.
+        let start = narrow.last().copied().unwrap_or(170);
+        let (seen, _) = simulate(&mut r, (2_000, start, 12), 30);
+        let back = seen.iter().position(|e| *e >= 960);
+        assert!(
+            back.is_some_and(|s| s <= 20),
             "back after {back:?} s: {seen:?}"
         );
     }
