@@ -39,14 +39,20 @@ describe("a video tile", () => {
     expect(urls).toEqual([
       "ws://127.0.0.1:9/?token=mock-token-AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA",
     ]);
-    expect(sent[0]).toEqual({ type: "subscribe", track: "p7:video", width: 0, height: 0 }); // jsdom lays out nothing
+    expect(sent[0]).toEqual({
+      type: "subscribe",
+      track: "p7:video",
+      width: 0,
+      height: 0,
+      maxInFlight: 2,
+    }); // jsdom lays out nothing
 
     FakeResizeObserver.resize(tile, 160, 90);
     FakeResizeObserver.resize(tile, 320, 180); // CSS pixels; × devicePixelRatio 2
     await until(() => sent.length > 1);
     await new Promise((r) => setTimeout(r, 200));
     expect(sent.slice(1)).toEqual([
-      { type: "subscribe", track: "p7:video", width: 640, height: 360 },
+      { type: "subscribe", track: "p7:video", width: 640, height: 360, maxInFlight: 2 },
     ]);
 
     view.unmount();

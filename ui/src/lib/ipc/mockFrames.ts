@@ -94,6 +94,8 @@ export class FakeFrameSocket implements FrameSocketLike {
     } else if (msg.type === "unsubscribe") {
       this.subs.delete(msg.track);
       this.reply({ type: "unsubscribed", track: msg.track });
+    } else if (msg.type === "ack") {
+      // Frames go at the mock's own pace; acks (for `maxInFlight`) need no answer.
     } else {
       this.reply({ type: "error", code: "badMessage", message: "unknown type" });
     }

@@ -60,16 +60,21 @@ export function nv12ToRgba(
 
 const f = (n: number) => n.toFixed(6);
 
-/** The fragment shader: samples the Y (R8) and UV (RG8) textures and converts. */
+/**
+ * The fragment shader: samples the Y (R8) and UV (RG8) textures and converts. The picture may
+ * fill only the top-left of the textures; `uUvMax` keeps chroma samples inside it (as
+ * CLAMP_TO_EDGE would at the texture's edge).
+ */
 export const FRAGMENT_SHADER = `#version 300 es
 precision mediump float;
 uniform sampler2D uY;
 uniform sampler2D uUV;
+uniform vec2 uUvMax;
 in vec2 vTex;
 out vec4 outColor;
 void main() {
   float y = (texture(uY, vTex).r * 255.0 - ${f(Y_OFFSET)}) / ${f(Y_RANGE)};
-  vec2 c = (texture(uUV, vTex).rg * 255.0 - ${f(C_OFFSET)}) / ${f(C_RANGE)};
+  vec2 c = (texture(uUV, min(vTex, uUvMax)).rg * 255.0 - ${f(C_OFFSET)}) / ${f(C_RANGE)};
   vec3 rgb = vec3(
     y + ${f(CR_TO_R)} * c.y,
     y - ${f(CB_TO_G)} * c.x - ${f(CR_TO_G)} * c.y,
@@ -78,12 +83,16 @@ void main() {
 }
 `;
 
-/** Two triangles covering the canvas; texture row 0 (the picture's top) at the top. */
+/**
+ * Two triangles covering the viewport; texture row 0 (the picture's top) at the top. `uScale` is
+ * the share of the textures the picture fills (from their top-left corner).
+ */
 export const VERTEX_SHADER = `#version 300 es
 in vec2 aPos;
+uniform vec2 uScale;
 out vec2 vTex;
 void main() {
-  vTex = vec2((aPos.x + 1.0) * 0.5, (1.0 - aPos.y) * 0.5);
+  vTex = vec2((aPos.x + 1.0) * 0.5, (1.0 - aPos.y) * 0.5) * uScale;
   gl_Position = vec4(aPos, 0.0, 1.0);
 }
 `;

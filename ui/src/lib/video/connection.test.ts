@@ -80,7 +80,7 @@ describe("FrameConnection", () => {
     expect(sockets[0]?.sent).toEqual([]);
     sockets[0]?.open();
     expect(sockets[0]?.sent.map((m) => JSON.parse(m))).toEqual([
-      { type: "subscribe", track: "p1:video", width: 320, height: 180 },
+      { type: "subscribe", track: "p1:video", width: 320, height: 180, maxInFlight: 2 },
     ]);
     expect(conn.currentStatus).toBe("open");
   });
@@ -94,9 +94,13 @@ describe("FrameConnection", () => {
     sockets[0]?.receive(encodeFrame("p1:video", 2, 2, 5n, new Uint8Array(4), new Uint8Array(2)));
     sockets[0]?.receive(new ArrayBuffer(7));
     sockets[0]?.receive('{"type":"subscribed","track":"p1:video","width":2,"height":2}');
+    // Drawn before the next paint, then acknowledged.
+    expect(got).not.toHaveBeenCalled();
+    await vi.advanceTimersByTimeAsync(20);
     expect(got).toHaveBeenCalledTimes(1);
     expect(got.mock.calls[0]?.[0]).toMatchObject({ track: "p1:video", timestampUs: 5n });
     expect(conn.rejectedFrames).toBe(1);
+    expect(sockets[0]?.sent.at(-1)).toBe('{"type":"ack","track":"p1:video"}');
   });
 
   it("reconnects with a fresh token and backoff after the socket drops, then resubscribes", async () => {

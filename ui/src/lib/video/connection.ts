@@ -17,6 +17,22 @@ export interface FrameConnectionOptions {
   minDelayMs?: number;
   maxDelayMs?: number;
   debounceMs?: number;
+  /** When tiles draw (default: before the next paint). */
+  schedule?: (callback: () => void) => void;
+  /** Frames per track the server may send ahead of the acks (default `FRAMES_IN_FLIGHT`). */
+  maxInFlight?: number;
+}
+
+/**
+ * Frames per track on their way at once: one being drawn and one coming keep the picture fluid;
+ * more would only queue in the webview when drawing falls behind.
+ */
+export const FRAMES_IN_FLIGHT = 2;
+
+/** Before the next paint; a timer where there is no `requestAnimationFrame` (tests). */
+function defaultSchedule(callback: () => void): void {
+  if (typeof requestAnimationFrame === "function") requestAnimationFrame(() => callback());
+  else setTimeout(callback, 0);
 }
 
 /** `ws://127.0.0.1:PORT` + token → the URL to open. Never log the result. */
@@ -42,6 +58,8 @@ export class FrameConnection {
         if (this.socket && this.socket.readyState === 1) this.socket.send(JSON.stringify(msg));
       },
       debounceMs: opts.debounceMs ?? 150,
+      schedule: opts.schedule ?? defaultSchedule,
+      maxInFlight: opts.maxInFlight ?? FRAMES_IN_FLIGHT,
     });
   }
 

@@ -38,6 +38,11 @@ function texture(gl: WebGL2RenderingContext): WebGLTexture {
  * One WebGL2 context per window converts every tile's frames (browsers allow only about 16
  * live contexts per page, fewer than a 20-site meeting has tiles). It draws into its own
  * canvas; each tile then copies the picture onto its 2D canvas in the same task.
+ *
+ * Tiles get frames of different sizes (a self-view and a remote video rarely match to the
+ * pixel), so the canvas and the textures only grow, to the largest frame so far: each frame fills
+ * their top-left corner. Resizing them for every frame would reallocate the drawing buffer and
+ * both textures several times per painted frame.
  */
 export class Nv12GlPipeline {
   readonly canvas: HTMLCanvasElement;
@@ -45,6 +50,9 @@ export class Nv12GlPipeline {
   private readonly program: WebGLProgram;
   private readonly yTex: WebGLTexture;
   private readonly uvTex: WebGLTexture;
+  private readonly uScale: WebGLUniformLocation | null;
+  private readonly uUvMax: WebGLUniformLocation | null;
+  /** The canvas's and the textures' size: the largest frame's. */
   private width = 0;
   private height = 0;
 
@@ -72,6 +80,8 @@ export class Nv12GlPipeline {
     this.uvTex = texture(gl);
     gl.uniform1i(gl.getUniformLocation(program, "uY"), 0);
     gl.uniform1i(gl.getUniformLocation(program, "uUV"), 1);
+    this.uScale = gl.getUniformLocation(program, "uScale");
+    this.uUvMax = gl.getUniformLocation(program, "uUvMax");
     // Rows of odd widths are not 4-byte aligned.
     gl.pixelStorei(gl.UNPACK_ALIGNMENT, 1);
   }
@@ -80,54 +90,60 @@ export class Nv12GlPipeline {
     return this.gl.isContextLost();
   }
 
-  /** Converts one frame; the result is in `this.canvas` until the task ends. */
+  /**
+   * Converts one frame; the result is in the top-left `frame.width × frame.height` of
+   * `this.canvas` until the task ends.
+   */
   render(frame: Nv12Frame): void {
     const { gl } = this;
-    const resized = frame.width !== this.width || frame.height !== this.height;
-    if (resized) {
-      this.width = frame.width;
-      this.height = frame.height;
-      this.canvas.width = frame.width;
-      this.canvas.height = frame.height;
-    }
-    gl.viewport(0, 0, frame.width, frame.height);
-    gl.activeTexture(gl.TEXTURE0);
-    gl.bindTexture(gl.TEXTURE_2D, this.yTex);
-    if (resized) {
+    const w = frame.width;
+    const h = frame.height;
+    if (w > this.width || h > this.height) {
+      this.width = Math.max(this.width, w);
+      this.height = Math.max(this.height, h);
+      this.canvas.width = this.width;
+      this.canvas.height = this.height;
+      gl.activeTexture(gl.TEXTURE0);
+      gl.bindTexture(gl.TEXTURE_2D, this.yTex);
       gl.texImage2D(
         gl.TEXTURE_2D,
         0,
         gl.R8,
-        frame.width,
-        frame.height,
+        this.width,
+        this.height,
         0,
         gl.RED,
         gl.UNSIGNED_BYTE,
-        frame.y,
+        null,
       );
-    } else {
-      gl.texSubImage2D(
+      gl.activeTexture(gl.TEXTURE1);
+      gl.bindTexture(gl.TEXTURE_2D, this.uvTex);
+      gl.texImage2D(
         gl.TEXTURE_2D,
         0,
+        gl.RG8,
+        this.width / 2,
+        this.height / 2,
         0,
-        0,
-        frame.width,
-        frame.height,
-        gl.RED,
+        gl.RG,
         gl.UNSIGNED_BYTE,
-        frame.y,
+        null,
       );
     }
+    // GL counts rows from the bottom: the canvas's top rows are the viewport's.
+    gl.viewport(0, this.height - h, w, h);
+    gl.activeTexture(gl.TEXTURE0);
+    gl.bindTexture(gl.TEXTURE_2D, this.yTex);
+    gl.texSubImage2D(gl.TEXTURE_2D, 0, 0, 0, w, h, gl.RED, gl.UNSIGNED_BYTE, frame.y);
     gl.activeTexture(gl.TEXTURE1);
     gl.bindTexture(gl.TEXTURE_2D, this.uvTex);
-    const cw = frame.width / 2;
-    const ch = frame.height / 2;
-    if (resized) {
-      gl.texImage2D(gl.TEXTURE_2D, 0, gl.RG8, cw, ch, 0, gl.RG, gl.UNSIGNED_BYTE, frame.uv);
-    } else {
-      gl.texSubImage2D(gl.TEXTURE_2D, 0, 0, 0, cw, ch, gl.RG, gl.UNSIGNED_BYTE, frame.uv);
-    }
+    const cw = w / 2;
+    const ch = h / 2;
+    gl.texSubImage2D(gl.TEXTURE_2D, 0, 0, 0, cw, ch, gl.RG, gl.UNSIGNED_BYTE, frame.uv);
     gl.useProgram(this.program);
+    gl.uniform2f(this.uScale, w / this.width, h / this.height);
+    // The centre of the picture's last chroma texel, as a texture coordinate.
+    gl.uniform2f(this.uUvMax, (cw - 0.5) / (this.width / 2), (ch - 0.5) / (this.height / 2));
     gl.drawArrays(gl.TRIANGLE_STRIP, 0, 4);
   }
 }
@@ -166,11 +182,12 @@ export class WebGl2Renderer implements FrameRenderer {
     const gl = this.pipeline();
     if (!gl) return;
     gl.render(frame);
-    if (this.canvas.width !== frame.width || this.canvas.height !== frame.height) {
-      this.canvas.width = frame.width;
-      this.canvas.height = frame.height;
+    const { width, height } = frame;
+    if (this.canvas.width !== width || this.canvas.height !== height) {
+      this.canvas.width = width;
+      this.canvas.height = height;
     }
-    this.ctx.drawImage(gl.canvas, 0, 0);
+    this.ctx.drawImage(gl.canvas, 0, 0, width, height, 0, 0, width, height);
   }
 
   destroy(): void {

@@ -111,6 +111,65 @@ describe("FrameSubscriptions", () => {
   });
 });
 
+describe("FrameSubscriptions with paint-time delivery and acks", () => {
+  let sent: ClientFrameMessage[];
+  let paint: (() => void)[];
+  let subs: FrameSubscriptions;
+
+  beforeEach(() => {
+    sent = [];
+    paint = [];
+    subs = new FrameSubscriptions({
+      send: (m) => sent.push(m),
+      schedule: (cb) => paint.push(cb),
+      maxInFlight: 2,
+    });
+    subs.setConnected(true);
+  });
+
+  const runPaint = () => paint.splice(0).forEach((cb) => cb());
+  const stamped = (track: string, ts: bigint) => ({ ...frame(track), timestampUs: ts });
+
+  it("asks the server to wait for acks", () => {
+    subs.subscribe("a:video", { width: 10, height: 10 }, () => {});
+    expect(sent).toEqual([
+      { type: "subscribe", track: "a:video", width: 10, height: 10, maxInFlight: 2 },
+    ]);
+  });
+
+  it("draws only the newest frame of each track at paint time and acks every frame", () => {
+    const a = vi.fn();
+    const b = vi.fn();
+    subs.subscribe("a:video", { width: 10, height: 10 }, a);
+    subs.subscribe("b:video", { width: 10, height: 10 }, b);
+    sent.length = 0;
+    subs.handleFrame(stamped("a:video", 1n));
+    subs.handleFrame(stamped("a:video", 2n));
+    subs.handleFrame(stamped("b:video", 3n));
+    expect(a).not.toHaveBeenCalled();
+    // The replaced frame is acked at once (skipped); one paint is asked for.
+    expect(sent).toEqual([{ type: "ack", track: "a:video" }]);
+    expect(paint).toHaveLength(1);
+    runPaint();
+    expect(a).toHaveBeenCalledTimes(1);
+    expect(a.mock.calls[0]?.[0].timestampUs).toBe(2n);
+    expect(b).toHaveBeenCalledTimes(1);
+    expect(sent.filter((m) => m.type === "ack")).toHaveLength(3);
+  });
+
+  it("owes nothing for frames of a closed tile or an old connection", () => {
+    const s = subs.subscribe("a:video", { width: 10, height: 10 }, vi.fn());
+    subs.handleFrame(frame("a:video"));
+    subs.setConnected(false);
+    subs.setConnected(true);
+    s.close();
+    sent.length = 0;
+    runPaint();
+    expect(subs.handleFrame(frame("a:video"))).toBe(false);
+    expect(sent).toEqual([]);
+  });
+});
+
 describe("wantedSize", () => {
   it("takes the largest width and the largest height separately", () => {
     expect(

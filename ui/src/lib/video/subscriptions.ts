@@ -4,6 +4,12 @@
 // socket carries one subscription per track, at the largest size any tile asks for. The first
 // `subscribe` goes out at once; size changes from a ResizeObserver are debounced; the last tile
 // to leave sends `unsubscribe`. After a reconnect every subscription is sent again.
+//
+// With `schedule` (the window's next paint), frames are handed to the tiles there: only the newest
+// frame of each track is drawn, the ones it replaced are skipped. With `maxInFlight`, the server
+// sends a track at most that many frames ahead of the acks this sends for each frame drawn or
+// skipped, so a page that draws slower than the engine publishes is sent fewer frames instead of
+// queueing them (the webview reads the socket in another process and would buffer every one).
 
 import type { TrackId } from "../ipc/contract";
 import type { ClientFrameMessage, Nv12Frame, ServerFrameMessage } from "./wire";
@@ -33,6 +39,8 @@ interface TrackState {
   /** The size last sent for this track, or null before the first send. */
   sent: PixelSize | null;
   timer: ReturnType<typeof setTimeout> | null;
+  /** The newest frame not yet handed to the tiles (with `schedule`). */
+  pending: Nv12Frame | null;
 }
 
 export interface SubscriptionOptions {
@@ -41,6 +49,11 @@ export interface SubscriptionOptions {
   debounceMs?: number;
   /** Refused subscriptions (bad track, too many): for logs. */
   onError?: (msg: Extract<ServerFrameMessage, { type: "error" }>) => void;
+  /** Runs a callback before the next paint (`requestAnimationFrame`); absent: frames go to the
+   * tiles as they arrive. */
+  schedule?: (callback: () => void) => void;
+  /** Frames of a track the server may send ahead of this side's acks; absent: no limit, no acks. */
+  maxInFlight?: number;
 }
 
 /** The protocol's largest size; larger requests are clamped. */
@@ -66,6 +79,7 @@ export class FrameSubscriptions {
   private readonly tracks = new Map<TrackId, TrackState>();
   private connected = false;
   private readonly debounceMs: number;
+  private deliveryScheduled = false;
 
   constructor(private readonly opts: SubscriptionOptions) {
     this.debounceMs = opts.debounceMs ?? 150;
@@ -81,7 +95,7 @@ export class FrameSubscriptions {
     let state = this.tracks.get(track);
     const isNew = !state;
     if (!state) {
-      state = { viewers: new Set(), sent: null, timer: null };
+      state = { viewers: new Set(), sent: null, timer: null, pending: null };
       this.tracks.set(track, state);
     }
     state.viewers.add(viewer);
@@ -107,16 +121,48 @@ export class FrameSubscriptions {
     this.connected = connected;
     for (const [track, state] of this.tracks) {
       state.sent = null;
+      // Frames of the old connection are owed no acks; the new one starts afresh.
+      state.pending = null;
       if (connected) this.flush(track);
     }
   }
 
-  /** A frame arrived: hand it to the tiles showing its track; frames of other tracks are dropped. */
+  /**
+   * A frame arrived: hand it to the tiles showing its track (now, or before the next paint with
+   * `schedule`, replacing a frame still waiting there); frames of other tracks are dropped.
+   */
   handleFrame(frame: Nv12Frame): boolean {
     const state = this.tracks.get(frame.track);
     if (!state) return false;
-    for (const viewer of state.viewers) viewer.onFrame(frame);
+    const { schedule } = this.opts;
+    if (!schedule) {
+      for (const viewer of state.viewers) viewer.onFrame(frame);
+      this.ack(frame.track);
+      return true;
+    }
+    if (state.pending) this.ack(frame.track);
+    state.pending = frame;
+    if (!this.deliveryScheduled) {
+      this.deliveryScheduled = true;
+      schedule(() => this.deliver());
+    }
     return true;
+  }
+
+  /** Hands every waiting frame to its tiles. */
+  private deliver(): void {
+    this.deliveryScheduled = false;
+    for (const [track, state] of this.tracks) {
+      const frame = state.pending;
+      if (!frame) continue;
+      state.pending = null;
+      for (const viewer of state.viewers) viewer.onFrame(frame);
+      this.ack(track);
+    }
+  }
+
+  private ack(track: TrackId): void {
+    if (this.opts.maxInFlight && this.connected) this.opts.send({ type: "ack", track });
   }
 
   handleMessage(msg: ServerFrameMessage): void {
@@ -149,7 +195,14 @@ export class FrameSubscriptions {
     const size = wantedSize([...state.viewers].map((v) => v.size));
     if (state.sent && state.sent.width === size.width && state.sent.height === size.height) return;
     state.sent = size;
-    this.opts.send({ type: "subscribe", track, width: size.width, height: size.height });
+    const { maxInFlight } = this.opts;
+    this.opts.send({
+      type: "subscribe",
+      track,
+      width: size.width,
+      height: size.height,
+      ...(maxInFlight ? { maxInFlight } : {}),
+    });
   }
 
   private remove(track: TrackId, viewer: Viewer): void {

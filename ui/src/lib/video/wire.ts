@@ -113,8 +113,10 @@ export function encodeFrame(
 // ───────────────────────────── JSON text messages ──────────────────────────────────────────────
 
 export type ClientFrameMessage =
-  | { type: "subscribe"; track: TrackId; width: number; height: number }
-  | { type: "unsubscribe"; track: TrackId };
+  | { type: "subscribe"; track: TrackId; width: number; height: number; maxInFlight?: number }
+  | { type: "unsubscribe"; track: TrackId }
+  // One frame of the track was drawn or skipped: with `maxInFlight`, the server may send another.
+  | { type: "ack"; track: TrackId };
 
 export type FrameErrorCode =
   "badMessage" | "badTrack" | "badSize" | "notSubscribed" | "tooManySubscriptions";
