@@ -369,8 +369,17 @@ pub(crate) fn delay_through_turn(bins: &Bins) -> Figures {
             "expected no freeze longer than 1 s with 150 ± 30 ms of delay; the longest was \
              {longest} ms\n{context}"
         );
+        // Each way crosses the delay once: the round trip people read in
+        // the stats overlay is about 300 ms.
+        let rtt = sent(&stats, "video")["rttMs"].as_f64().unwrap_or(0.0);
+        assert!(
+            (200.0..=600.0).contains(&rtt),
+            "expected the sender's video round trip near 300 ms (150 ms added each way); it \
+             reports {rtt:.0} ms\n{context}"
+        );
         directions.push(json!({
             "receiver": c.name,
+            "sendingRttMs": rtt.round(),
             "longestFreezeMs": longest,
             "freezes": video["freezeCount"],
             "fps": video["fps"],

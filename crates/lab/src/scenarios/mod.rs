@@ -59,7 +59,7 @@ pub static SCENARIOS: &[Scenario] = &[
     },
     Scenario {
         name: "delay-turn",
-        about: "150 ms ± 30 ms on the way to the TURN relay: no freeze longer than a second",
+        about: "150 ms ± 30 ms on the way to the TURN relay: no freeze longer than a second, the round trip reported",
         in_ci: true,
         tools: &["turnserver", "nft"],
         run: impaired::delay_through_turn,
