@@ -4,13 +4,19 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic, dead_code)]
 
+use std::ffi::OsString;
+use std::io::{BufRead, BufReader};
 use std::io::{Read, Write};
 use std::net::{TcpListener, TcpStream};
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
+use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use serde_json::{Value, json};
+
+#[cfg(all(unix, not(target_os = "macos")))]
+pub mod x11;
 
 /// Kills what it started, however the test ends.
 pub struct Kill(pub Vec<Child>);
@@ -87,12 +93,14 @@ impl Window {
         )
     }
 
-    /// Waits until `script` returns something truthy; returns it.
+    /// Waits until `script` returns something truthy; returns it. A script
+    /// that throws (the page is still loading) has not returned yet.
     pub fn wait(&self, what: &str, script: &str) -> Value {
         let deadline = Instant::now() + Duration::from_secs(30);
         loop {
             let value = self.js(script);
-            if !(value.is_null() || value == json!(false) || value == json!("")) {
+            let thrown = value.get("error").is_some();
+            if !(thrown || value.is_null() || value == json!(false) || value == json!("")) {
                 return value;
             }
             if Instant::now() > deadline {
@@ -119,6 +127,16 @@ impl Window {
              const set = Object.getOwnPropertyDescriptor(HTMLInputElement.prototype, 'value').set;
              set.call(i, {value:?}); i.dispatchEvent(new Event('input', {{ bubbles: true }})); return true;"
         ));
+    }
+
+    /// Reloads the page (WebDriver "Refresh").
+    pub fn refresh(&self) {
+        http(
+            self.port,
+            "POST",
+            &format!("/session/{}/refresh", self.session),
+            Some(&json!({})),
+        );
     }
 
     pub fn screenshot(&self, dir: &Path, name: &str) {
@@ -150,6 +168,8 @@ pub struct RunningApp {
     pub display: String,
     pub home: tempfile::TempDir,
     pub kill: Kill,
+    /// What the app runs with (display, folders, test devices, bus).
+    pub env: Vec<(&'static str, OsString)>,
 }
 
 /// Whether Xvfb and WebKitWebDriver are here; under CI their absence fails.
@@ -165,9 +185,19 @@ pub fn tools_present() -> bool {
     false
 }
 
-/// Starts Xvfb and WebKitWebDriver; the app itself starts with
-/// [`RunningApp::launch`].
+/// Starts Xvfb and WebKitWebDriver, which launches the app.
 pub fn start_driver(binary: &str) -> RunningApp {
+    start(binary, false)
+}
+
+/// [`start_driver`] with a private D-Bus session bus for the app, so that
+/// it is a single instance: a second `mulaqat` hands its arguments over and
+/// shows this one's window ([`RunningApp::launch_again`]).
+pub fn start_driver_on_session_bus(binary: &str) -> RunningApp {
+    start(binary, true)
+}
+
+fn start(binary: &str, session_bus: bool) -> RunningApp {
     let home = tempfile::tempdir().unwrap();
     let display = format!(":{}", 90 + (std::process::id() + free_port() as u32) % 100);
     let mut kill = Kill(Vec::new());
@@ -188,18 +218,45 @@ pub fn start_driver(binary: &str) -> RunningApp {
         use std::os::unix::fs::PermissionsExt;
         std::fs::set_permissions(&run_dir, std::fs::Permissions::from_mode(0o700)).unwrap();
     }
+    let mut env: Vec<(&'static str, OsString)> = vec![
+        ("DISPLAY", display.clone().into()),
+        ("MULAQAT_TEST_DEVICES", "only".into()),
+        ("MULAQAT_EMBEDDED_LISTEN", "127.0.0.1:0".into()),
+        ("MULAQAT_CONFIG_DIR", home.path().join("config").into()),
+        (
+            "MULAQAT_POLICY_FILE",
+            home.path().join("no-policy.toml").into(),
+        ),
+        ("XDG_DATA_HOME", home.path().join("data").into()),
+        ("XDG_CONFIG_HOME", home.path().join("xdg-config").into()),
+        ("XDG_RUNTIME_DIR", run_dir.clone().into()),
+    ];
+    if session_bus {
+        let socket = run_dir.join("bus");
+        kill.0.push(
+            Command::new("dbus-daemon")
+                .args(["--session", "--nofork", "--nopidfile"])
+                .arg(format!("--address=unix:path={}", socket.display()))
+                .stdout(Stdio::null())
+                .stderr(Stdio::null())
+                .spawn()
+                .expect("dbus-daemon (the dbus package) is needed"),
+        );
+        let deadline = Instant::now() + Duration::from_secs(10);
+        while !socket.exists() {
+            assert!(Instant::now() < deadline, "dbus-daemon did not start");
+            std::thread::sleep(Duration::from_millis(50));
+        }
+        env.push((
+            "DBUS_SESSION_BUS_ADDRESS",
+            format!("unix:path={}", socket.display()).into(),
+        ));
+    }
     kill.0.push(
         Command::new("WebKitWebDriver")
             .args(["--host=127.0.0.1", &format!("--port={port}")])
-            .env("DISPLAY", &display)
+            .envs(env.iter().map(|(k, v)| (k, v)))
             .env("TAURI_WEBVIEW_AUTOMATION", "true")
-            .env("MULAQAT_TEST_DEVICES", "only")
-            .env("MULAQAT_EMBEDDED_LISTEN", "127.0.0.1:0")
-            .env("MULAQAT_CONFIG_DIR", home.path().join("config"))
-            .env("MULAQAT_POLICY_FILE", home.path().join("no-policy.toml"))
-            .env("XDG_DATA_HOME", home.path().join("data"))
-            .env("XDG_CONFIG_HOME", home.path().join("xdg-config"))
-            .env("XDG_RUNTIME_DIR", &run_dir)
             .stdout(Stdio::null())
             // The app inherits it: its log is kept beside the screenshots.
             .stderr(
@@ -233,6 +290,7 @@ pub fn start_driver(binary: &str) -> RunningApp {
         display,
         home,
         kill,
+        env,
     }
 }
 
@@ -245,5 +303,92 @@ impl RunningApp {
             &format!("/session/{}", self.window.session),
             None,
         );
+    }
+}
+
+impl RunningApp {
+    /// Runs `binary` again as a person would (a second launch, or the
+    /// desktop opening a `mulaqat://` link), with the app's environment;
+    /// waits up to 30 s for it to hand over and exit.
+    pub fn launch_again(&self, binary: &str, args: &[&str]) -> std::process::ExitStatus {
+        let mut second = Command::new(binary)
+            .args(args)
+            .envs(self.env.iter().map(|(k, v)| (k, v)))
+            .stdout(Stdio::null())
+            .stderr(
+                std::fs::File::create(
+                    screenshots_dir().join(format!("app-{}-again.log", self.window.port)),
+                )
+                .map_or_else(|_| Stdio::null(), Stdio::from),
+            )
+            .spawn()
+            .unwrap();
+        let deadline = Instant::now() + Duration::from_secs(30);
+        loop {
+            if let Some(status) = second.try_wait().unwrap() {
+                return status;
+            }
+            if Instant::now() > deadline {
+                let _ = second.kill();
+                let _ = second.wait();
+                panic!("a second {binary} did not exit within 30 s");
+            }
+            std::thread::sleep(Duration::from_millis(100));
+        }
+    }
+}
+
+/// A guest joining from a headless client (`mulaqat-cli join`), whose
+/// stdout lines (`joined: NAME (ID)`, `left: ID (REASON)`, `state: ...`)
+/// are kept as they come, and copied to `log`.
+pub struct Guest {
+    lines: Arc<Mutex<Vec<String>>>,
+}
+
+impl Guest {
+    pub fn join(cli: &Path, link: &str, name: &str, log: &Path, kill: &mut Kill) -> Guest {
+        let mut child = Command::new(cli)
+            .args(["join", link, "--name", name, "--duration", "600s"])
+            .stdout(Stdio::piped())
+            .stderr(
+                std::fs::File::create(log.with_extension("stderr.log"))
+                    .map_or_else(|_| Stdio::null(), Stdio::from),
+            )
+            .spawn()
+            .unwrap();
+        let stdout = child.stdout.take().unwrap();
+        kill.0.push(child);
+        let lines = Arc::new(Mutex::new(Vec::new()));
+        let kept = Arc::clone(&lines);
+        let mut copy = std::fs::File::create(log).ok();
+        std::thread::spawn(move || {
+            for line in BufReader::new(stdout).lines().map_while(Result::ok) {
+                if let Some(file) = copy.as_mut() {
+                    let _ = writeln!(file, "{line}");
+                }
+                kept.lock().unwrap().push(line);
+            }
+        });
+        Guest { lines }
+    }
+
+    pub fn lines(&self) -> Vec<String> {
+        self.lines.lock().unwrap().clone()
+    }
+
+    /// Waits up to 30 s for a line `matches`; returns it.
+    pub fn wait_line(&self, what: &str, matches: impl Fn(&str) -> bool) -> String {
+        let deadline = Instant::now() + Duration::from_secs(30);
+        loop {
+            if let Some(line) = self.lines().into_iter().find(|l| matches(l)) {
+                return line;
+            }
+            assert!(
+                Instant::now() < deadline,
+                "waited 30 s for the guest to print {what}; it printed:\n{}",
+                self.lines().join("\n")
+            );
+            std::thread::sleep(Duration::from_millis(200));
+        }
     }
 }
