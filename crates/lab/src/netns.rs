@@ -185,6 +185,18 @@ impl Lab {
     fn add_namespace(&mut self, ns: &str) {
         self.ip(&["netns", "add", ns]);
         self.namespaces.push(ns.to_owned());
+        // IPv4 only: the impairments match IPv4 addresses, and the bridge
+        // would carry IPv6 link-local traffic between clients around them
+        // (a `loss-10` run once had its media bypass the loss this way).
+        self.exec(
+            ns,
+            "sh",
+            &[
+                "-c",
+                "for c in all default; do echo 1 > /proc/sys/net/ipv6/conf/$c/disable_ipv6; \
+                 done 2>/dev/null || true",
+            ],
+        );
         self.ip(&["-n", ns, "link", "set", "lo", "up"]);
     }
 

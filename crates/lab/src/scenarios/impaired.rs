@@ -179,6 +179,18 @@ fn loss(bins: &Bins, percent: u32) -> Figures {
             0,
             "expected the call never to drop under {percent}% loss\n{context}"
         );
+        // The call must have crossed the loss: media on another path (a
+        // relay, IPv6) would make every figure here meaningless. `udp`
+        // counts what reached the interface, before the loss rule.
+        let dropped = lab.counter(i + 1, "loss") as f64;
+        let arrived = lab.counter(i + 1, "udp") as f64;
+        let applied = 100.0 * dropped / arrived.max(1.0);
+        assert!(
+            arrived >= 5_000.0 && applied >= 0.6 * f64::from(percent),
+            "expected the media to cross the {percent}% loss; {} got {arrived} UDP packets from \
+             the other participant and the lab dropped {dropped} ({applied:.1}%)\n{context}",
+            receiver.name
+        );
         if percent <= 5 {
             assert!(
                 samples >= 30 && median_fps >= 15.0,
