@@ -99,6 +99,18 @@ fn assert_guest_video_moves(window: &Window, when: &str) {
 
 /// The headless guest client, built beside the app; `None` (skip) when it
 /// is not built, except under CI.
+/// Waits for the other window test to end, then checks the tools and the
+/// guest client: `None` skips the test (outside CI only).
+fn take_the_display() -> Option<(std::sync::MutexGuard<'static, ()>, std::path::PathBuf)> {
+    let one = ONE_APP_AT_A_TIME
+        .lock()
+        .unwrap_or_else(PoisonError::into_inner);
+    if !driver::tools_present() {
+        return None;
+    }
+    Some((one, guest_client()?))
+}
+
 fn guest_client() -> Option<std::path::PathBuf> {
     let cli = Path::new(APP).with_file_name("mulaqat-cli");
     if cli.exists() {
@@ -201,13 +213,9 @@ fn host_a_call_with_a_guest(
 
 #[test]
 fn the_app_hosts_a_meeting_and_admits_a_guest_from_the_lobby() {
-    let _one = ONE_APP_AT_A_TIME
-        .lock()
-        .unwrap_or_else(PoisonError::into_inner);
-    if !driver::tools_present() {
+    let Some((_one, cli)) = take_the_display() else {
         return;
-    }
-    let Some(cli) = guest_client() else { return };
+    };
     let app = driver::start_driver(APP);
     let window = &app.window;
     let mut kill = Kill(Vec::new());
@@ -277,13 +285,9 @@ fn the_app_hosts_a_meeting_and_admits_a_guest_from_the_lobby() {
 #[cfg(all(unix, not(target_os = "macos")))]
 #[test]
 fn closing_the_window_during_a_call_hides_it_and_the_call_goes_on() {
-    let _one = ONE_APP_AT_A_TIME
-        .lock()
-        .unwrap_or_else(PoisonError::into_inner);
-    if !driver::tools_present() {
+    let Some((_one, cli)) = take_the_display() else {
         return;
-    }
-    let Some(cli) = guest_client() else { return };
+    };
     if !driver::have("dbus-daemon") {
         assert!(
             std::env::var_os("CI").is_none(),
