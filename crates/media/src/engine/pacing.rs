@@ -14,12 +14,12 @@
 //! peer reports loss and gives it back after a clean spell, a longer one each
 //! time loss took it away.
 
+use super::recovery::CLEAN_LOSS;
+
 /// The controller's ceiling with room, in percent of the encoder's.
 pub(super) const WIDE_PERCENT: u32 = 150;
 /// Reported loss (fraction of packets) at or above which the room goes.
 const LOSSY: f64 = 0.02;
-/// Loss under which a second counts as clean.
-const CLEAN: f64 = 0.01;
 /// Clean seconds before the room comes back: the first time, and the most
 /// after repeated losses.
 const FIRST_CLEAN_SPELL: u32 = 10;
@@ -66,7 +66,7 @@ impl Headroom {
             // Still losing after narrowing: the link is narrow, not unlucky.
             return None;
         }
-        if loss >= CLEAN {
+        if loss >= CLEAN_LOSS {
             self.clean_seconds = 0;
             return None;
         }

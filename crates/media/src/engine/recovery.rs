@@ -162,7 +162,7 @@ const LONGEST_WAIT: u32 = 60;
 /// Seconds after which a remembered rate is forgotten.
 const REMEMBERED_FOR: u32 = 300;
 /// Loss (fraction of packets) under which the link counts as clean.
-const CLEAN_LOSS: f64 = 0.01;
+pub(super) const CLEAN_LOSS: f64 = 0.01;
 
 /// One sending connection's recovery, ticked once a second.
 #[derive(Debug, Clone)]

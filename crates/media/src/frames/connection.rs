@@ -174,7 +174,8 @@ fn handle_text(
                 fresh: false,
                 credits: max_in_flight
                     .filter(|n| *n > 0)
-                    .map(|n| (n.min(MAX_IN_FLIGHT), n.min(MAX_IN_FLIGHT))),
+                    .map(|n| n.min(MAX_IN_FLIGHT))
+                    .map(|n| (n, n)),
             };
             subscriptions.insert(id.clone(), subscription);
             vec![Control::Feed(id, feed), ack]
