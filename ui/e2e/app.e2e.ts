@@ -251,6 +251,66 @@ describe("Mulaqat in Chromium", () => {
     await screenshot(page, "14-settings-locked");
   });
 
+  it("shows a screen shared in an SFU room as its own tile, featured, gone when it stops", async () => {
+    const page = await open("mock=sfu");
+    await joinFromHome(page, "daily-command", "Ministry Control Room");
+    // The scenario has Dr. Amina Siddiqui share her screen 1.5 s after we are in.
+    const name = "Dr. Amina Siddiqui's screen";
+    const shared = page.getByRole("figure", { name, exact: true });
+    await shared.waitFor({ timeout: 10_000 });
+    await page.locator(`figure[aria-label="${name}"][data-has-frame="true"]`).waitFor();
+    // Her camera keeps going, and the screen's tile comes right after it.
+    await page.locator('figure[aria-label="Dr. Amina Siddiqui"][data-has-frame="true"]').waitFor();
+    const labels = await page
+      .locator("figure")
+      .evaluateAll((figures) => figures.map((f) => f.getAttribute("aria-label")));
+    expect(labels.indexOf(name)).toBe(labels.indexOf("Dr. Amina Siddiqui") + 1);
+    expect(labels).toHaveLength(5);
+    expect(await shared.getAttribute("data-kind")).toBe("screen");
+    expect(await shared.getByText("Presenting").count()).toBe(1);
+
+    // The shared screen moves.
+    const canvas = shared.locator("canvas");
+    const before = await canvas.screenshot();
+    await page.waitForTimeout(600);
+    const after = await canvas.screenshot();
+    expect(before.equals(after)).toBe(false);
+    await screenshot(page, "16-sfu-screen-grid");
+
+    // The speaker layout features the screen; her camera is in the filmstrip.
+    await page.getByRole("button", { name: "Speaker" }).click();
+    await page.waitForFunction(
+      (want) =>
+        document.querySelector(".featured-tile figure")?.getAttribute("aria-label") === want,
+      name,
+    );
+    const strip = page.getByRole("list", { name: "Other participants" });
+    await strip.getByRole("figure", { name: "Dr. Amina Siddiqui", exact: true }).waitFor();
+    expect(await strip.getByRole("figure", { name, exact: true }).count()).toBe(0);
+    await page.waitForTimeout(500);
+    await screenshot(page, "17-sfu-screen-speaker");
+
+    // She stops sharing: the tile goes, her camera is all that is left of her.
+    await page.evaluate(() => {
+      const mock = (
+        window as unknown as {
+          __mulaqatMock: {
+            call: {
+              remotes(): { id: string; displayName: string }[];
+              shareScreen(id: string, on: boolean): void;
+            };
+          };
+        }
+      ).__mulaqatMock;
+      const amina = mock.call.remotes().find((p) => p.displayName === "Dr. Amina Siddiqui");
+      if (amina) mock.call.shareScreen(amina.id, false);
+    });
+    await shared.waitFor({ state: "detached" });
+    await page.waitForFunction(() => document.querySelectorAll("figure").length === 4);
+    await page.getByRole("figure", { name: "Dr. Amina Siddiqui", exact: true }).waitFor();
+    await screenshot(page, "18-sfu-screen-stopped");
+  });
+
   it("is keyboard-reachable with a visible focus ring, and ? opens help", async () => {
     const page = await open("mock=default");
     await page.getByRole("heading", { name: "Join a meeting" }).waitFor();

@@ -545,16 +545,19 @@ impl App {
         self.act(UserAction::RaiseHand(raised)).await
     }
 
-    /// Sends the screen instead of the camera, to everyone in the call; gives
-    /// the track that shows what is sent.
+    /// Shares the screen with everyone in the call: in the camera's place in a
+    /// peer-to-peer room, as a stream of its own in an SFU room (the call
+    /// session decides, as the room changes). Gives the self-view's track;
+    /// in an SFU room the screen's own preview comes as a `trackStarted` of
+    /// `local:screen`.
     pub async fn start_screen_share(&self) -> Result<String, CommandError> {
         let call = self.call.lock().await;
         let Some(call) = call.as_ref().filter(|c| !c.is_over()) else {
             return Err(CommandError::not_in_call());
         };
-        call.engine.start_screen_share().map_err(|e| {
-            CommandError::new(CommandErrorCode::ScreenShareUnavailable, e.to_string())
-        })?;
+        call.engine
+            .screen_share_availability()
+            .map_err(|why| CommandError::new(CommandErrorCode::ScreenShareUnavailable, why))?;
         call.update_local(|local| local.screen_sharing = true);
         call.act(UserAction::SetMedia(crate::call::media_state(
             &call.snapshot().local,
@@ -562,13 +565,12 @@ impl App {
         Ok(mulaqat_media::SELF_VIEW_TRACK.to_owned())
     }
 
-    /// Goes back to the camera.
+    /// Stops sharing the screen (the camera is sent again where it was replaced).
     pub async fn stop_screen_share(&self) -> Result<(), CommandError> {
         let call = self.call.lock().await;
         let Some(call) = call.as_ref().filter(|c| !c.is_over()) else {
             return Err(CommandError::not_in_call());
         };
-        call.engine.stop_screen_share();
         call.update_local(|local| local.screen_sharing = false);
         call.act(UserAction::SetMedia(crate::call::media_state(
             &call.snapshot().local,

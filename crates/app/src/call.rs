@@ -182,6 +182,7 @@ async fn forward(
                 }
             }
             RunnerEvent::Media(event) => {
+                lock(&snapshot).apply_media(&event);
                 if let Some(event) = crate::events::from_media(event) {
                     sink.emit(event);
                 }

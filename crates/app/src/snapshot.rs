@@ -27,6 +27,7 @@ impl SnapshotKeeper {
                 local,
                 joined_at: None,
                 me: None,
+                screen_tracks: Vec::new(),
             },
         }
     }
@@ -37,6 +38,23 @@ impl SnapshotKeeper {
 
     pub(crate) fn local_mut(&mut self) -> &mut LocalMedia {
         &mut self.snapshot.local
+    }
+
+    /// Follows the shared screens that are tracks of their own (see
+    /// [`is_screen_track`]) as they start and end.
+    pub(crate) fn apply_media(&mut self, event: &mulaqat_media::MediaEvent) {
+        use mulaqat_media::MediaEvent;
+        let tracks = &mut self.snapshot.screen_tracks;
+        match event {
+            MediaEvent::TrackStarted { track, .. }
+                if is_screen_track(track.as_str())
+                    && !tracks.iter().any(|t| t == track.as_str()) =>
+            {
+                tracks.push(track.to_string());
+            }
+            MediaEvent::TrackEnded { track } => tracks.retain(|t| t != track.as_str()),
+            _ => {}
+        }
     }
 
     /// Applies one event; `now` is the wall clock in Unix milliseconds.
@@ -54,6 +72,7 @@ impl SnapshotKeeper {
                 }
                 if matches!(state, CallState::Ended { .. }) {
                     s.lobby.clear();
+                    s.screen_tracks.clear();
                 }
                 match state {
                     CallState::InCall {
@@ -121,6 +140,12 @@ impl SnapshotKeeper {
             CallEvent::Error { .. } => {}
         }
     }
+}
+
+/// Whether `track` is a shared screen sent apart from the camera: our own
+/// preview, or a participant's screen feed.
+fn is_screen_track(track: &str) -> bool {
+    track == mulaqat_media::SCREEN_PREVIEW_TRACK || track.ends_with("/screen:video")
 }
 
 /// The wall clock in Unix milliseconds.
@@ -300,5 +325,41 @@ mod tests {
         assert_eq!(json["local"]["cameraEnabled"], true);
         assert!(json["joinedAt"].is_null());
         let _: &ipc::CallSnapshot = keeper().snapshot();
+    }
+
+    #[test]
+    fn a_reloaded_ui_sees_the_screens_shared_apart_until_they_end() {
+        use mulaqat_media::{MediaEvent, MediaKind, PeerId, TrackId};
+        let mut k = keeper();
+        let started = |track: &str, peer: &str| MediaEvent::TrackStarted {
+            track: TrackId(track.into()),
+            peer: PeerId(peer.into()),
+            kind: MediaKind::Video,
+        };
+        k.apply_media(&started("p-2/screen:video", "p-2/screen"));
+        k.apply_media(&started("p-2/screen:video", "p-2/screen"));
+        k.apply_media(&started("p-3:video", "p-3"));
+        k.apply_media(&started("local:screen", "local"));
+        assert_eq!(
+            k.snapshot().screen_tracks,
+            ["p-2/screen:video", "local:screen"],
+            "screens only, each once"
+        );
+        k.apply_media(&MediaEvent::TrackEnded {
+            track: TrackId("p-2/screen:video".into()),
+        });
+        assert_eq!(k.snapshot().screen_tracks, ["local:screen"]);
+        k.apply(
+            &CallEvent::StateChanged {
+                state: CallState::Ended {
+                    reason: ipc::EndReason::Left,
+                },
+            },
+            2_000,
+        );
+        assert!(
+            k.snapshot().screen_tracks.is_empty(),
+            "a call that ended shares nothing"
+        );
     }
 }

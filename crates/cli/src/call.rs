@@ -179,11 +179,9 @@ pub(crate) async fn run_call(args: &CallArgs, answering: Answering) -> Result<u8
         return Ok(exit::REFUSED);
     }
     let relay_only = args.relay_only || policy.relay_only();
-    let session = Session::new(SessionConfig::new(
-        link.room.clone(),
-        &args.name,
-        link.token.clone(),
-    ));
+    let mut config = SessionConfig::new(link.room.clone(), &args.name, link.token.clone());
+    config.media.screen = args.share_screen;
+    let session = Session::new(config);
     let mut collector = stats::Collector::default();
     collector.resources("beforeCall", stats::resources());
     let (engine, engine_events) =
@@ -275,6 +273,10 @@ pub(crate) async fn run_call(args: &CallArgs, answering: Answering) -> Result<u8
             }
             RunnerEvent::Media(MediaEvent::CameraLost { device, reason }) => {
                 eprintln!("camera lost: {device}: {reason}; sending the placeholder picture")
+            }
+            RunnerEvent::Media(MediaEvent::ScreenShareEnded { reason }) => {
+                eprintln!("screen sharing ended: {reason}");
+                let _ = user.send(UserAction::SetMedia(mulaqat_client::DEFAULT_MEDIA));
             }
             RunnerEvent::Media(event) => tracing::info!(?event, "media"),
             RunnerEvent::Sfu(SfuNotice::Problem { code, message }) => {

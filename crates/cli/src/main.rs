@@ -65,6 +65,11 @@ pub(crate) struct CallArgs {
     /// engine reports once a second).
     #[arg(long, default_value = "2s", value_parser = humantime::parse_duration)]
     stats_every: Duration,
+    /// Share the screen from the start (the test pattern with test devices):
+    /// in the camera's place in a peer-to-peer room, as a second stream in
+    /// an SFU room.
+    #[arg(long)]
+    share_screen: bool,
     /// Use only TURN relays.
     #[arg(long)]
     relay_only: bool,

@@ -49,8 +49,8 @@ pub mod transport;
 
 pub use error::SessionError;
 pub use session::{
-    CallEvent, CallState, EndReason, Input, MediaCommand, MediaInput, Output, PeerLink,
-    ReconnectPolicy, Session, SessionConfig, SfuNotice, UserAction,
+    CallEvent, CallState, DEFAULT_MEDIA, EndReason, Input, MediaCommand, MediaInput, Output,
+    PeerLink, ReconnectPolicy, Session, SessionConfig, SfuNotice, UserAction,
 };
 
 /// The signalling protocol this crate speaks, re-exported so users of the

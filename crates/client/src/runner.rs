@@ -84,6 +84,17 @@ fn peer_id(p: &ParticipantId) -> PeerId {
     PeerId(p.as_str().to_owned())
 }
 
+/// The engine peer of a subscription: named after the feed's participant,
+/// so that a camera's tracks are `<participant>:video` as from a mesh peer,
+/// and a screen's `<participant>/screen:video` (`/` never appears in a
+/// participant id).
+fn subscription_peer(feed: &ParticipantId, publication: SfuPublication) -> PeerId {
+    match publication {
+        SfuPublication::Camera => peer_id(feed),
+        SfuPublication::Screen => PeerId(format!("{feed}/{}", publication.as_str())),
+    }
+}
+
 /// Runs the call until it ends and returns why. `user` carries the person's
 /// actions (leave, chat, mute...); the call joins at once.
 pub async fn run(
@@ -146,7 +157,11 @@ pub async fn run(
                         );
                     }
                 }
-                Output::Media(command) => apply_media(&engine, &media_policy, &mut peers, command),
+                Output::Media(command) => {
+                    if let Some(event) = apply_media(&engine, &media_policy, &mut peers, command) {
+                        let _ = events.send(event);
+                    }
+                }
                 Output::Sfu(notice) => {
                     let _ = events.send(RunnerEvent::Sfu(notice));
                 }
@@ -268,12 +283,23 @@ async fn next_frame(
     }
 }
 
+/// Carries out one media command. A screen share that cannot start comes
+/// back as [`MediaEvent::ScreenShareEnded`], for the caller to show and to
+/// turn sharing off with; other failures are logged.
 fn apply_media(
     engine: &MediaEngine,
     policy: &MediaPolicy,
     peers: &mut Routes,
     command: MediaCommand,
-) {
+) -> Option<RunnerEvent> {
+    let screen = matches!(
+        command,
+        MediaCommand::ScreenInCamera { on: true }
+            | MediaCommand::Publish {
+                publication: SfuPublication::Screen,
+                ..
+            }
+    );
     let config = |initiator: bool, ice_servers: &[IceServer]| PeerConfig {
         initiator,
         ice_servers: media_ice(ice_servers),
@@ -308,7 +334,7 @@ fn apply_media(
                 SdpKind::Answer => mulaqat_media::SdpKind::Answer,
                 other => {
                     tracing::warn!(?other, "ignoring an SDP kind the engine does not use");
-                    return;
+                    return None;
                 }
             };
             engine.set_remote_description(
@@ -333,15 +359,32 @@ fn apply_media(
             let id = publication_peer(publication);
             let target = SfuTarget::Publication(publication);
             peers.insert(id.clone(), Route::Sfu(target));
-            engine.add_publication(id, config(true, &ice_servers))
+            let added = match publication {
+                SfuPublication::Camera => {
+                    engine.add_publication(id.clone(), config(true, &ice_servers))
+                }
+                SfuPublication::Screen => {
+                    engine.add_screen_publication(id.clone(), config(true, &ice_servers))
+                }
+            };
+            if added.is_err() {
+                peers.remove(&id);
+            }
+            added
+        }
+        MediaCommand::ScreenInCamera { on: true } => engine.start_screen_share(),
+        MediaCommand::ScreenInCamera { on: false } => {
+            engine.stop_screen_share();
+            Ok(())
         }
         MediaCommand::Subscribe {
             subscription,
             feed,
+            publication,
             offer,
             ice_servers,
         } => {
-            let id = peer_id(&feed);
+            let id = subscription_peer(&feed, publication);
             let target = SfuTarget::Subscription(subscription);
             peers.insert(id.clone(), Route::Sfu(target));
             engine.add_subscription(id, config(false, &ice_servers), offer)
@@ -365,8 +408,18 @@ fn apply_media(
             Ok(())
         }
     };
-    if let Err(e) = result {
-        tracing::warn!("media: {e}");
+    match result {
+        Ok(()) => None,
+        Err(e) if screen => {
+            tracing::warn!("screen sharing could not start: {e}");
+            Some(RunnerEvent::Media(MediaEvent::ScreenShareEnded {
+                reason: e.to_string(),
+            }))
+        }
+        Err(e) => {
+            tracing::warn!("media: {e}");
+            None
+        }
     }
 }
 

@@ -368,6 +368,11 @@ export type CallSnapshot = {
    * When we got into the call (for the call timer).
    */
   joinedAt: UnixMillis | null;
+  /**
+   * Shared screens arriving as tracks of their own now (SFU rooms):
+   * `local:screen` (ours) and `<participant>/screen:video`.
+   */
+  screenTracks: Array<TrackId>;
 };
 
 /**

@@ -210,6 +210,10 @@ pub struct CallSnapshot {
     /// When we got into the call (for the call timer).
     #[ts(as = "Option<ts::UnixMillis>")]
     pub joined_at: Option<UnixMillis>,
+    /// Shared screens arriving as tracks of their own now (SFU rooms):
+    /// `local:screen` (ours) and `<participant>/screen:video`.
+    #[ts(as = "Vec<ts::TrackId>")]
+    pub screen_tracks: Vec<String>,
 }
 
 impl From<client::EndReason> for EndReason {

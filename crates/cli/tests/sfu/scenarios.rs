@@ -389,3 +389,104 @@ fn a_fifth_participant_moves_a_p2p_room_to_the_sfu_and_everyone_keeps_video() {
     drop(server);
     drop(janus);
 }
+
+/// The remote entry `id` of `stats` if its video has frames at `w`x`h`.
+fn video_at(stats: &Stats, id: &str, (w, h): (u64, u64)) -> bool {
+    stats
+        .remote(id)
+        .is_some_and(|r| frames(r) > 0 && r["video"]["width"] == w && r["video"]["height"] == h)
+}
+
+#[test]
+fn a_shared_screen_reaches_everyone_as_a_second_video_beside_the_presenters_camera() {
+    let Some(s) = setup("screen through janus", 3) else {
+        return;
+    };
+    let lab = &s.lab;
+    let janus = Janus::start(lab);
+    let server = Server::start(
+        Some(lab),
+        lab.dir(),
+        bins(),
+        &format!("{COMMAND}{}", janus.server_config()),
+    );
+    let host = server.link("ops", "host", "1h");
+    let guest = server.link("ops", "guest", "1h");
+    let presenter = join(lab, 1, &host, "WHO", &["--share-screen"]);
+    let nih = join(lab, 2, &guest, "NIH", &[]);
+    let punjab = join(lab, 3, &guest, "Punjab", &[]);
+    let everyone = [&presenter, &nih, &punjab];
+    let presenter_id = poll(Duration::from_secs(30), || presenter.participant_id())
+        .unwrap_or_else(|| panic!("the presenter never got in\n{}", reports(&everyone)));
+    let screen_id = format!("{presenter_id}/screen");
+
+    // Each of the others gets the presenter's camera at 360p and, apart
+    // from it, the screen at 720p (readable text, whatever the cameras are).
+    for c in [&nih, &punjab] {
+        let both = poll(ROOM_UP, || {
+            c.stats().filter(|s| {
+                video_at(s, &presenter_id, (640, 360)) && video_at(s, &screen_id, (1280, 720))
+            })
+        });
+        assert!(
+            both.is_some(),
+            "expected {} to receive the presenter's camera at 640x360 and screen at 1280x720 \
+             as two videos\n{}",
+            c.name,
+            reports(&everyone)
+        );
+    }
+    // Both keep flowing, and the presenter sends two publications.
+    let screen_frames = |c: &Client| {
+        c.stats()
+            .and_then(|s| s.remote(&screen_id).map(frames))
+            .unwrap_or(0)
+    };
+    let before = [screen_frames(&nih), screen_frames(&punjab)];
+    flowing(&[&nih, &punjab], 2).unwrap_or_else(|e| panic!("{e}"));
+    let after = [screen_frames(&nih), screen_frames(&punjab)];
+    assert!(
+        after[0] > before[0] && after[1] > before[1],
+        "expected the screen to keep flowing ({before:?} then {after:?})\n{}",
+        reports(&everyone)
+    );
+    let sent = presenter
+        .stats()
+        .map(|s| s.0["sent"].clone())
+        .unwrap_or_default();
+    assert_eq!(
+        sent["sfu:screen:video"]["resolution"],
+        "1280x720",
+        "expected the presenter's stats to show the screen's publication at 1280x720\n{}",
+        presenter.report()
+    );
+    assert!(
+        sfu_packets_sent(&presenter) > 0,
+        "expected the presenter's camera publication to go on beside the screen\n{}",
+        presenter.report()
+    );
+
+    // The presenter leaves: their screen stops for everyone.
+    presenter.proc.interrupt();
+    assert_eq!(
+        presenter
+            .proc
+            .wait_exit(Duration::from_secs(15))
+            .and_then(|s| s.code()),
+        Some(0),
+        "expected the presenter to exit 0 on SIGINT\n{}",
+        presenter.report()
+    );
+    std::thread::sleep(WINDOW);
+    let stopped = [screen_frames(&nih), screen_frames(&punjab)];
+    std::thread::sleep(WINDOW);
+    assert_eq!(
+        [screen_frames(&nih), screen_frames(&punjab)],
+        stopped,
+        "expected the screen to stop once its presenter left\n{}",
+        reports(&everyone)
+    );
+    leave_all(&[&nih, &punjab]);
+    drop(server);
+    drop(janus);
+}

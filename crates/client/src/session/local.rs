@@ -32,6 +32,9 @@ impl Session {
                 if self.linked_in_call() {
                     self.sync_media();
                 }
+                if self.state.is_active() {
+                    self.sync_screen(now);
+                }
                 Ok(())
             }
             UserAction::Chat(text) => {
@@ -134,6 +137,20 @@ impl Session {
             participant: me,
             state,
         });
+    }
+
+    /// Puts our shared screen where the room needs it: in the camera's place
+    /// in a peer-to-peer room, as a publication of its own in an SFU room
+    /// (whose camera keeps going). While an SFU room is being set up the
+    /// screen waits for it rather than flip into the camera and back.
+    pub(super) fn sync_screen(&mut self, now: Instant) {
+        let sfu = self.mode() == Some(mulaqat_protocol::MediaMode::Sfu);
+        let in_camera = self.media.screen && !sfu && self.room.is_some();
+        if in_camera != self.screen_in_camera {
+            self.screen_in_camera = in_camera;
+            self.media_command(MediaCommand::ScreenInCamera { on: in_camera });
+        }
+        self.sync_screen_publication(now);
     }
 
     /// In the call, with a link, not leaving: our id.

@@ -118,6 +118,9 @@ pub struct Session {
     sfu: sfu::Sfu,
     /// Our microphone, camera and screen share, as the user set them.
     media: MediaState,
+    /// Whether the media engine was asked to send the screen in the
+    /// camera's place ([`MediaCommand::ScreenInCamera`]).
+    screen_in_camera: bool,
     /// While the link is down.
     backoff: Option<Backoff>,
     /// After sending `leave`: when to stop waiting for `closed`.
@@ -157,6 +160,7 @@ impl Session {
             roster: Roster::default(),
             mesh: Mesh::default(),
             sfu: sfu::Sfu::default(),
+            screen_in_camera: false,
             backoff: None,
             leave_deadline: None,
             ice_refresh_at: None,
@@ -392,6 +396,9 @@ impl Session {
         // RemoveAllPeers closes the SFU connections too.
         self.sfu = sfu::Sfu::default();
         self.media_command(MediaCommand::RemoveAllPeers);
+        if std::mem::take(&mut self.screen_in_camera) {
+            self.media_command(MediaCommand::ScreenInCamera { on: false });
+        }
         if self.transport != Transport::Closed {
             self.transport = Transport::Closed;
             self.out.push_back(Output::CloseTransport);

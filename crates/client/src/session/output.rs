@@ -107,8 +107,14 @@ pub enum MediaCommand {
     /// Close every peer connection, SFU ones too: the call is over (or
     /// starts afresh).
     RemoveAllPeers,
-    /// SFU: make a send-only connection that publishes our camera (or
-    /// shared screen) and microphone; it offers, reported as
+    /// Send the shared screen in the camera's place, to every peer (`on`),
+    /// or the camera again: how a peer-to-peer room sees a shared screen.
+    ScreenInCamera {
+        /// Whether the screen replaces the camera.
+        on: bool,
+    },
+    /// SFU: make a send-only connection that publishes our camera and
+    /// microphone, or our shared screen; it offers, reported as
     /// [`MediaInput::SfuLocalDescription`](super::MediaInput::SfuLocalDescription).
     Publish {
         /// Which publication.
@@ -117,12 +123,15 @@ pub enum MediaCommand {
         ice_servers: Vec<IceServer>,
     },
     /// SFU: make a receive-only connection for one feed and answer the
-    /// SFU's offer. Its tracks are named after `feed`, as a mesh peer's.
+    /// SFU's offer. A camera feed's tracks are named after `feed`, as a mesh
+    /// peer's (`<feed>:video`); a screen feed's `<feed>/screen:video`.
     Subscribe {
         /// The server's number for it.
         subscription: u64,
         /// Whose feed.
         feed: ParticipantId,
+        /// Which of their publications.
+        publication: SfuPublication,
         /// The SFU's SDP offer.
         offer: String,
         /// STUN and TURN servers to use.

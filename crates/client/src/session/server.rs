@@ -146,6 +146,7 @@ impl Session {
         self.drop_sfu();
         self.set_up_mesh(&w.participant_id);
         self.sync_media();
+        self.sync_screen(now);
     }
 
     /// Brings the mesh in line with the participant list after a `welcome`:

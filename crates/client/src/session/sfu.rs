@@ -4,11 +4,17 @@
 //! **The flow.** A `modeChanged` with `sfu` (a pin and a generation) makes
 //! us drop whatever SFU connections we had, publish (the media engine
 //! offers; we send `sfuPublish`, apply `sfuPublished`) and subscribe to
-//! every camera feed in `sfuFeeds` but our own (`sfuSubscribe`; the SFU
-//! offers in `sfuOffer`, the engine answers, we send `sfuAnswer`). Feeds
-//! that are `gone` are unsubscribed and their tracks end. ICE candidates
-//! trickle both ways as `sfuCandidate`; ours are held until the offer or
-//! answer they belong to has been sent.
+//! every feed in `sfuFeeds` but our own (`sfuSubscribe`; the SFU offers in
+//! `sfuOffer`, the engine answers, we send `sfuAnswer`). Feeds that are
+//! `gone` are unsubscribed and their tracks end. ICE candidates trickle both
+//! ways as `sfuCandidate`; ours are held until the offer or answer they
+//! belong to has been sent.
+//!
+//! **Screen sharing.** While we share, the screen is a second publication
+//! (`screen`) beside the camera's, made and ended as sharing starts and
+//! stops; others' screens are feeds like their cameras, whose tracks are
+//! `<participant>/screen:video`. In a peer-to-peer room the screen takes the
+//! camera's place instead ([`MediaCommand::ScreenInCamera`]).
 //!
 //! **P2P to SFU.** A room that grows past the peer-to-peer limit changes
 //! mode under us: peer connections stay until the SFU is ready. Then the
@@ -30,6 +36,8 @@ use mulaqat_protocol::{
     ClientMsg, IceCandidate, MediaMode, ParticipantId, ServerMsg, SfuAccess, SfuErrorCode, SfuFeed,
     SfuPublication, SfuTarget,
 };
+
+use SfuPublication::{Camera, Screen};
 use tracing::{debug, info, warn};
 
 use super::output::SfuNotice;
@@ -45,11 +53,6 @@ pub const PUBLISH_TIMEOUT: Duration = Duration::from_secs(15);
 /// How long to wait before publishing again after a failed publication.
 pub const REPUBLISH_DELAY: Duration = Duration::from_secs(2);
 
-/// The one publication a client makes: camera and microphone. Screen
-/// sharing replaces the camera's picture in it (a second publication is
-/// left for later).
-const PUBLICATION: SfuPublication = SfuPublication::Camera;
-
 /// One connection's signalling progress.
 #[derive(Debug, Clone, Default)]
 struct Signalling {
@@ -62,8 +65,15 @@ struct Signalling {
 }
 
 #[derive(Debug, Clone)]
+struct Publication {
+    signalling: Signalling,
+    /// When to give up if its media has not connected.
+    deadline: Option<Instant>,
+}
+
+#[derive(Debug, Clone)]
 struct Subscription {
-    feed: ParticipantId,
+    feed: SfuFeed,
     signalling: Signalling,
 }
 
@@ -72,18 +82,17 @@ struct Subscription {
 pub(crate) struct Sfu {
     /// The newest pin and generation, once the SFU room is ready.
     access: Option<SfuAccess>,
-    /// Our publication, once asked for.
-    publication: Option<Signalling>,
+    /// Our publications (the camera's; the screen's while sharing), once
+    /// asked for.
+    publications: BTreeMap<SfuPublication, Publication>,
     /// When to publish again after a failure.
-    republish_at: Option<Instant>,
-    /// When to give up on a publication that has not connected.
-    publish_deadline: Option<Instant>,
+    republish_at: BTreeMap<SfuPublication, Instant>,
     /// Our subscriptions, by the server's number.
     subscriptions: BTreeMap<u64, Subscription>,
     /// Feeds asked for (`sfuSubscribe` sent) and when.
-    requested: BTreeMap<ParticipantId, Instant>,
-    /// Camera feeds of others that can be subscribed to.
-    feeds: BTreeSet<ParticipantId>,
+    requested: BTreeMap<SfuFeed, Instant>,
+    /// Feeds of others that can be subscribed to.
+    feeds: BTreeSet<SfuFeed>,
     /// Until when peer-to-peer connections may stay.
     handover_until: Option<Instant>,
 }
@@ -96,10 +105,11 @@ impl Sfu {
             .values()
             .map(|at| *at + SUBSCRIBE_RETRY)
             .min();
+        let deadline = self.publications.values().filter_map(|p| p.deadline).min();
         [
             retry,
-            self.republish_at,
-            self.publish_deadline,
+            self.republish_at.values().copied().min(),
+            deadline,
             self.handover_until,
         ]
         .into_iter()
@@ -112,17 +122,19 @@ impl Sfu {
         self.access.as_ref()
     }
 
-    /// Subscribed feeds: subscription number and participant.
-    pub(crate) fn subscriptions(&self) -> impl Iterator<Item = (u64, &ParticipantId)> {
+    /// Subscribed feeds: subscription number and feed.
+    pub(crate) fn subscriptions(&self) -> impl Iterator<Item = (u64, &SfuFeed)> {
         self.subscriptions.iter().map(|(n, s)| (*n, &s.feed))
     }
 
-    /// Whether the publication exists and its media connected.
-    pub(crate) fn published(&self) -> bool {
-        self.publication.as_ref().is_some_and(|p| p.connected)
+    /// Whether `publication` exists and its media connected.
+    pub(crate) fn published(&self, publication: SfuPublication) -> bool {
+        self.publications
+            .get(&publication)
+            .is_some_and(|p| p.signalling.connected)
     }
 
-    fn subscription_of(&self, feed: &ParticipantId) -> Option<u64> {
+    fn subscription_of(&self, feed: &SfuFeed) -> Option<u64> {
         self.subscriptions
             .iter()
             .find(|(_, s)| &s.feed == feed)
@@ -161,26 +173,33 @@ impl Session {
         self.sfu.access()
     }
 
-    /// Our SFU subscriptions: the server's number and whose feed.
-    pub fn sfu_subscriptions(&self) -> impl Iterator<Item = (u64, &ParticipantId)> {
+    /// Our SFU subscriptions: the server's number and which feed.
+    pub fn sfu_subscriptions(&self) -> impl Iterator<Item = (u64, &SfuFeed)> {
         self.sfu.subscriptions()
     }
 
-    /// Whether our publication to the SFU is connected.
+    /// Whether our camera's publication to the SFU is connected.
     pub fn sfu_published(&self) -> bool {
-        self.sfu.published()
+        self.sfu.published(Camera)
+    }
+
+    /// Whether our screen's publication to the SFU is connected.
+    pub fn sfu_screen_published(&self) -> bool {
+        self.sfu.published(Screen)
     }
 
     /// SFU messages from the server, while in the call.
     pub(super) fn sfu_server(&mut self, now: Instant, msg: ServerMsg) {
         match msg {
             ServerMsg::ModeChanged { mode, sfu } => self.mode_changed(now, mode, sfu),
-            ServerMsg::SfuPublished { publication, sdp } => match &self.sfu.publication {
-                Some(p) if p.described && publication == PUBLICATION => {
-                    self.media_command(MediaCommand::PublicationAnswer { publication, sdp });
+            ServerMsg::SfuPublished { publication, sdp } => {
+                match self.sfu.publications.get(&publication) {
+                    Some(p) if p.signalling.described => {
+                        self.media_command(MediaCommand::PublicationAnswer { publication, sdp });
+                    }
+                    _ => debug!("sfuPublished for no offer of ours: ignored"),
                 }
-                _ => debug!("sfuPublished for no offer of ours: ignored"),
-            },
+            }
             ServerMsg::SfuOffer {
                 subscription,
                 feed,
@@ -189,7 +208,7 @@ impl Session {
             } => self.sfu_offer(subscription, feed, publication, sdp),
             ServerMsg::SfuCandidate { target, candidate } => {
                 let known = match target {
-                    SfuTarget::Publication(p) => p == PUBLICATION && self.sfu.publication.is_some(),
+                    SfuTarget::Publication(p) => self.sfu.publications.contains_key(&p),
                     SfuTarget::Subscription(n) => self.sfu.subscriptions.contains_key(&n),
                 };
                 if known {
@@ -219,6 +238,7 @@ impl Session {
                 info!(?reason, "SFU room lost: waiting for it to be set up again");
                 self.drop_sfu();
                 self.out.push_back(Output::Sfu(SfuNotice::Reset { reason }));
+                self.sync_screen(now);
             }
             other => debug!(kind = other.type_name(), "not an SFU message: ignored"),
         }
@@ -233,16 +253,19 @@ impl Session {
             if let Some(me) = self.participant_id.clone() {
                 self.set_up_mesh(&me);
             }
+            self.sync_screen(now);
             return;
         }
         let Some(access) = sfu else {
             debug!("SFU room being set up: keeping what we have");
+            self.sync_screen(now);
             return;
         };
         info!(generation = access.generation, "SFU room ready: publishing");
         self.drop_sfu();
         self.sfu.access = Some(access);
-        self.publish(now);
+        self.publish(now, Camera);
+        self.sync_screen(now);
         // Peer connections that never came up carry nothing: close them now;
         // the others when their feed's subscription takes over.
         let unconnected: Vec<ParticipantId> = self
@@ -259,15 +282,52 @@ impl Session {
         }
     }
 
-    fn publish(&mut self, now: Instant) {
-        self.sfu.publication = Some(Signalling::default());
-        self.sfu.republish_at = None;
-        self.sfu.publish_deadline = Some(now + PUBLISH_TIMEOUT);
+    fn publish(&mut self, now: Instant, publication: SfuPublication) {
+        self.sfu.publications.insert(
+            publication,
+            Publication {
+                signalling: Signalling::default(),
+                deadline: Some(now + PUBLISH_TIMEOUT),
+            },
+        );
+        self.sfu.republish_at.remove(&publication);
         let ice_servers = self.ice_servers().to_vec();
         self.media_command(MediaCommand::Publish {
-            publication: PUBLICATION,
+            publication,
             ice_servers,
         });
+    }
+
+    /// Whether we publish `publication` when we can: the camera always, the
+    /// screen while we share it.
+    fn wants(&self, publication: SfuPublication) -> bool {
+        match publication {
+            Camera => true,
+            Screen => self.media.screen,
+        }
+    }
+
+    /// Makes or ends the screen's publication as sharing and the SFU allow.
+    pub(super) fn sync_screen_publication(&mut self, now: Instant) {
+        let want = self.wants(Screen) && self.sfu.access.is_some() && self.linked_in_call();
+        let have = self.sfu.publications.contains_key(&Screen);
+        if want && !have && !self.sfu.republish_at.contains_key(&Screen) {
+            info!("publishing the shared screen");
+            self.publish(now, Screen);
+        } else if !self.wants(Screen) {
+            self.sfu.republish_at.remove(&Screen);
+            if self.sfu.publications.remove(&Screen).is_some() {
+                info!("screen no longer shared: ending its publication");
+                self.media_command(MediaCommand::CloseSfu {
+                    target: SfuTarget::Publication(Screen),
+                });
+                if self.linked_in_call() {
+                    self.send(ClientMsg::SfuUnpublish {
+                        publication: Screen,
+                    });
+                }
+            }
+        }
     }
 
     fn close_mesh_peer(&mut self, peer: ParticipantId) {
@@ -281,9 +341,9 @@ impl Session {
     /// gone, or is being replaced).
     pub(super) fn drop_sfu(&mut self) {
         let old = std::mem::take(&mut self.sfu);
-        if old.publication.is_some() {
+        for publication in old.publications.keys() {
             self.media_command(MediaCommand::CloseSfu {
-                target: SfuTarget::Publication(PUBLICATION),
+                target: SfuTarget::Publication(*publication),
             });
         }
         for n in old.subscriptions.keys() {
@@ -295,47 +355,41 @@ impl Session {
 
     fn sfu_feeds(&mut self, now: Instant, available: Vec<SfuFeed>, gone: Vec<SfuFeed>) {
         for feed in gone {
-            if feed.publication != PUBLICATION {
-                continue;
-            }
-            self.sfu.feeds.remove(&feed.participant);
-            self.sfu.requested.remove(&feed.participant);
-            if let Some(n) = self.sfu.subscription_of(&feed.participant) {
-                info!(feed = %feed.participant, "feed gone: unsubscribing");
+            self.sfu.feeds.remove(&feed);
+            self.sfu.requested.remove(&feed);
+            if let Some(n) = self.sfu.subscription_of(&feed) {
+                info!(feed = %feed.participant, publication = feed.publication.as_str(), "feed gone: unsubscribing");
                 self.unsubscribe(n, true);
             }
         }
         for feed in available {
-            let mine = self.participant_id.as_ref() == Some(&feed.participant);
-            if mine || feed.publication != PUBLICATION {
-                // Screen feeds are not subscribed to: this client shares its
-                // screen inside its camera publication.
+            if self.participant_id.as_ref() == Some(&feed.participant) {
                 continue;
             }
-            self.sfu.feeds.insert(feed.participant.clone());
-            self.subscribe(now, feed.participant);
+            self.sfu.feeds.insert(feed.clone());
+            self.subscribe(now, feed);
         }
     }
 
     /// Asks for `feed` unless it is subscribed or asked for already.
-    fn subscribe(&mut self, now: Instant, feed: ParticipantId) {
+    fn subscribe(&mut self, now: Instant, feed: SfuFeed) {
         let Some(pin) = self.sfu.access.as_ref().map(|a| a.pin.clone()) else {
             return;
         };
         if self.sfu.subscription_of(&feed).is_some() || self.sfu.requested.contains_key(&feed) {
             return;
         }
-        debug!(%feed, "subscribing");
+        debug!(feed = %feed.participant, publication = feed.publication.as_str(), "subscribing");
         self.sfu.requested.insert(feed.clone(), now);
         self.send(ClientMsg::SfuSubscribe {
             pin,
-            feed,
-            publication: PUBLICATION,
+            feed: feed.participant,
+            publication: feed.publication,
         });
     }
 
     /// Closes subscription `n` (telling the server when `tell`).
-    fn unsubscribe(&mut self, n: u64, tell: bool) -> Option<ParticipantId> {
+    fn unsubscribe(&mut self, n: u64, tell: bool) -> Option<SfuFeed> {
         let sub = self.sfu.subscriptions.remove(&n)?;
         self.media_command(MediaCommand::CloseSfu {
             target: SfuTarget::Subscription(n),
@@ -353,23 +407,28 @@ impl Session {
         publication: SfuPublication,
         sdp: String,
     ) {
+        let key = SfuFeed {
+            participant: feed.clone(),
+            publication,
+        };
         let wanted = self.sfu.access.is_some()
-            && publication == PUBLICATION
-            && self.sfu.requested.remove(&feed).is_some()
-            && self.sfu.subscription_of(&feed).is_none()
+            && self.sfu.requested.remove(&key).is_some()
+            && self.sfu.subscription_of(&key).is_none()
             && !self.sfu.subscriptions.contains_key(&subscription);
         if !wanted {
             debug!(%feed, subscription, "offer for a feed we no longer want: unsubscribing");
             self.send(ClientMsg::SfuUnsubscribe { subscription });
             return;
         }
-        // The feed's subscription takes over from our peer connection.
-        self.close_mesh_peer(feed.clone());
-        info!(%feed, subscription, "receiving a feed");
+        if publication == Camera {
+            // The feed's subscription takes over from our peer connection.
+            self.close_mesh_peer(feed.clone());
+        }
+        info!(%feed, publication = publication.as_str(), subscription, "receiving a feed");
         self.sfu.subscriptions.insert(
             subscription,
             Subscription {
-                feed: feed.clone(),
+                feed: key,
                 signalling: Signalling::default(),
             },
         );
@@ -377,6 +436,7 @@ impl Session {
         self.media_command(MediaCommand::Subscribe {
             subscription,
             feed,
+            publication,
             offer: sdp,
             ice_servers,
         });
@@ -405,15 +465,14 @@ impl Session {
         }
         let retry = code == SfuErrorCode::Timeout;
         match target {
-            Some(SfuTarget::Publication(p)) if p == PUBLICATION => {
-                self.sfu.publish_deadline = None;
-                if self.sfu.publication.take().is_some() {
+            Some(SfuTarget::Publication(p)) => {
+                if self.sfu.publications.remove(&p).is_some() {
                     self.media_command(MediaCommand::CloseSfu {
                         target: SfuTarget::Publication(p),
                     });
                 }
                 if retry && self.sfu.access.is_some() {
-                    self.sfu.republish_at = Some(now + REPUBLISH_DELAY);
+                    self.sfu.republish_at.insert(p, now + REPUBLISH_DELAY);
                 }
             }
             Some(SfuTarget::Subscription(n)) => {
@@ -433,20 +492,39 @@ impl Session {
     /// SFU timers: subscriptions asked for again, publishing again, the end
     /// of the peer-to-peer handover.
     pub(super) fn sfu_timeout(&mut self, now: Instant) {
-        if self.sfu.publish_deadline.is_some_and(|at| at <= now) {
-            self.sfu.publish_deadline = None;
-            info!("the publication did not connect in time");
-            self.sfu_failed(now, SfuTarget::Publication(PUBLICATION));
+        let late: Vec<SfuPublication> = self
+            .sfu
+            .publications
+            .iter()
+            .filter(|(_, p)| p.deadline.is_some_and(|at| at <= now))
+            .map(|(publication, _)| *publication)
+            .collect();
+        for publication in late {
+            info!(
+                publication = publication.as_str(),
+                "the publication did not connect in time"
+            );
+            self.sfu_failed(now, SfuTarget::Publication(publication));
         }
-        if self.sfu.republish_at.is_some_and(|at| at <= now) {
-            self.sfu.republish_at = None;
-            if self.sfu.access.is_some() && self.sfu.publication.is_none() && self.linked_in_call()
+        let again: Vec<SfuPublication> = self
+            .sfu
+            .republish_at
+            .iter()
+            .filter(|(_, at)| **at <= now)
+            .map(|(publication, _)| *publication)
+            .collect();
+        for publication in again {
+            self.sfu.republish_at.remove(&publication);
+            if self.sfu.access.is_some()
+                && !self.sfu.publications.contains_key(&publication)
+                && self.wants(publication)
+                && self.linked_in_call()
             {
-                info!("publishing again");
-                self.publish(now);
+                info!(publication = publication.as_str(), "publishing again");
+                self.publish(now, publication);
             }
         }
-        let due: Vec<ParticipantId> = self
+        let due: Vec<SfuFeed> = self
             .sfu
             .requested
             .iter()
@@ -456,7 +534,7 @@ impl Session {
         for feed in due {
             self.sfu.requested.remove(&feed);
             if self.sfu.feeds.contains(&feed) && self.linked_in_call() {
-                debug!(%feed, "no offer in time: asking again");
+                debug!(feed = %feed.participant, "no offer in time: asking again");
                 self.subscribe(now, feed);
             }
         }
@@ -475,9 +553,18 @@ impl Session {
     /// A participant left the room: their feed's subscription ends now
     /// (`sfuFeeds` with it gone follows).
     pub(super) fn sfu_participant_left(&mut self, participant: &ParticipantId) {
-        self.sfu.feeds.remove(participant);
-        self.sfu.requested.remove(participant);
-        if let Some(n) = self.sfu.subscription_of(participant) {
+        self.sfu.feeds.retain(|f| &f.participant != participant);
+        self.sfu
+            .requested
+            .retain(|f, _| &f.participant != participant);
+        let theirs: Vec<u64> = self
+            .sfu
+            .subscriptions
+            .iter()
+            .filter(|(_, s)| &s.feed.participant == participant)
+            .map(|(n, _)| *n)
+            .collect();
+        for n in theirs {
             self.unsubscribe(n, true);
         }
     }
@@ -500,8 +587,10 @@ impl Session {
                 }
             }
             MediaInput::SfuConnected { target } => {
-                if target == SfuTarget::Publication(PUBLICATION) {
-                    self.sfu.publish_deadline = None;
+                if let SfuTarget::Publication(p) = target
+                    && let Some(publication) = self.sfu.publications.get_mut(&p)
+                {
+                    publication.deadline = None;
                 }
                 if let Some(signalling) = self.signalling_mut(target) {
                     signalling.connected = true;
@@ -515,8 +604,9 @@ impl Session {
 
     fn signalling_mut(&mut self, target: SfuTarget) -> Option<&mut Signalling> {
         match target {
-            SfuTarget::Publication(p) if p == PUBLICATION => self.sfu.publication.as_mut(),
-            SfuTarget::Publication(_) => None,
+            SfuTarget::Publication(p) => {
+                self.sfu.publications.get_mut(&p).map(|p| &mut p.signalling)
+            }
             SfuTarget::Subscription(n) => self
                 .sfu
                 .subscriptions
@@ -558,15 +648,14 @@ impl Session {
         info!(?target, "SFU connection failed: setting it up again");
         match target {
             SfuTarget::Publication(p) => {
-                if p != PUBLICATION || self.sfu.publication.take().is_none() {
+                if self.sfu.publications.remove(&p).is_none() {
                     return;
                 }
-                self.sfu.publish_deadline = None;
                 self.media_command(MediaCommand::CloseSfu { target });
                 if self.linked_in_call() {
                     self.send(ClientMsg::SfuUnpublish { publication: p });
                 }
-                self.sfu.republish_at = Some(now + REPUBLISH_DELAY);
+                self.sfu.republish_at.insert(p, now + REPUBLISH_DELAY);
             }
             SfuTarget::Subscription(n) => {
                 let tell = self.linked_in_call();

@@ -115,6 +115,7 @@ fn loss(bins: &Bins, percent: u32) -> Figures {
     let lab = &Lab::new(2);
     for (me, from) in [(1, 2), (2, 1)] {
         lab.count_from(me, &client_addr(from), "udp", "udp");
+        lab.count_from(me, &client_addr(from), "tcp", "tcp");
         lab.ingress_loss(me, percent, Some(&client_addr(from)));
     }
     let duration = format!("{}s", LOSS_SECONDS + 12);
@@ -187,9 +188,11 @@ fn loss(bins: &Bins, percent: u32) -> Figures {
         let applied = 100.0 * dropped / arrived.max(1.0);
         assert!(
             arrived >= 5_000.0 && applied >= 0.6 * f64::from(percent),
-            "expected the media to cross the {percent}% loss; {} got {arrived} UDP packets from \
-             the other participant and the lab dropped {dropped} ({applied:.1}%)\n{context}",
-            receiver.name
+            "expected the media to cross the {percent}% loss; {} got {arrived} UDP and {} TCP \
+             packets from the other participant and the lab dropped {dropped} ({applied:.1}%)\n\
+             {context}",
+            receiver.name,
+            lab.counter(i + 1, "tcp")
         );
         if percent <= 5 {
             assert!(
@@ -217,6 +220,7 @@ fn loss(bins: &Bins, percent: u32) -> Figures {
             "longestFreezeMs": entry["video"]["longestFreezeMs"],
             "droppedByLab": lab.counter(i + 1, "loss"),
             "udpArrived": lab.counter(i + 1, "udp"),
+            "tcpArrived": lab.counter(i + 1, "tcp"),
         }));
     }
     drop(server);

@@ -169,7 +169,7 @@ impl Gate {
                 if !self.connected.swap(true, Ordering::AcqRel)
                     && let Some(shared) = self.weak.upgrade()
                 {
-                    super::peer::request_keyframes(&shared);
+                    super::senders::request_keyframes(&shared);
                 }
                 true
             }

@@ -163,20 +163,21 @@ pub(super) fn choose_profile(
 }
 
 /// Builds `queue ! videoconvert ! videoscale ! caps ! encoder ! [parse] ! caps ! tee`
-/// off the camera tee, and starts it.
+/// off a raw video tee (the camera's, or a shared screen's), and starts it.
+/// Its elements are named `<prefix>-<codec>-...` (`mulaqat-h264-enc`).
 pub(super) fn build_video(
     pipeline: &gst::Pipeline,
     camera_tee: &gst::Element,
     registry: &encode::EncoderRegistry,
     codec: VideoCodec,
     pinned: Option<&str>,
-    quality: Quality,
-    fps: u32,
+    (quality, fps): (Quality, u32),
+    prefix: &str,
 ) -> Result<VideoEncoder, MediaError> {
     let profile = choose_profile(registry, codec, pinned)?;
     let what = format!("the {codec} encoder ({})", profile.element);
-    let tag = codec.encoding_name().to_lowercase();
-    let queue = capture::leaky_queue(&format!("mulaqat-{tag}-enc-queue"), 2)?;
+    let tag = format!("{prefix}-{}", codec.encoding_name().to_lowercase());
+    let queue = capture::leaky_queue(&format!("{tag}-enc-queue"), 2)?;
     let overruns = Arc::new(AtomicU32::new(0));
     {
         let overruns = overruns.clone();
@@ -196,9 +197,9 @@ pub(super) fn build_video(
             }
         });
     }
-    let convert = crate::make_element("videoconvert", &format!("mulaqat-{tag}-enc-convert"))?;
-    let scale = crate::make_element("videoscale", &format!("mulaqat-{tag}-enc-scale"))?;
-    let scale_caps = crate::make_element("capsfilter", &format!("mulaqat-{tag}-enc-size"))?;
+    let convert = crate::make_element("videoconvert", &format!("{tag}-enc-convert"))?;
+    let scale = crate::make_element("videoscale", &format!("{tag}-enc-scale"))?;
+    let scale_caps = crate::make_element("capsfilter", &format!("{tag}-enc-size"))?;
     scale_caps.set_property(
         "caps",
         encode::input_caps(
@@ -208,24 +209,24 @@ pub(super) fn build_video(
         ),
     );
     let bitrate_kbps = quality.start_bitrate_kbps();
-    let encoder = encode::make_encoder(profile, &format!("mulaqat-{tag}-enc"), bitrate_kbps)?;
+    let encoder = encode::make_encoder(profile, &format!("{tag}-enc"), bitrate_kbps)?;
     let mut chain = vec![queue, convert, scale, scale_caps.clone(), encoder.clone()];
     match codec {
         VideoCodec::H264 => {
-            let parse = crate::make_element("h264parse", &format!("mulaqat-{tag}-parse"))?;
+            let parse = crate::make_element("h264parse", &format!("{tag}-parse"))?;
             parse.set_property("config-interval", -1i32);
             chain.push(parse);
         }
         VideoCodec::H265 => {
-            let parse = crate::make_element("h265parse", &format!("mulaqat-{tag}-parse"))?;
+            let parse = crate::make_element("h265parse", &format!("{tag}-parse"))?;
             parse.set_property("config-interval", -1i32);
             chain.push(parse);
         }
         VideoCodec::Vp8 => {}
     }
-    let out_caps = crate::make_element("capsfilter", &format!("mulaqat-{tag}-enc-caps"))?;
+    let out_caps = crate::make_element("capsfilter", &format!("{tag}-enc-caps"))?;
     out_caps.set_property("caps", encode::output_caps(profile));
-    let tee = crate::make_element("tee", &format!("mulaqat-{tag}-tee"))?;
+    let tee = crate::make_element("tee", &format!("{tag}-tee"))?;
     tee.set_property("allow-not-linked", true);
     chain.extend([out_caps, tee.clone()]);
     pipeline
@@ -399,8 +400,8 @@ mod tests {
                 &registry,
                 VideoCodec::H264,
                 None,
-                Quality::P360,
-                30,
+                (Quality::P360, 30),
+                "mulaqat",
             )
             .expect("H.264 encoder");
             assert!(

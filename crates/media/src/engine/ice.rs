@@ -56,3 +56,23 @@ pub(super) fn configure_ice_servers(webrtcbin: &gst::Element, servers: &[IceServ
         }
     }
 }
+
+/// Gathers no TCP host candidates: media goes directly over UDP, or
+/// through TURN (over UDP, TCP or TLS) where UDP cannot pass.
+///
+/// libnice (regular nomination, as `webrtcbin` runs it) nominates the first
+/// host-to-host pair whose check succeeds, whatever its priority. On a lossy
+/// link the first UDP check can be lost while a TCP pair's succeeds, and the
+/// call then runs over TCP for its whole life: each lost packet holds back
+/// every packet behind it until it is resent, and the loss the congestion
+/// controller and the recovery should see is hidden as delay. The lab's
+/// `loss-5` caught it: 9 UDP packets in two minutes, the rest over TCP.
+/// Networks that block UDP are served by TURN over TCP or TLS (port 443).
+pub(super) fn gather_no_tcp_host_candidates(webrtcbin: &gst::Element) {
+    let agent = webrtcbin.property::<gst::Object>("ice-agent");
+    if agent.has_property_with_type("ice-tcp", bool::static_type()) {
+        agent.set_property("ice-tcp", false);
+    } else {
+        tracing::warn!("the ICE agent has no ice-tcp switch; TCP host candidates stay on");
+    }
+}

@@ -25,7 +25,9 @@ mod receive;
 mod recovery;
 mod reports;
 mod retransmission;
+mod screen_stream;
 mod sdp;
+mod senders;
 mod settings;
 mod sfu;
 mod sharing;
@@ -45,6 +47,7 @@ use tokio::sync::mpsc;
 pub use events::{InboundStats, MediaEvent, OutboundStats, StatsReport};
 /// The TURN probe (`crate::turn_probe`) sets its relays the way peers do.
 pub(crate) use ice::webrtcbin_url;
+pub use screen_stream::SCREEN_PREVIEW_TRACK;
 pub use sdp::{RemoteSdp, check_remote_sdp};
 pub use settings::{EngineSettings, FrameSink, PeerConfig};
 
@@ -97,6 +100,8 @@ pub(crate) struct State {
     camera: Option<CameraInput>,
     /// The screen, while it is shared (it then wins over the camera).
     screen: Option<sharing::ScreenInput>,
+    /// The screen while it is published as a stream of its own (SFU).
+    screen_stream: Option<screen_stream::ScreenStream>,
     camera_generation: u32,
     camera_enabled: bool,
     selector: gst::Element,
@@ -201,6 +206,21 @@ impl MediaEngine {
     /// SFU's answer goes in with [`MediaEngine::set_remote_description`].
     pub fn add_publication(&self, peer: PeerId, config: PeerConfig) -> Result<(), MediaError> {
         sfu::add_publication(&self.shared, peer, config)
+    }
+
+    /// SFU: adds a send-only connection that publishes the screen as a
+    /// stream of its own (video only, at least 720p, 15 frames a second),
+    /// next to the camera's publication; it offers as
+    /// [`MediaEngine::add_publication`] does. While it runs, the preview
+    /// track [`SCREEN_PREVIEW_TRACK`] shows what is sent. Removing the peer
+    /// stops the capture; a capture that fails removes the peer and reports
+    /// [`MediaEvent::ScreenShareEnded`].
+    pub fn add_screen_publication(
+        &self,
+        peer: PeerId,
+        config: PeerConfig,
+    ) -> Result<(), MediaError> {
+        sfu::add_screen_publication(&self.shared, peer, config)
     }
 
     /// SFU: adds a receive-only connection for the SFU's `offer` of one
@@ -467,55 +487,21 @@ fn build_local(
     selector.set_property("active-pad", &selector_pad);
 
     // Self-view: a small NV12 copy for the UI.
-    let self_view_caps = gst::Caps::builder("video/x-raw")
-        .field("format", "NV12")
-        .field(
-            "width",
-            i32::try_from(settings.self_view.width).unwrap_or(640),
-        )
-        .field(
-            "height",
-            i32::try_from(settings.self_view.height).unwrap_or(360),
-        )
-        .build();
-    let self_queue = capture::leaky_queue("mulaqat-selfview-queue", 1)?;
-    let self_scale = crate::make_element("videoscale", "mulaqat-selfview-scale")?;
-    // A preview: the cheapest scaling is good enough.
-    self_scale.set_property_from_str("method", "nearest-neighbour");
-    let self_convert = crate::make_element("videoconvert", "mulaqat-selfview-convert")?;
-    let self_sink = capture::latest_only_sink("mulaqat-selfview-sink", Some(&self_view_caps))?;
-    let counters = Arc::new(receive::TrackCounters::new(None));
-    let self_track = TrackId(SELF_VIEW_TRACK.into());
-    let self_targets = receive::FrameTargets::new(settings, &self_track);
-    receive::skip_unwatched(&self_queue, self_targets.clone());
-    receive::deliver_frames(
-        &self_sink,
-        self_track.clone(),
-        counters.clone(),
-        self_targets,
-        false,
-    );
+    let (self_view, counters) = receive::local_preview(
+        settings,
+        &TrackId(SELF_VIEW_TRACK.into()),
+        "mulaqat-selfview",
+    )?;
     let snapshot_queue = capture::leaky_queue("mulaqat-snapshot-queue", 1)?;
     let snapshot_sink = capture::latest_only_sink("mulaqat-snapshot-sink", None)?;
-    let branch: [&gst::Element; 6] = [
-        &self_queue,
-        &self_scale,
-        &self_convert,
-        self_sink.upcast_ref(),
-        &snapshot_queue,
-        snapshot_sink.upcast_ref(),
-    ];
     pipeline
-        .add_many(branch)
+        .add_many(&self_view)
         .map_err(|e| MediaError::build("the self-view", e))?;
-    gst::Element::link_many([
-        &video_tee,
-        &self_queue,
-        &self_scale,
-        &self_convert,
-        self_sink.upcast_ref(),
-    ])
-    .map_err(|e| MediaError::build("the self-view", e))?;
+    pipeline
+        .add_many([&snapshot_queue, snapshot_sink.upcast_ref()])
+        .map_err(|e| MediaError::build("the snapshot branch", e))?;
+    gst::Element::link_many(std::iter::once(&video_tee).chain(&self_view))
+        .map_err(|e| MediaError::build("the self-view", e))?;
     gst::Element::link_many([&video_tee, &snapshot_queue, snapshot_sink.upcast_ref()])
         .map_err(|e| MediaError::build("the snapshot branch", e))?;
 
@@ -561,6 +547,7 @@ fn build_local(
             selector_pad,
         }),
         screen: None,
+        screen_stream: None,
         camera_generation: 0,
         camera_enabled: true,
         selector,
@@ -724,6 +711,13 @@ fn watch_bus(weak: Weak<Shared>) {
                 tracing::debug!(debug = ?err.debug(), "pipeline error: {text}");
                 if source.contains("mulaqat-camera") {
                     camera_lost(&shared, err.error().to_string());
+                } else if screen_stream::is_screen_stream(&source) {
+                    if let Some(peer) = screen_stream::publishing_peer(&shared) {
+                        peer::remove(&shared, &peer);
+                        shared.emit(MediaEvent::ScreenShareEnded {
+                            reason: err.error().to_string(),
+                        });
+                    }
                 } else if source.contains("mulaqat-screen") && sharing::lost(&shared) {
                     shared.emit(MediaEvent::ScreenShareEnded {
                         reason: err.error().to_string(),

@@ -1,13 +1,12 @@
-//! One `webrtcbin` per remote peer: sending branches off the shared
-//! encoders, negotiation, trickle ICE, congestion control, and checks that
-//! refuse anything but DTLS-SRTP.
+//! One `webrtcbin` per remote peer: negotiation, trickle ICE, congestion
+//! control, and checks that refuse anything but DTLS-SRTP. What it sends is
+//! linked by [`super::senders`].
 
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Weak};
 
 use gst::glib;
 use gst::prelude::*;
-use gst_rtp::prelude::*;
 
 use super::dtls::{Gate, PeerCheck};
 use super::recovery::Congestion;
@@ -16,14 +15,9 @@ use super::sfu::Direction;
 use super::{MediaEvent, PeerConfig, Shared, encoding, receive, sdp};
 use crate::MediaError;
 use crate::types::{
-    IceCandidate, IcePolicy, MediaKind, PeerId, PeerState, SdpKind, SessionDescription, TrackId,
-    VideoCodec,
+    IceCandidate, IcePolicy, MediaKind, PeerId, PeerState, Quality, SdpKind, SessionDescription,
+    TrackId, VideoCodec,
 };
-
-const TWCC_URI: &str = "http://www.ietf.org/id/draft-holmer-rmcat-transport-wide-cc-extensions-01";
-const TWCC_ID: u32 = 1;
-const VIDEO_PT: i32 = 96;
-const AUDIO_PT: i32 = 111;
 
 pub(crate) struct Peer {
     pub webrtcbin: gst::Element,
@@ -45,6 +39,18 @@ pub(crate) struct Peer {
     pub dtls: Arc<PeerCheck>,
     /// Both ways (a mesh peer), or one way (an SFU publication or subscription).
     pub direction: Direction,
+    /// What it sends.
+    pub source: Source,
+}
+
+/// What a connection sends.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Source {
+    /// The camera (or what stands in for it: the placeholder, or the screen
+    /// shared in its place) and the microphone.
+    Camera,
+    /// Only the screen, as a stream of its own (see [`super::screen_stream`]).
+    Screen,
 }
 
 /// Element names of a peer: `mulaqat-<peer>-...` with the id made safe.
@@ -81,6 +87,17 @@ pub(super) fn add_with(
     config: PeerConfig,
     direction: Direction,
 ) -> Result<(), MediaError> {
+    add_sending(shared, peer, config, direction, Source::Camera)
+}
+
+/// [`add_with`] for a connection that sends `source`.
+pub(super) fn add_sending(
+    shared: &Arc<Shared>,
+    peer: PeerId,
+    config: PeerConfig,
+    direction: Direction,
+    source: Source,
+) -> Result<(), MediaError> {
     if shared.lock().peers.contains_key(&peer) {
         return Err(MediaError::build(
             format!("peer {peer}"),
@@ -95,6 +112,7 @@ pub(super) fn add_with(
     if config.ice_policy == IcePolicy::RelayOnly {
         webrtcbin.set_property_from_str("ice-transport-policy", "relay");
     }
+    super::ice::gather_no_tcp_host_candidates(&webrtcbin);
     super::ice::configure_ice_servers(&webrtcbin, &config.ice_servers);
     let initiator = config.initiator;
     let video_codec = config.video_codec;
@@ -115,6 +133,7 @@ pub(super) fn add_with(
         &webrtcbin,
         (initiator, direction, offered.clone()),
         (congestion.clone(), connected.clone(), dtls.clone()),
+        sending_quality(shared, source),
     );
     let offerer = webrtcbin.clone();
     shared
@@ -137,6 +156,7 @@ pub(super) fn add_with(
             connected,
             dtls,
             direction,
+            source,
         },
     );
     if initiator && direction != Direction::RecvOnly {
@@ -144,7 +164,7 @@ pub(super) fn add_with(
             Some(codec) => codec,
             None => first_sendable_codec(shared)?,
         };
-        link_senders(shared, &peer, codec)?;
+        super::senders::link(shared, &peer, codec)?;
         if !offered.swap(true, Ordering::AcqRel) {
             create_offer(&Arc::downgrade(shared), &peer, &offerer);
         }
@@ -156,7 +176,16 @@ pub(super) fn add_with(
     Ok(())
 }
 
-fn first_sendable_codec(shared: &Shared) -> Result<VideoCodec, MediaError> {
+/// The most a connection sending `source` sends (its congestion
+/// controller's ceiling follows it).
+fn sending_quality(shared: &Shared, source: Source) -> Quality {
+    match source {
+        Source::Camera => shared.settings.quality,
+        Source::Screen => super::screen_stream::quality(shared.settings.quality),
+    }
+}
+
+pub(super) fn first_sendable_codec(shared: &Shared) -> Result<VideoCodec, MediaError> {
     let pinned = shared.settings.pinned_encoder.as_deref();
     shared
         .settings
@@ -173,6 +202,7 @@ fn connect_signals(
     webrtcbin: &gst::Element,
     (initiator, direction, offered): (bool, Direction, Arc<AtomicBool>),
     (congestion, connected, dtls): (Arc<Congestion>, Arc<AtomicBool>, Arc<PeerCheck>),
+    quality: Quality,
 ) {
     let weak = Arc::downgrade(shared);
     if initiator {
@@ -291,16 +321,8 @@ fn connect_signals(
         // Nothing is sent: no congestion controller to pace it.
         return;
     }
-    let ceiling_bps = shared
-        .settings
-        .quality
-        .max_bitrate_kbps()
-        .saturating_mul(1000);
-    let start_bps = shared
-        .settings
-        .quality
-        .start_bitrate_kbps()
-        .saturating_mul(1000);
+    let ceiling_bps = quality.max_bitrate_kbps().saturating_mul(1000);
+    let start_bps = quality.start_bitrate_kbps().saturating_mul(1000);
     webrtcbin.connect_closure(
         "request-aux-sender",
         false,
@@ -375,15 +397,15 @@ fn publish_local(
 /// initiator's new connection offers at once; the other side rebuilds its
 /// own when that offer arrives (see [`set_remote_description`]).
 pub(super) fn restart(shared: &Arc<Shared>, peer: &PeerId) -> Result<(), MediaError> {
-    let (config, direction) = shared
+    let (config, direction, source) = shared
         .lock()
         .peers
         .get(peer)
-        .map(|p| (p.config.clone(), p.direction))
+        .map(|p| (p.config.clone(), p.direction, p.source))
         .ok_or_else(|| MediaError::NoSuchPeer(peer.to_string()))?;
     tracing::info!(%peer, "restarting the connection");
-    remove(shared, peer);
-    add_with(shared, peer.clone(), config, direction)
+    disconnect(shared, peer);
+    add_sending(shared, peer.clone(), config, direction, source)
 }
 
 pub(super) fn set_remote_description(
@@ -432,7 +454,7 @@ pub(super) fn set_remote_description(
             .ok_or_else(|| {
                 MediaError::Sdp("none of the offered video codecs can be used here".into())
             })?;
-        link_senders(shared, peer, codec)?;
+        super::senders::link(shared, peer, codec)?;
     }
     let remote = gst_webrtc::WebRTCSessionDescription::new(kind, sdp);
     if description.kind == SdpKind::Offer {
@@ -518,231 +540,16 @@ pub(super) fn add_ice_candidate(
     Ok(())
 }
 
-/// Links this peer's payloaders to the shared encoders (built on first use).
-fn link_senders(shared: &Arc<Shared>, peer: &PeerId, codec: VideoCodec) -> Result<(), MediaError> {
-    let name = tag(peer);
-    let mut state = shared.lock();
-    if !state.video_encoders.contains_key(&codec) {
-        let encoder = encoding::build_video(
-            &shared.pipeline,
-            &state.video_tee,
-            &shared.encoders,
-            codec,
-            shared.settings.pinned_encoder.as_deref(),
-            shared.settings.quality,
-            shared.settings.fps,
-        )?;
-        shared.emit(MediaEvent::EncoderSelected {
-            element: encoder.profile.element.to_owned(),
-            codec,
-            hardware: encoder.profile.is_hardware(),
-        });
-        state.video_encoders.insert(codec, encoder);
-    }
-    if state.audio_encoder.is_none() {
-        state.audio_encoder = Some(encoding::build_audio(&shared.pipeline, &state.audio_tee)?);
-    }
-    let video_tee = state
-        .video_encoders
-        .get(&codec)
-        .map(|e| e.tee.clone())
-        .ok_or_else(|| MediaError::NoEncoder(codec.to_string()))?;
-    let audio_tee = state
-        .audio_encoder
-        .as_ref()
-        .map(|e| e.tee.clone())
-        .ok_or_else(|| MediaError::NoEncoder("Opus".into()))?;
-    let p = state
-        .peers
-        .get_mut(peer)
-        .ok_or_else(|| MediaError::NoSuchPeer(peer.to_string()))?;
-    let webrtcbin = p.webrtcbin.clone();
-    let connected = p.connected.clone();
-    let send_only = p.direction == Direction::SendOnly;
-    let (video_pad, video_sent) = link_sender(
-        &shared.pipeline,
-        &video_tee,
-        (&webrtcbin, &connected, send_only),
-        &name,
-        MediaKind::Video,
-        Some(codec),
-    )?;
-    let (audio_pad, audio_sent) = link_sender(
-        &shared.pipeline,
-        &audio_tee,
-        (&webrtcbin, &connected, send_only),
-        &name,
-        MediaKind::Audio,
-        None,
-    )?;
-    p.tee_pads = vec![(video_tee, video_pad), (audio_tee, audio_pad)];
-    p.sent = vec![
-        (MediaKind::Video, video_sent),
-        (MediaKind::Audio, audio_sent),
-    ];
-    p.codec = Some(codec);
-    if let Some(encoder) = state.video_encoders.get(&codec) {
-        encoder.request_keyframe();
-    }
-    Ok(())
-}
-
-/// Drops buffers leaving `element` until `connected` is set (events pass,
-/// so caps still reach `webrtcbin` for the offer).
-fn hold_until_connected(element: &gst::Element, connected: Arc<AtomicBool>) {
-    if let Some(pad) = element.static_pad("src") {
-        pad.add_probe(
-            gst::PadProbeType::BUFFER | gst::PadProbeType::BUFFER_LIST,
-            move |_, _| {
-                if connected.load(Ordering::Acquire) {
-                    gst::PadProbeReturn::Remove
-                } else {
-                    gst::PadProbeReturn::Drop
-                }
-            },
-        );
-    }
-}
-
-fn rtp_caps(kind: MediaKind, codec: Option<VideoCodec>, ssrc: u32) -> gst::Caps {
-    let mut caps = match (kind, codec) {
-        (MediaKind::Video, Some(codec)) => gst::Caps::builder("application/x-rtp")
-            .field("media", "video")
-            .field("encoding-name", codec.encoding_name())
-            .field("payload", VIDEO_PT)
-            .field("clock-rate", 90_000i32)
-            .field("rtcp-fb-nack", true)
-            .field("rtcp-fb-nack-pli", true)
-            .field("rtcp-fb-ccm-fir", true)
-            .field("rtcp-fb-transport-cc", true),
-        _ => gst::Caps::builder("application/x-rtp")
-            .field("media", "audio")
-            .field("encoding-name", "OPUS")
-            // Always `opus/48000/2` in SDP (RFC 7587): Janus rejects the
-            // audio of an offer made before the encoder's caps came without it.
-            .field("encoding-params", "2")
-            .field("payload", AUDIO_PT)
-            .field("clock-rate", 48_000i32)
-            .field("rtcp-fb-transport-cc", true),
-    };
-    if codec == Some(VideoCodec::H264) {
-        caps = caps.field("packetization-mode", "1");
-    }
-    caps = caps.field(format!("extmap-{TWCC_ID}"), TWCC_URI);
-    caps.field("ssrc", ssrc).build()
-}
-
-/// Links one sending branch (`queue ! payloader ! caps`) from an encoder's
-/// tee to a new `webrtcbin` sink pad. Its media is dropped until the
-/// connection is up: GStreamer 1.22's `webrtcbin` can answer buffers that
-/// come before its transport is set up with `not-linked`, which stops the
-/// branch's queue for good, so one of a peer's streams would never be sent.
-fn link_sender(
-    pipeline: &gst::Pipeline,
-    tee: &gst::Element,
-    (webrtcbin, connected, send_only): (&gst::Element, &Arc<AtomicBool>, bool),
-    name: &str,
-    kind: MediaKind,
-    codec: Option<VideoCodec>,
-) -> Result<(gst::Pad, Arc<super::stats::Sent>), MediaError> {
-    let label = if kind == MediaKind::Video {
-        "video"
-    } else {
-        "audio"
-    };
-    let what = format!("sending {label} to {name}");
-    let queue = crate::make_element("queue", &format!("{name}-send-{label}-queue"))?;
-    let pay = crate::make_element(
-        match codec {
-            Some(VideoCodec::H264) => "rtph264pay",
-            Some(VideoCodec::H265) => "rtph265pay",
-            Some(VideoCodec::Vp8) => "rtpvp8pay",
-            None => "rtpopuspay",
-        },
-        &format!("{name}-send-{label}-pay"),
-    )?;
-    pay.set_property("mtu", 1200u32);
-    // The SSRC is fixed before negotiating, so that the description names
-    // it even when the encoder has not started yet: Janus drops packets of
-    // SSRCs the SDP did not announce, and the RTX group (`a=ssrc-group:FID`)
-    // that lets a receiver ask for lost packets otherwise pairs SSRC 0.
-    let ssrc = glib::random_int();
-    pay.set_property("ssrc", ssrc);
-    match codec {
-        Some(VideoCodec::H264 | VideoCodec::H265) => {
-            pay.set_property("config-interval", -1i32);
-            pay.set_property_from_str("aggregate-mode", "zero-latency");
-        }
-        Some(VideoCodec::Vp8) => pay.set_property_from_str("picture-id-mode", "15-bit"),
-        None => {}
-    }
-    if let Some(ext) = gst_rtp::RTPHeaderExtension::create_from_uri(TWCC_URI) {
-        ext.set_id(TWCC_ID);
-        pay.emit_by_name::<()>("add-extension", &[&ext]);
-    }
-    let caps = crate::make_element("capsfilter", &format!("{name}-send-{label}-caps"))?;
-    caps.set_property("caps", rtp_caps(kind, codec, ssrc));
-    hold_until_connected(&caps, connected.clone());
-    let sent = super::stats::Sent::attach(
-        &caps
-            .static_pad("src")
-            .ok_or_else(|| MediaError::build(&what, "no src pad"))?,
-        ssrc,
-    );
-    let chain = [&queue, &pay, &caps];
-    pipeline
-        .add_many(chain)
-        .map_err(|e| MediaError::build(&what, e))?;
-    gst::Element::link_many(chain).map_err(|e| MediaError::build(&what, e))?;
-    let sink = webrtcbin
-        .request_pad_simple("sink_%u")
-        .ok_or_else(|| MediaError::build(&what, "webrtcbin gave no pad"))?;
-    caps.static_pad("src")
-        .ok_or_else(|| MediaError::build(&what, "no src pad"))?
-        .link(&sink)
-        .map_err(|e| MediaError::build(&what, e))?;
-    if let Some(transceiver) =
-        sink.property::<Option<gst_webrtc::WebRTCRTPTransceiver>>("transceiver")
-    {
-        transceiver.set_property("do-nack", kind == MediaKind::Video);
-        if send_only {
-            transceiver.set_property(
-                "direction",
-                gst_webrtc::WebRTCRTPTransceiverDirection::Sendonly,
-            );
-        }
-        if kind == MediaKind::Audio {
-            transceiver.set_property_from_str("fec-type", "none");
-        }
-    }
-    for element in chain {
-        element
-            .sync_state_with_parent()
-            .map_err(|e| MediaError::build(&what, e))?;
-    }
-    let tee_pad = tee
-        .request_pad_simple("src_%u")
-        .ok_or_else(|| MediaError::build(&what, "the encoder tee gave no pad"))?;
-    tee_pad
-        .link(
-            &queue
-                .static_pad("sink")
-                .ok_or_else(|| MediaError::build(&what, "no sink pad"))?,
-        )
-        .map_err(|e| MediaError::build(&what, e))?;
-    Ok((tee_pad, sent))
-}
-
-pub(super) fn request_keyframes(shared: &Shared) {
-    for encoder in shared.lock().video_encoders.values() {
-        encoder.request_keyframe();
-    }
-}
-
+/// Removes a peer and its tracks (and the screen stream it sent, if any).
 pub(super) fn remove(shared: &Arc<Shared>, peer: &PeerId) {
-    let Some(p) = shared.lock().peers.remove(peer) else {
-        return;
-    };
+    if disconnect(shared, peer) == Some(Source::Screen) {
+        super::screen_stream::stop(shared);
+    }
+}
+
+/// Removes a peer's connection and its tracks; gives what it sent.
+fn disconnect(shared: &Arc<Shared>, peer: &PeerId) -> Option<Source> {
+    let p = shared.lock().peers.remove(peer)?;
     for (tee, pad) in &p.tee_pads {
         if let Some(peer_pad) = pad.peer() {
             let _ = pad.unlink(&peer_pad);
@@ -773,4 +580,5 @@ pub(super) fn remove(shared: &Arc<Shared>, peer: &PeerId) {
         peer: peer.clone(),
         state: PeerState::Closed,
     });
+    Some(p.source)
 }

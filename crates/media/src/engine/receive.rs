@@ -332,6 +332,35 @@ fn tile_caps(size: Option<Resolution>) -> gst::Caps {
     caps.build()
 }
 
+/// A local picture for the UI (the self-view, a shared screen's preview):
+/// `leaky queue ! videoscale ! videoconvert ! NV12 sink` at the settings'
+/// self-view size, its elements named `<prefix>-queue`..., delivering
+/// frames as `track` to whoever looks (the scaling costs nothing while
+/// nobody does). In order; not added, linked or started.
+pub(super) fn local_preview(
+    settings: &super::EngineSettings,
+    track: &TrackId,
+    prefix: &str,
+) -> Result<(Vec<gst::Element>, Arc<TrackCounters>), MediaError> {
+    let size = settings.self_view;
+    let caps = gst::Caps::builder("video/x-raw")
+        .field("format", "NV12")
+        .field("width", i32::try_from(size.width).unwrap_or(640))
+        .field("height", i32::try_from(size.height).unwrap_or(360))
+        .build();
+    let queue = capture::leaky_queue(&format!("{prefix}-queue"), 1)?;
+    let scale = crate::make_element("videoscale", &format!("{prefix}-scale"))?;
+    // A preview: the cheapest scaling is good enough.
+    scale.set_property_from_str("method", "nearest-neighbour");
+    let convert = crate::make_element("videoconvert", &format!("{prefix}-convert"))?;
+    let sink = capture::latest_only_sink(&format!("{prefix}-sink"), Some(&caps))?;
+    let counters = Arc::new(TrackCounters::new(None));
+    let targets = FrameTargets::new(settings, track);
+    skip_unwatched(&queue, targets.clone());
+    deliver_frames(&sink, track.clone(), counters.clone(), targets, false);
+    Ok((vec![queue, scale, convert, sink.upcast()], counters))
+}
+
 /// Drops frames at `queue`'s output while nobody looks at them, so the
 /// scaling and conversion after it cost nothing.
 pub(super) fn skip_unwatched(queue: &gst::Element, targets: FrameTargets) {

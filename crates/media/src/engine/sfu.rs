@@ -19,7 +19,8 @@
 
 use std::sync::Arc;
 
-use super::{PeerConfig, Shared, peer};
+use super::peer::Source;
+use super::{PeerConfig, Shared, peer, screen_stream};
 use crate::MediaError;
 use crate::types::{PeerId, SdpKind, SessionDescription};
 
@@ -50,6 +51,38 @@ pub(super) fn add_publication(
         },
         Direction::SendOnly,
     )
+}
+
+/// Adds a send-only connection that offers the screen as a stream of its
+/// own (see [`super::screen_stream`]); the offer comes as a
+/// `LocalDescription` for `peer`.
+pub(super) fn add_screen_publication(
+    shared: &Arc<Shared>,
+    peer: PeerId,
+    config: PeerConfig,
+) -> Result<(), MediaError> {
+    let codec = match config.video_codec {
+        Some(codec) => codec,
+        None => peer::first_sendable_codec(shared)?,
+    };
+    screen_stream::start(shared, codec)?;
+    let added = peer::add_sending(
+        shared,
+        peer.clone(),
+        PeerConfig {
+            initiator: true,
+            video_codec: Some(codec),
+            ..config
+        },
+        Direction::SendOnly,
+        Source::Screen,
+    );
+    if added.is_err() {
+        // Half made: the connection (if it got as far) and the capture go.
+        peer::remove(shared, &peer);
+        screen_stream::stop(shared);
+    }
+    added
 }
 
 /// Adds a receive-only connection for the SFU's `offer`; the answer comes

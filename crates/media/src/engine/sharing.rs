@@ -19,8 +19,7 @@ pub(super) struct ScreenInput {
 }
 
 /// The source element for `source`, set up to deliver `fps` frames a second.
-fn source_element(source: &ScreenSource, fps: u32) -> Result<gst::Element, MediaError> {
-    let name = "mulaqat-screen-src";
+fn source_element(source: &ScreenSource, fps: u32, name: &str) -> Result<gst::Element, MediaError> {
     let src = match source {
         ScreenSource::Test => {
             let src = crate::make_element("videotestsrc", name)?;
@@ -53,13 +52,18 @@ fn source_element(source: &ScreenSource, fps: u32) -> Result<gst::Element, Media
     Ok(src)
 }
 
-/// `source ! rate caps ! convert ! scale (letterboxed) ! rate ! I420 caps`:
-/// the same caps as the camera input.
-fn screen_bin(source: &ScreenSource, quality: Quality, fps: u32) -> Result<gst::Bin, MediaError> {
+/// `source ! rate caps ! convert ! scale (letterboxed) ! rate ! I420 caps`
+/// at `quality`'s size, in a bin named `name` (`mulaqat-screen`: its
+/// elements are `mulaqat-screen-src`...).
+pub(super) fn screen_bin(
+    source: &ScreenSource,
+    (quality, fps): (Quality, u32),
+    name: &str,
+) -> Result<gst::Bin, MediaError> {
     let what = "the screen capture";
-    let bin = gst::Bin::with_name("mulaqat-screen");
-    let src = source_element(source, fps)?;
-    let rate_caps = crate::make_element("capsfilter", "mulaqat-screen-rate")?;
+    let bin = gst::Bin::with_name(name);
+    let src = source_element(source, fps, &format!("{name}-src"))?;
+    let rate_caps = crate::make_element("capsfilter", &format!("{name}-rate"))?;
     rate_caps.set_property(
         "caps",
         gst::Caps::builder("video/x-raw")
@@ -69,13 +73,13 @@ fn screen_bin(source: &ScreenSource, quality: Quality, fps: u32) -> Result<gst::
             )
             .build(),
     );
-    let convert = crate::make_element("videoconvert", "mulaqat-screen-convert")?;
-    let scale = crate::make_element("videoscale", "mulaqat-screen-scale")?;
+    let convert = crate::make_element("videoconvert", &format!("{name}-convert"))?;
+    let scale = crate::make_element("videoscale", &format!("{name}-scale"))?;
     // A screen is rarely 16:9: keep its shape and fill the rest with black.
     scale.set_property("add-borders", true);
-    let rate = crate::make_element("videorate", "mulaqat-screen-videorate")?;
+    let rate = crate::make_element("videorate", &format!("{name}-videorate"))?;
     rate.set_property("drop-only", true);
-    let out = crate::make_element("capsfilter", "mulaqat-screen-caps")?;
+    let out = crate::make_element("capsfilter", &format!("{name}-caps"))?;
     let size: Resolution = quality.resolution();
     out.set_property("caps", capture::raw_video_caps(size, fps, "I420"));
     let chain = [&src, &rate_caps, &convert, &scale, &rate, &out];
@@ -105,7 +109,7 @@ pub(super) fn start(shared: &Arc<Shared>) -> Result<(), MediaError> {
         return Ok(());
     }
     let settings = &shared.settings;
-    let bin = screen_bin(&source, settings.quality, settings.fps)?;
+    let bin = screen_bin(&source, (settings.quality, settings.fps), "mulaqat-screen")?;
     shared
         .pipeline
         .add(&bin)
@@ -128,7 +132,7 @@ pub(super) fn start(shared: &Arc<Shared>) -> Result<(), MediaError> {
     state.screen = Some(input);
     super::select_video_input(&state);
     drop(state);
-    super::peer::request_keyframes(shared);
+    super::senders::request_keyframes(shared);
     tracing::info!(?source, "screen sharing started");
     Ok(())
 }
@@ -142,7 +146,7 @@ pub(super) fn stop(shared: &Arc<Shared>) {
     super::select_video_input(&state);
     release(shared, &state, input);
     drop(state);
-    super::peer::request_keyframes(shared);
+    super::senders::request_keyframes(shared);
     tracing::info!("screen sharing stopped");
 }
 

@@ -9,6 +9,7 @@ use std::time::Instant;
 use gst::prelude::*;
 
 use super::events::{InboundStats, OutboundStats, StatsReport};
+use super::peer::Source;
 use super::reports::{PeerReports, Received};
 use super::{MediaEvent, STATS_PERIOD, Shared};
 use crate::types::{MediaKind, PeerId, TrackId, VideoCodec};
@@ -249,17 +250,25 @@ fn apply_fallback(shared: &Shared, change: super::fallback::Fallback) {
 fn follow_estimates(shared: &Shared) -> Option<u32> {
     let mut state = shared.lock();
     let mut lowest: HashMap<VideoCodec, u32> = HashMap::new();
+    let mut screen_kbps = None;
     for peer in state.peers.values() {
         let (Some(codec), bps) = (peer.codec, peer.congestion.estimate_bps()) else {
             continue;
         };
-        if bps > 0 {
-            let kbps = bps / 1000;
-            lowest
-                .entry(codec)
-                .and_modify(|v| *v = (*v).min(kbps))
-                .or_insert(kbps);
+        if bps == 0 {
+            continue;
         }
+        let kbps = bps / 1000;
+        if peer.source == Source::Screen {
+            // The screen stream has its own encoder and connection: its
+            // estimate neither lowers the camera nor sends it audio-only.
+            screen_kbps = Some(kbps);
+            continue;
+        }
+        lowest
+            .entry(codec)
+            .and_modify(|v| *v = (*v).min(kbps))
+            .or_insert(kbps);
     }
     for (codec, kbps) in &lowest {
         if let Some(encoder) = state.video_encoders.get_mut(codec) {
@@ -268,6 +277,12 @@ fn follow_estimates(shared: &Shared) -> Option<u32> {
     }
     for encoder in state.video_encoders.values_mut() {
         encoder.check_load();
+    }
+    if let Some(stream) = state.screen_stream.as_mut() {
+        if let Some(kbps) = screen_kbps {
+            stream.encoder.follow_estimate(kbps);
+        }
+        stream.encoder.check_load();
     }
     lowest.values().copied().min()
 }
@@ -404,7 +419,7 @@ fn collect(shared: &Shared, previous: &mut Previous) -> (StatsReport, Repairs) {
                         .and_then(|rid| all.get::<gst::Structure>(rid).ok());
                     let video = kind == MediaKind::Video;
                     let (encoder, resolution, target) = if video {
-                        sending_figures(shared, codec)
+                        sending_figures(shared, &peer, codec)
                     } else {
                         (None, None, None)
                     };
@@ -513,6 +528,7 @@ fn collect(shared: &Shared, previous: &mut Previous) -> (StatsReport, Repairs) {
 /// The encoder, the size it encodes and its target bitrate (kbit/s).
 fn sending_figures(
     shared: &Shared,
+    peer: &PeerId,
     codec: Option<VideoCodec>,
 ) -> (
     Option<String>,
@@ -520,7 +536,15 @@ fn sending_figures(
     Option<f64>,
 ) {
     let state = shared.lock();
-    let enc = codec.and_then(|c| state.video_encoders.get(&c));
+    let screen = state
+        .peers
+        .get(peer)
+        .is_some_and(|p| p.source == Source::Screen);
+    let enc = if screen {
+        state.screen_stream.as_ref().map(|s| &s.encoder)
+    } else {
+        codec.and_then(|c| state.video_encoders.get(&c))
+    };
     (
         enc.map(|e| e.profile.element.to_owned()),
         enc.map(|e| e.quality.resolution()),
@@ -554,7 +578,7 @@ fn own_figures(shared: &Shared, previous: &mut Previous, branch: Branch) -> Outb
     let video = kind == MediaKind::Video;
     let bytes = sent.bytes.load(Ordering::Relaxed);
     let (encoder, resolution, target) = if video {
-        sending_figures(shared, codec)
+        sending_figures(shared, &peer, codec)
     } else {
         (None, None, None)
     };

@@ -5,5 +5,6 @@
 
 mod call;
 mod security;
+mod sfu;
 mod support;
 mod ui;

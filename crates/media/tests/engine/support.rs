@@ -30,6 +30,13 @@ pub struct Call {
 
 static SERIAL: Mutex<()> = Mutex::new(());
 
+/// Held while two engines run: see [`Call`].
+pub fn one_at_a_time() -> std::sync::MutexGuard<'static, ()> {
+    SERIAL
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner)
+}
+
 impl Drop for Call {
     /// Stops both engines: their relay threads hold each other's engine, so
     /// without this the pipelines would keep running into the next test.
@@ -115,9 +122,7 @@ impl Call {
         (a_frames, b_frames): (LatestFrames, LatestFrames),
         tamper: Option<Tamper>,
     ) -> Call {
-        let serial = SERIAL
-            .lock()
-            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        let serial = one_at_a_time();
         let (a_engine, a_events) = MediaEngine::start(a).expect("engine a starts");
         let (b_engine, b_events) = MediaEngine::start(b).expect("engine b starts");
         let (a_rest_tx, a_rest) = mpsc::channel();

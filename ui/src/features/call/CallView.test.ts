@@ -195,4 +195,108 @@ describe("the call window", () => {
     await settle();
     expect(within(strip).queryByRole("figure", { name: "A" })).toBeNull();
   });
+
+  it("gives a screen shared in an SFU room a tile of its own, after the sharer's camera", async () => {
+    h = await inCall("sfu-empty");
+    const amina = h.mock.call.addParticipant("Amina Yousaf");
+    h.mock.call.addParticipant("Nurse Bilal");
+    const { container } = renderWith(CallView, h);
+    await settle();
+    h.mock.call.shareScreen(amina.id, true);
+    await settle();
+    const labels = () => screen.getAllByRole("figure").map((f) => f.getAttribute("aria-label"));
+    expect(labels()).toEqual([
+      "Dr. Test (you)",
+      "Amina Yousaf",
+      "Amina Yousaf's screen",
+      "Nurse Bilal",
+    ]);
+    const shared = screen.getByRole("figure", { name: "Amina Yousaf's screen" });
+    expect(shared).toHaveAttribute("data-track", `${amina.id}/screen:video`);
+    expect(within(shared).getByText("Presenting")).toBeInTheDocument();
+    expect(within(shared).queryByText("Microphone off")).toBeNull();
+    const camera = screen.getByRole("figure", { name: "Amina Yousaf" });
+    expect(camera).toHaveAttribute("data-track", `${amina.id}:video`);
+    expect(within(camera).queryByText("Presenting")).toBeNull();
+
+    // The speaker layout features the screen, her camera stays in the filmstrip.
+    await userEvent.click(screen.getByRole("button", { name: "Speaker" }));
+    h.mock.call.setActiveSpeaker(amina.id);
+    await settle();
+    const strip = screen.getByRole("list", { name: "Other participants" });
+    expect(within(strip).queryByRole("figure", { name: "Amina Yousaf's screen" })).toBeNull();
+    expect(within(strip).getByRole("figure", { name: "Amina Yousaf" })).toBeInTheDocument();
+
+    h.mock.call.shareScreen(amina.id, false);
+    await settle();
+    expect(screen.queryByRole("figure", { name: "Amina Yousaf's screen" })).toBeNull();
+    expect(container.querySelector("[data-layout]")).toHaveAttribute("data-layout", "speaker");
+    // Featured again: the active speaker, her camera.
+    expect(labels()).toEqual(["Amina Yousaf", "Dr. Test (you)", "Nurse Bilal"]);
+  });
+
+  it("pins a shared screen from the keyboard, and unpins it when the sharing stops", async () => {
+    h = await inCall("sfu-empty");
+    const amina = h.mock.call.addParticipant("Amina Yousaf");
+    const { container } = renderWith(CallView, h);
+    h.mock.call.shareScreen(amina.id, true);
+    await settle();
+    const pin = screen.getByRole("button", { name: "Pin Amina Yousaf's screen" });
+    pin.focus();
+    await userEvent.keyboard("{Enter}");
+    expect(container.querySelector("[data-layout]")).toHaveAttribute("data-layout", "speaker");
+    expect(screen.getByRole("button", { name: "Unpin Amina Yousaf's screen" })).toHaveAttribute(
+      "aria-pressed",
+      "true",
+    );
+    const strip = screen.getByRole("list", { name: "Other participants" });
+    expect(within(strip).getByRole("figure", { name: "Amina Yousaf" })).toBeInTheDocument();
+
+    h.mock.call.shareScreen(amina.id, false);
+    await settle();
+    expect(container.querySelector("[data-layout]")).toHaveAttribute("data-layout", "grid");
+  });
+
+  it("shows our own shared screen in an SFU room as 'Your screen'", async () => {
+    h = await inCall("sfu-empty");
+    renderWith(CallView, h);
+    await userEvent.click(screen.getByRole("button", { name: "Share screen" }));
+    await settle();
+    const mine = screen.getByRole("figure", { name: "Your screen" });
+    expect(mine).toHaveAttribute("data-track", "local:screen");
+    expect(screen.getByRole("figure", { name: "Dr. Test (you)" })).toHaveAttribute(
+      "data-track",
+      "local:camera",
+    );
+    await userEvent.click(screen.getByRole("button", { name: "Share screen" }));
+    await settle();
+    expect(screen.queryByRole("figure", { name: "Your screen" })).toBeNull();
+  });
+
+  it("names a shared screen's row in the stats overlay", async () => {
+    h = await inCall("sfu-empty");
+    const amina = h.mock.call.addParticipant("Amina Yousaf");
+    h.mock.call.shareScreen(amina.id, true);
+    renderWith(CallView, h);
+    await userEvent.click(screen.getByRole("button", { name: "Statistics" }));
+    await until(() => h.app.stats?.peers.has(`${amina.id}/screen`) === true, 2500);
+    await settle();
+    const overlay = screen.getByTestId("stats-overlay");
+    expect(within(overlay).getByRole("rowheader", { name: "Amina Yousaf" })).toBeInTheDocument();
+    expect(
+      within(overlay).getByRole("rowheader", { name: "Amina Yousaf's screen" }),
+    ).toBeInTheDocument();
+  });
+
+  it("keeps one tile per person peer to peer, the sharer's camera tile presenting", async () => {
+    h = await inCall();
+    const amina = h.mock.call.addParticipant("Amina Yousaf");
+    renderWith(CallView, h);
+    h.mock.call.shareScreen(amina.id, true);
+    await settle();
+    expect(screen.getAllByRole("figure")).toHaveLength(2);
+    const camera = screen.getByRole("figure", { name: "Amina Yousaf" });
+    expect(camera).toHaveAttribute("data-track", `${amina.id}:video`);
+    expect(within(camera).getByText("Presenting")).toBeInTheDocument();
+  });
 });

@@ -8,6 +8,8 @@ import VideoGrid from "./VideoGrid.svelte";
 const tiles = (n: number): TileModel[] =>
   Array.from({ length: n }, (_, i) => ({
     id: `p${i}`,
+    owner: `p${i}`,
+    kind: "camera",
     track: null,
     name: `Site ${i + 1}`,
     self: i === 0,

@@ -89,4 +89,27 @@ describe("a video tile", () => {
     pin.click();
     expect(onpin).toHaveBeenCalled();
   });
+
+  it("labels our own screen as it is, unmirrored, with a screen symbol until it draws", async () => {
+    const { sent } = await setup();
+    const onpin = vi.fn();
+    renderWith(VideoTile, h, {
+      track: "local:screen",
+      name: "Your screen",
+      kind: "screen",
+      self: true,
+      presenting: true,
+      onpin,
+    });
+    const tile = screen.getByRole("figure", { name: "Your screen" });
+    expect(tile).toHaveAttribute("data-kind", "screen");
+    expect(tile.querySelector("canvas")).not.toHaveClass("mirror");
+    expect(tile.querySelector(".avatar svg")).not.toBeNull();
+    expect(screen.queryByText("YS")).toBeNull();
+    expect(screen.getByText("Presenting")).toBeInTheDocument();
+    screen.getByRole("button", { name: "Pin Your screen" }).click();
+    expect(onpin).toHaveBeenCalled();
+    await until(() => sent.length > 0);
+    expect(sent[0]).toMatchObject({ type: "subscribe", track: "local:screen" });
+  });
 });

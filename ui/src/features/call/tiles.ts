@@ -1,10 +1,24 @@
 // What each tile shows, from the participants, stats and layout choices. Pure.
+//
+// One camera tile per participant. In an SFU room a shared screen is a track of its own, and a
+// participant sharing one gets a second tile, their screen, right after their camera. Peer to
+// peer the screen replaces the camera picture, and the camera tile is marked as presenting.
 
+import { t } from "../../lib/i18n/index.svelte";
 import type { ParticipantId, ParticipantInfo, TrackId } from "../../lib/ipc/contract";
+import { LOCAL_SCREEN_TRACK, remoteScreenTrack, screenPeer } from "../../lib/state/screens";
 import type { LinkQuality, StatsSummary } from "../../lib/state/stats";
 
+/** A tile's key: the participant's id for their camera, `<id>#screen` for their screen. */
+export type TileId = string;
+
+export type TileKind = "camera" | "screen";
+
 export interface TileModel {
-  id: ParticipantId;
+  id: TileId;
+  /** Whose camera or screen this is. */
+  owner: ParticipantId;
+  kind: TileKind;
   track: TrackId | null;
   name: string;
   self: boolean;
@@ -17,44 +31,86 @@ export interface TileModel {
 
 export type Layout = "grid" | "speaker";
 
+export function screenTileId(owner: ParticipantId): TileId {
+  return `${owner}#screen`;
+}
+
+export interface TileOptions {
+  /** Participants whose shared screen is a track of its own (SFU rooms); ourselves included. */
+  screens?: ReadonlySet<ParticipantId>;
+  /** A screen tile's name: "Amina's screen", or "Your screen" for our own. */
+  screenName?: (ownerName: string, self: boolean) => string;
+}
+
+const defaultScreenName = (ownerName: string, self: boolean): string =>
+  self ? t("tile.yourScreen") : t("tile.screen", { name: ownerName });
+
 export function buildTiles(
   participants: ParticipantInfo[],
   selfId: ParticipantId | null,
   stats: StatsSummary | null,
   activeSpeaker: ParticipantId | null,
   audioOnly: boolean,
+  { screens, screenName = defaultScreenName }: TileOptions = {},
 ): TileModel[] {
-  return participants.map((p) => {
+  const sendQuality = stats?.send?.quality ?? "unknown";
+  const peerQuality = (peer: string) => stats?.peers.get(peer)?.quality ?? "unknown";
+  return participants.flatMap((p) => {
     const self = p.id === selfId;
     const video = p.media.video && !audioOnly;
-    return {
+    const ownScreen = p.media.screen && (screens?.has(p.id) ?? false);
+    const camera: TileModel = {
       id: p.id,
+      owner: p.id,
+      kind: "camera",
       track: video ? (self ? "local:camera" : `${p.id}:video`) : null,
       name: p.displayName,
       self,
       muted: !p.media.audio,
-      quality: self
-        ? (stats?.send?.quality ?? "unknown")
-        : (stats?.peers.get(p.id)?.quality ?? "unknown"),
+      quality: self ? sendQuality : peerQuality(p.id),
       speaking: p.id === activeSpeaker && p.media.audio,
       handRaised: p.handRaised,
-      presenting: p.media.screen,
+      // With a screen tile of its own, that tile is the presentation.
+      presenting: p.media.screen && !ownScreen,
     };
+    if (!ownScreen) return [camera];
+    const screen: TileModel = {
+      id: screenTileId(p.id),
+      owner: p.id,
+      kind: "screen",
+      track: audioOnly ? null : self ? LOCAL_SCREEN_TRACK : remoteScreenTrack(p.id),
+      name: screenName(p.displayName, self),
+      self,
+      // A screen carries no sound: no microphone mark, never the speaker.
+      muted: false,
+      quality: self ? sendQuality : peerQuality(screenPeer(p.id)),
+      speaking: false,
+      handRaised: false,
+      presenting: true,
+    };
+    return [camera, screen];
   });
 }
 
-/** The tile shown large in the speaker layout: pinned, else a presenter, else the speaker. */
+/**
+ * The tile shown large in the speaker layout: the pinned tile, else someone else's shared
+ * screen, else someone else presenting through their camera (peer to peer), else the active
+ * speaker, else someone else, else anyone.
+ */
 export function featuredTile(
   tiles: TileModel[],
-  pinned: ParticipantId | null,
+  pinned: TileId | null,
   activeSpeaker: ParticipantId | null,
 ): TileModel | null {
-  const find = (id: ParticipantId | null) => (id ? tiles.find((t) => t.id === id) : undefined);
+  const find = (id: TileId | null) => (id ? tiles.find((x) => x.id === id) : undefined);
   return (
     find(pinned) ??
-    tiles.find((t) => t.presenting && !t.self) ??
-    find(activeSpeaker) ??
-    tiles.find((t) => !t.self) ??
+    tiles.find((x) => x.kind === "screen" && !x.self) ??
+    tiles.find((x) => x.kind === "camera" && x.presenting && !x.self) ??
+    (activeSpeaker
+      ? tiles.find((x) => x.kind === "camera" && x.owner === activeSpeaker)
+      : undefined) ??
+    tiles.find((x) => !x.self) ??
     tiles[0] ??
     null
   );

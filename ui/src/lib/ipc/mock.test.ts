@@ -1,9 +1,9 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
-import type { CallEvent } from "./contract";
+import type { CallEvent, MediaEvent, StatsReport } from "./contract";
 import { createApi } from "./contract";
 import { MockBackend } from "./mock";
 import { SCENARIOS } from "./mockScenarios";
-import { FakeFrameSocket, fakeFrameSize } from "./mockFrames";
+import { FakeFrameSocket, fakeFrameSize, fakePicture } from "./mockFrames";
 import { parseFrame } from "../video/wire";
 
 const link = "mulaqat://join?server=ws%3A%2F%2F127.0.0.1%3A7878&token=mq1.x.y";
@@ -151,6 +151,69 @@ describe("MockBackend", () => {
     again.dispose();
   });
 
+  it("shares a remote screen in an SFU room as a track of its own, with frames and stats", async () => {
+    mock = new MockBackend({ scenario: "sfu", latencyMs: 0 });
+    const media: MediaEvent[] = [];
+    void mock.listen("mediaEvent", (e) => media.push(e));
+    const events = record(mock);
+    const stats: StatsReport[] = [];
+    void mock.listen("stats", (r) => stats.push(r));
+    await createApi(mock).joinCall({
+      target: { type: "roomCode", roomCode: "cmd" },
+      displayName: "Host",
+      quality: "auto",
+    });
+    // In at 350 ms, sharing from 1.85 s, stats every second from 350 ms.
+    await vi.advanceTimersByTimeAsync(2500);
+    const amina = mock.call.remotes().find((p) => p.displayName === "Dr. Amina Siddiqui");
+    if (!amina) throw new Error("no Amina");
+    const track = `${amina.id}/screen:video`;
+    expect(media).toEqual([
+      { type: "trackStarted", track, peer: `${amina.id}/screen`, kind: "video" },
+    ]);
+    expect(amina.media).toEqual({ audio: true, video: true, screen: true });
+    expect(events.at(-1)).toEqual({
+      type: "mediaStateChanged",
+      participant: amina.id,
+      state: { audio: true, video: true, screen: true },
+    });
+    expect(stats.at(-1)?.inbound.find((i) => i.track === track)?.peer).toBe(`${amina.id}/screen`);
+
+    // Frames flow for the screen track while it is shared.
+    const socket = mock.openFrameSocket("ws://127.0.0.1:9/?token=t");
+    const frames: ArrayBuffer[] = [];
+    socket.onmessage = (e) => void (typeof e.data === "string" || frames.push(e.data));
+    await vi.advanceTimersByTimeAsync(1);
+    socket.send(JSON.stringify({ type: "subscribe", track, width: 320, height: 180 }));
+    await vi.advanceTimersByTimeAsync(300);
+    expect(frames.length).toBeGreaterThan(1);
+    const parsed = parseFrame(frames[0] as ArrayBuffer);
+    expect(parsed.ok && parsed.frame.track).toBe(track);
+
+    await vi.advanceTimersByTimeAsync(18_000);
+    expect(media.at(-1)).toEqual({ type: "trackEnded", track });
+    expect(mock.call.remotes().find((p) => p.id === amina.id)?.media.screen).toBe(false);
+    frames.length = 0;
+    await vi.advanceTimersByTimeAsync(300);
+    expect(frames).toEqual([]);
+    socket.close();
+  });
+
+  it("shares a screen peer to peer by the flag alone, no extra track", async () => {
+    mock = new MockBackend({ scenario: "empty", latencyMs: 0 });
+    const media: MediaEvent[] = [];
+    void mock.listen("mediaEvent", (e) => media.push(e));
+    const api = createApi(mock);
+    await api.joinCall({ target: { type: "link", link }, displayName: "Host", quality: "auto" });
+    await vi.advanceTimersByTimeAsync(400);
+    const a = mock.call.addParticipant("A");
+    mock.call.shareScreen(a.id, true);
+    await api.startScreenShare();
+    mock.call.shareScreen(a.id, false);
+    expect(media).toEqual([]);
+    expect(mock.call.screenTracks.size).toBe(0);
+  });
+
   it("has a description for every scenario and unique names", () => {
     expect(new Set(SCENARIOS.map((s) => s.name)).size).toBe(SCENARIOS.length);
     for (const s of SCENARIOS) expect(s.description.length).toBeGreaterThan(10);
@@ -179,6 +242,14 @@ describe("FakeFrameSocket", () => {
     expect([first.frame.width, first.frame.height]).toEqual([320, 180]);
     expect(first.frame.y).not.toEqual(last.frame.y);
     socket.close();
+  });
+
+  it("draws a shared screen as a moving slide, unlike a camera", () => {
+    const a = fakePicture("p1/screen:video", 320, 180, 0);
+    const b = fakePicture("p1/screen:video", 320, 180, 0.5);
+    expect(a.y).not.toEqual(b.y);
+    expect(a.y).not.toEqual(fakePicture("p1:video", 320, 180, 0).y);
+    expect(fakePicture("local:screen", 64, 36, 1).y).toHaveLength(64 * 36);
   });
 
   it("sizes fake pictures to the tile, small and even", () => {

@@ -21,7 +21,7 @@ import type {
   Settings,
   TrackId,
 } from "./contract";
-import { FakeFrameSocket } from "./mockFrames";
+import { FakeFrameSocket, isScreenTrack } from "./mockFrames";
 import { MockCall } from "./mockCall";
 import { findScenario, type Scenario } from "./mockScenarios";
 import {
@@ -402,6 +402,7 @@ export class MockBackend implements Backend {
     if (track === "local:camera") {
       return this.call.active ? this.call.local.cameraEnabled : this.previewing;
     }
+    if (isScreenTrack(track)) return this.call.screenTracks.has(track);
     const peer = track.split(":")[0];
     return this.call.remotes().some((p) => p.id === peer && p.media.video);
   }

@@ -15,6 +15,7 @@ import type {
   ParticipantInfo,
   Role,
   RoomId,
+  TrackId,
 } from "./contract";
 import type { MockControls, Scenario } from "./mockScenarios";
 
@@ -54,6 +55,8 @@ export class MockCall implements MockControls {
   local: LocalMedia = idle();
   joinedAt: number | null = null;
   network: "good" | "poor";
+  /** Shared screens sent as tracks of their own (SFU rooms only), ours as `local:screen`. */
+  readonly screenTracks = new Set<TrackId>();
   private selfId: ParticipantId | null = null;
   private role: Role = "host";
   private nextId = 1;
@@ -90,6 +93,7 @@ export class MockCall implements MockControls {
       chat: this.chat,
       local: this.local,
       joinedAt: this.joinedAt,
+      screenTracks: [...this.screenTracks],
     });
   }
 
@@ -155,6 +159,7 @@ export class MockCall implements MockControls {
   end(reason: EndReason): void {
     this.stopTimers();
     if (!this.active) return;
+    this.screenTracks.clear();
     this.participants = [];
     this.lobby = [];
     this.setState({ type: "ended", reason });
@@ -188,6 +193,9 @@ export class MockCall implements MockControls {
     this.local = { ...this.local, ...change };
     const self = this.participants.find((p) => p.id === this.selfId);
     if (!self) return this.hooks.changed();
+    // In an SFU room our shared screen is a track of its own, with a preview for us.
+    if (this.scenario.sfu && this.local.screenSharing !== before.screenSharing)
+      this.screenTrack("local:screen", "local", this.local.screenSharing);
     if (change.handRaised !== undefined && change.handRaised !== before.handRaised) {
       self.handRaised = this.local.handRaised;
       this.hooks.emit("callEvent", {
@@ -276,6 +284,15 @@ export class MockCall implements MockControls {
       state: { ...p.media },
     });
     this.hooks.changed();
+  }
+
+  shareScreen(id: ParticipantId, on: boolean): void {
+    const p = this.participants.find((x) => x.id === id);
+    if (!p || id === this.selfId || p.media.screen === on) return;
+    // The track arrives before the flag says so, and goes after it: either order must work.
+    if (on && this.scenario.sfu) this.screenTrack(`${id}/screen:video`, `${id}/screen`, true);
+    this.setRemoteMedia(id, { screen: on });
+    if (!on) this.screenTrack(`${id}/screen:video`, `${id}/screen`, false);
   }
 
   raiseRemoteHand(id: ParticipantId, raised: boolean): void {
@@ -414,7 +431,20 @@ export class MockCall implements MockControls {
     this.hooks.changed();
   }
 
+  /** Starts or ends a screen track, with the media event the engine sends. */
+  private screenTrack(track: TrackId, peer: string, on: boolean): void {
+    if (on === this.screenTracks.has(track)) return;
+    if (on) {
+      this.screenTracks.add(track);
+      this.hooks.emit("mediaEvent", { type: "trackStarted", track, peer, kind: "video" });
+    } else {
+      this.screenTracks.delete(track);
+      this.hooks.emit("mediaEvent", { type: "trackEnded", track });
+    }
+  }
+
   private leftEvent(id: ParticipantId, reason: "left" | "disconnected" | "removedByHost"): void {
+    this.screenTrack(`${id}/screen:video`, `${id}/screen`, false);
     this.participants = this.participants.filter((p) => p.id !== id);
     this.hooks.emit("callEvent", { type: "participantLeft", participant: id, reason });
     this.hooks.changed();
@@ -460,6 +490,24 @@ export class MockCall implements MockControls {
         fps: poor ? 12 : 30,
         resolution: poor ? { width: 640, height: 360 } : { width: 1280, height: 720 },
         freezeCount: poor ? Math.floor(received / 200) : 0,
+        decoder: "vah264dec",
+      });
+    }
+    for (const p of this.remotes()) {
+      const track = `${p.id}/screen:video`;
+      if (!this.screenTracks.has(track)) continue;
+      inbound.push({
+        track,
+        peer: `${p.id}/screen`,
+        kind: "video",
+        packetsReceived: this.grow(`${track}:r`, poor ? 20 : 90),
+        packetsLost: this.grow(`${track}:l`, poor ? 3 : 0),
+        bitrateKbps: (poor ? 200 : 900) * jitter(),
+        jitterMs: (poor ? 45 : 3) * jitter(),
+        framesDecoded: this.grow(`${track}:f`, poor ? 5 : 15),
+        fps: poor ? 5 : 15,
+        resolution: { width: 1920, height: 1080 },
+        freezeCount: 0,
         decoder: "vah264dec",
       });
     }

@@ -1,6 +1,7 @@
 // A stand-in for the engine's frame socket: speaks the same JSON and binary messages
 // (docs/frames.md) so the real parser, subscription manager and renderer run in the mock.
-// Each subscribed track gets a moving picture: colour bands that drift, a hue per track.
+// Each subscribed track gets a moving picture: colour bands that drift, a hue per track; a
+// shared screen (`local:screen`, `<id>/screen:video`) looks like a slide with a moving pointer.
 
 import type { FrameSocketLike, TrackId } from "./contract";
 import { encodeFrame } from "../video/wire";
@@ -26,8 +27,14 @@ export function fakeFrameSize(width: number, height: number): { width: number; h
   return { width: w, height: h };
 }
 
+/** Tracks that carry a shared screen rather than a camera. */
+export function isScreenTrack(track: TrackId): boolean {
+  return track === "local:screen" || track.endsWith("/screen:video");
+}
+
 /** One NV12 picture of `track` at time `t` (seconds). */
 export function fakePicture(track: TrackId, width: number, height: number, t: number) {
+  if (isScreenTrack(track)) return fakeScreen(track, width, height, t);
   const y = new Uint8Array(width * height);
   const uv = new Uint8Array((width * height) / 2);
   const hue = (hash(track) % 360) * (Math.PI / 180) + t * 0.6;
@@ -47,6 +54,37 @@ export function fakePicture(track: TrackId, width: number, height: number, t: nu
     uv[i] = u;
     uv[i + 1] = v;
   }
+  return { y, uv };
+}
+
+/**
+ * A shared screen: a light slide with a coloured title bar, lines of "text" and a pointer that
+ * moves across it, so a screen tile is told apart from a camera and still shows motion.
+ */
+function fakeScreen(track: TrackId, width: number, height: number, t: number) {
+  const y = new Uint8Array(width * height).fill(225);
+  const uv = new Uint8Array((width * height) / 2).fill(128);
+  const title = Math.max(2, Math.floor(height / 8) & ~1);
+  y.fill(110, 0, title * width);
+  const hue = (hash(track) % 360) * (Math.PI / 180);
+  for (let i = 0; i < (title / 2) * width; i += 2) {
+    uv[i] = Math.round(128 + 70 * Math.cos(hue));
+    uv[i + 1] = Math.round(128 + 70 * Math.sin(hue));
+  }
+  // Lines of text: dark bars of varying length, with a gap between lines.
+  const line = Math.max(2, Math.floor(height / 14));
+  const margin = Math.floor(width / 12);
+  for (let top = title + line, n = 0; top + line <= height - line; top += line * 2, n++) {
+    const length = Math.floor((width - 2 * margin) * (0.45 + 0.5 * (((n * 37) % 10) / 10)));
+    for (let row = top; row < top + Math.ceil(line / 2); row++)
+      y.fill(70, row * width + margin, row * width + margin + length);
+  }
+  // The pointer: a dark square going round in a circle.
+  const size = Math.max(2, Math.floor(height / 10));
+  const cx = Math.floor(width / 2 + (width / 3) * Math.cos(t * 1.5) - size / 2);
+  const cy = Math.floor(height / 2 + (height / 4) * Math.sin(t * 1.5) - size / 2);
+  for (let row = Math.max(0, cy); row < Math.min(height, cy + size); row++)
+    y.fill(20, row * width + Math.max(0, cx), row * width + Math.min(width, cx + size));
   return { y, uv };
 }
 

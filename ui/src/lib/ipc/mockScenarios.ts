@@ -24,6 +24,12 @@ export interface MockControls {
     id: ParticipantId,
     media: { audio?: boolean; video?: boolean; screen?: boolean },
   ): void;
+  /**
+   * Someone starts or stops sharing their screen. In an SFU room (`sfu`) the screen is a track
+   * of its own, `<id>/screen:video`, announced with `trackStarted` / `trackEnded`, next to their
+   * camera; peer to peer it replaces the camera picture (only `media.screen` changes).
+   */
+  shareScreen(id: ParticipantId, on: boolean): void;
   raiseRemoteHand(id: ParticipantId, raised: boolean): void;
   setActiveSpeaker(id: ParticipantId | null): void;
   reconnecting(attempt: number): void;
@@ -62,6 +68,11 @@ export interface Scenario {
   network?: "good" | "poor";
   /** Whether the platform allows screen sharing. */
   screenShare?: boolean;
+  /**
+   * The room runs through the SFU (large meetings): a shared screen is a video track of its own
+   * (`<id>/screen:video`, ours `local:screen`) next to the camera. Peer to peer when absent.
+   */
+  sfu?: boolean;
   script: ScenarioStep[];
 }
 
@@ -96,6 +107,11 @@ function rotateSpeaker(every: number, times: number): ScenarioStep[] {
       m.setActiveSpeaker(talking.length ? (talking[i % talking.length]?.id ?? null) : null);
     },
   }));
+}
+
+function shareBy(m: MockControls, name: string, on: boolean): void {
+  const p = m.remotes().find((x) => x.displayName === name);
+  if (p) m.shareScreen(p.id, on);
 }
 
 export const SCENARIOS: Scenario[] = [
@@ -163,6 +179,26 @@ export const SCENARIOS: Scenario[] = [
     role: "host",
     present: SITE_NAMES.slice(0, 19),
     script: rotateSpeaker(3000, 60),
+  },
+  {
+    name: "sfu",
+    description:
+      "An SFU room: Dr. Amina Siddiqui shares her screen at 1.5 s, a tile of its own next to her camera; she stops at 20 s.",
+    role: "host",
+    sfu: true,
+    present: ["Dr. Amina Siddiqui", "PEOC Lahore", "Nurse Bilal Ahmed"],
+    script: [
+      { at: 1500, run: (m) => shareBy(m, "Dr. Amina Siddiqui", true) },
+      { at: 20000, run: (m) => shareBy(m, "Dr. Amina Siddiqui", false) },
+    ],
+  },
+  {
+    name: "sfu-empty",
+    description:
+      "As empty, in an SFU room: shared screens are tracks of their own (tests drive it).",
+    role: "host",
+    sfu: true,
+    script: [],
   },
   {
     name: "reconnecting",

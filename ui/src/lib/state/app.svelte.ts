@@ -3,6 +3,7 @@
 // class talks to the API, so components stay small and tests can drive it with the mock.
 
 import { getContext, setContext } from "svelte";
+import { SvelteSet } from "svelte/reactivity";
 import type {
   Api,
   AppInfo,
@@ -20,12 +21,14 @@ import type {
   Settings,
   StartedMeeting,
   StatsReport,
+  TrackId,
 } from "../ipc/contract";
 import { isCommandError } from "../ipc/contract";
 import { KnockAlert } from "../audio/knockAlert";
 import { i18n, resolveLocale, t } from "../i18n/index.svelte";
 import { FrameConnection } from "../video/connection";
 import { emptySnapshot, identityOf, isActive, isHostNow, reduceCall } from "./call";
+import { screenOwners, screenTrackOwner } from "./screens";
 import { summariseStats, type StatsSummary } from "./stats";
 
 export type Page =
@@ -58,6 +61,11 @@ export class AppModel {
   audioOnly = $state<string | null>(null);
   cameraLost = $state<string | null>(null);
   encoder = $state<{ element: string; hardware: boolean } | null>(null);
+  /**
+   * Shared screens arriving as tracks of their own (SFU rooms), from `trackStarted` until
+   * `trackEnded`: `local:screen` (ours) and `<participant>/screen:video`. Empty peer to peer.
+   */
+  readonly screenTracks = new SvelteSet<TrackId>();
   notices = $state<Notice[]>([]);
   page = $state<Page>({ name: "home" });
   /** The ended screen was dismissed. */
@@ -92,6 +100,10 @@ export class AppModel {
   );
   readonly self: ParticipantInfo | undefined = $derived(
     this.call.participants.find((p) => p.id === this.selfId),
+  );
+  /** Participants (ourselves included) whose shared screen is a track of its own right now. */
+  readonly screens: ReadonlySet<ParticipantId> = $derived(
+    screenOwners(this.screenTracks, this.selfId),
   );
 
   constructor(
@@ -134,8 +146,12 @@ export class AppModel {
     if (info.openLink) this.onOpenLink(info.openLink);
     this.applySettings(settings);
     // Reattach: the call lives in the backend and may have started before this page loaded.
-    if (isActive(snapshot.state))
+    if (isActive(snapshot.state)) {
       this.call = { ...snapshot, self: snapshot.self ?? identityOf(snapshot.state) };
+      // Screens shared apart that started before this page loaded.
+      for (const track of snapshot.screenTracks)
+        if (screenTrackOwner(track)) this.screenTracks.add(track);
+    }
     this.syncKnockAlert();
     this.ready = true;
     void this.refreshDevices();
@@ -174,6 +190,7 @@ export class AppModel {
           this.lastReport = null;
           this.audioOnly = null;
           this.activeSpeaker = null;
+          this.screenTracks.clear();
           this.chatOpen = false;
           this.unreadChat = 0;
         }
@@ -220,6 +237,12 @@ export class AppModel {
         break;
       case "encoderSelected":
         this.encoder = { element: e.element, hardware: e.hardware };
+        break;
+      case "trackStarted":
+        if (screenTrackOwner(e.track)) this.screenTracks.add(e.track);
+        break;
+      case "trackEnded":
+        this.screenTracks.delete(e.track);
         break;
       case "screenShareEnded":
         this.call.local.screenSharing = false;

@@ -20,6 +20,7 @@ export function emptySnapshot(): CallSnapshot {
     chat: [],
     local: { micMuted: false, cameraEnabled: true, screenSharing: false, handRaised: false },
     joinedAt: null,
+    screenTracks: [],
   };
 }
 

@@ -327,6 +327,7 @@ fn a_snapshot_says_who_we_are_under_self() {
         chat: Vec::new(),
         local: LocalMedia::default(),
         joined_at: None,
+        screen_tracks: vec!["p-2/screen:video".into()],
     };
     assert_json(
         &snapshot,
@@ -339,6 +340,7 @@ fn a_snapshot_says_who_we_are_under_self() {
             "chat": [],
             "local": {"micMuted": false, "cameraEnabled": false, "screenSharing": false, "handRaised": false},
             "joinedAt": null,
+            "screenTracks": ["p-2/screen:video"],
         }),
     );
 }

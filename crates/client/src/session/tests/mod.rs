@@ -5,6 +5,7 @@ mod ending;
 mod join_and_lobby;
 mod mesh;
 mod reconnection;
+mod screen;
 mod sfu;
 mod signalling;
 

@@ -12,18 +12,18 @@ use crate::session::{P2P_HANDOVER, REPUBLISH_DELAY, SUBSCRIBE_RETRY, SfuNotice};
 const CAMERA: SfuPublication = SfuPublication::Camera;
 const PUB: SfuTarget = SfuTarget::Publication(SfuPublication::Camera);
 
-fn everyone() -> Vec<ParticipantInfo> {
+pub(super) fn everyone() -> Vec<ParticipantInfo> {
     vec![host("p-1", 1), guest("p-2", 2), guest("p-3", 3)]
 }
 
 /// We are p-2 in an SFU room whose SFU room is not ready yet.
-fn sfu_room() -> Call {
+pub(super) fn sfu_room() -> Call {
     let mut welcome = Welcome::new("p-2", Role::Guest, everyone());
     welcome.mode = MediaMode::Sfu;
     Call::welcomed(welcome)
 }
 
-fn ready(pin: &str, generation: u32) -> ServerMsg {
+pub(super) fn ready(pin: &str, generation: u32) -> ServerMsg {
     ServerMsg::ModeChanged {
         mode: MediaMode::Sfu,
         sfu: Some(SfuAccess {
@@ -83,6 +83,7 @@ fn subscribe_cmd(subscription: u64, from: &str) -> MediaCommand {
     MediaCommand::Subscribe {
         subscription,
         feed: pid(from),
+        publication: CAMERA,
         offer: format!("offer-{subscription}"),
         ice_servers: ice(),
     }
@@ -104,7 +105,7 @@ fn notices(outputs: &[Output]) -> Vec<SfuNotice> {
 
 /// An SFU room that is ready, published, with p-1 and p-3 subscribed as
 /// subscriptions 1 and 2.
-fn in_sfu_call() -> Call {
+pub(super) fn in_sfu_call() -> Call {
     let mut call = sfu_room();
     call.server(ready("1234", 1));
     call.media(MediaInput::SfuLocalDescription {
@@ -177,7 +178,7 @@ fn every_feed_but_our_own_is_subscribed_to_once() {
     // Told again (another publisher came): no second request.
     let out = call.server(feeds(&["p-1", "p-4"], &[]));
     assert_eq!(sent(&out), [subscribe_msg("1234", "p-4")]);
-    // A screen publication is not subscribed to.
+    // Someone's shared screen is a feed of its own.
     let out = call.server(ServerMsg::SfuFeeds {
         available: vec![SfuFeed {
             participant: pid("p-1"),
@@ -185,7 +186,14 @@ fn every_feed_but_our_own_is_subscribed_to_once() {
         }],
         gone: vec![],
     });
-    assert_eq!(out, []);
+    assert_eq!(
+        sent(&out),
+        [ClientMsg::SfuSubscribe {
+            pin: "1234".into(),
+            feed: pid("p-1"),
+            publication: SfuPublication::Screen,
+        }]
+    );
 }
 
 #[test]
@@ -204,7 +212,7 @@ fn an_offer_is_answered_and_candidates_trickle_both_ways() {
     assert_eq!(commands(&out), [subscribe_cmd(7, "p-1")]);
     assert_eq!(
         call.session.sfu_subscriptions().collect::<Vec<_>>(),
-        [(7, &pid("p-1"))]
+        [(7, &feed("p-1"))]
     );
     let sub = SfuTarget::Subscription(7);
 
@@ -301,7 +309,7 @@ fn a_feed_that_goes_is_unsubscribed_and_its_tracks_end() {
     assert_eq!(sent(&out), [ClientMsg::SfuUnsubscribe { subscription: 1 }]);
     assert_eq!(
         call.session.sfu_subscriptions().collect::<Vec<_>>(),
-        [(2, &pid("p-3"))]
+        [(2, &feed("p-3"))]
     );
     // Gone twice: nothing more.
     assert_eq!(call.server(feeds(&[], &["p-1"])), []);

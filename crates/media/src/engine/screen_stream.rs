@@ -1,0 +1,162 @@
+//! The shared screen as a stream of its own: an SFU room's second
+//! publication. Everyone keeps seeing the presenter's camera, and the
+//! screen comes as another feed, sized for reading.
+//!
+//! ```text
+//! screen capture ! tee ─┬─ queue ! scale ! encoder ! tee ─ the publication's sender
+//!                       └─ preview (`local:screen`, the presenter's own tile)
+//! ```
+//!
+//! The camera's input selector, its encoders and the self-view are not
+//! touched: this is not [`super::sharing`], which puts the screen in the
+//! camera's place for peer-to-peer calls. There is one screen stream at a
+//! time, made with the connection that publishes it and gone with it
+//! ([`super::peer::remove`]). Its elements are all named
+//! `mulaqat-screenstream-...` and go together.
+
+use std::sync::Arc;
+
+use gst::prelude::*;
+
+use super::{MediaEvent, Shared, encoding, receive, sharing};
+use crate::MediaError;
+use crate::types::{MediaKind, PeerId, Quality, TrackId, VideoCodec};
+
+/// The preview of the screen being published, for the presenter's own tile.
+pub const SCREEN_PREVIEW_TRACK: &str = "local:screen";
+
+/// What every element of the stream is named after.
+const PREFIX: &str = "mulaqat-screenstream";
+
+/// Frames a second: text and slides want pixels more than motion.
+pub(super) const FPS: u32 = 15;
+
+/// The size a screen is published at: at least 720p, so that text stays
+/// readable even when cameras are sent small, and at most 1080p.
+pub(super) fn quality(camera: Quality) -> Quality {
+    camera.clamp(Quality::P720, Quality::P1080)
+}
+
+/// The screen stream while it is published.
+pub(crate) struct ScreenStream {
+    /// Its encoder, ending in the tee the publication's sender hangs off.
+    pub(super) encoder: encoding::VideoEncoder,
+}
+
+/// Starts capturing and encoding the screen in `codec`, and its preview.
+/// Fails when the screen cannot be captured here, or is published already.
+pub(super) fn start(shared: &Arc<Shared>, codec: VideoCodec) -> Result<(), MediaError> {
+    let source = sharing::availability(shared).map_err(MediaError::ScreenUnavailable)?;
+    if shared.lock().screen_stream.is_some() {
+        return Err(MediaError::build(
+            "the screen stream",
+            "the screen is published already",
+        ));
+    }
+    match build(shared, &source, codec) {
+        Ok((encoder, preview)) => {
+            let track = TrackId(SCREEN_PREVIEW_TRACK.into());
+            {
+                let mut state = shared.lock();
+                state.screen_stream = Some(ScreenStream { encoder });
+                state.tracks.insert(track.clone(), preview);
+            }
+            tracing::info!(?source, "screen published as a stream of its own");
+            shared.emit(MediaEvent::TrackStarted {
+                track,
+                peer: PeerId("local".into()),
+                kind: MediaKind::Video,
+            });
+            Ok(())
+        }
+        Err(e) => {
+            receive::remove_branches(shared, PREFIX);
+            Err(e)
+        }
+    }
+}
+
+/// `capture ! tee`, the encoder and the preview off the tee, running.
+fn build(
+    shared: &Arc<Shared>,
+    source: &crate::screen::ScreenSource,
+    codec: VideoCodec,
+) -> Result<(encoding::VideoEncoder, Arc<receive::TrackCounters>), MediaError> {
+    let what = "the screen capture";
+    let settings = &shared.settings;
+    let quality = quality(settings.quality);
+    let capture = sharing::screen_bin(source, (quality, FPS), &format!("{PREFIX}-capture"))?;
+    let tee = crate::make_element("tee", &format!("{PREFIX}-tee"))?;
+    tee.set_property("allow-not-linked", true);
+    let pipeline = &shared.pipeline;
+    pipeline
+        .add_many([capture.upcast_ref(), &tee])
+        .map_err(|e| MediaError::build(what, e))?;
+    capture.link(&tee).map_err(|e| MediaError::build(what, e))?;
+    let (preview, counters) = receive::local_preview(
+        settings,
+        &TrackId(SCREEN_PREVIEW_TRACK.into()),
+        &format!("{PREFIX}-preview"),
+    )?;
+    pipeline
+        .add_many(&preview)
+        .map_err(|e| MediaError::build("the screen's preview", e))?;
+    gst::Element::link_many(std::iter::once(&tee).chain(&preview))
+        .map_err(|e| MediaError::build("the screen's preview", e))?;
+    for element in preview.iter().rev() {
+        element
+            .sync_state_with_parent()
+            .map_err(|e| MediaError::build("the screen's preview", e))?;
+    }
+    tee.sync_state_with_parent()
+        .map_err(|e| MediaError::build(what, e))?;
+    let encoder = encoding::build_video(
+        pipeline,
+        &tee,
+        &shared.encoders,
+        codec,
+        settings.pinned_encoder.as_deref(),
+        (quality, FPS),
+        PREFIX,
+    )?;
+    if capture.sync_state_with_parent().is_err() {
+        return Err(MediaError::ScreenUnavailable(format!(
+            "the screen capture did not start: {}",
+            super::pipeline_error(pipeline)
+        )));
+    }
+    Ok((encoder, counters))
+}
+
+/// Stops the screen stream and its preview. A no-op when there is none.
+pub(super) fn stop(shared: &Arc<Shared>) {
+    let track = TrackId(SCREEN_PREVIEW_TRACK.into());
+    let had = {
+        let mut state = shared.lock();
+        state.tracks.remove(&track);
+        state.screen_stream.take().is_some()
+    };
+    if !had {
+        return;
+    }
+    receive::remove_branches(shared, PREFIX);
+    crate::end_idle_threads();
+    tracing::info!("screen stream stopped");
+    shared.emit(MediaEvent::TrackEnded { track });
+}
+
+/// Whether a pipeline error from `source` (an element's path) is the
+/// screen stream's (its capture or its encoder failing).
+pub(super) fn is_screen_stream(source: &str) -> bool {
+    source.contains(PREFIX)
+}
+
+/// The peer publishing the screen stream, if any.
+pub(super) fn publishing_peer(shared: &Shared) -> Option<PeerId> {
+    shared
+        .lock()
+        .peers
+        .iter()
+        .find(|(_, p)| p.source == super::peer::Source::Screen)
+        .map(|(id, _)| id.clone())
+}
