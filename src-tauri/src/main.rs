@@ -42,6 +42,7 @@ struct Cli {
 }
 
 fn main() -> ExitCode {
+    choose_webview_rendering();
     let cli = Cli::parse();
     let filter = tracing_subscriber::EnvFilter::try_new(&cli.log)
         .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("warn"));
@@ -81,5 +82,18 @@ fn self_test(json: bool, report_file: Option<&std::path::Path>) -> ExitCode {
         ExitCode::SUCCESS
     } else {
         ExitCode::FAILURE
+    }
+}
+
+/// Turns WebKit's accelerated compositing off on a machine that would do it
+/// in software (see `mulaqat_app::webview`). WebKit reads the switch from
+/// the environment when it starts, so it is set first thing.
+#[allow(unsafe_code)]
+fn choose_webview_rendering() {
+    use mulaqat_app::webview;
+    if cfg!(target_os = "linux") && webview::turn_compositing_off(&webview::Machine::current()) {
+        // SAFETY: the first statement of `main`: no other thread exists yet
+        // to read the environment while it changes.
+        unsafe { std::env::set_var(webview::COMPOSITING_SWITCH, "1") };
     }
 }

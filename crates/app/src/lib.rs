@@ -29,6 +29,7 @@ mod recent;
 pub mod selftest;
 mod snapshot;
 mod speaker;
+pub mod webview;
 
 pub use app::{App, AppConfig};
 pub use error::{CommandError, CommandErrorCode};

@@ -71,6 +71,8 @@ pub fn http(port: u16, method: &str, path: &str, body: Option<&Value>) -> Value 
 pub struct Window {
     pub port: u16,
     pub session: String,
+    /// The X display the app draws on.
+    pub display: String,
 }
 
 impl Window {
@@ -139,18 +141,31 @@ impl Window {
         );
     }
 
+    /// Saves what the display shows as `dir/name` (PNG): the window as a
+    /// person sees it. Taken from the X display, not through WebDriver,
+    /// whose snapshot never returns when WebKit composites without
+    /// OpenGL (as the app makes it do on a machine without a GPU).
     pub fn screenshot(&self, dir: &Path, name: &str) {
-        let png = http(
-            self.port,
-            "GET",
-            &format!("/session/{}/screenshot", self.session),
-            None,
-        );
-        use base64::Engine as _;
-        if let Some(data) = png.as_str()
-            && let Ok(bytes) = base64::engine::general_purpose::STANDARD.decode(data)
-        {
-            let _ = std::fs::write(dir.join(name), bytes);
+        let saved = Command::new("gst-launch-1.0")
+            .args([
+                "-q",
+                "ximagesrc",
+                &format!("display-name={}", self.display),
+                "num-buffers=1",
+                "use-damage=false",
+                "!",
+                "videoconvert",
+                "!",
+                "pngenc",
+                "!",
+                "filesink",
+            ])
+            .arg(format!("location={}", dir.join(name).display()))
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .status();
+        if !saved.is_ok_and(|s| s.success()) {
+            eprintln!("could not save the screenshot {name}");
         }
     }
 }
@@ -286,7 +301,11 @@ fn start(binary: &str, session_bus: bool) -> RunningApp {
         .unwrap_or_else(|| panic!("no session: {session}"))
         .to_owned();
     RunningApp {
-        window: Window { port, session },
+        window: Window {
+            port,
+            session,
+            display: display.clone(),
+        },
         display,
         home,
         kill,
