@@ -42,8 +42,11 @@ struct Cli {
 }
 
 fn main() -> ExitCode {
-    choose_webview_rendering();
     let cli = Cli::parse();
+    if !cli.self_test {
+        // The self-test reports what the machine has, so it changes nothing.
+        choose_webview_rendering();
+    }
     let filter = tracing_subscriber::EnvFilter::try_new(&cli.log)
         .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("warn"));
     tracing_subscriber::fmt()
@@ -87,13 +90,14 @@ fn self_test(json: bool, report_file: Option<&std::path::Path>) -> ExitCode {
 
 /// Turns WebKit's accelerated compositing off on a machine that would do it
 /// in software (see `mulaqat_app::webview`). WebKit reads the switch from
-/// the environment when it starts, so it is set first thing.
+/// the environment when it starts, so it is set before anything else runs.
 #[allow(unsafe_code)]
 fn choose_webview_rendering() {
     use mulaqat_app::webview;
     if cfg!(target_os = "linux") && webview::turn_compositing_off(&webview::Machine::current()) {
-        // SAFETY: the first statement of `main`: no other thread exists yet
-        // to read the environment while it changes.
+        // SAFETY: called from `main` before anything but the command line
+        // parser has run: no other thread exists yet to read the
+        // environment while it changes.
         unsafe { std::env::set_var(webview::COMPOSITING_SWITCH, "1") };
     }
 }

@@ -58,7 +58,7 @@ impl CheckStatus {
 #[serde(rename_all = "camelCase")]
 pub struct Check {
     /// A stable identifier (`gstreamer`, `plugins`, `encoders`, `decoders`,
-    /// `secret-store`, `policy`, `loopback-call`).
+    /// `secret-store`, `policy`, `webview` (Linux), `loopback-call`).
     pub id: &'static str,
     /// A name for people.
     pub title: &'static str,
@@ -137,6 +137,9 @@ pub fn run_self_test(options: &SelfTestOptions) -> SelfTestReport {
     }
     checks.push(timed(check_secret_store));
     checks.push(timed(check_policy));
+    if cfg!(target_os = "linux") {
+        checks.push(timed(|| check_webview(&crate::webview::Machine::current())));
+    }
     checks.push(timed(|| match (media_ok, plugins_ok, call_codec) {
         (true, true, Some(codec)) => check_loopback(codec, options.call_seconds),
         (false, _, _) => skipped_call("GStreamer did not start"),
@@ -566,6 +569,34 @@ fn check_policy() -> Check {
     c
 }
 
+/// How the window will draw: on the GPU, or, where there is none, without
+/// WebKit's accelerated compositing (see [`crate::webview`]).
+fn check_webview(machine: &crate::webview::Machine) -> Check {
+    let off = crate::webview::turn_compositing_off(machine);
+    let summary = if machine.switch_set {
+        format!(
+            "{} is set here, so WebKit follows it",
+            crate::webview::COMPOSITING_SWITCH
+        )
+    } else if off {
+        "no GPU render node (/dev/dri/renderD*): the window draws without accelerated \
+         compositing, which would run in software here"
+            .to_owned()
+    } else {
+        format!(
+            "{} GPU render node(s): the window composites on the GPU",
+            machine.render_nodes
+        )
+    };
+    let mut c = check("webview", "Window drawing", CheckStatus::Pass, summary);
+    c.data = json!({
+        "renderNodes": machine.render_nodes,
+        "switchSet": machine.switch_set,
+        "compositingTurnedOff": off,
+    });
+    c
+}
+
 fn skipped_call(why: &str) -> Check {
     check(
         "loopback-call",
@@ -655,5 +686,29 @@ mod tests {
         let json: Value = serde_json::from_str(&report.to_json()).expect("valid JSON");
         assert_eq!(json["passed"], false);
         assert_eq!(json["checks"][1]["status"], "fail");
+    }
+
+    #[test]
+    fn the_window_drawing_check_says_what_the_app_does_on_this_machine() {
+        use crate::webview::Machine;
+        let no_gpu = check_webview(&Machine {
+            render_nodes: 0,
+            switch_set: false,
+        });
+        assert_eq!(no_gpu.status, CheckStatus::Pass);
+        assert!(no_gpu.summary.contains("without accelerated compositing"));
+        assert_eq!(no_gpu.data["compositingTurnedOff"], true);
+        let gpu = check_webview(&Machine {
+            render_nodes: 1,
+            switch_set: false,
+        });
+        assert!(gpu.summary.contains("on the GPU"), "{}", gpu.summary);
+        assert_eq!(gpu.data["compositingTurnedOff"], false);
+        let set = check_webview(&Machine {
+            render_nodes: 0,
+            switch_set: true,
+        });
+        assert!(set.summary.contains("WEBKIT_DISABLE_COMPOSITING_MODE"));
+        assert_eq!(set.data["compositingTurnedOff"], false);
     }
 }

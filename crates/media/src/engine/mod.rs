@@ -125,6 +125,9 @@ pub(crate) struct Tile {
     publisher: crate::frames::FramePublisher,
     sink: gst_app::AppSink,
     applied: Option<Resolution>,
+    /// The size while no viewer asks for one: `None` is the track's own
+    /// (a remote video), a local preview keeps its small default.
+    unasked: Option<Resolution>,
 }
 
 impl Shared {
@@ -486,8 +489,12 @@ fn build_local(
     let selector_pad = link_to_selector(&bin, &selector, "the camera input")?;
     selector.set_property("active-pad", &selector_pad);
 
-    // Self-view: a small NV12 copy for the UI.
-    let (self_view, counters) = receive::local_preview(
+    // Self-view: an NV12 copy for the UI, at the size its tile asks for.
+    let receive::LocalPreview {
+        elements: self_view,
+        counters,
+        tile: self_tile,
+    } = receive::local_preview(
         settings,
         &TrackId(SELF_VIEW_TRACK.into()),
         "mulaqat-selfview",
@@ -561,7 +568,10 @@ fn build_local(
         audio_encoder: None,
         peers: HashMap::new(),
         tracks,
-        tiles: HashMap::new(),
+        tiles: self_tile
+            .map(|tile| (TrackId(SELF_VIEW_TRACK.into()), tile))
+            .into_iter()
+            .collect(),
         audio_levels: HashMap::new(),
     })
 }

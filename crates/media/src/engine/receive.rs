@@ -332,33 +332,58 @@ fn tile_caps(size: Option<Resolution>) -> gst::Caps {
     caps.build()
 }
 
+/// A local picture for the UI: its elements, its frame counts, and its tile
+/// (when there is a frame socket) for [`super::Tile`]'s sizing.
+pub(super) struct LocalPreview {
+    /// In order; not added, linked or started.
+    pub elements: Vec<gst::Element>,
+    pub counters: Arc<TrackCounters>,
+    pub tile: Option<super::Tile>,
+}
+
 /// A local picture for the UI (the self-view, a shared screen's preview):
-/// `leaky queue ! videoscale ! videoconvert ! NV12 sink` at the settings'
-/// self-view size, its elements named `<prefix>-queue`..., delivering
-/// frames as `track` to whoever looks (the scaling costs nothing while
-/// nobody does). In order; not added, linked or started.
+/// `leaky queue ! videoscale ! videoconvert ! NV12 sink`, its elements named
+/// `<prefix>-queue`..., delivering frames as `track` to whoever looks (the
+/// scaling costs nothing while nobody does). Its tile follows the size the
+/// UI asks for, and keeps the settings' self-view size while nobody asks
+/// (what other frame consumers get).
 pub(super) fn local_preview(
     settings: &super::EngineSettings,
     track: &TrackId,
     prefix: &str,
-) -> Result<(Vec<gst::Element>, Arc<TrackCounters>), MediaError> {
+) -> Result<LocalPreview, MediaError> {
     let size = settings.self_view;
-    let caps = gst::Caps::builder("video/x-raw")
-        .field("format", "NV12")
-        .field("width", i32::try_from(size.width).unwrap_or(640))
-        .field("height", i32::try_from(size.height).unwrap_or(360))
-        .build();
     let queue = capture::leaky_queue(&format!("{prefix}-queue"), 1)?;
     let scale = crate::make_element("videoscale", &format!("{prefix}-scale"))?;
     // A preview: the cheapest scaling is good enough.
     scale.set_property_from_str("method", "nearest-neighbour");
     let convert = crate::make_element("videoconvert", &format!("{prefix}-convert"))?;
-    let sink = capture::latest_only_sink(&format!("{prefix}-sink"), Some(&caps))?;
+    let sink = capture::latest_only_sink(&format!("{prefix}-sink"), Some(&nv12_caps(size)))?;
     let counters = Arc::new(TrackCounters::new(None));
     let targets = FrameTargets::new(settings, track);
     skip_unwatched(&queue, targets.clone());
+    let tile = targets.publisher.clone().map(|publisher| super::Tile {
+        publisher,
+        sink: sink.clone(),
+        applied: Some(size),
+        unasked: Some(size),
+    });
     deliver_frames(&sink, track.clone(), counters.clone(), targets, false);
-    Ok((vec![queue, scale, convert, sink.upcast()], counters))
+    Ok(LocalPreview {
+        elements: vec![queue, scale, convert, sink.upcast()],
+        counters,
+        tile,
+    })
+}
+
+/// NV12 at `size` (even).
+fn nv12_caps(size: Resolution) -> gst::Caps {
+    let even = |v: u32| i32::try_from((v.max(2) / 2) * 2).unwrap_or(i32::MAX);
+    gst::Caps::builder("video/x-raw")
+        .field("format", "NV12")
+        .field("width", even(size.width))
+        .field("height", even(size.height))
+        .build()
 }
 
 /// Drops frames at `queue`'s output while nobody looks at them, so the
@@ -609,6 +634,7 @@ fn receive_video(
                     publisher,
                     sink,
                     applied: None,
+                    unasked: None,
                 },
             );
         }

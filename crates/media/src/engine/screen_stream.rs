@@ -59,7 +59,10 @@ pub(super) fn start(shared: &Arc<Shared>, codec: VideoCodec) -> Result<(), Media
             {
                 let mut state = shared.lock();
                 state.screen_stream = Some(ScreenStream { encoder });
-                state.tracks.insert(track.clone(), preview);
+                state.tracks.insert(track.clone(), preview.counters);
+                if let Some(tile) = preview.tile {
+                    state.tiles.insert(track.clone(), tile);
+                }
             }
             tracing::info!(?source, "screen published as a stream of its own");
             shared.emit(MediaEvent::TrackStarted {
@@ -81,7 +84,7 @@ fn build(
     shared: &Arc<Shared>,
     source: &crate::screen::ScreenSource,
     codec: VideoCodec,
-) -> Result<(encoding::VideoEncoder, Arc<receive::TrackCounters>), MediaError> {
+) -> Result<(encoding::VideoEncoder, receive::LocalPreview), MediaError> {
     let what = "the screen capture";
     let settings = &shared.settings;
     let quality = quality(settings.quality);
@@ -93,17 +96,17 @@ fn build(
         .add_many([capture.upcast_ref(), &tee])
         .map_err(|e| MediaError::build(what, e))?;
     capture.link(&tee).map_err(|e| MediaError::build(what, e))?;
-    let (preview, counters) = receive::local_preview(
+    let preview = receive::local_preview(
         settings,
         &TrackId(SCREEN_PREVIEW_TRACK.into()),
         &format!("{PREFIX}-preview"),
     )?;
     pipeline
-        .add_many(&preview)
+        .add_many(&preview.elements)
         .map_err(|e| MediaError::build("the screen's preview", e))?;
-    gst::Element::link_many(std::iter::once(&tee).chain(&preview))
+    gst::Element::link_many(std::iter::once(&tee).chain(&preview.elements))
         .map_err(|e| MediaError::build("the screen's preview", e))?;
-    for element in preview.iter().rev() {
+    for element in preview.elements.iter().rev() {
         element
             .sync_state_with_parent()
             .map_err(|e| MediaError::build("the screen's preview", e))?;
@@ -125,7 +128,7 @@ fn build(
             super::pipeline_error(pipeline)
         )));
     }
-    Ok((encoder, counters))
+    Ok((encoder, preview))
 }
 
 /// Stops the screen stream and its preview. A no-op when there is none.
@@ -134,6 +137,7 @@ pub(super) fn stop(shared: &Arc<Shared>) {
     let had = {
         let mut state = shared.lock();
         state.tracks.remove(&track);
+        state.tiles.remove(&track);
         state.screen_stream.take().is_some()
     };
     if !had {

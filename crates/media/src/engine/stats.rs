@@ -213,7 +213,7 @@ fn receive_buffer_losses(peer: &PeerId, webrtcbin: &gst::Element) -> HashMap<u32
 fn follow_tile_sizes(shared: &Shared) {
     let mut state = shared.lock();
     for (track, tile) in state.tiles.iter_mut() {
-        let wanted = tile.publisher.requested_size();
+        let wanted = tile.publisher.requested_size().or(tile.unasked);
         if wanted != tile.applied {
             tracing::debug!(%track, ?wanted, "tile size");
             super::receive::apply_tile_size(&tile.sink, wanted);

@@ -69,3 +69,49 @@ fn remote_video_reaches_the_frame_socket_scaled_to_the_tile() {
         assert_eq!(last, Some((640, 360)));
     });
 }
+
+#[test]
+fn the_self_view_reaches_the_frame_socket_at_its_tiles_size() {
+    let _serial = one_at_a_time();
+    let runtime = tokio::runtime::Runtime::new().expect("runtime");
+    let server = runtime
+        .block_on(FrameServer::start())
+        .expect("frame server");
+    let frames = LatestFrames::default();
+    let mut a = settings(Quality::P720, vec![VideoCodec::H264], &frames);
+    a.frame_sink = None;
+    a.frame_output = Some(server.output());
+    let (engine, _events) = mulaqat_media::MediaEngine::start(a).expect("engine");
+    let self_view = TrackId(mulaqat_media::SELF_VIEW_TRACK.into());
+
+    let sizes = runtime.block_on(async {
+        let mut client = FrameClient::connect(&server.url(), server.token())
+            .await
+            .expect("connect");
+        let mut seen = Vec::new();
+        // A tile a few pixels off the default 640x360, then a large one.
+        for (w, h) in [(628, 352), (960, 540)] {
+            client.subscribe(&self_view, w, h).await.expect("subscribe");
+            let deadline = tokio::time::Instant::now() + Duration::from_secs(10);
+            let mut last = None;
+            while tokio::time::Instant::now() < deadline && last != Some((w, h)) {
+                let (track, frame) =
+                    tokio::time::timeout(Duration::from_secs(5), client.next_frame())
+                        .await
+                        .expect("a frame in time")
+                        .expect("frame");
+                assert_eq!(track, self_view);
+                assert!(frame.is_valid());
+                last = Some((frame.width, frame.height));
+            }
+            seen.push(last);
+        }
+        seen
+    });
+    engine.stop();
+    assert_eq!(
+        sizes,
+        [Some((628, 352)), Some((960, 540))],
+        "the self-view is drawn at the size its tile asks for, not a fixed 640x360"
+    );
+}
