@@ -200,6 +200,10 @@ pub(super) fn build_video(
     let convert = crate::make_element("videoconvert", &format!("{tag}-enc-convert"))?;
     let scale = crate::make_element("videoscale", &format!("{tag}-enc-scale"))?;
     let scale_caps = crate::make_element("capsfilter", &format!("{tag}-enc-size"))?;
+    // The size changes under a running camera (congestion, CPU): a frame
+    // negotiated at the old size just before must pass, not stop the
+    // camera's tee with `not-negotiated` (see `tiles`).
+    scale_caps.set_property_from_str("caps-change-mode", "delayed");
     scale_caps.set_property(
         "caps",
         encode::input_caps(

@@ -33,6 +33,7 @@ mod sfu;
 mod sharing;
 mod snapshot;
 mod stats;
+mod tiles;
 
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -115,19 +116,9 @@ pub(crate) struct State {
     audio_encoder: Option<encoding::AudioEncoder>,
     peers: HashMap<PeerId, peer::Peer>,
     tracks: HashMap<TrackId, Arc<receive::TrackCounters>>,
-    tiles: HashMap<TrackId, Tile>,
+    tiles: HashMap<TrackId, tiles::Tile>,
     /// The level meter of each peer's audio, by element name.
     audio_levels: HashMap<String, PeerId>,
-}
-
-/// A track shown in the UI, scaled to what its viewers ask for.
-pub(crate) struct Tile {
-    publisher: crate::frames::FramePublisher,
-    sink: gst_app::AppSink,
-    applied: Option<Resolution>,
-    /// The size while no viewer asks for one: `None` is the track's own
-    /// (a remote video), a local preview keeps its small default.
-    unasked: Option<Resolution>,
 }
 
 impl Shared {

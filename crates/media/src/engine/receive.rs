@@ -9,7 +9,7 @@ use gst::prelude::*;
 use gst_video::prelude::*;
 
 use super::settings::FrameSink;
-use super::{MediaEvent, Shared, capture};
+use super::{MediaEvent, Shared, capture, tiles};
 use crate::MediaError;
 use crate::types::{MediaKind, PeerId, Resolution, TrackId, VideoCodec};
 
@@ -319,34 +319,21 @@ pub(super) fn deliver_frames(
     );
 }
 
-/// 4:2:0 frames, NV12 or I420, at `size` (even) or native.
-fn tile_caps(size: Option<Resolution>) -> gst::Caps {
-    let mut caps =
-        gst::Caps::builder("video/x-raw").field("format", gst::List::new(["NV12", "I420"]));
-    if let Some(size) = size {
-        let even = |v: u32| i32::try_from((v.max(2) / 2) * 2).unwrap_or(i32::MAX);
-        caps = caps
-            .field("width", even(size.width))
-            .field("height", even(size.height));
-    }
-    caps.build()
-}
-
 /// A local picture for the UI: its elements, its frame counts, and its tile
-/// (when there is a frame socket) for [`super::Tile`]'s sizing.
+/// (when there is a frame socket) for [`tiles::Tile`]'s sizing.
 pub(super) struct LocalPreview {
     /// In order; not added, linked or started.
     pub elements: Vec<gst::Element>,
     pub counters: Arc<TrackCounters>,
-    pub tile: Option<super::Tile>,
+    pub tile: Option<tiles::Tile>,
 }
 
 /// A local picture for the UI (the self-view, a shared screen's preview):
-/// `leaky queue ! videoscale ! videoconvert ! NV12 sink`, its elements named
-/// `<prefix>-queue`..., delivering frames as `track` to whoever looks (the
-/// scaling costs nothing while nobody does). Its tile follows the size the
-/// UI asks for, and keeps the settings' self-view size while nobody asks
-/// (what other frame consumers get).
+/// `leaky queue ! videoscale ! videoconvert ! size filter ! sink`, its
+/// elements named `<prefix>-queue`..., delivering frames as `track` to
+/// whoever looks (the scaling costs nothing while nobody does). Its tile
+/// follows the size the UI asks for, and keeps the settings' self-view size
+/// while nobody asks (what other frame consumers get).
 pub(super) fn local_preview(
     settings: &super::EngineSettings,
     track: &TrackId,
@@ -358,32 +345,24 @@ pub(super) fn local_preview(
     // A preview: the cheapest scaling is good enough.
     scale.set_property_from_str("method", "nearest-neighbour");
     let convert = crate::make_element("videoconvert", &format!("{prefix}-convert"))?;
-    let sink = capture::latest_only_sink(&format!("{prefix}-sink"), Some(&nv12_caps(size)))?;
+    let filter = tiles::size_filter(&format!("{prefix}-size"), Some(size))?;
+    let sink = capture::latest_only_sink(&format!("{prefix}-sink"), None)?;
     let counters = Arc::new(TrackCounters::new(None));
     let targets = FrameTargets::new(settings, track);
     skip_unwatched(&queue, targets.clone());
-    let tile = targets.publisher.clone().map(|publisher| super::Tile {
+    let tile = targets.publisher.clone().map(|publisher| tiles::Tile {
         publisher,
-        sink: sink.clone(),
+        scale: scale.clone(),
+        filter: filter.clone(),
         applied: Some(size),
         unasked: Some(size),
     });
     deliver_frames(&sink, track.clone(), counters.clone(), targets, false);
     Ok(LocalPreview {
-        elements: vec![queue, scale, convert, sink.upcast()],
+        elements: vec![queue, scale, convert, filter, sink.upcast()],
         counters,
         tile,
     })
-}
-
-/// NV12 at `size` (even).
-fn nv12_caps(size: Resolution) -> gst::Caps {
-    let even = |v: u32| i32::try_from((v.max(2) / 2) * 2).unwrap_or(i32::MAX);
-    gst::Caps::builder("video/x-raw")
-        .field("format", "NV12")
-        .field("width", even(size.width))
-        .field("height", even(size.height))
-        .build()
 }
 
 /// Drops frames at `queue`'s output while nobody looks at them, so the
@@ -399,15 +378,6 @@ pub(super) fn skip_unwatched(queue: &gst::Element, targets: FrameTargets) {
             gst::PadProbeReturn::Drop
         }
     });
-}
-
-/// Scales a track to the largest tile its viewers ask for (even sizes,
-/// never above the decoded size's caps otherwise: `None` is native).
-pub(super) fn apply_tile_size(sink: &gst_app::AppSink, size: Option<Resolution>) {
-    sink.set_caps(Some(&tile_caps(size)));
-    if let Some(pad) = sink.static_pad("sink") {
-        let _ = pad.push_event(gst::event::Reconfigure::new());
-    }
 }
 
 /// Copies a 4:2:0 frame (NV12 or I420) into one tightly packed NV12
@@ -587,12 +557,15 @@ fn receive_video(
     chain.push(crate::make_element(decoder_name, &format!("{tag}-dec"))?);
     // Scale first (to a tile that is usually smaller), then convert; a
     // decoder's I420 is accepted as is and interleaved when delivered.
-    chain.push(crate::make_element("videoscale", &format!("{tag}-scale"))?);
+    let scale = crate::make_element("videoscale", &format!("{tag}-scale"))?;
+    let filter = tiles::size_filter(&format!("{tag}-size"), None)?;
+    chain.push(scale.clone());
     chain.push(crate::make_element(
         "videoconvert",
         &format!("{tag}-convert"),
     )?);
-    let sink = capture::latest_only_sink(&format!("{tag}-sink"), Some(&tile_caps(None)))?;
+    chain.push(filter.clone());
+    let sink = capture::latest_only_sink(&format!("{tag}-sink"), None)?;
     let counters = Arc::new(TrackCounters::new(Some(peer.clone())));
     *counters
         .decoder
@@ -630,9 +603,10 @@ fn receive_video(
         if let Some(publisher) = targets.publisher {
             state.tiles.insert(
                 track.clone(),
-                super::Tile {
+                tiles::Tile {
                     publisher,
-                    sink,
+                    scale,
+                    filter,
                     applied: None,
                     unasked: None,
                 },

@@ -75,7 +75,7 @@ pub(super) fn run(weak: Weak<Shared>) {
                 encoder.set_sending(false);
             }
         }
-        follow_tile_sizes(&shared);
+        super::tiles::follow_sizes(&shared);
         let received: Vec<_> = shared.lock().tracks.values().cloned().collect();
         for track in received {
             track.ask_keyframe_if_stalled();
@@ -207,19 +207,6 @@ fn receive_buffer_losses(peer: &PeerId, webrtcbin: &gst::Element) -> HashMap<u32
         }
     }
     lost
-}
-
-/// Each remote video is scaled to the largest tile its viewers ask for.
-fn follow_tile_sizes(shared: &Shared) {
-    let mut state = shared.lock();
-    for (track, tile) in state.tiles.iter_mut() {
-        let wanted = tile.publisher.requested_size().or(tile.unasked);
-        if wanted != tile.applied {
-            tracing::debug!(%track, ?wanted, "tile size");
-            super::receive::apply_tile_size(&tile.sink, wanted);
-            tile.applied = wanted;
-        }
-    }
 }
 
 /// Stops or resumes video on every encoder, and says so.
