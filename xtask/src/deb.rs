@@ -47,13 +47,16 @@ const DESKTOP_DEPENDS: &[&str] = &[
 ];
 
 /// Better with these: H.264 encode (x264) and decode (libav), hardware
-/// video on Intel/AMD (VA-API), the desktop's sound server, and a Secret
-/// Service to remember passwords.
+/// video on Intel/AMD (VA-API), the desktop's sound server, screen sharing
+/// from a Wayland session (the desktop portal, read through PipeWire), and
+/// a Secret Service to remember passwords.
 const DESKTOP_RECOMMENDS: &[&str] = &[
     "gstreamer1.0-plugins-ugly",
     "gstreamer1.0-libav",
     "gstreamer1.0-vaapi",
     "gstreamer1.0-pulseaudio | gstreamer1.0-pipewire",
+    "gstreamer1.0-pipewire",
+    "xdg-desktop-portal",
     "gnome-keyring | kwalletmanager",
 ];
 

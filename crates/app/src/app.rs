@@ -550,14 +550,44 @@ impl App {
     /// session decides, as the room changes). Gives the self-view's track;
     /// in an SFU room the screen's own preview comes as a `trackStarted` of
     /// `local:screen`.
+    ///
+    /// In a Wayland session the desktop first asks, in its own dialog, which
+    /// screen or window to share; the call goes on meanwhile (the call lock
+    /// is not held), and closing that dialog fails with `cancelled`.
     pub async fn start_screen_share(&self) -> Result<String, CommandError> {
+        let engine = {
+            let call = self.call.lock().await;
+            let Some(call) = call.as_ref().filter(|c| !c.is_over()) else {
+                return Err(CommandError::not_in_call());
+            };
+            call.engine.clone()
+        };
+        let source = engine
+            .screen_source()
+            .map_err(|why| CommandError::new(CommandErrorCode::ScreenShareUnavailable, why))?;
+        if source == mulaqat_media::screen::ScreenSource::Portal && !engine.has_portal_screen() {
+            let screen = mulaqat_media::portal::choose_screen()
+                .await
+                .map_err(|e| match e {
+                    mulaqat_media::portal::PortalError::Cancelled => {
+                        CommandError::new(CommandErrorCode::Cancelled, e.to_string())
+                    }
+                    other => CommandError::new(
+                        CommandErrorCode::ScreenShareUnavailable,
+                        other.to_string(),
+                    ),
+                })?;
+            engine.set_portal_screen(Some(screen));
+        }
         let call = self.call.lock().await;
-        let Some(call) = call.as_ref().filter(|c| !c.is_over()) else {
+        let Some(call) = call
+            .as_ref()
+            .filter(|c| !c.is_over() && c.engine.is_same(&engine))
+        else {
+            // The call ended while the dialog was open.
+            engine.set_portal_screen(None);
             return Err(CommandError::not_in_call());
         };
-        call.engine
-            .screen_share_availability()
-            .map_err(|why| CommandError::new(CommandErrorCode::ScreenShareUnavailable, why))?;
         call.update_local(|local| local.screen_sharing = true);
         call.act(UserAction::SetMedia(crate::call::media_state(
             &call.snapshot().local,
@@ -575,6 +605,8 @@ impl App {
         call.act(UserAction::SetMedia(crate::call::media_state(
             &call.snapshot().local,
         )));
+        // A screen from the desktop portal goes once its capture stops.
+        call.engine.set_portal_screen(None);
         Ok(())
     }
 

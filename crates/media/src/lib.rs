@@ -14,6 +14,11 @@ mod error;
 pub mod frames;
 pub mod inventory;
 pub mod loopback;
+#[cfg(all(unix, not(target_os = "macos")))]
+pub mod portal;
+#[cfg(not(all(unix, not(target_os = "macos"))))]
+#[path = "portal_elsewhere.rs"]
+pub mod portal;
 pub mod screen;
 pub mod stamp;
 mod tone;

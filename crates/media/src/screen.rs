@@ -49,9 +49,10 @@ impl ScreenEnvironment {
 }
 
 /// Every element [`choose_screen_source`] may use.
-const SCREEN_ELEMENTS: [&str; 4] = [
+const SCREEN_ELEMENTS: [&str; 5] = [
     "videotestsrc",
     "ximagesrc",
+    "pipewiresrc",
     "d3d11screencapturesrc",
     "avfvideosrc",
 ];
@@ -66,6 +67,9 @@ pub enum ScreenSource {
         /// Which X display.
         display: String,
     },
+    /// What the person picks in the desktop portal's dialog, read from
+    /// PipeWire (`pipewiresrc`): a Wayland session ([`crate::portal`]).
+    Portal,
     /// The primary monitor through Desktop Duplication (`d3d11screencapturesrc`).
     Windows,
     /// The main display (`avfvideosrc capture-screen=true`).
@@ -75,9 +79,6 @@ pub enum ScreenSource {
 /// Why the screen cannot be shared here, for people.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum ScreenUnavailable {
-    /// A Wayland session without an X display: capture goes through the
-    /// desktop portal, which this version does not use yet.
-    WaylandOnly,
     /// No graphical session at all.
     NoDisplay,
     /// The capture element is not installed.
@@ -94,10 +95,6 @@ pub enum ScreenUnavailable {
 impl fmt::Display for ScreenUnavailable {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
-            ScreenUnavailable::WaylandOnly => f.write_str(
-                "sharing the screen from a Wayland session is not supported yet; sign in with an \
-                 X11 session (for example \"GNOME on Xorg\") to share",
-            ),
             ScreenUnavailable::NoDisplay => {
                 f.write_str("there is no graphical display to share on this computer")
             }
@@ -142,7 +139,10 @@ pub fn choose_screen_source(env: &ScreenEnvironment) -> Result<ScreenSource, Scr
             let wayland =
                 env.wayland_display.is_some() || env.session_type.as_deref() == Some("wayland");
             match (&env.x_display, wayland) {
-                (_, true) => Err(ScreenUnavailable::WaylandOnly),
+                (_, true) => {
+                    need("pipewiresrc", "gstreamer1.0-pipewire")?;
+                    Ok(ScreenSource::Portal)
+                }
                 (Some(display), false) => {
                     need("ximagesrc", "gstreamer1.0-plugins-good")?;
                     Ok(ScreenSource::X11 {
@@ -185,19 +185,18 @@ mod tests {
     }
 
     #[test]
-    fn a_wayland_session_is_refused_with_the_way_out_even_with_xwayland() {
+    fn a_wayland_session_shares_through_the_portal_even_with_xwayland() {
         let mut e = env("linux");
         e.x_display = Some(":1".into());
         e.wayland_display = Some("wayland-0".into());
-        let err = choose_screen_source(&e).unwrap_err();
-        assert_eq!(err, ScreenUnavailable::WaylandOnly);
-        assert!(err.to_string().contains("X11 session"), "{err}");
+        assert_eq!(choose_screen_source(&e), Ok(ScreenSource::Portal));
         let mut e = env("linux");
         e.session_type = Some("wayland".into());
-        assert_eq!(
-            choose_screen_source(&e),
-            Err(ScreenUnavailable::WaylandOnly)
-        );
+        assert_eq!(choose_screen_source(&e), Ok(ScreenSource::Portal));
+        // Without PipeWire's GStreamer plugin, the package to install.
+        e.elements.retain(|x| x != "pipewiresrc");
+        let err = choose_screen_source(&e).unwrap_err();
+        assert!(err.to_string().contains("gstreamer1.0-pipewire"), "{err}");
     }
 
     #[test]

@@ -1148,7 +1148,8 @@ export type CommandErrorCode =
   | "notInCall"
   | "deviceUnavailable"
   | "serverUnreachable"
-  | "screenShareUnavailable";
+  | "screenShareUnavailable"
+  | "cancelled";
 
 /**
  * What a failed command rejects with. Switch on `code`, never on `message`.

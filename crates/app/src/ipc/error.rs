@@ -67,6 +67,9 @@ pub enum CommandErrorCode {
     ServerUnreachable,
     /// Screen sharing is not possible on this platform or session.
     ScreenShareUnavailable,
+    /// The person closed a dialog of the desktop's (choosing the screen to
+    /// share) without choosing: nothing failed, nothing to show.
+    Cancelled,
 }
 
 impl From<ErrorCode> for CommandErrorCode {

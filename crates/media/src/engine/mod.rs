@@ -103,6 +103,9 @@ pub(crate) struct State {
     screen: Option<sharing::ScreenInput>,
     /// The screen while it is published as a stream of its own (SFU).
     screen_stream: Option<screen_stream::ScreenStream>,
+    /// The screen the person chose in the desktop portal (Wayland), while
+    /// it is shared or about to be.
+    portal: Option<sharing::PortalHold>,
     camera_generation: u32,
     camera_enabled: bool,
     selector: gst::Element,
@@ -293,6 +296,35 @@ impl MediaEngine {
     /// Whether the screen can be shared on this machine; if not, why (for people).
     pub fn screen_share_availability(&self) -> Result<(), String> {
         sharing::availability(&self.shared).map(drop)
+    }
+
+    /// How the screen is captured here, or why it cannot be (for people).
+    /// [`ScreenSource::Portal`](crate::screen::ScreenSource::Portal) needs
+    /// a screen from [`crate::portal::choose_screen`], handed over with
+    /// [`MediaEngine::set_portal_screen`] before sharing starts.
+    pub fn screen_source(&self) -> Result<crate::screen::ScreenSource, String> {
+        sharing::availability(&self.shared)
+    }
+
+    /// Whether `other` is a clone of this engine.
+    pub fn is_same(&self, other: &MediaEngine) -> bool {
+        Arc::ptr_eq(&self.shared, &other.shared)
+    }
+
+    /// Whether a screen from the portal is held (so sharing needs no dialog).
+    pub fn has_portal_screen(&self) -> bool {
+        self.shared
+            .lock()
+            .portal
+            .as_ref()
+            .is_some_and(|p| !p.released)
+    }
+
+    /// Hands over the screen the person chose in the desktop portal, which
+    /// screen sharing captures from then on; `None` lets it go once nothing
+    /// captures it any more (the portal's session then closes).
+    pub fn set_portal_screen(&self, screen: Option<crate::portal::PortalScreen>) {
+        sharing::hold_portal_screen(&self.shared, screen);
     }
 
     /// The devices there are now.
@@ -546,6 +578,7 @@ fn build_local(
         }),
         screen: None,
         screen_stream: None,
+        portal: None,
         camera_generation: 0,
         camera_enabled: true,
         selector,
@@ -715,11 +748,13 @@ fn watch_bus(weak: Weak<Shared>) {
                 } else if screen_stream::is_screen_stream(&source) {
                     if let Some(peer) = screen_stream::publishing_peer(&shared) {
                         peer::remove(&shared, &peer);
+                        sharing::forget_portal_screen(&shared);
                         shared.emit(MediaEvent::ScreenShareEnded {
                             reason: err.error().to_string(),
                         });
                     }
                 } else if source.contains("mulaqat-screen") && sharing::lost(&shared) {
+                    sharing::forget_portal_screen(&shared);
                     shared.emit(MediaEvent::ScreenShareEnded {
                         reason: err.error().to_string(),
                     });

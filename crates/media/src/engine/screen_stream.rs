@@ -88,7 +88,13 @@ fn build(
     let what = "the screen capture";
     let settings = &shared.settings;
     let quality = quality(settings.quality);
-    let capture = sharing::screen_bin(source, (quality, FPS), &format!("{PREFIX}-capture"))?;
+    let pipewire = sharing::portal_stream(&shared.lock());
+    let capture = sharing::screen_bin(
+        source,
+        (quality, FPS),
+        pipewire,
+        &format!("{PREFIX}-capture"),
+    )?;
     let tee = crate::make_element("tee", &format!("{PREFIX}-tee"))?;
     tee.set_property("allow-not-linked", true);
     let pipeline = &shared.pipeline;
@@ -138,7 +144,9 @@ pub(super) fn stop(shared: &Arc<Shared>) {
         let mut state = shared.lock();
         state.tracks.remove(&track);
         state.tiles.remove(&track);
-        state.screen_stream.take().is_some()
+        let had = state.screen_stream.take().is_some();
+        sharing::release_unused_portal(&mut state);
+        had
     };
     if !had {
         return;

@@ -18,8 +18,61 @@ pub(super) struct ScreenInput {
     pub(super) selector_pad: gst::Pad,
 }
 
-/// The source element for `source`, set up to deliver `fps` frames a second.
-fn source_element(source: &ScreenSource, fps: u32, name: &str) -> Result<gst::Element, MediaError> {
+/// The screen the person chose in the desktop portal, while it is held.
+pub(crate) struct PortalHold {
+    screen: crate::portal::PortalScreen,
+    /// Let go by the caller: dropped as soon as nothing captures it.
+    pub(super) released: bool,
+}
+
+/// Holds the portal's `screen` for captures to come; `None` lets the one
+/// held go once nothing captures it.
+pub(super) fn hold_portal_screen(shared: &Shared, screen: Option<crate::portal::PortalScreen>) {
+    let mut state = shared.lock();
+    match screen {
+        Some(screen) => {
+            state.portal = Some(PortalHold {
+                screen,
+                released: false,
+            });
+        }
+        None => {
+            if let Some(hold) = state.portal.as_mut() {
+                hold.released = true;
+            }
+            release_unused_portal(&mut state);
+        }
+    }
+}
+
+/// Drops a released portal screen that nothing captures any more: the
+/// portal's session closes with it.
+pub(super) fn release_unused_portal(state: &mut State) {
+    let unused = state.screen.is_none() && state.screen_stream.is_none();
+    if unused && state.portal.as_ref().is_some_and(|hold| hold.released) {
+        state.portal = None;
+        tracing::info!("the portal's screen is let go");
+    }
+}
+
+/// A screen capture failed: a portal screen it read is over too (the
+/// person may have stopped it from the desktop's own sharing indicator).
+pub(super) fn forget_portal_screen(shared: &Shared) {
+    shared.lock().portal = None;
+}
+
+/// The PipeWire connection and node of the portal's screen, if one is held.
+pub(super) fn portal_stream(state: &State) -> Option<(i32, u32)> {
+    state.portal.as_ref().map(|hold| hold.screen.pipewire())
+}
+
+/// The source element for `source`, set up to deliver `fps` frames a
+/// second; a portal source reads `pipewire` (connection, node).
+fn source_element(
+    source: &ScreenSource,
+    (fps, pipewire): (u32, Option<(i32, u32)>),
+    name: &str,
+) -> Result<gst::Element, MediaError> {
     let src = match source {
         ScreenSource::Test => {
             let src = crate::make_element("videotestsrc", name)?;
@@ -34,6 +87,29 @@ fn source_element(source: &ScreenSource, fps: u32, name: &str) -> Result<gst::El
             src.set_property("show-pointer", true);
             // Damage events cost more than they save for a full-screen share.
             src.set_property("use-damage", false);
+            src
+        }
+        ScreenSource::Portal => {
+            let (fd, node) = pipewire.ok_or_else(|| {
+                MediaError::ScreenUnavailable(
+                    "no screen was chosen in the desktop's sharing dialog".into(),
+                )
+            })?;
+            let src = crate::make_element("pipewiresrc", name)?;
+            src.set_property("fd", fd);
+            let node = node.to_string();
+            // `path` is the older name of `target-object`.
+            if src.has_property_with_type("target-object", String::static_type()) {
+                src.set_property("target-object", &node);
+            } else {
+                src.set_property("path", &node);
+            }
+            // A still screen sends no frames: repeat the last one each
+            // second, so viewers joining later see it and stats stay alive.
+            if src.has_property_with_type("keepalive-time", i32::static_type()) {
+                src.set_property("keepalive-time", 1000i32);
+            }
+            src.set_property("do-timestamp", true);
             src
         }
         ScreenSource::Windows => {
@@ -58,11 +134,12 @@ fn source_element(source: &ScreenSource, fps: u32, name: &str) -> Result<gst::El
 pub(super) fn screen_bin(
     source: &ScreenSource,
     (quality, fps): (Quality, u32),
+    pipewire: Option<(i32, u32)>,
     name: &str,
 ) -> Result<gst::Bin, MediaError> {
     let what = "the screen capture";
     let bin = gst::Bin::with_name(name);
-    let src = source_element(source, fps, &format!("{name}-src"))?;
+    let src = source_element(source, (fps, pipewire), &format!("{name}-src"))?;
     let rate_caps = crate::make_element("capsfilter", &format!("{name}-rate"))?;
     rate_caps.set_property(
         "caps",
@@ -109,7 +186,12 @@ pub(super) fn start(shared: &Arc<Shared>) -> Result<(), MediaError> {
         return Ok(());
     }
     let settings = &shared.settings;
-    let bin = screen_bin(&source, (settings.quality, settings.fps), "mulaqat-screen")?;
+    let bin = screen_bin(
+        &source,
+        (settings.quality, settings.fps),
+        portal_stream(&state),
+        "mulaqat-screen",
+    )?;
     shared
         .pipeline
         .add(&bin)
@@ -145,6 +227,7 @@ pub(super) fn stop(shared: &Arc<Shared>) {
     };
     super::select_video_input(&state);
     release(shared, &state, input);
+    release_unused_portal(&mut state);
     drop(state);
     super::senders::request_keyframes(shared);
     tracing::info!("screen sharing stopped");
@@ -163,4 +246,30 @@ fn release(shared: &Shared, state: &State, input: ScreenInput) {
     let _ = input.bin.set_state(gst::State::Null);
     let _ = shared.pipeline.remove(&input.bin);
     state.selector.release_request_pad(&input.selector_pad);
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_portal_screen_is_read_from_its_pipewire_node_and_none_says_so() {
+        crate::init().expect("gstreamer");
+        let src = source_element(&ScreenSource::Portal, (15, Some((7, 42))), "portal-src")
+            .expect("pipewiresrc (gstreamer1.0-pipewire)");
+        assert_eq!(
+            src.factory().map(|f| f.name().to_string()).as_deref(),
+            Some("pipewiresrc")
+        );
+        assert_eq!(src.property::<i32>("fd"), 7);
+        let node = if src.has_property("target-object") {
+            src.property::<Option<String>>("target-object")
+        } else {
+            src.property::<Option<String>>("path")
+        };
+        assert_eq!(node.as_deref(), Some("42"));
+        assert_eq!(src.property::<i32>("keepalive-time"), 1000);
+        let err = source_element(&ScreenSource::Portal, (15, None), "portal-none").unwrap_err();
+        assert!(err.to_string().contains("sharing dialog"), "{err}");
+    }
 }

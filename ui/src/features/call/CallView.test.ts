@@ -76,6 +76,17 @@ describe("the call window", () => {
     );
   });
 
+  it("says nothing when the desktop's screen dialog is closed without choosing, and shares nothing", async () => {
+    h = await inCall("screen-dialog-closed");
+    renderWith(CallView, h);
+    await userEvent.click(screen.getByRole("button", { name: "Share screen" }));
+    await settle();
+    expect(h.mock.callsOf("startScreenShare")).toHaveLength(1);
+    expect(h.app.call.local.screenSharing).toBe(false);
+    expect(h.app.notices).toEqual([]);
+    expect(screen.getByRole("button", { name: "Share screen" })).toBeInTheDocument();
+  });
+
   it("does not offer screen sharing where the desktop cannot share", async () => {
     h = await inCall("noscreen");
     renderWith(CallView, h);

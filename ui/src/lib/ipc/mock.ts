@@ -181,7 +181,7 @@ export class MockBackend implements Backend {
           version: "0.1.0-mock",
           platform: "browser",
           embeddedServer: this.settings.serverUrl.value === null,
-          screenShare: this.scenario.screenShare ?? true,
+          screenShare: (this.scenario.screenShare ?? true) !== false,
           frameProtocol: 1,
           openLink: null,
         };
@@ -312,8 +312,10 @@ export class MockBackend implements Backend {
         call.setLocal({ cameraEnabled: (rawArgs as ArgsOf<"setCameraEnabled">).enabled });
         return null;
       case "startScreenShare":
-        if (!(this.scenario.screenShare ?? true))
+        if (this.scenario.screenShare === false)
           throw fail("screenShareUnavailable", "screen sharing is not available");
+        if (this.scenario.screenShare === "cancelled")
+          throw fail("cancelled", "no screen was chosen to share");
         call.setLocal({ screenSharing: true });
         return { track: "local:screen" };
       case "stopScreenShare":

@@ -66,8 +66,11 @@ export interface Scenario {
   /** Settings that machine policy sets and locks. */
   locked?: Partial<SettingValues>;
   network?: "good" | "poor";
-  /** Whether the platform allows screen sharing. */
-  screenShare?: boolean;
+  /**
+   * Whether the platform allows screen sharing; `"cancelled"`: it does, through the desktop's own
+   * dialog (a Wayland session), which the person closes without choosing.
+   */
+  screenShare?: boolean | "cancelled";
   /**
    * The room runs through the SFU (large meetings): a shared screen is a video track of its own
    * (`<id>/screen:video`, ours `local:screen`) next to the camera. Peer to peer when absent.
@@ -143,6 +146,14 @@ export const SCENARIOS: Scenario[] = [
     description: "As empty, on a desktop where the screen cannot be shared.",
     role: "host",
     screenShare: false,
+    script: [],
+  },
+  {
+    name: "screen-dialog-closed",
+    description:
+      "As empty; the desktop asks which screen to share and the person closes its dialog.",
+    role: "host",
+    screenShare: "cancelled",
     script: [],
   },
   {

@@ -318,13 +318,16 @@ export class AppModel {
 
   // ─────────────────────────── actions ───────────────────────────
 
-  /** Runs a command; a failure becomes a notice in plain language. Returns success. */
+  /**
+   * Runs a command; a failure becomes a notice in plain language (a dialog of the desktop's the
+   * person closed is not a failure: no notice). Returns success.
+   */
   private async attempt(run: () => Promise<unknown>): Promise<boolean> {
     try {
       await run();
       return true;
     } catch (e) {
-      this.notify(describeError(e));
+      if (!(isCommandError(e) && e.code === "cancelled")) this.notify(describeError(e));
       return false;
     }
   }
