@@ -63,7 +63,12 @@ impl ActiveCall {
             events_tx,
             user_rx,
         ));
-        tokio::spawn(forward(events, snapshot.clone(), sink, user.clone()));
+        tokio::spawn(forward(
+            events,
+            snapshot.clone(),
+            sink,
+            (user.clone(), start.engine.clone()),
+        ));
         Self {
             user,
             snapshot,
@@ -122,7 +127,7 @@ async fn forward(
     mut events: mpsc::UnboundedReceiver<RunnerEvent>,
     snapshot: Arc<Mutex<SnapshotKeeper>>,
     sink: Arc<dyn EventSink>,
-    user: mpsc::UnboundedSender<UserAction>,
+    (user, engine): (mpsc::UnboundedSender<UserAction>, MediaEngine),
 ) {
     let mut speakers = SpeakerTracker::default();
     let speaker_event =
@@ -177,6 +182,8 @@ async fn forward(
                     media_state(&keeper.snapshot().local)
                 };
                 let _ = user.send(UserAction::SetMedia(state));
+                // A screen from the desktop portal goes with the share.
+                engine.set_portal_screen(None);
                 if let Some(event) = crate::events::from_media(event) {
                     sink.emit(event);
                 }
