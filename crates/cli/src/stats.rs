@@ -266,11 +266,18 @@ impl Collector {
             .remote
             .iter()
             .map(|(id, r)| {
+                // A shared screen (`<participant>/screen`, SFU rooms) is
+                // its owner's: their name, their presence.
+                let owner = id.strip_suffix("/screen").and_then(|o| self.remote.get(o));
+                let (name, present) = match owner {
+                    Some(o) => (o.name.as_ref().map(|n| format!("{n} (screen)")), o.present),
+                    None => (r.name.clone(), r.present),
+                };
                 (
                     id.clone(),
                     json!({
-                        "name": r.name,
-                        "present": r.present,
+                        "name": name,
+                        "present": present,
                         "firstFrameMs": r.first_frame_ms,
                         "video": r.video,
                         "audio": r.audio,
@@ -369,6 +376,12 @@ mod tests {
         });
         assert_eq!(c.document(None)["remote"]["p-2"]["present"], false);
         assert_eq!(c.name_of("p-2"), Some("Dr. Khan"));
+        // Their shared screen (an SFU room's second feed) is theirs.
+        c.first_frame("p-2/screen", 1200);
+        let doc = c.document(None);
+        assert_eq!(doc["remote"]["p-2/screen"]["name"], "Dr. Khan (screen)");
+        assert_eq!(doc["remote"]["p-2/screen"]["present"], false);
+        assert_eq!(doc["remote"]["p-2/screen"]["firstFrameMs"], 1200);
         assert!(
             c.document(None)["remote"].get("p-1").is_none(),
             "we are not our own remote participant"
