@@ -281,50 +281,9 @@ impl MediaEngine {
         switch_camera(&self.shared, camera)
     }
 
-    /// Sends the screen instead of the camera (to every peer, without
-    /// renegotiating), until [`MediaEngine::stop_screen_share`]. The
-    /// self-view shows what is sent.
-    pub fn start_screen_share(&self) -> Result<(), MediaError> {
-        sharing::start(&self.shared)
-    }
-
-    /// Goes back to the camera (or the placeholder if it is off).
-    pub fn stop_screen_share(&self) {
-        sharing::stop(&self.shared);
-    }
-
-    /// Whether the screen can be shared on this machine; if not, why (for people).
-    pub fn screen_share_availability(&self) -> Result<(), String> {
-        sharing::availability(&self.shared).map(drop)
-    }
-
-    /// How the screen is captured here, or why it cannot be (for people).
-    /// [`ScreenSource::Portal`](crate::screen::ScreenSource::Portal) needs
-    /// a screen from [`crate::portal::choose_screen`], handed over with
-    /// [`MediaEngine::set_portal_screen`] before sharing starts.
-    pub fn screen_source(&self) -> Result<crate::screen::ScreenSource, String> {
-        sharing::availability(&self.shared)
-    }
-
     /// Whether `other` is a clone of this engine.
     pub fn is_same(&self, other: &MediaEngine) -> bool {
         Arc::ptr_eq(&self.shared, &other.shared)
-    }
-
-    /// Whether a screen from the portal is held (so sharing needs no dialog).
-    pub fn has_portal_screen(&self) -> bool {
-        self.shared
-            .lock()
-            .portal
-            .as_ref()
-            .is_some_and(|p| !p.released)
-    }
-
-    /// Hands over the screen the person chose in the desktop portal, which
-    /// screen sharing captures from then on; `None` lets it go once nothing
-    /// captures it any more (the portal's session then closes).
-    pub fn set_portal_screen(&self, screen: Option<crate::portal::PortalScreen>) {
-        sharing::hold_portal_screen(&self.shared, screen);
     }
 
     /// The devices there are now.

@@ -12,6 +12,50 @@ use crate::MediaError;
 use crate::screen::{ScreenEnvironment, ScreenSource, choose_screen_source};
 use crate::types::{Quality, Resolution};
 
+/// Screen sharing, on the engine.
+impl super::MediaEngine {
+    /// Sends the screen instead of the camera (to every peer, without
+    /// renegotiating), until [`Self::stop_screen_share`]. The
+    /// self-view shows what is sent.
+    pub fn start_screen_share(&self) -> Result<(), MediaError> {
+        start(&self.shared)
+    }
+
+    /// Goes back to the camera (or the placeholder if it is off).
+    pub fn stop_screen_share(&self) {
+        stop(&self.shared);
+    }
+
+    /// Whether the screen can be shared on this machine; if not, why (for people).
+    pub fn screen_share_availability(&self) -> Result<(), String> {
+        availability(&self.shared).map(drop)
+    }
+
+    /// How the screen is captured here, or why it cannot be (for people).
+    /// [`ScreenSource::Portal`](crate::screen::ScreenSource::Portal) needs
+    /// a screen from [`crate::portal::choose_screen`], handed over with
+    /// [`Self::set_portal_screen`] before sharing starts.
+    pub fn screen_source(&self) -> Result<crate::screen::ScreenSource, String> {
+        availability(&self.shared)
+    }
+
+    /// Whether a screen from the portal is held (so sharing needs no dialog).
+    pub fn has_portal_screen(&self) -> bool {
+        self.shared
+            .lock()
+            .portal
+            .as_ref()
+            .is_some_and(|p| !p.released)
+    }
+
+    /// Hands over the screen the person chose in the desktop portal, which
+    /// screen sharing captures from then on; `None` lets it go once nothing
+    /// captures it any more (the portal's session then closes).
+    pub fn set_portal_screen(&self, screen: Option<crate::portal::PortalScreen>) {
+        hold_portal_screen(&self.shared, screen);
+    }
+}
+
 /// The screen capture feeding the input selector.
 pub(super) struct ScreenInput {
     bin: gst::Bin,
@@ -22,7 +66,7 @@ pub(super) struct ScreenInput {
 pub(crate) struct PortalHold {
     screen: crate::portal::PortalScreen,
     /// Let go by the caller: dropped as soon as nothing captures it.
-    pub(super) released: bool,
+    released: bool,
 }
 
 /// Holds the portal's `screen` for captures to come; `None` lets the one
