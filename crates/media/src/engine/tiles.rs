@@ -60,7 +60,7 @@ fn tile_caps(size: Option<Resolution>) -> gst::Caps {
 /// The size to scale a `picture` (its displayed size, square pixels) to so
 /// that it fits inside `tile` with its shape kept: even, at least 2x2, and
 /// never larger than the tile or the picture.
-pub(crate) fn fit_within(picture: Resolution, tile: Resolution) -> Resolution {
+fn fit_within(picture: Resolution, tile: Resolution) -> Resolution {
     let floor_even = |v: u32| (v / 2).max(1) * 2;
     let round_even = |v: f64| ((v / 2.0).round() as u32).max(1) * 2;
     if picture.width == 0 || picture.height == 0 {
