@@ -18,7 +18,9 @@
 //! - **four 360p tiles**: the app at 360p with three `mulaqat-cli` guests
 //!   (three remote tiles and the self-view); CPU of the WebKit web process
 //!   (the UI: WebGL drawing) and of `mulaqat` (media), as a share of one
-//!   core over `--seconds`.
+//!   core over `--seconds`, and what that CPU bought: the frames the page
+//!   read per second per tile, and how late they reached it. The guests
+//!   run on the same cores, so this window is CPU-bound and noisy.
 //!
 //! ```text
 //! cargo bench -p mulaqat-desktop --bench app -- --json target/app-bench.json
@@ -103,6 +105,10 @@ fn main() {
             "| four 360p tiles: media process (mulaqat) CPU | {:.0} % of a core | |",
             tiles.media_cpu
         );
+        println!(
+            "| four 360p tiles: frames the page drew, per tile | {:.1} fps | |",
+            tiles.page_fps_per_tile
+        );
     }
     println!("\nMemory per app process (PSS split by what backs it; see benches/memory)\n");
     println!("{}", memory::TABLE_HEADER);
@@ -137,7 +143,7 @@ fn main() {
                 "pssEachSecondMiB": call.series.iter().map(|(n, v)| json!({"name": n, "pss": v})).collect::<Vec<_>>(),
                 "tiles": call.tiles,
             },
-            "tiles360p": tiles.as_ref().map(|t| json!({"uiCpuPercent": t.ui_cpu, "mediaCpuPercent": t.media_cpu})),
+            "tiles360p": tiles.as_ref().map(|t| json!({"uiCpuPercent": t.ui_cpu, "mediaCpuPercent": t.media_cpu, "pageFpsPerTile": t.page_fps_per_tile, "frameDelay": t.delay})),
         });
         std::fs::write(path, serde_json::to_string_pretty(&report).unwrap()).unwrap();
         println!("\nwritten: {}", path.display());
@@ -420,6 +426,10 @@ const TILES_PROBE: &str = "
 struct TileCpu {
     ui_cpu: f64,
     media_cpu: f64,
+    /// Frames the page read (each one drawn or skipped, then acknowledged)
+    /// per second, per tile: what the CPU bought.
+    page_fps_per_tile: f64,
+    delay: serde_json::Value,
 }
 
 fn four_tiles_360p(cli: &Path, args: &Args) -> TileCpu {
@@ -435,10 +445,14 @@ fn four_tiles_360p(cli: &Path, args: &Args) -> TileCpu {
     };
     let (ui, media) = (pick("WebKitWebProces"), pick("mulaqat"));
     let ticks = |pids: &[u32]| pids.iter().map(|p| cpu_ticks(*p)).sum::<u64>();
+    app.window.js(DELAY_PROBE);
     let (ui0, media0, at) = (ticks(&ui), ticks(&media), Instant::now());
     std::thread::sleep(Duration::from_secs(args.seconds));
     let (ui1, media1) = (ticks(&ui), ticks(&media));
     let secs = at.elapsed().as_secs_f64();
+    let delay = app.window.js(DELAY_READ);
+    // Three guests and the self-view.
+    let page_fps_per_tile = delay["frames"].as_f64().unwrap_or(0.0) / secs / 4.0;
     // Clock ticks are 1/100 s on Linux.
     let percent = |a: u64, b: u64| (b.saturating_sub(a)) as f64 / secs;
     app.quit();
@@ -449,6 +463,8 @@ fn four_tiles_360p(cli: &Path, args: &Args) -> TileCpu {
     TileCpu {
         ui_cpu: percent(ui0, ui1),
         media_cpu: percent(media0, media1),
+        page_fps_per_tile,
+        delay,
     }
 }
 

@@ -88,20 +88,16 @@ fn self_test(json: bool, report_file: Option<&std::path::Path>) -> ExitCode {
     }
 }
 
-/// Turns WebKit's accelerated compositing off, and keeps OpenGL out of this
-/// process, on a machine that would do them in software (see
-/// `mulaqat_app::webview`). WebKit reads its switches from the environment
-/// when it starts, so they are set before anything else runs.
+/// Turns WebKit's accelerated compositing off on a machine that would do it
+/// in software (see `mulaqat_app::webview`). WebKit reads the switch from
+/// the environment when it starts, so it is set before anything else runs.
 #[allow(unsafe_code)]
 fn choose_webview_rendering() {
     use mulaqat_app::webview;
-    if !cfg!(target_os = "linux") {
-        return;
-    }
-    for (name, value) in webview::switches(&webview::Machine::current()) {
+    if cfg!(target_os = "linux") && webview::turn_compositing_off(&webview::Machine::current()) {
         // SAFETY: called from `main` before anything but the command line
         // parser has run: no other thread exists yet to read the
         // environment while it changes.
-        unsafe { std::env::set_var(name, value) };
+        unsafe { std::env::set_var(webview::COMPOSITING_SWITCH, "1") };
     }
 }

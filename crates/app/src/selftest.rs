@@ -573,7 +573,7 @@ fn check_policy() -> Check {
 /// WebKit's accelerated compositing (see [`crate::webview`]).
 fn check_webview(machine: &crate::webview::Machine) -> Check {
     let off = crate::webview::turn_compositing_off(machine);
-    let summary = if machine.compositing_switch_set() {
+    let summary = if machine.switch_set {
         format!(
             "{} is set here, so WebKit follows it",
             crate::webview::COMPOSITING_SWITCH
@@ -591,12 +591,8 @@ fn check_webview(machine: &crate::webview::Machine) -> Check {
     let mut c = check("webview", "Window drawing", CheckStatus::Pass, summary);
     c.data = json!({
         "renderNodes": machine.render_nodes,
-        "switchSet": machine.compositing_switch_set(),
+        "switchSet": machine.switch_set,
         "compositingTurnedOff": off,
-        "switches": crate::webview::switches(machine)
-            .into_iter()
-            .map(|(name, value)| format!("{name}={value}"))
-            .collect::<Vec<_>>(),
     });
     c
 }
@@ -697,24 +693,20 @@ mod tests {
         use crate::webview::Machine;
         let no_gpu = check_webview(&Machine {
             render_nodes: 0,
-            switches_set: Vec::new(),
+            switch_set: false,
         });
         assert_eq!(no_gpu.status, CheckStatus::Pass);
         assert!(no_gpu.summary.contains("without accelerated compositing"));
         assert_eq!(no_gpu.data["compositingTurnedOff"], true);
-        assert_eq!(
-            no_gpu.data["switches"][2],
-            "WEBKIT_WEB_RENDER_DEVICE_FILE=/dev/null"
-        );
         let gpu = check_webview(&Machine {
             render_nodes: 1,
-            switches_set: Vec::new(),
+            switch_set: false,
         });
         assert!(gpu.summary.contains("on the GPU"), "{}", gpu.summary);
         assert_eq!(gpu.data["compositingTurnedOff"], false);
         let set = check_webview(&Machine {
             render_nodes: 0,
-            switches_set: vec![crate::webview::COMPOSITING_SWITCH],
+            switch_set: true,
         });
         assert!(set.summary.contains("WEBKIT_DISABLE_COMPOSITING_MODE"));
         assert_eq!(set.data["compositingTurnedOff"], false);

@@ -9,48 +9,21 @@
 //! still draws the tiles either way. With a GPU, compositing stays on: there
 //! it saves CPU.
 //!
-//! Without compositing the app's own process has no use for OpenGL, yet it
-//! was opened there three times: by GTK, choosing its windows' GL visuals
-//! when it connects to the X server, and by WebKit, to look for the GPU's
-//! render node and for its DMA-BUF renderer. That loads llvmpipe and LLVM
-//! (56 MiB RSS, 28 MiB PSS in the app process). Turning GTK's OpenGL and
-//! WebKit's DMA-BUF renderer off, and naming the render node (none:
-//! `/dev/null`, which no DRM device matches, so the web process finds no GPU,
-//! as it would have), keep OpenGL out of the app process. The web process
-//! still loads it for WebGL.
-//!
-//! The choice is made once, from what the machine has. A switch the person
-//! (or IT) set always wins, and setting the compositing switch at all means
-//! they chose how WebKit draws: then the app sets none.
+//! The choice is made once, from what the machine has, unless the person (or
+//! IT) set WebKit's own switch, which always wins.
 
 use std::path::Path;
 
 /// WebKitGTK's switch for accelerated compositing (`1` turns it off).
 pub const COMPOSITING_SWITCH: &str = "WEBKIT_DISABLE_COMPOSITING_MODE";
-/// WebKitGTK's switch for its DMA-BUF renderer (`1` turns it off).
-pub const DMABUF_SWITCH: &str = "WEBKIT_DISABLE_DMABUF_RENDERER";
-/// The DRM device WebKitGTK's web process draws with (it asks OpenGL when
-/// this is not set).
-pub const RENDER_DEVICE_SWITCH: &str = "WEBKIT_WEB_RENDER_DEVICE_FILE";
-
-/// GTK 3's OpenGL switch (`disable` turns it off).
-pub const GTK_GL_SWITCH: &str = "GDK_GL";
-
-/// What the app sets when the machine has no GPU, in order.
-const WITHOUT_GPU: [(&str, &str); 4] = [
-    (COMPOSITING_SWITCH, "1"),
-    (DMABUF_SWITCH, "1"),
-    (RENDER_DEVICE_SWITCH, "/dev/null"),
-    (GTK_GL_SWITCH, "disable"),
-];
 
 /// What decides the rendering, read from the machine.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Machine {
     /// DRM render nodes (`/dev/dri/renderD*`) there are: a GPU OpenGL can use.
     pub render_nodes: usize,
-    /// Which of the switches the app would set are set already.
-    pub switches_set: Vec<&'static str>,
+    /// Whether [`COMPOSITING_SWITCH`] is set already.
+    pub switch_set: bool,
 }
 
 impl Machine {
@@ -58,17 +31,8 @@ impl Machine {
     pub fn current() -> Machine {
         Machine {
             render_nodes: render_nodes(Path::new("/dev/dri")),
-            switches_set: WITHOUT_GPU
-                .iter()
-                .map(|(name, _)| *name)
-                .filter(|name| std::env::var_os(name).is_some())
-                .collect(),
+            switch_set: std::env::var_os(COMPOSITING_SWITCH).is_some(),
         }
-    }
-
-    /// Whether [`COMPOSITING_SWITCH`] is set already.
-    pub fn compositing_switch_set(&self) -> bool {
-        self.switches_set.contains(&COMPOSITING_SWITCH)
     }
 }
 
@@ -81,82 +45,47 @@ fn render_nodes(dri: &Path) -> usize {
     })
 }
 
-/// The WebKit switches (name, value) the shell sets in its environment
-/// before the web view starts on `machine`: none with a GPU, or when someone
-/// set the compositing switch; otherwise each one not set already.
-pub fn switches(machine: &Machine) -> Vec<(&'static str, &'static str)> {
-    if !turn_compositing_off(machine) {
-        return Vec::new();
-    }
-    WITHOUT_GPU
-        .into_iter()
-        .filter(|(name, _)| !machine.switches_set.contains(name))
-        .collect()
-}
-
-/// Whether the shell turns accelerated compositing off on `machine` (see
-/// [`switches`]).
+/// Whether the shell should turn accelerated compositing off (set
+/// [`COMPOSITING_SWITCH`] to `1`) before the web view starts on `machine`.
 pub fn turn_compositing_off(machine: &Machine) -> bool {
     // A switch someone set was set on purpose, whatever it says.
-    !machine.compositing_switch_set() && machine.render_nodes == 0
+    !machine.switch_set && machine.render_nodes == 0
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
 
-    fn machine(render_nodes: usize, switches_set: &[&'static str]) -> Machine {
-        Machine {
-            render_nodes,
-            switches_set: switches_set.to_vec(),
-        }
-    }
-
     #[test]
-    fn without_a_gpu_compositing_and_opengl_in_the_app_process_are_turned_off() {
-        let m = machine(0, &[]);
-        assert!(turn_compositing_off(&m));
-        assert_eq!(
-            switches(&m),
-            [
-                (COMPOSITING_SWITCH, "1"),
-                (DMABUF_SWITCH, "1"),
-                (RENDER_DEVICE_SWITCH, "/dev/null"),
-                (GTK_GL_SWITCH, "disable"),
-            ]
-        );
+    fn without_a_gpu_compositing_is_turned_off() {
+        let machine = Machine {
+            render_nodes: 0,
+            switch_set: false,
+        };
+        assert!(turn_compositing_off(&machine));
     }
 
     #[test]
     fn with_a_gpu_webkit_keeps_its_default() {
-        let m = machine(1, &[]);
-        assert!(!turn_compositing_off(&m));
-        assert!(switches(&m).is_empty());
+        let machine = Machine {
+            render_nodes: 1,
+            switch_set: false,
+        };
+        assert!(!turn_compositing_off(&machine));
     }
 
     #[test]
     fn a_switch_someone_set_is_left_alone() {
         for render_nodes in [0, 2] {
-            let m = machine(render_nodes, &[COMPOSITING_SWITCH]);
+            let machine = Machine {
+                render_nodes,
+                switch_set: true,
+            };
             assert!(
-                !turn_compositing_off(&m),
+                !turn_compositing_off(&machine),
                 "never set over someone's own choice"
             );
-            assert!(
-                switches(&m).is_empty(),
-                "whoever chose how WebKit composites chose how it draws"
-            );
         }
-        let device_chosen = machine(0, &[RENDER_DEVICE_SWITCH]);
-        assert_eq!(
-            switches(&device_chosen),
-            [
-                (COMPOSITING_SWITCH, "1"),
-                (DMABUF_SWITCH, "1"),
-                (GTK_GL_SWITCH, "disable")
-            ],
-            "a render device someone named is kept"
-        );
     }
 
     #[test]
