@@ -106,7 +106,7 @@ fn main() {
             tiles.media_cpu
         );
         println!(
-            "| four 360p tiles: frames the page drew, per tile | {:.1} fps | |",
+            "| four 360p tiles: frames the page read, per tile | {:.1} fps | |",
             tiles.page_fps_per_tile
         );
     }
