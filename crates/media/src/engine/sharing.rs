@@ -26,11 +26,6 @@ impl super::MediaEngine {
         stop(&self.shared);
     }
 
-    /// Whether the screen can be shared on this machine; if not, why (for people).
-    pub fn screen_share_availability(&self) -> Result<(), String> {
-        availability(&self.shared).map(drop)
-    }
-
     /// How the screen is captured here, or why it cannot be (for people).
     /// [`ScreenSource::Portal`](crate::screen::ScreenSource::Portal) needs
     /// a screen from [`crate::portal::choose_screen`], handed over with

@@ -120,7 +120,7 @@ fn sharing_the_screen_replaces_the_camera_for_the_peer_without_renegotiating() {
         "the test camera's bars are bright ({camera_mean})"
     );
     let offers_before = *call.a.descriptions_sent.lock().unwrap();
-    assert_eq!(call.a.engine.screen_share_availability(), Ok(()));
+    assert_eq!(call.a.engine.screen_source().map(drop), Ok(()));
     call.a
         .engine
         .start_screen_share()
