@@ -11,11 +11,14 @@
 //! (the call ended) drops the connection, and the portal closes the dialog.
 
 use std::os::fd::{AsRawFd, OwnedFd};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
 
 use ashpd::desktop::screencast::{
     CursorMode, Screencast, SelectSourcesOptions, SourceType, Stream,
 };
 use ashpd::desktop::{PersistMode, ResponseError, Session};
+use futures_util::StreamExt;
 use tokio::sync::oneshot;
 
 /// Why no screen came from the portal.
@@ -45,6 +48,10 @@ pub struct PortalScreen {
     node: u32,
     /// The size the portal reported, if it did.
     size: Option<(i32, i32)>,
+    /// Set when the desktop ended the session (the person stopped sharing
+    /// from the desktop's own indicator): the stream stops, and
+    /// `pipewiresrc` would go on repeating its last frame.
+    ended: Arc<AtomicBool>,
     /// Dropped with the screen: the portal thread then closes the session.
     _end: oneshot::Sender<()>,
 }
@@ -64,6 +71,12 @@ impl PortalScreen {
     pub(crate) fn pipewire(&self) -> (i32, u32) {
         (self.remote.as_raw_fd(), self.node)
     }
+
+    /// Whether the desktop has ended the sharing on its side (its own
+    /// "stop sharing" control, or the stream went away).
+    pub fn ended_by_desktop(&self) -> bool {
+        self.ended.load(Ordering::Relaxed)
+    }
 }
 
 /// What the portal thread hands back once the person has chosen.
@@ -80,9 +93,11 @@ pub async fn choose_screen() -> Result<PortalScreen, PortalError> {
 pub async fn choose_screen_on(address: Option<String>) -> Result<PortalScreen, PortalError> {
     let (chosen, chosen_rx) = oneshot::channel::<Result<Chosen, PortalError>>();
     let (end, end_rx) = oneshot::channel::<()>();
+    let ended = Arc::new(AtomicBool::new(false));
+    let ended_by_desktop = ended.clone();
     std::thread::Builder::new()
         .name("mulaqat-portal".into())
-        .spawn(move || portal_thread(address, chosen, end_rx))
+        .spawn(move || portal_thread(address, chosen, (end_rx, ended_by_desktop)))
         .map_err(|e| PortalError::Unreachable(format!("no thread for it: {e}")))?;
     let (remote, stream) = chosen_rx
         .await
@@ -92,16 +107,18 @@ pub async fn choose_screen_on(address: Option<String>) -> Result<PortalScreen, P
         remote,
         node: stream.pipe_wire_node_id(),
         size: stream.size(),
+        ended,
         _end: end,
     })
 }
 
 /// Runs the portal's request and then holds its session until `end` is
-/// dropped (or the caller gave up waiting).
+/// dropped (or the caller gave up waiting), or the desktop closes it
+/// (then `ended` is set).
 fn portal_thread(
     address: Option<String>,
     mut chosen: oneshot::Sender<Result<Chosen, PortalError>>,
-    end: oneshot::Receiver<()>,
+    (end, ended): (oneshot::Receiver<()>, Arc<AtomicBool>),
 ) {
     let runtime = match tokio::runtime::Builder::new_current_thread()
         .enable_all()
@@ -123,12 +140,31 @@ fn portal_thread(
         };
         match opened {
             Ok((proxy, session, remote, stream)) => {
-                if chosen.send(Ok((remote, stream))).is_ok() {
-                    // Shared until the screen is dropped.
-                    let _ = end.await;
+                let closed = session.receive_closed().await;
+                if let Err(e) = &closed {
+                    tracing::warn!(error = %e, "cannot follow the portal's session: a stop from the desktop will go unnoticed");
                 }
-                if let Err(e) = session.close().await {
-                    tracing::debug!(error = %e, "closing the portal's session");
+                if chosen.send(Ok((remote, stream))).is_err() {
+                    let _ = session.close().await;
+                    return;
+                }
+                // Shared until the screen is dropped, or the desktop ends it.
+                let desktop_ended = async {
+                    match closed {
+                        Ok(mut closed) => closed.next().await,
+                        Err(_) => std::future::pending().await,
+                    }
+                };
+                tokio::select! {
+                    _ = end => {
+                        if let Err(e) = session.close().await {
+                            tracing::debug!(error = %e, "closing the portal's session");
+                        }
+                    }
+                    _ = desktop_ended => {
+                        ended.store(true, Ordering::Relaxed);
+                        tracing::info!("the desktop ended the screen sharing");
+                    }
                 }
                 drop(proxy);
                 tracing::info!("the portal's screen sharing session is closed");

@@ -24,6 +24,11 @@ impl PortalScreen {
     pub(crate) fn pipewire(&self) -> (i32, u32) {
         match *self {}
     }
+
+    /// Never: there is no portal screen here.
+    pub fn ended_by_desktop(&self) -> bool {
+        match *self {}
+    }
 }
 
 /// Always [`PortalError::Unreachable`] here.

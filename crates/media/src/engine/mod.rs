@@ -734,6 +734,9 @@ fn watch_bus(weak: Weak<Shared>) {
         if let Some(device) = removed_camera(&shared) {
             camera_lost(&shared, format!("{device} was unplugged"));
         }
+        if sharing::portal_ended_by_desktop(&shared) {
+            sharing::ended_by_desktop(&shared);
+        }
     }
 }
 

@@ -36,11 +36,7 @@ impl super::MediaEngine {
 
     /// Whether a screen from the portal is held (so sharing needs no dialog).
     pub fn has_portal_screen(&self) -> bool {
-        self.shared
-            .lock()
-            .portal
-            .as_ref()
-            .is_some_and(|p| !p.released)
+        holds_portal_screen(&self.shared.lock())
     }
 
     /// Hands over the screen the person chose in the desktop portal, which
@@ -100,6 +96,21 @@ pub(super) fn forget_portal_screen(shared: &Shared) {
     shared.lock().portal = None;
 }
 
+/// Whether a portal screen is held that the caller has not let go.
+fn holds_portal_screen(state: &State) -> bool {
+    state.portal.as_ref().is_some_and(|hold| !hold.released)
+}
+
+/// Whether the portal's screen is held and the desktop has ended it (the
+/// person pressed the desktop's own "stop sharing").
+pub(super) fn portal_ended_by_desktop(shared: &Shared) -> bool {
+    shared
+        .lock()
+        .portal
+        .as_ref()
+        .is_some_and(|hold| hold.screen.ended_by_desktop())
+}
+
 /// The PipeWire connection and node of the portal's screen, if one is held.
 pub(super) fn portal_stream(state: &State) -> Option<(i32, u32)> {
     state.portal.as_ref().map(|hold| hold.screen.pipewire())
@@ -137,11 +148,14 @@ fn source_element(
             let src = crate::make_element("pipewiresrc", name)?;
             src.set_property("fd", fd);
             let node = node.to_string();
-            // `path` is the older name of `target-object`.
-            if src.has_property_with_type("target-object", String::static_type()) {
-                src.set_property("target-object", &node);
-            } else {
+            // The portal gives the node's id. `path` takes an id;
+            // `target-object` (PipeWire 0.3.64 on) takes a name or a
+            // serial, and an id there matches nothing: the stream is never
+            // linked. `target-object` only where `path` is gone.
+            if src.has_property_with_type("path", String::static_type()) {
                 src.set_property("path", &node);
+            } else {
+                src.set_property("target-object", &node);
             }
             // A still screen sends no frames: repeat the last one each
             // second, so viewers joining later see it and stats stay alive.
@@ -179,26 +193,34 @@ pub(super) fn screen_bin(
     let what = "the screen capture";
     let bin = gst::Bin::with_name(name);
     let src = source_element(source, (fps, pipewire), &format!("{name}-src"))?;
+    let rate = gst::Fraction::new(i32::try_from(fps).unwrap_or(30), 1);
+    // Capture sources take the rate they are asked for. A portal's stream
+    // does not: it has a variable rate (`0/1`, a frame when the screen
+    // changes), and asking it for a fixed one fails to negotiate.
+    let variable_rate = matches!(source, ScreenSource::Portal);
     let rate_caps = crate::make_element("capsfilter", &format!("{name}-rate"))?;
     rate_caps.set_property(
         "caps",
-        gst::Caps::builder("video/x-raw")
-            .field(
-                "framerate",
-                gst::Fraction::new(i32::try_from(fps).unwrap_or(30), 1),
-            )
-            .build(),
+        if variable_rate {
+            gst::Caps::builder("video/x-raw").build()
+        } else {
+            gst::Caps::builder("video/x-raw")
+                .field("framerate", rate)
+                .build()
+        },
     );
     let convert = crate::make_element("videoconvert", &format!("{name}-convert"))?;
     let scale = crate::make_element("videoscale", &format!("{name}-scale"))?;
     // A screen is rarely 16:9: keep its shape and fill the rest with black.
     scale.set_property("add-borders", true);
-    let rate = crate::make_element("videorate", &format!("{name}-videorate"))?;
-    rate.set_property("drop-only", true);
+    let videorate = crate::make_element("videorate", &format!("{name}-videorate"))?;
+    // From a variable rate, the call's steady one repeats the newest frame
+    // while the screen is still; a steady source only ever loses frames.
+    videorate.set_property("drop-only", !variable_rate);
     let out = crate::make_element("capsfilter", &format!("{name}-caps"))?;
     let size: Resolution = quality.resolution();
     out.set_property("caps", capture::raw_video_caps(size, fps, "I420"));
-    let chain = [&src, &rate_caps, &convert, &scale, &rate, &out];
+    let chain = [&src, &rate_caps, &convert, &scale, &videorate, &out];
     bin.add_many(chain)
         .map_err(|e| MediaError::build(what, e))?;
     gst::Element::link_many(chain).map_err(|e| MediaError::build(what, e))?;
@@ -211,8 +233,12 @@ pub(super) fn screen_bin(
     Ok(bin)
 }
 
-/// Whether the screen can be shared here, and if not why (for people).
+/// Whether the screen can be shared here, and if not why (for people). A
+/// screen handed over from the portal is what is shared while it is held.
 pub(super) fn availability(shared: &Shared) -> Result<ScreenSource, String> {
+    if holds_portal_screen(&shared.lock()) {
+        return Ok(ScreenSource::Portal);
+    }
     let only_test_devices = shared.settings.test_devices == crate::devices::TestDevices::Only;
     choose_screen_source(&ScreenEnvironment::current(only_test_devices)).map_err(|e| e.to_string())
 }
@@ -281,6 +307,24 @@ pub(super) fn lost(shared: &Arc<Shared>) -> bool {
     sharing
 }
 
+/// The desktop ended the portal's screen (its own "stop sharing"): the
+/// stream is over, so sharing stops as if the capture had failed, rather
+/// than sending its last frame for ever.
+pub(super) fn ended_by_desktop(shared: &Arc<Shared>) {
+    let mut sharing = false;
+    if let Some(peer) = super::screen_stream::publishing_peer(shared) {
+        super::peer::remove(shared, &peer);
+        sharing = true;
+    }
+    sharing |= lost(shared);
+    forget_portal_screen(shared);
+    if sharing {
+        shared.emit(crate::MediaEvent::ScreenShareEnded {
+            reason: "the desktop stopped sharing the screen".into(),
+        });
+    }
+}
+
 fn release(shared: &Shared, state: &State, input: ScreenInput) {
     let _ = input.bin.set_state(gst::State::Null);
     let _ = shared.pipeline.remove(&input.bin);
@@ -301,12 +345,12 @@ mod tests {
             Some("pipewiresrc")
         );
         assert_eq!(src.property::<i32>("fd"), 7);
-        let node = if src.has_property("target-object") {
-            src.property::<Option<String>>("target-object")
-        } else {
-            src.property::<Option<String>>("path")
-        };
-        assert_eq!(node.as_deref(), Some("42"));
+        // The node's id, where an id is taken (not `target-object`).
+        assert_eq!(
+            src.property::<Option<String>>("path").as_deref(),
+            Some("42")
+        );
+        assert_eq!(src.property::<Option<String>>("target-object"), None);
         assert_eq!(src.property::<i32>("keepalive-time"), 1000);
         let err = source_element(&ScreenSource::Portal, (15, None), "portal-none").unwrap_err();
         assert!(err.to_string().contains("sharing dialog"), "{err}");
