@@ -14,25 +14,29 @@
 mod desktop;
 mod frontend;
 
+use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use desktop::{Desktop, SCREEN_NODE, SCREEN_SIZE, Screen};
 use frontend::{Choice, Frontend};
 use mulaqat_media::devices::TestDevices;
-use mulaqat_media::portal::{PortalError, choose_screen_on};
+use mulaqat_media::portal::{PortalError, PortalScreen, choose_screen_on};
+use mulaqat_media::screen::ScreenSource;
 use mulaqat_media::{
-    EngineSettings, EventReceiver, FrameSink, MediaEngine, MediaEvent, Quality, SELF_VIEW_TRACK,
+    EngineSettings, EventReceiver, FrameSink, MediaEngine, MediaEvent, PeerConfig, PeerId, Quality,
+    SCREEN_PREVIEW_TRACK, SELF_VIEW_TRACK,
 };
 
-/// The newest self-view frame: (width, height, NV12) and how many came.
+/// The newest frame of a track: (width, height, NV12), and how many came.
 #[derive(Default)]
-struct SelfView {
+struct Latest {
     frame: Option<(u32, u32, Arc<[u8]>)>,
     count: u64,
 }
 
-type Seen = Arc<Mutex<SelfView>>;
+/// The newest frame of each local track the engine shows.
+type Seen = Arc<Mutex<HashMap<String, Latest>>>;
 
 /// The tests that run an engine take turns: frame-rate checks mean
 /// nothing when two real-time pipelines share the two cores.
@@ -44,11 +48,10 @@ fn engine() -> (MediaEngine, EventReceiver, Seen) {
     let sink: FrameSink = {
         let seen = seen.clone();
         Arc::new(move |track, w, h, _at, data| {
-            if track.0 == SELF_VIEW_TRACK {
-                let mut seen = seen.lock().unwrap();
-                seen.frame = Some((w, h, data));
-                seen.count += 1;
-            }
+            let mut seen = seen.lock().unwrap();
+            let latest = seen.entry(track.0.clone()).or_default();
+            latest.frame = Some((w, h, data));
+            latest.count += 1;
         })
     };
     let settings = EngineSettings {
@@ -61,66 +64,68 @@ fn engine() -> (MediaEngine, EventReceiver, Seen) {
     (engine, events, seen)
 }
 
-/// Mean luma of the newest self-view frame over columns `from..to` (as
-/// fractions of its width), all rows.
-fn column_luma(seen: &Seen, (from, to): (f64, f64)) -> f64 {
+/// How many frames of `track` came so far.
+fn count(seen: &Seen, track: &str) -> u64 {
+    seen.lock().unwrap().get(track).map_or(0, |l| l.count)
+}
+
+/// The newest frame of `track`: (width, height, luma plane).
+fn luma(seen: &Seen, track: &str) -> Option<(usize, usize, Vec<u8>)> {
     let seen = seen.lock().unwrap();
-    let (w, h, data) = seen.frame.as_ref().expect("a self-view frame");
+    let (w, h, data) = seen.get(track)?.frame.as_ref()?;
     let (w, h) = (*w as usize, *h as usize);
+    Some((w, h, data[..w * h].to_vec()))
+}
+
+/// Mean luma of the newest frame of `track` over columns `from..to` (as
+/// fractions of its width), all rows.
+fn column_luma(seen: &Seen, track: &str, (from, to): (f64, f64)) -> f64 {
+    let Some((w, h, luma)) = luma(seen, track) else {
+        return f64::NAN;
+    };
     let (x0, x1) = ((w as f64 * from) as usize, (w as f64 * to) as usize);
-    let mut sum = 0u64;
-    for row in data[..w * h].chunks_exact(w) {
-        sum += row[x0..x1].iter().map(|&v| u64::from(v)).sum::<u64>();
-    }
+    let sum: u64 = luma
+        .chunks_exact(w)
+        .map(|row| row[x0..x1].iter().map(|&v| u64::from(v)).sum::<u64>())
+        .sum();
     sum as f64 / ((x1 - x0) * h) as f64
 }
 
-/// The newest self-view frame's luma plane.
-fn luma(seen: &Seen) -> Vec<u8> {
-    let seen = seen.lock().unwrap();
-    let (w, h, data) = seen.frame.as_ref().expect("a self-view frame");
-    data[..(*w * *h) as usize].to_vec()
+/// Whether `track` shows the cast screen: white, with the black borders
+/// that keep a 16:10 screen's shape in a 16:9 picture.
+fn shows_the_screen(seen: &Seen, track: &str) -> bool {
+    column_luma(seen, track, (0.0, 0.03)) < 30.0 && column_luma(seen, track, (0.2, 0.8)) > 180.0
 }
 
-/// Waits until `ready` holds, up to `within`.
-async fn eventually(within: Duration, mut ready: impl FnMut() -> bool) -> bool {
-    let deadline = Instant::now() + within;
-    while Instant::now() < deadline {
-        if ready() {
-            return true;
+/// Waits for the engine's event that `wanted` picks out, up to 5 s.
+async fn wait_event<T>(
+    events: &mut EventReceiver,
+    wanted: impl Fn(MediaEvent) -> Option<T>,
+) -> Option<T> {
+    tokio::time::timeout(Duration::from_secs(5), async {
+        while let Some(event) = events.recv().await {
+            if let Some(found) = wanted(event) {
+                return Some(found);
+            }
         }
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
-    ready()
+        None
+    })
+    .await
+    .ok()
+    .flatten()
 }
 
-/// Whether the self-view shows the cast screen: white, with the black
-/// borders that keep a 16:10 screen's shape in a 16:9 picture.
-fn shows_the_screen(seen: &Seen) -> bool {
-    seen.lock().unwrap().frame.is_some()
-        && column_luma(seen, (0.0, 0.03)) < 30.0
-        && column_luma(seen, (0.2, 0.8)) > 180.0
-}
-
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn a_screen_chosen_in_the_portal_is_shared_live_until_it_is_let_go() {
-    let _turn = ONE_AT_A_TIME.lock().await;
+/// The desktop session, its cast screen and the portal, with the screen
+/// chosen: what every sharing test starts from.
+async fn choose_the_screen() -> (Desktop, Screen, Frontend, PortalScreen) {
     let desktop = Desktop::start();
-    let _screen = Screen::start(&desktop);
-    let node = desktop.node_id(SCREEN_NODE);
+    let screen = Screen::start(&desktop);
     let choice = Choice::Screen {
-        node,
+        node: desktop.node_id(SCREEN_NODE),
         size: SCREEN_SIZE,
     };
     let portal = Frontend::serve(&desktop.bus_address, choice, desktop.pipewire_socket()).await;
-    let (engine, _events, seen) = engine();
-    assert!(
-        eventually(Duration::from_secs(10), || seen.lock().unwrap().count > 5).await,
-        "the self-view shows the camera"
-    );
-    assert!(!shows_the_screen(&seen), "the camera is not the screen");
-
-    let screen = tokio::time::timeout(
+    let chosen = tokio::time::timeout(
         Duration::from_secs(10),
         choose_screen_on(Some(desktop.bus_address.clone())),
     )
@@ -136,42 +141,71 @@ async fn a_screen_chosen_in_the_portal_is_shared_live_until_it_is_let_go() {
             "OpenPipeWireRemote"
         ]
     );
-    engine.set_portal_screen(Some(screen));
+    (desktop, screen, portal, chosen)
+}
+
+/// Waits until `ready` holds, up to `within`.
+async fn eventually(within: Duration, mut ready: impl FnMut() -> bool) -> bool {
+    let deadline = Instant::now() + within;
+    while Instant::now() < deadline {
+        if ready() {
+            return true;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    ready()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_screen_chosen_in_the_portal_is_shared_live_until_it_is_let_go() {
+    let _turn = ONE_AT_A_TIME.lock().await;
+    let (_desktop, _screen, portal, chosen) = choose_the_screen().await;
+    let (engine, _events, seen) = engine();
+    assert!(
+        eventually(Duration::from_secs(10), || count(&seen, SELF_VIEW_TRACK)
+            > 5)
+        .await,
+        "the self-view shows the camera"
+    );
+    assert!(
+        !shows_the_screen(&seen, SELF_VIEW_TRACK),
+        "the camera is not the screen"
+    );
+
+    engine.set_portal_screen(Some(chosen));
     assert_eq!(
         engine.screen_source(),
-        Ok(mulaqat_media::screen::ScreenSource::Portal),
+        Ok(ScreenSource::Portal),
         "a screen from the portal is what is shared"
     );
     engine.start_screen_share().expect("sharing starts");
     assert!(
-        eventually(Duration::from_secs(10), || shows_the_screen(&seen)).await,
+        eventually(Duration::from_secs(10), || shows_the_screen(
+            &seen,
+            SELF_VIEW_TRACK
+        ))
+        .await,
         "the self-view shows the portal's screen, letterboxed (edge {:.0}, middle {:.0})",
-        column_luma(&seen, (0.0, 0.03)),
-        column_luma(&seen, (0.2, 0.8))
+        column_luma(&seen, SELF_VIEW_TRACK, (0.0, 0.03)),
+        column_luma(&seen, SELF_VIEW_TRACK, (0.2, 0.8))
     );
-    let size = seen
-        .lock()
-        .unwrap()
-        .frame
-        .as_ref()
-        .map(|(w, h, _)| (*w, *h));
-    assert_eq!(size, Some((640, 360)), "the self-view's size");
+    let (w, h, before) = luma(&seen, SELF_VIEW_TRACK).expect("a frame");
+    assert_eq!((w, h), (640, 360), "the self-view's size");
 
     // Live, not one frame repeated: the ball moves, at the call's rate.
-    let before = (luma(&seen), seen.lock().unwrap().count);
+    let counted = count(&seen, SELF_VIEW_TRACK);
     tokio::time::sleep(Duration::from_secs(2)).await;
-    let after = (luma(&seen), seen.lock().unwrap().count);
+    let fps = (count(&seen, SELF_VIEW_TRACK) - counted) as f64 / 2.0;
+    let (_, _, after) = luma(&seen, SELF_VIEW_TRACK).expect("a frame");
     let changed = before
-        .0
         .iter()
-        .zip(&after.0)
+        .zip(&after)
         .filter(|(a, b)| a.abs_diff(**b) > 64)
         .count();
     assert!(
         changed > 200,
         "the shared screen moves ({changed} pixels changed)"
     );
-    let fps = (after.1 - before.1) as f64 / 2.0;
     assert!(
         fps >= 15.0,
         "the screen comes at the call's rate ({fps:.1} fps)"
@@ -185,7 +219,11 @@ async fn a_screen_chosen_in_the_portal_is_shared_live_until_it_is_let_go() {
         portal.calls()
     );
     assert!(
-        eventually(Duration::from_secs(5), || !shows_the_screen(&seen)).await,
+        eventually(Duration::from_secs(5), || !shows_the_screen(
+            &seen,
+            SELF_VIEW_TRACK
+        ))
+        .await,
         "the camera is back"
     );
     engine.stop();
@@ -194,22 +232,16 @@ async fn a_screen_chosen_in_the_portal_is_shared_live_until_it_is_let_go() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn stopping_from_the_desktop_ends_the_share_and_the_camera_comes_back() {
     let _turn = ONE_AT_A_TIME.lock().await;
-    let desktop = Desktop::start();
-    let screen = Screen::start(&desktop);
-    let node = desktop.node_id(SCREEN_NODE);
-    let choice = Choice::Screen {
-        node,
-        size: SCREEN_SIZE,
-    };
-    let portal = Frontend::serve(&desktop.bus_address, choice, desktop.pipewire_socket()).await;
+    let (_desktop, screen, portal, chosen) = choose_the_screen().await;
     let (engine, mut events, seen) = engine();
-    let chosen = choose_screen_on(Some(desktop.bus_address.clone()))
-        .await
-        .expect("the portal gives the screen");
     engine.set_portal_screen(Some(chosen));
     engine.start_screen_share().expect("sharing starts");
     assert!(
-        eventually(Duration::from_secs(10), || shows_the_screen(&seen)).await,
+        eventually(Duration::from_secs(10), || shows_the_screen(
+            &seen,
+            SELF_VIEW_TRACK
+        ))
+        .await,
         "the screen is shared"
     );
 
@@ -218,24 +250,71 @@ async fn stopping_from_the_desktop_ends_the_share_and_the_camera_comes_back() {
     // repeating the last frame.
     portal.stop_sharing().await;
     drop(screen);
-    let ended = tokio::time::timeout(Duration::from_secs(5), async {
-        let mut seen_events = Vec::new();
-        while let Some(event) = events.recv().await {
-            if let MediaEvent::ScreenShareEnded { reason } = event {
-                return reason;
-            }
-            seen_events.push(event);
-        }
-        panic!("the engine's events ended: {seen_events:?}")
+    let ended = wait_event(&mut events, |event| match event {
+        MediaEvent::ScreenShareEnded { reason } => Some(reason),
+        _ => None,
     })
     .await
     .expect("the engine says the share ended");
     assert!(ended.contains("desktop"), "{ended}");
     assert!(!engine.has_portal_screen(), "the ended screen is let go");
     assert!(
-        eventually(Duration::from_secs(5), || !shows_the_screen(&seen)).await,
+        eventually(Duration::from_secs(5), || !shows_the_screen(
+            &seen,
+            SELF_VIEW_TRACK
+        ))
+        .await,
         "the camera is back"
     );
+    engine.stop();
+}
+
+/// In an SFU room the screen is a publication of its own beside the camera;
+/// the desktop's stop ends that publication, and the camera is untouched.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn in_an_sfu_room_the_desktops_stop_ends_the_screens_publication() {
+    let _turn = ONE_AT_A_TIME.lock().await;
+    let (_desktop, screen, portal, chosen) = choose_the_screen().await;
+    let (engine, mut events, seen) = engine();
+    engine.set_portal_screen(Some(chosen));
+    engine
+        .add_screen_publication(PeerId("sfu:screen".into()), PeerConfig::default())
+        .expect("the screen is published");
+    assert!(
+        eventually(Duration::from_secs(10), || shows_the_screen(
+            &seen,
+            SCREEN_PREVIEW_TRACK
+        ))
+        .await,
+        "the screen's preview shows the portal's screen (edge {:.0}, middle {:.0})",
+        column_luma(&seen, SCREEN_PREVIEW_TRACK, (0.0, 0.03)),
+        column_luma(&seen, SCREEN_PREVIEW_TRACK, (0.2, 0.8))
+    );
+    assert!(
+        !shows_the_screen(&seen, SELF_VIEW_TRACK),
+        "the self-view still shows the camera"
+    );
+
+    portal.stop_sharing().await;
+    drop(screen);
+    let ended = wait_event(&mut events, |event| match event {
+        MediaEvent::ScreenShareEnded { reason } => Some(reason),
+        _ => None,
+    })
+    .await
+    .expect("the engine says the share ended");
+    assert!(ended.contains("desktop"), "{ended}");
+    assert!(!engine.has_portal_screen(), "the ended screen is let go");
+    let before = count(&seen, SCREEN_PREVIEW_TRACK);
+    tokio::time::sleep(Duration::from_secs(1)).await;
+    assert_eq!(
+        count(&seen, SCREEN_PREVIEW_TRACK),
+        before,
+        "the preview has stopped"
+    );
+    let camera = count(&seen, SELF_VIEW_TRACK);
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    assert!(count(&seen, SELF_VIEW_TRACK) > camera, "the camera goes on");
     engine.stop();
 }
 
