@@ -128,12 +128,20 @@ fn build(
         (quality, FPS),
         PREFIX,
     )?;
-    if capture.sync_state_with_parent().is_err() {
-        return Err(MediaError::ScreenUnavailable(format!(
-            "the screen capture did not start: {}",
-            super::pipeline_error(pipeline)
-        )));
-    }
+    // Started in the background: a capture that does not start ends the
+    // publication (unless it was ended meanwhile: then the capture is no
+    // longer in the pipeline).
+    let weak = Arc::downgrade(shared);
+    let started = capture.clone();
+    sharing::start_capture(&capture, source, move |result| {
+        let Some(shared) = weak.upgrade() else { return };
+        if let Err(reason) = result
+            && started.parent().is_some()
+        {
+            tracing::warn!("{reason}");
+            sharing::capture_ended(&shared, reason);
+        }
+    });
     Ok((encoder, preview))
 }
 

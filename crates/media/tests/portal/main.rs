@@ -97,12 +97,13 @@ fn shows_the_screen(seen: &Seen, track: &str) -> bool {
     column_luma(seen, track, (0.0, 0.03)) < 30.0 && column_luma(seen, track, (0.2, 0.8)) > 180.0
 }
 
-/// Waits for the engine's event that `wanted` picks out, up to 5 s.
+/// Waits for the engine's event that `wanted` picks out, up to `within`.
 async fn wait_event<T>(
     events: &mut EventReceiver,
+    within: Duration,
     wanted: impl Fn(MediaEvent) -> Option<T>,
 ) -> Option<T> {
-    tokio::time::timeout(Duration::from_secs(5), async {
+    tokio::time::timeout(within, async {
         while let Some(event) = events.recv().await {
             if let Some(found) = wanted(event) {
                 return Some(found);
@@ -250,7 +251,7 @@ async fn stopping_from_the_desktop_ends_the_share_and_the_camera_comes_back() {
     // repeating the last frame.
     portal.stop_sharing().await;
     drop(screen);
-    let ended = wait_event(&mut events, |event| match event {
+    let ended = wait_event(&mut events, Duration::from_secs(5), |event| match event {
         MediaEvent::ScreenShareEnded { reason } => Some(reason),
         _ => None,
     })
@@ -297,7 +298,7 @@ async fn in_an_sfu_room_the_desktops_stop_ends_the_screens_publication() {
 
     portal.stop_sharing().await;
     drop(screen);
-    let ended = wait_event(&mut events, |event| match event {
+    let ended = wait_event(&mut events, Duration::from_secs(5), |event| match event {
         MediaEvent::ScreenShareEnded { reason } => Some(reason),
         _ => None,
     })
@@ -338,4 +339,55 @@ async fn closing_the_portals_dialog_is_a_cancel_not_an_error() {
         portal.calls()[..3],
         ["CreateSession", "SelectSources", "Start"]
     );
+}
+
+/// The screen's stream is gone before its capture starts (the person
+/// stopped it, or closed the window being shared): sharing returns at once,
+/// the engine stays responsive and the camera goes on while `pipewiresrc`
+/// waits for a stream that will not come (30 s in PipeWire 0.3), and then
+/// the share ends with what to do.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_screen_gone_before_its_capture_starts_ends_the_share_and_the_call_goes_on() {
+    let _turn = ONE_AT_A_TIME.lock().await;
+    let (desktop, screen, _portal, chosen) = choose_the_screen().await;
+    let (engine, mut events, seen) = engine();
+    engine.set_portal_screen(Some(chosen));
+    drop(screen);
+    desktop.wait_node_gone(SCREEN_NODE);
+
+    let asked = Instant::now();
+    engine.start_screen_share().expect("sharing is under way");
+    assert!(
+        asked.elapsed() < Duration::from_secs(2),
+        "sharing returns at once ({:?})",
+        asked.elapsed()
+    );
+    tokio::time::sleep(Duration::from_secs(2)).await;
+    let asked = Instant::now();
+    assert!(engine.has_portal_screen());
+    assert!(
+        asked.elapsed() < Duration::from_millis(200),
+        "the engine answers while the capture waits ({:?})",
+        asked.elapsed()
+    );
+    let camera = count(&seen, SELF_VIEW_TRACK);
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    assert!(
+        count(&seen, SELF_VIEW_TRACK) > camera,
+        "the camera goes on meanwhile"
+    );
+    assert!(!shows_the_screen(&seen, SELF_VIEW_TRACK));
+
+    let ended = wait_event(&mut events, Duration::from_secs(45), |event| match event {
+        MediaEvent::ScreenShareEnded { reason } => Some(reason),
+        _ => None,
+    })
+    .await
+    .expect("the engine says the share ended");
+    assert!(ended.contains("share again"), "{ended}");
+    assert!(!engine.has_portal_screen(), "the dead screen is let go");
+    let camera = count(&seen, SELF_VIEW_TRACK);
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    assert!(count(&seen, SELF_VIEW_TRACK) > camera, "the camera goes on");
+    engine.stop();
 }
