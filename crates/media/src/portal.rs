@@ -72,8 +72,9 @@ impl PortalScreen {
         (self.remote.as_raw_fd(), self.node)
     }
 
-    /// Whether the desktop has ended the sharing on its side (its own
-    /// "stop sharing" control, or the stream went away).
+    /// Whether the desktop has ended the sharing on its side: the portal
+    /// closed the session (the desktop's own "stop sharing" does), or the
+    /// portal went away.
     pub fn ended_by_desktop(&self) -> bool {
         self.ended.load(Ordering::Relaxed)
     }
