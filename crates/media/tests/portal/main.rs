@@ -9,7 +9,7 @@
 //! (`packaging/linux/install-deps.sh --test`).
 
 #![cfg(all(unix, not(target_os = "macos")))]
-#![allow(clippy::expect_used, clippy::unwrap_used, clippy::print_stdout)]
+#![allow(clippy::expect_used, clippy::unwrap_used)]
 
 mod desktop;
 mod frontend;
