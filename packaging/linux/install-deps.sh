@@ -30,7 +30,8 @@ build_pkgs=(pkg-config gcc libc6-dev ca-certificates
 # Extra packages for the tests. dbus, gnome-keyring, libsecret-tools and
 # dbus-x11: a private Secret Service for the keyring tests of mulaqat-settings.
 # pipewire, wireplumber, pipewire-bin (pw-dump): a PipeWire session for the
-# Wayland screen sharing test (crates/media/tests/portal).
+# Wayland screen sharing test; gstreamer1.0-x (ximagesink): a moving window
+# for the X11 one (crates/media/tests/screen).
 # chromium: the UI's browser tests (Playwright drives it; no browser download).
 # xvfb, xauth, webkit2gtk-driver: the real app under a virtual display.
 # iproute2, nftables, coturn: calls across network namespaces through TURN.
@@ -39,7 +40,7 @@ build_pkgs=(pkg-config gcc libc6-dev ca-certificates
 # the MSI's WiX fragment; desktop-file-utils, appstream, systemd: validating
 # the .desktop entry, the AppStream metadata and the server's unit.
 test_pkgs=(procps dbus gnome-keyring libsecret-tools dbus-x11 chromium xvfb xauth janus
-  pipewire wireplumber pipewire-bin
+  pipewire wireplumber pipewire-bin gstreamer1.0-x
   webkit2gtk-driver iproute2 nftables coturn
   dpkg-dev binutils debootstrap wixl msitools desktop-file-utils appstream systemd)
 

@@ -1,120 +1,15 @@
-//! Screen sharing in a Wayland session, end to end below the desktop's
-//! dialog: a real PipeWire daemon and WirePlumber, a screen cast onto
-//! PipeWire the way compositors do it (variable rate), and a stand-in for
-//! the portal's frontend that answers as xdg-desktop-portal does once the
-//! person has chosen. The engine asks the portal (ashpd, as the app does),
-//! reads the chosen node with `pipewiresrc` and shows it in the self-view.
-//!
-//! Needs `dbus-daemon`, `pipewire`, `wireplumber` and `pw-dump`
-//! (`packaging/linux/install-deps.sh --test`).
+//! The Wayland session's screen, through the desktop portal.
 
-#![cfg(all(unix, not(target_os = "macos")))]
-#![allow(clippy::expect_used, clippy::unwrap_used)]
-
-mod desktop;
-mod frontend;
-
-use std::collections::HashMap;
-use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
-use desktop::{Desktop, SCREEN_NODE, SCREEN_SIZE, Screen};
-use frontend::{Choice, Frontend};
 use mulaqat_media::devices::TestDevices;
 use mulaqat_media::portal::{PortalError, PortalScreen, choose_screen_on};
 use mulaqat_media::screen::ScreenSource;
-use mulaqat_media::{
-    EngineSettings, EventReceiver, FrameSink, MediaEngine, MediaEvent, PeerConfig, PeerId, Quality,
-    SCREEN_PREVIEW_TRACK, SELF_VIEW_TRACK,
-};
+use mulaqat_media::{MediaEvent, PeerConfig, PeerId, SCREEN_PREVIEW_TRACK, SELF_VIEW_TRACK};
 
-/// The newest frame of a track: (width, height, NV12), and how many came.
-#[derive(Default)]
-struct Latest {
-    frame: Option<(u32, u32, Arc<[u8]>)>,
-    count: u64,
-}
-
-/// The newest frame of each local track the engine shows.
-type Seen = Arc<Mutex<HashMap<String, Latest>>>;
-
-/// The tests that run an engine take turns: frame-rate checks mean
-/// nothing when two real-time pipelines share the two cores.
-static ONE_AT_A_TIME: tokio::sync::Mutex<()> = tokio::sync::Mutex::const_new(());
-
-/// An engine with test devices (the camera is colour bars) at 360p.
-fn engine() -> (MediaEngine, EventReceiver, Seen) {
-    let seen: Seen = Arc::default();
-    let sink: FrameSink = {
-        let seen = seen.clone();
-        Arc::new(move |track, w, h, _at, data| {
-            let mut seen = seen.lock().unwrap();
-            let latest = seen.entry(track.0.clone()).or_default();
-            latest.frame = Some((w, h, data));
-            latest.count += 1;
-        })
-    };
-    let settings = EngineSettings {
-        test_devices: TestDevices::Only,
-        quality: Quality::P360,
-        frame_sink: Some(sink),
-        ..EngineSettings::default()
-    };
-    let (engine, events) = MediaEngine::start(settings).expect("the engine starts");
-    (engine, events, seen)
-}
-
-/// How many frames of `track` came so far.
-fn count(seen: &Seen, track: &str) -> u64 {
-    seen.lock().unwrap().get(track).map_or(0, |l| l.count)
-}
-
-/// The newest frame of `track`: (width, height, luma plane).
-fn luma(seen: &Seen, track: &str) -> Option<(usize, usize, Vec<u8>)> {
-    let seen = seen.lock().unwrap();
-    let (w, h, data) = seen.get(track)?.frame.as_ref()?;
-    let (w, h) = (*w as usize, *h as usize);
-    Some((w, h, data[..w * h].to_vec()))
-}
-
-/// Mean luma of the newest frame of `track` over columns `from..to` (as
-/// fractions of its width), all rows.
-fn column_luma(seen: &Seen, track: &str, (from, to): (f64, f64)) -> f64 {
-    let Some((w, h, luma)) = luma(seen, track) else {
-        return f64::NAN;
-    };
-    let (x0, x1) = ((w as f64 * from) as usize, (w as f64 * to) as usize);
-    let sum: u64 = luma
-        .chunks_exact(w)
-        .map(|row| row[x0..x1].iter().map(|&v| u64::from(v)).sum::<u64>())
-        .sum();
-    sum as f64 / ((x1 - x0) * h) as f64
-}
-
-/// Whether `track` shows the cast screen: white, with the black borders
-/// that keep a 16:10 screen's shape in a 16:9 picture.
-fn shows_the_screen(seen: &Seen, track: &str) -> bool {
-    column_luma(seen, track, (0.0, 0.03)) < 30.0 && column_luma(seen, track, (0.2, 0.8)) > 180.0
-}
-
-/// Waits for the engine's event that `wanted` picks out, up to `within`.
-async fn wait_event<T>(
-    events: &mut EventReceiver,
-    within: Duration,
-    wanted: impl Fn(MediaEvent) -> Option<T>,
-) -> Option<T> {
-    tokio::time::timeout(within, async {
-        while let Some(event) = events.recv().await {
-            if let Some(found) = wanted(event) {
-                return Some(found);
-            }
-        }
-        None
-    })
-    .await
-    .ok()
-    .flatten()
-}
+use crate::desktop::{Desktop, SCREEN_NODE, SCREEN_SIZE, Screen};
+use crate::frontend::{Choice, Frontend};
+use crate::*;
 
 /// The desktop session, its cast screen and the portal, with the screen
 /// chosen: what every sharing test starts from.
@@ -145,23 +40,11 @@ async fn choose_the_screen() -> (Desktop, Screen, Frontend, PortalScreen) {
     (desktop, screen, portal, chosen)
 }
 
-/// Waits until `ready` holds, up to `within`.
-async fn eventually(within: Duration, mut ready: impl FnMut() -> bool) -> bool {
-    let deadline = Instant::now() + within;
-    while Instant::now() < deadline {
-        if ready() {
-            return true;
-        }
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
-    ready()
-}
-
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_screen_chosen_in_the_portal_is_shared_live_until_it_is_let_go() {
     let _turn = ONE_AT_A_TIME.lock().await;
     let (_desktop, _screen, portal, chosen) = choose_the_screen().await;
-    let (engine, _events, seen) = engine();
+    let (engine, _events, seen) = engine(TestDevices::Only);
     assert!(
         eventually(Duration::from_secs(10), || count(&seen, SELF_VIEW_TRACK)
             > 5)
@@ -234,7 +117,7 @@ async fn a_screen_chosen_in_the_portal_is_shared_live_until_it_is_let_go() {
 async fn stopping_from_the_desktop_ends_the_share_and_the_camera_comes_back() {
     let _turn = ONE_AT_A_TIME.lock().await;
     let (_desktop, screen, portal, chosen) = choose_the_screen().await;
-    let (engine, mut events, seen) = engine();
+    let (engine, mut events, seen) = engine(TestDevices::Only);
     engine.set_portal_screen(Some(chosen));
     engine.start_screen_share().expect("sharing starts");
     assert!(
@@ -276,7 +159,7 @@ async fn stopping_from_the_desktop_ends_the_share_and_the_camera_comes_back() {
 async fn in_an_sfu_room_the_desktops_stop_ends_the_screens_publication() {
     let _turn = ONE_AT_A_TIME.lock().await;
     let (_desktop, screen, portal, chosen) = choose_the_screen().await;
-    let (engine, mut events, seen) = engine();
+    let (engine, mut events, seen) = engine(TestDevices::Only);
     engine.set_portal_screen(Some(chosen));
     engine
         .add_screen_publication(PeerId("sfu:screen".into()), PeerConfig::default())
@@ -350,7 +233,7 @@ async fn closing_the_portals_dialog_is_a_cancel_not_an_error() {
 async fn a_screen_gone_before_its_capture_starts_ends_the_share_and_the_call_goes_on() {
     let _turn = ONE_AT_A_TIME.lock().await;
     let (desktop, screen, _portal, chosen) = choose_the_screen().await;
-    let (engine, mut events, seen) = engine();
+    let (engine, mut events, seen) = engine(TestDevices::Only);
     engine.set_portal_screen(Some(chosen));
     drop(screen);
     desktop.wait_node_gone(SCREEN_NODE);
