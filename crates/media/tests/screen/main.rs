@@ -115,6 +115,67 @@ pub(crate) async fn wait_event<T>(
     .flatten()
 }
 
+/// Waits up to 10 s until `track` shows the cast screen.
+pub(crate) async fn wait_for_the_screen(seen: &Seen, track: &str) {
+    assert!(
+        eventually(Duration::from_secs(10), || shows_the_screen(seen, track)).await,
+        "{track} shows the shared screen, letterboxed (edge {:.0}, middle {:.0})",
+        column_luma(seen, track, (0.0, 0.03)),
+        column_luma(seen, track, (0.2, 0.8))
+    );
+}
+
+/// Waits up to 5 s until `track` shows something else than the screen.
+pub(crate) async fn wait_for_no_screen(seen: &Seen, track: &str) {
+    assert!(
+        eventually(Duration::from_secs(5), || !shows_the_screen(seen, track)).await,
+        "{track} no longer shows the screen"
+    );
+}
+
+/// `track` shows the screen live at 640x360: over 2 s, at least
+/// `min_changed` pixels change (what moves on it moved: not one frame
+/// repeated) and frames come at the call's rate.
+pub(crate) async fn assert_the_screen_is_live(seen: &Seen, track: &str, min_changed: usize) {
+    wait_for_the_screen(seen, track).await;
+    let (w, h, before) = luma(seen, track).expect("a frame");
+    assert_eq!((w, h), (640, 360), "{track}'s size");
+    let counted = count(seen, track);
+    tokio::time::sleep(Duration::from_secs(2)).await;
+    let fps = (count(seen, track) - counted) as f64 / 2.0;
+    let (_, _, after) = luma(seen, track).expect("a frame");
+    let changed = before
+        .iter()
+        .zip(&after)
+        .filter(|(a, b)| a.abs_diff(**b) > 64)
+        .count();
+    assert!(
+        changed > min_changed,
+        "the shared screen moves ({changed} pixels changed)"
+    );
+    assert!(
+        fps >= 15.0,
+        "the screen comes at the call's rate ({fps:.1} fps)"
+    );
+}
+
+/// Whether frames of `track` keep coming (over half a second).
+pub(crate) async fn keeps_coming(seen: &Seen, track: &str) -> bool {
+    let before = count(seen, track);
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    count(seen, track) > before
+}
+
+/// The reason of the engine's next `ScreenShareEnded`, within `within`.
+pub(crate) async fn share_ended(events: &mut EventReceiver, within: Duration) -> String {
+    wait_event(events, within, |event| match event {
+        MediaEvent::ScreenShareEnded { reason } => Some(reason),
+        _ => None,
+    })
+    .await
+    .expect("the engine says the share ended")
+}
+
 /// Waits until `ready` holds, up to `within`.
 pub(crate) async fn eventually(within: Duration, mut ready: impl FnMut() -> bool) -> bool {
     let deadline = Instant::now() + within;
