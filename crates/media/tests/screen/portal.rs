@@ -156,8 +156,9 @@ async fn closing_the_portals_dialog_is_a_cancel_not_an_error() {
     );
 }
 
-/// The screen's stream is gone before its capture starts (the person
-/// stopped it, or closed the window being shared): sharing returns at once,
+/// The screen's stream is gone before its capture starts (the window being
+/// shared was closed, say, and the portal's session is still open): sharing
+/// returns at once,
 /// the engine stays responsive and the camera goes on while `pipewiresrc`
 /// waits for a stream that will not come (30 s in PipeWire 0.3), and then
 /// the share ends with what to do.
