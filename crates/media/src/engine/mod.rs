@@ -608,7 +608,7 @@ fn link_to_selector(
 /// else the placeholder.
 fn select_video_input(state: &State) {
     let pad = match (&state.screen, &state.camera, state.camera_enabled) {
-        (Some(screen), _, _) if screen.live => &screen.selector_pad,
+        (Some(screen), _, _) => &screen.selector_pad,
         (None, Some(camera), true) => &camera.selector_pad,
         _ => &state.placeholder_pad,
     };

@@ -128,20 +128,12 @@ fn build(
         (quality, FPS),
         PREFIX,
     )?;
-    // Started in the background: a capture that does not start ends the
-    // publication (unless it was ended meanwhile: then the capture is no
-    // longer in the pipeline).
-    let weak = Arc::downgrade(shared);
-    let started = capture.clone();
-    sharing::start_capture(&capture, source, move |result| {
-        let Some(shared) = weak.upgrade() else { return };
-        if let Err(reason) = result
-            && started.parent().is_some()
-        {
-            tracing::warn!("{reason}");
-            sharing::capture_ended(&shared, reason);
-        }
-    });
+    if capture.sync_state_with_parent().is_err() {
+        return Err(MediaError::ScreenUnavailable(format!(
+            "the screen capture did not start: {}",
+            super::pipeline_error(pipeline)
+        )));
+    }
     Ok((encoder, preview))
 }
 

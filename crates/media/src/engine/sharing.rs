@@ -51,8 +51,6 @@ impl super::MediaEngine {
 pub(super) struct ScreenInput {
     bin: gst::Bin,
     pub(super) selector_pad: gst::Pad,
-    /// Started: the selector sends it (until then, the camera goes on).
-    pub(super) live: bool,
 }
 
 /// The screen the person chose in the desktop portal, while it is held.
@@ -246,10 +244,6 @@ pub(super) fn availability(shared: &Shared) -> Result<ScreenSource, String> {
 }
 
 /// Starts sending the screen instead of the camera. Sharing again is a no-op.
-/// The capture is built here and started in the background
-/// ([`start_capture`]): the camera goes on until the screen's first frames
-/// can come, and a capture that does not start ends as
-/// [`MediaEvent::ScreenShareEnded`](crate::MediaEvent::ScreenShareEnded).
 pub(super) fn start(shared: &Arc<Shared>) -> Result<(), MediaError> {
     let source = availability(shared).map_err(MediaError::ScreenUnavailable)?;
     let mut state = shared.lock();
@@ -274,75 +268,20 @@ pub(super) fn start(shared: &Arc<Shared>) -> Result<(), MediaError> {
             return Err(e);
         }
     };
-    state.screen = Some(ScreenInput {
-        bin: bin.clone(),
-        selector_pad,
-        live: false,
-    });
-    drop(state);
-    let weak = Arc::downgrade(shared);
-    let starting = bin.clone();
-    start_capture(&bin, &source, move |started| {
-        if let Some(shared) = weak.upgrade() {
-            capture_started(&shared, &starting, started);
-        }
-    });
-    Ok(())
-}
-
-/// Brings `capture` up to the pipeline's state away from the caller and the
-/// engine's lock (on GStreamer's thread pool), then calls `then` with
-/// whether it started, and if not why (for people). A portal's stream that
-/// is never linked (it ended before the capture began) keeps `pipewiresrc`
-/// waiting 30 s before it gives up.
-pub(super) fn start_capture(
-    capture: &gst::Bin,
-    source: &ScreenSource,
-    then: impl FnOnce(Result<(), String>) + Send + 'static,
-) {
-    let portal = matches!(source, ScreenSource::Portal);
-    capture.call_async(move |capture| {
-        let started = capture.sync_state_with_parent().map(drop).map_err(|_| {
-            if portal {
-                "the desktop's screen did not start streaming (it may have stopped before \
-                 sharing began); share again to choose it anew"
-                    .to_owned()
-            } else {
-                let pipeline = capture
-                    .parent()
-                    .and_then(|p| p.downcast::<gst::Pipeline>().ok());
-                let detail = pipeline.map_or_else(
-                    || "it refused to start".to_owned(),
-                    |p| super::pipeline_error(&p),
-                );
-                format!("the screen capture did not start: {detail}")
-            }
-        });
-        then(started);
-    });
-}
-
-/// The capture `bin` started, or did not: the selector sends it, or
-/// sharing ends. Nothing happens if sharing stopped meanwhile.
-fn capture_started(shared: &Arc<Shared>, bin: &gst::Bin, started: Result<(), String>) {
-    let mut state = shared.lock();
-    let Some(input) = state.screen.as_mut().filter(|input| &input.bin == bin) else {
-        return;
-    };
-    match started {
-        Ok(()) => {
-            input.live = true;
-            super::select_video_input(&state);
-            drop(state);
-            super::senders::request_keyframes(shared);
-            tracing::info!("screen sharing started");
-        }
-        Err(reason) => {
-            drop(state);
-            tracing::warn!("{reason}");
-            capture_ended(shared, reason);
-        }
+    let input = ScreenInput { bin, selector_pad };
+    if input.bin.sync_state_with_parent().is_err() {
+        let detail = super::pipeline_error(&shared.pipeline);
+        release(shared, &state, input);
+        return Err(MediaError::ScreenUnavailable(format!(
+            "the screen capture did not start: {detail}"
+        )));
     }
+    state.screen = Some(input);
+    super::select_video_input(&state);
+    drop(state);
+    super::senders::request_keyframes(shared);
+    tracing::info!(?source, "screen sharing started");
+    Ok(())
 }
 
 /// Goes back to the camera (or the placeholder). A no-op when not sharing.
@@ -372,15 +311,6 @@ pub(super) fn lost(shared: &Arc<Shared>) -> bool {
 /// stream is over, so sharing stops as if the capture had failed, rather
 /// than sending its last frame for ever.
 pub(super) fn ended_by_desktop(shared: &Arc<Shared>) {
-    capture_ended(shared, "the desktop stopped sharing the screen".into());
-}
-
-/// The screen capture is over (it failed, or did not start, or the desktop
-/// ended it): back to the camera, the SFU's screen publication removed, the
-/// portal's screen let go (sharing again asks anew), and
-/// [`MediaEvent::ScreenShareEnded`](crate::MediaEvent::ScreenShareEnded)
-/// if anything was being shared.
-pub(super) fn capture_ended(shared: &Arc<Shared>, reason: String) {
     let mut sharing = false;
     if let Some(peer) = super::screen_stream::publishing_peer(shared) {
         super::peer::remove(shared, &peer);
@@ -389,26 +319,16 @@ pub(super) fn capture_ended(shared: &Arc<Shared>, reason: String) {
     sharing |= lost(shared);
     forget_portal_screen(shared);
     if sharing {
-        shared.emit(crate::MediaEvent::ScreenShareEnded { reason });
+        shared.emit(crate::MediaEvent::ScreenShareEnded {
+            reason: "the desktop stopped sharing the screen".into(),
+        });
     }
 }
 
 fn release(shared: &Shared, state: &State, input: ScreenInput) {
-    if input.live {
-        let _ = input.bin.set_state(gst::State::Null);
-        let _ = shared.pipeline.remove(&input.bin);
-        state.selector.release_request_pad(&input.selector_pad);
-        return;
-    }
-    // Still starting: its state change may hold the bin for a while
-    // ([`start_capture`]), so it is taken down after that, in the background.
-    let pipeline = shared.pipeline.clone();
-    let selector = state.selector.clone();
-    input.bin.call_async(move |bin| {
-        let _ = bin.set_state(gst::State::Null);
-        let _ = pipeline.remove(bin);
-        selector.release_request_pad(&input.selector_pad);
-    });
+    let _ = input.bin.set_state(gst::State::Null);
+    let _ = shared.pipeline.remove(&input.bin);
+    state.selector.release_request_pad(&input.selector_pad);
 }
 
 #[cfg(test)]
