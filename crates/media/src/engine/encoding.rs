@@ -7,6 +7,7 @@ use std::sync::atomic::{AtomicBool, AtomicU32, Ordering};
 use gst::prelude::*;
 
 use super::capture;
+use super::live_caps::LiveCapsFilter;
 use crate::MediaError;
 use crate::encode::{self, EncoderProfile};
 use crate::types::{Quality, VideoCodec};
@@ -30,7 +31,8 @@ pub(crate) struct VideoEncoder {
     pub cpu_cap: Quality,
     pub profile: &'static EncoderProfile,
     pub encoder: gst::Element,
-    pub scale_caps: gst::Element,
+    /// The size (and rate) the encoder is fed, changed by adaptation.
+    pub(super) scale_caps: LiveCapsFilter,
     pub tee: gst::Element,
     pub max_quality: Quality,
     pub quality: Quality,
@@ -85,14 +87,11 @@ impl VideoEncoder {
 
     fn set_quality(&mut self, quality: Quality) {
         self.quality = quality;
-        self.scale_caps.set_property(
-            "caps",
-            encode::input_caps(
-                self.profile,
-                quality.resolution(),
-                i32::try_from(self.fps).unwrap_or(30),
-            ),
-        );
+        self.scale_caps.set(encode::input_caps(
+            self.profile,
+            quality.resolution(),
+            i32::try_from(self.fps).unwrap_or(30),
+        ));
     }
 
     /// Follows the bandwidth estimate: the encoder's target, and the frame
@@ -199,22 +198,25 @@ pub(super) fn build_video(
     }
     let convert = crate::make_element("videoconvert", &format!("{tag}-enc-convert"))?;
     let scale = crate::make_element("videoscale", &format!("{tag}-enc-scale"))?;
-    let scale_caps = crate::make_element("capsfilter", &format!("{tag}-enc-size"))?;
-    // The size changes under a running camera (congestion, CPU): a frame
-    // negotiated at the old size just before must pass, not stop the
-    // camera's tee with `not-negotiated` (see `tiles`).
-    scale_caps.set_property_from_str("caps-change-mode", "delayed");
-    scale_caps.set_property(
-        "caps",
-        encode::input_caps(
+    // The size changes under a running camera (congestion, CPU).
+    let scale_caps = LiveCapsFilter::new(
+        &format!("{tag}-enc-size"),
+        &encode::input_caps(
             profile,
             quality.resolution(),
             i32::try_from(fps).unwrap_or(30),
         ),
-    );
+        &convert,
+    )?;
     let bitrate_kbps = quality.start_bitrate_kbps();
     let encoder = encode::make_encoder(profile, &format!("{tag}-enc"), bitrate_kbps)?;
-    let mut chain = vec![queue, convert, scale, scale_caps.clone(), encoder.clone()];
+    let mut chain = vec![
+        queue,
+        convert,
+        scale,
+        scale_caps.element().clone(),
+        encoder.clone(),
+    ];
     match codec {
         VideoCodec::H264 => {
             let parse = crate::make_element("h264parse", &format!("{tag}-parse"))?;
@@ -319,7 +321,13 @@ mod tests {
         let profile = encode::profile("x264enc").expect("x264 profile");
         let encoder = encode::make_encoder(profile, "test-enc", quality.start_bitrate_kbps())
             .expect("x264enc");
-        let scale_caps = crate::make_element("capsfilter", "test-caps").expect("capsfilter");
+        let convert = crate::make_element("videoconvert", "test-convert").expect("videoconvert");
+        let scale_caps = LiveCapsFilter::new(
+            "test-caps",
+            &encode::input_caps(profile, quality.resolution(), 30),
+            &convert,
+        )
+        .expect("capsfilter");
         VideoEncoder {
             sending: Arc::new(AtomicBool::new(true)),
             overruns: Arc::new(AtomicU32::new(0)),
@@ -417,7 +425,7 @@ mod tests {
     }
 
     fn caps_height(e: &VideoEncoder) -> i32 {
-        let caps = e.scale_caps.property::<gst::Caps>("caps");
+        let caps = e.scale_caps.wanted();
         caps.structure(0)
             .and_then(|s| s.get::<i32>("height").ok())
             .unwrap_or(0)

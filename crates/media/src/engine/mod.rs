@@ -19,6 +19,7 @@ pub(crate) mod encoding;
 mod events;
 mod fallback;
 mod ice;
+mod live_caps;
 mod pacing;
 mod peer;
 mod receive;
@@ -576,7 +577,8 @@ fn watch_camera_end(shared_weak: Weak<Shared>, bin: &gst::Bin) {
                     camera_lost(&shared, "the camera stopped sending pictures".into());
                 }
             });
-            return gst::PadProbeReturn::Drop;
+            // Handled, not Drop: see `live_caps::keep_to_the_branch`.
+            return gst::PadProbeReturn::Handled;
         }
         gst::PadProbeReturn::Ok
     });

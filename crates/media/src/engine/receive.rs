@@ -345,7 +345,7 @@ pub(super) fn local_preview(
     // A preview: the cheapest scaling is good enough.
     scale.set_property_from_str("method", "nearest-neighbour");
     let convert = crate::make_element("videoconvert", &format!("{prefix}-convert"))?;
-    let filter = tiles::size_filter(&format!("{prefix}-size"), Some(size))?;
+    let filter = tiles::size_filter(&format!("{prefix}-size"), Some(size), &scale)?;
     let sink = capture::latest_only_sink(&format!("{prefix}-sink"), None)?;
     let counters = Arc::new(TrackCounters::new(None));
     let targets = FrameTargets::new(settings, track);
@@ -359,7 +359,13 @@ pub(super) fn local_preview(
     });
     deliver_frames(&sink, track.clone(), counters.clone(), targets, false);
     Ok(LocalPreview {
-        elements: vec![queue, scale, convert, filter, sink.upcast()],
+        elements: vec![
+            queue,
+            scale,
+            convert,
+            filter.element().clone(),
+            sink.upcast(),
+        ],
         counters,
         tile,
     })
@@ -558,13 +564,13 @@ fn receive_video(
     // Scale first (to a tile that is usually smaller), then convert; a
     // decoder's I420 is accepted as is and interleaved when delivered.
     let scale = crate::make_element("videoscale", &format!("{tag}-scale"))?;
-    let filter = tiles::size_filter(&format!("{tag}-size"), None)?;
+    let filter = tiles::size_filter(&format!("{tag}-size"), None, &scale)?;
     chain.push(scale.clone());
     chain.push(crate::make_element(
         "videoconvert",
         &format!("{tag}-convert"),
     )?);
-    chain.push(filter.clone());
+    chain.push(filter.element().clone());
     let sink = capture::latest_only_sink(&format!("{tag}-sink"), None)?;
     let counters = Arc::new(TrackCounters::new(Some(peer.clone())));
     *counters

@@ -3,17 +3,14 @@
 //! ask for, keeping its shape and never enlarged (the UI's GPU enlarges for
 //! nothing; the engine would spend CPU and socket bandwidth on it).
 //!
-//! A tile's branch ends `videoscale ! videoconvert ! size filter ! appsink`.
-//! The size filter is a `capsfilter` in delayed mode: when the size changes
-//! while a frame of the old size is already on its way (the scaler
-//! negotiated it a moment before), the filter lets it through and asks the
-//! scaler to negotiate again. A filter that refused it instead would stop
-//! the branch with `not-negotiated`, and a tee passes that upstream: the
-//! camera would stop for the whole call because a window was resized.
+//! A tile's branch ends `videoscale ! videoconvert ! size filter ! appsink`;
+//! the size filter is a [`LiveCapsFilter`]: a size decided here is set by
+//! the branch's own thread between frames, and never reaches upstream.
 
 use gst::prelude::*;
 
 use super::Shared;
+use super::live_caps::LiveCapsFilter;
 use crate::MediaError;
 use crate::types::Resolution;
 
@@ -23,7 +20,7 @@ pub(crate) struct Tile {
     /// The scaler: what enters it is the picture's own size.
     pub(super) scale: gst::Element,
     /// The size filter after it (see the module's notes).
-    pub(super) filter: gst::Element,
+    pub(super) filter: LiveCapsFilter,
     /// The size the filter lets through (`None`: native).
     pub(super) applied: Option<Resolution>,
     /// The box while no viewer asks for one: `None` is the track's own
@@ -31,15 +28,14 @@ pub(crate) struct Tile {
     pub(super) unasked: Option<Resolution>,
 }
 
-/// The size filter of a tile's branch, starting at `size` (`None`: native).
+/// The size filter of a tile's branch whose scaler is `scale`, starting at
+/// `size` (`None`: native).
 pub(super) fn size_filter(
     name: &str,
     size: Option<Resolution>,
-) -> Result<gst::Element, MediaError> {
-    let filter = crate::make_element("capsfilter", name)?;
-    filter.set_property_from_str("caps-change-mode", "delayed");
-    filter.set_property("caps", tile_caps(size));
-    Ok(filter)
+    scale: &gst::Element,
+) -> Result<LiveCapsFilter, MediaError> {
+    LiveCapsFilter::new(name, &tile_caps(size), scale)
 }
 
 /// 4:2:0 frames, NV12 or I420 (a decoder's I420 is interleaved when
@@ -112,7 +108,7 @@ pub(super) fn follow_sizes(shared: &Shared) {
         let size = target(wanted, picture);
         if size != tile.applied {
             tracing::debug!(%track, ?wanted, ?picture, ?size, "tile size");
-            tile.filter.set_property("caps", tile_caps(size));
+            tile.filter.set(tile_caps(size));
             tile.applied = size;
         }
     }
@@ -174,85 +170,5 @@ mod tests {
         let native = tile_caps(None);
         let s = native.structure(0).expect("structure");
         assert!(!s.has_field("width") && !s.has_field("pixel-aspect-ratio"));
-    }
-
-    /// A size that changes while frames stream (a window being resized)
-    /// never stops the branch, nor the source feeding it through a tee.
-    #[test]
-    fn sizes_changing_under_a_running_stream_never_stop_it() {
-        crate::init().expect("gstreamer");
-        let pipeline = gst::Pipeline::new();
-        let make = |factory: &str| crate::make_element(factory, factory).expect("element");
-        let source = make("videotestsrc");
-        let tee = make("tee");
-        let queue = make("queue");
-        let scale = make("videoscale");
-        let convert = make("videoconvert");
-        let filter = size_filter("size", Some(res(320, 180))).expect("filter");
-        let sink = super::super::capture::latest_only_sink("sink", None).expect("sink");
-        let chain = [
-            &source,
-            &tee,
-            &queue,
-            &scale,
-            &convert,
-            &filter,
-            sink.upcast_ref(),
-        ];
-        pipeline.add_many(chain).expect("add");
-        gst::Element::link_many(chain).expect("link");
-        let sizes = std::sync::Arc::new(std::sync::Mutex::new(std::collections::HashSet::new()));
-        {
-            let sizes = sizes.clone();
-            sink.set_callbacks(
-                gst_app::AppSinkCallbacks::builder()
-                    .new_sample(move |sink| {
-                        let sample = sink.pull_sample().map_err(|_| gst::FlowError::Eos)?;
-                        if let Some(info) = sample
-                            .caps()
-                            .and_then(|c| gst_video::VideoInfo::from_caps(c).ok())
-                        {
-                            sizes
-                                .lock()
-                                .expect("sizes")
-                                .insert((info.width(), info.height()));
-                        }
-                        Ok(gst::FlowSuccess::Ok)
-                    })
-                    .build(),
-            );
-        }
-        pipeline.set_state(gst::State::Playing).expect("play");
-        // Not live: frames come as fast as they can be made, so size
-        // changes land in the middle of negotiations.
-        let boxes = [res(320, 180), res(640, 360), res(200, 150), res(480, 270)];
-        let started = std::time::Instant::now();
-        let mut changes = 0;
-        while started.elapsed() < std::time::Duration::from_millis(1500) {
-            let size = boxes[changes % boxes.len()];
-            filter.set_property("caps", tile_caps(Some(size)));
-            changes += 1;
-            std::thread::sleep(std::time::Duration::from_millis(3));
-        }
-        let bus = pipeline.bus().expect("bus");
-        let error = bus.pop_filtered(&[gst::MessageType::Error]);
-        let flowing = sink.static_pad("sink").is_some_and(|pad| {
-            let before = pad.current_caps();
-            filter.set_property("caps", tile_caps(Some(res(160, 90))));
-            std::thread::sleep(std::time::Duration::from_millis(300));
-            pad.current_caps() != before
-        });
-        pipeline.set_state(gst::State::Null).expect("stop");
-        if let Some(error) = error {
-            panic!("the stream stopped after resizes: {:?}", error.view());
-        }
-        assert!(
-            flowing,
-            "the stream still follows the size after {changes} changes"
-        );
-        assert!(
-            sizes.lock().expect("sizes").len() >= 3,
-            "frames came at several sizes"
-        );
     }
 }
