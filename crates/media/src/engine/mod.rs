@@ -26,6 +26,7 @@ mod receive;
 mod recovery;
 mod reports;
 mod retransmission;
+mod screen_feed;
 mod screen_stream;
 mod sdp;
 mod senders;
@@ -359,6 +360,9 @@ fn stop(shared: &Arc<Shared>) {
         let mut state = shared.lock();
         state.tracks.clear();
         state.tiles.clear();
+        // Their captures run in pipelines of their own: dropped, they stop.
+        state.screen = None;
+        state.screen_stream = None;
         state.peers.drain().map(|(id, _)| id).collect()
     };
     for peer in peers {
@@ -592,7 +596,7 @@ fn stamp_camera(bin: &gst::Bin) {
 }
 
 fn link_to_selector(
-    bin: &gst::Bin,
+    bin: &impl IsA<gst::Element>,
     selector: &gst::Element,
     what: &str,
 ) -> Result<gst::Pad, MediaError> {
@@ -610,7 +614,7 @@ fn link_to_selector(
 /// else the placeholder.
 fn select_video_input(state: &State) {
     let pad = match (&state.screen, &state.camera, state.camera_enabled) {
-        (Some(screen), _, _) => &screen.selector_pad,
+        (Some(screen), _, _) if screen.live => &screen.selector_pad,
         (None, Some(camera), true) => &camera.selector_pad,
         _ => &state.placeholder_pad,
     };

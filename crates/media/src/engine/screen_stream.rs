@@ -18,6 +18,7 @@ use std::sync::Arc;
 
 use gst::prelude::*;
 
+use super::screen_feed::ScreenFeed;
 use super::{MediaEvent, Shared, encoding, receive, sharing};
 use crate::MediaError;
 use crate::types::{MediaKind, PeerId, Quality, TrackId, VideoCodec};
@@ -41,10 +42,14 @@ pub(super) fn quality(camera: Quality) -> Quality {
 pub(crate) struct ScreenStream {
     /// Its encoder, ending in the tee the publication's sender hangs off.
     pub(super) encoder: encoding::VideoEncoder,
+    /// The capture's feed (dropped with the stream, it stops the capture).
+    pub(super) feed: ScreenFeed,
 }
 
 /// Starts capturing and encoding the screen in `codec`, and its preview.
-/// Fails when the screen cannot be captured here, or is published already.
+/// Fails when the screen cannot be captured here, or is published already;
+/// a capture that does not start (it starts in the background, see
+/// [`ScreenFeed`]) ends the publication with `ScreenShareEnded`.
 pub(super) fn start(shared: &Arc<Shared>, codec: VideoCodec) -> Result<(), MediaError> {
     let source = sharing::availability(shared).map_err(MediaError::ScreenUnavailable)?;
     if shared.lock().screen_stream.is_some() {
@@ -53,43 +58,58 @@ pub(super) fn start(shared: &Arc<Shared>, codec: VideoCodec) -> Result<(), Media
             "the screen is published already",
         ));
     }
-    match build(shared, &source, codec) {
-        Ok((encoder, preview)) => {
-            let track = TrackId(SCREEN_PREVIEW_TRACK.into());
-            {
-                let mut state = shared.lock();
-                state.screen_stream = Some(ScreenStream { encoder });
-                state.tracks.insert(track.clone(), preview.counters);
-                if let Some(tile) = preview.tile {
-                    state.tiles.insert(track.clone(), tile);
-                }
+    let (encoder, preview, feed) = match build(shared, &source, codec) {
+        Ok(built) => built,
+        Err(e) => {
+            receive::remove_branches(shared, PREFIX);
+            return Err(e);
+        }
+    };
+    let track = TrackId(SCREEN_PREVIEW_TRACK.into());
+    // Started and recorded under the lock: a capture that fails at once
+    // finds the stream to end, and its end follows its start.
+    let started = {
+        let mut state = shared.lock();
+        let element = feed.element().clone();
+        let started = feed.start(
+            &source,
+            sharing::on_started(shared, &element),
+            sharing::on_lost(shared, &element),
+        );
+        if started.is_ok() {
+            state.screen_stream = Some(ScreenStream { encoder, feed });
+            state.tracks.insert(track.clone(), preview.counters);
+            if let Some(tile) = preview.tile {
+                state.tiles.insert(track.clone(), tile);
             }
-            tracing::info!(?source, "screen published as a stream of its own");
             shared.emit(MediaEvent::TrackStarted {
                 track,
                 peer: PeerId("local".into()),
                 kind: MediaKind::Video,
             });
-            Ok(())
         }
-        Err(e) => {
-            receive::remove_branches(shared, PREFIX);
-            Err(e)
-        }
+        started
+    };
+    if let Err(e) = started {
+        receive::remove_branches(shared, PREFIX);
+        return Err(e);
     }
+    tracing::info!(?source, "screen published as a stream of its own");
+    Ok(())
 }
 
-/// `capture ! tee`, the encoder and the preview off the tee, running.
+/// `feed ! tee`, the encoder and the preview off the tee, running; the
+/// capture behind the feed is built, not started.
 fn build(
     shared: &Arc<Shared>,
     source: &crate::screen::ScreenSource,
     codec: VideoCodec,
-) -> Result<(encoding::VideoEncoder, receive::LocalPreview), MediaError> {
+) -> Result<(encoding::VideoEncoder, receive::LocalPreview, ScreenFeed), MediaError> {
     let what = "the screen capture";
     let settings = &shared.settings;
     let quality = quality(settings.quality);
     let pipewire = sharing::portal_stream(&shared.lock());
-    let capture = sharing::screen_bin(
+    let feed = ScreenFeed::new(
         source,
         (quality, FPS),
         pipewire,
@@ -99,9 +119,11 @@ fn build(
     tee.set_property("allow-not-linked", true);
     let pipeline = &shared.pipeline;
     pipeline
-        .add_many([capture.upcast_ref(), &tee])
+        .add_many([feed.element(), &tee])
         .map_err(|e| MediaError::build(what, e))?;
-    capture.link(&tee).map_err(|e| MediaError::build(what, e))?;
+    feed.element()
+        .link(&tee)
+        .map_err(|e| MediaError::build(what, e))?;
     let preview = receive::local_preview(
         settings,
         &TrackId(SCREEN_PREVIEW_TRACK.into()),
@@ -128,13 +150,10 @@ fn build(
         (quality, FPS),
         PREFIX,
     )?;
-    if capture.sync_state_with_parent().is_err() {
-        return Err(MediaError::ScreenUnavailable(format!(
-            "the screen capture did not start: {}",
-            super::pipeline_error(pipeline)
-        )));
-    }
-    Ok((encoder, preview))
+    feed.element()
+        .sync_state_with_parent()
+        .map_err(|e| MediaError::build(what, e))?;
+    Ok((encoder, preview, feed))
 }
 
 /// Stops the screen stream and its preview. A no-op when there is none.

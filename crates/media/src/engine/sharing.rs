@@ -7,6 +7,7 @@ use std::sync::Arc;
 
 use gst::prelude::*;
 
+use super::screen_feed::ScreenFeed;
 use super::{Shared, State, capture};
 use crate::MediaError;
 use crate::screen::{ScreenEnvironment, ScreenSource, choose_screen_source};
@@ -49,8 +50,10 @@ impl super::MediaEngine {
 
 /// The screen capture feeding the input selector.
 pub(super) struct ScreenInput {
-    bin: gst::Bin,
+    feed: ScreenFeed,
     pub(super) selector_pad: gst::Pad,
+    /// Started: the selector sends it (until then, the camera goes on).
+    pub(super) live: bool,
 }
 
 /// The screen the person chose in the desktop portal, while it is held.
@@ -244,14 +247,18 @@ pub(super) fn availability(shared: &Shared) -> Result<ScreenSource, String> {
 }
 
 /// Starts sending the screen instead of the camera. Sharing again is a no-op.
+/// The capture starts in the background ([`ScreenFeed`]): the camera goes
+/// on until it has, and one that does not start ends the share as
+/// [`MediaEvent::ScreenShareEnded`](crate::MediaEvent::ScreenShareEnded).
 pub(super) fn start(shared: &Arc<Shared>) -> Result<(), MediaError> {
+    let what = "the screen capture";
     let source = availability(shared).map_err(MediaError::ScreenUnavailable)?;
     let mut state = shared.lock();
     if state.screen.is_some() {
         return Ok(());
     }
     let settings = &shared.settings;
-    let bin = screen_bin(
+    let feed = ScreenFeed::new(
         &source,
         (settings.quality, settings.fps),
         portal_stream(&state),
@@ -259,29 +266,103 @@ pub(super) fn start(shared: &Arc<Shared>) -> Result<(), MediaError> {
     )?;
     shared
         .pipeline
-        .add(&bin)
-        .map_err(|e| MediaError::build("the screen capture", e))?;
-    let selector_pad = match super::link_to_selector(&bin, &state.selector, "the screen capture") {
+        .add(feed.element())
+        .map_err(|e| MediaError::build(what, e))?;
+    let selector_pad = match super::link_to_selector(feed.element(), &state.selector, what) {
         Ok(pad) => pad,
         Err(e) => {
-            let _ = shared.pipeline.remove(&bin);
+            let _ = shared.pipeline.remove(feed.element());
             return Err(e);
         }
     };
-    let input = ScreenInput { bin, selector_pad };
-    if input.bin.sync_state_with_parent().is_err() {
-        let detail = super::pipeline_error(&shared.pipeline);
+    let input = ScreenInput {
+        feed,
+        selector_pad,
+        live: false,
+    };
+    let element = input.feed.element().clone();
+    let begun = input
+        .feed
+        .element()
+        .sync_state_with_parent()
+        .map_err(|e| MediaError::build(what, e))
+        .and_then(|_| {
+            input.feed.start(
+                &source,
+                on_started(shared, &element),
+                on_lost(shared, &element),
+            )
+        });
+    if let Err(e) = begun {
         release(shared, &state, input);
-        return Err(MediaError::ScreenUnavailable(format!(
-            "the screen capture did not start: {detail}"
-        )));
+        return Err(e);
     }
     state.screen = Some(input);
+    tracing::info!(?source, "screen sharing starting");
+    Ok(())
+}
+
+/// What to do when the capture feeding `feed` has started, or has not.
+pub(super) fn on_started(
+    shared: &Arc<Shared>,
+    feed: &gst::Element,
+) -> impl FnOnce(Result<(), String>) + Send + 'static {
+    let (weak, feed) = (Arc::downgrade(shared), feed.clone());
+    move |started| {
+        let Some(shared) = weak.upgrade() else { return };
+        match started {
+            Ok(()) => capture_live(&shared, &feed),
+            Err(reason) if is_current(&shared, &feed) => {
+                tracing::warn!("{reason}");
+                capture_ended(&shared, reason);
+            }
+            Err(_) => {}
+        }
+    }
+}
+
+/// What to do when the capture feeding `feed` fails while it runs.
+pub(super) fn on_lost(
+    shared: &Arc<Shared>,
+    feed: &gst::Element,
+) -> impl FnOnce(String) + Send + 'static {
+    let (weak, feed) = (Arc::downgrade(shared), feed.clone());
+    move |reason| {
+        if let Some(shared) = weak.upgrade()
+            && is_current(&shared, &feed)
+        {
+            tracing::warn!("screen capture lost: {reason}");
+            capture_ended(&shared, reason);
+        }
+    }
+}
+
+/// Whether `feed` is the screen's feed now (shared or published), not one
+/// stopped since.
+fn is_current(shared: &Shared, feed: &gst::Element) -> bool {
+    let state = shared.lock();
+    state
+        .screen
+        .as_ref()
+        .is_some_and(|s| s.feed.element() == feed)
+        || state
+            .screen_stream
+            .as_ref()
+            .is_some_and(|s| s.feed.element() == feed)
+}
+
+/// The capture feeding `feed` has started: the selector sends the screen
+/// if it is the shared one (a published screen's feed needs nothing).
+fn capture_live(shared: &Arc<Shared>, feed: &gst::Element) {
+    let mut state = shared.lock();
+    let Some(input) = state.screen.as_mut().filter(|s| s.feed.element() == feed) else {
+        return;
+    };
+    input.live = true;
     super::select_video_input(&state);
     drop(state);
     super::senders::request_keyframes(shared);
-    tracing::info!(?source, "screen sharing started");
-    Ok(())
+    tracing::info!("screen sharing started");
 }
 
 /// Goes back to the camera (or the placeholder). A no-op when not sharing.
@@ -311,23 +392,38 @@ pub(super) fn lost(shared: &Arc<Shared>) -> bool {
 /// stream is over, so sharing stops as if the capture had failed, rather
 /// than sending its last frame for ever.
 pub(super) fn ended_by_desktop(shared: &Arc<Shared>) {
+    capture_ended(shared, "the desktop stopped sharing the screen".into());
+}
+
+/// The screen capture is over (it failed, did not start, or the desktop
+/// ended it): back to the camera, the SFU's screen publication ended, the
+/// portal's screen let go (sharing again asks anew), and
+/// [`MediaEvent::ScreenShareEnded`](crate::MediaEvent::ScreenShareEnded)
+/// if anything was being shared.
+pub(super) fn capture_ended(shared: &Arc<Shared>, reason: String) {
     let mut sharing = false;
     if let Some(peer) = super::screen_stream::publishing_peer(shared) {
         super::peer::remove(shared, &peer);
         sharing = true;
     }
+    if shared.lock().screen_stream.is_some() {
+        // Ended before its connection was made.
+        super::screen_stream::stop(shared);
+        sharing = true;
+    }
     sharing |= lost(shared);
     forget_portal_screen(shared);
     if sharing {
-        shared.emit(crate::MediaEvent::ScreenShareEnded {
-            reason: "the desktop stopped sharing the screen".into(),
-        });
+        shared.emit(crate::MediaEvent::ScreenShareEnded { reason });
     }
 }
 
+/// Takes the screen's feed out of the call; dropping it stops the capture
+/// (without waiting for it).
 fn release(shared: &Shared, state: &State, input: ScreenInput) {
-    let _ = input.bin.set_state(gst::State::Null);
-    let _ = shared.pipeline.remove(&input.bin);
+    let feed = input.feed.element();
+    let _ = feed.set_state(gst::State::Null);
+    let _ = shared.pipeline.remove(feed);
     state.selector.release_request_pad(&input.selector_pad);
 }
 

@@ -118,6 +118,19 @@ impl Desktop {
         }
     }
 
+    /// Waits up to 10 s until no node is named `name`.
+    pub fn wait_node_gone(&self, name: &str) {
+        let deadline = Instant::now() + Duration::from_secs(10);
+        while self
+            .objects()
+            .iter()
+            .any(|object| object["info"]["props"]["node.name"] == name)
+        {
+            assert!(Instant::now() < deadline, "{name} stays in PipeWire");
+            std::thread::sleep(Duration::from_millis(100));
+        }
+    }
+
     /// The id of the node named `name`.
     pub fn node_id(&self, name: &str) -> u32 {
         let node = self.wait_for_object(name, |object| {

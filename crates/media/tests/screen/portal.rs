@@ -1,6 +1,6 @@
 //! The Wayland session's screen, through the desktop portal.
 
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use mulaqat_media::devices::TestDevices;
 use mulaqat_media::portal::{PortalError, PortalScreen, choose_screen_on};
@@ -154,4 +154,49 @@ async fn closing_the_portals_dialog_is_a_cancel_not_an_error() {
         portal.calls()[..3],
         ["CreateSession", "SelectSources", "Start"]
     );
+}
+
+/// The screen's stream is gone before its capture starts (the window being
+/// shared was closed, say, and the portal's session is still open): sharing
+/// returns at once, the engine stays responsive and the camera goes on
+/// while `pipewiresrc` waits for a stream that will not come (30 s in
+/// PipeWire 0.3), and then the share ends with what to do.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_screen_gone_before_its_capture_starts_ends_the_share_and_the_call_goes_on() {
+    let _turn = ONE_AT_A_TIME.lock().await;
+    let (desktop, screen, _portal, chosen) = choose_the_screen().await;
+    let (engine, mut events, seen) = engine(TestDevices::Only);
+    engine.set_portal_screen(Some(chosen));
+    drop(screen);
+    desktop.wait_node_gone(SCREEN_NODE);
+
+    let asked = Instant::now();
+    engine.start_screen_share().expect("sharing is under way");
+    assert!(
+        asked.elapsed() < Duration::from_secs(5),
+        "sharing returns at once, not after the capture's 30 s ({:?})",
+        asked.elapsed()
+    );
+    tokio::time::sleep(Duration::from_secs(2)).await;
+    let asked = Instant::now();
+    assert!(engine.has_portal_screen());
+    assert!(
+        asked.elapsed() < Duration::from_secs(2),
+        "the engine answers while the capture waits ({:?})",
+        asked.elapsed()
+    );
+    assert!(
+        keeps_coming(&seen, SELF_VIEW_TRACK).await,
+        "the camera goes on meanwhile"
+    );
+    assert!(!shows_the_screen(&seen, SELF_VIEW_TRACK));
+
+    let ended = share_ended(&mut events, Duration::from_secs(45)).await;
+    assert!(ended.contains("share again"), "{ended}");
+    assert!(!engine.has_portal_screen(), "the dead screen is let go");
+    assert!(
+        keeps_coming(&seen, SELF_VIEW_TRACK).await,
+        "the camera goes on"
+    );
+    engine.stop();
 }
