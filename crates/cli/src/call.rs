@@ -274,7 +274,7 @@ pub(crate) async fn run_call(args: &CallArgs, answering: Answering) -> Result<u8
             RunnerEvent::Media(MediaEvent::CameraLost { device, reason }) => {
                 eprintln!("camera lost: {device}: {reason}; sending the placeholder picture")
             }
-            RunnerEvent::Media(MediaEvent::ScreenShareEnded { reason }) => {
+            RunnerEvent::Media(MediaEvent::ScreenShareEnded { reason, .. }) => {
                 eprintln!("screen sharing ended: {reason}");
                 let _ = user.send(UserAction::SetMedia(mulaqat_client::DEFAULT_MEDIA));
             }

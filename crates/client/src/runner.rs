@@ -413,6 +413,7 @@ fn apply_media(
         Err(e) if screen => {
             tracing::warn!("screen sharing could not start: {e}");
             Some(RunnerEvent::Media(MediaEvent::ScreenShareEnded {
+                cause: mulaqat_media::ScreenShareEnd::Failed,
                 reason: e.to_string(),
             }))
         }

@@ -97,7 +97,7 @@ async fn main() -> anyhow::Result<()> {
     engine.set_portal_screen(None);
     let mut ended = None;
     while let Ok(event) = events.try_recv() {
-        if let MediaEvent::ScreenShareEnded { reason } = event {
+        if let MediaEvent::ScreenShareEnded { reason, .. } = event {
             ended = Some(reason);
         }
     }

@@ -29,8 +29,8 @@ use std::sync::OnceLock;
 
 pub use engine::{
     CAPTURE_TRACK, EngineSettings, EventReceiver, FrameSink, InboundStats, MediaEngine, MediaEvent,
-    OutboundStats, PeerConfig, RemoteSdp, SCREEN_PREVIEW_TRACK, SELF_VIEW_TRACK, StatsReport,
-    check_remote_sdp, shared_encoders,
+    OutboundStats, PeerConfig, RemoteSdp, SCREEN_PREVIEW_TRACK, SELF_VIEW_TRACK, ScreenShareEnd,
+    StatsReport, check_remote_sdp, shared_encoders,
 };
 pub use error::MediaError;
 pub use tone::play_test_tone;

@@ -592,6 +592,11 @@ export type StatsReport = {
 };
 
 /**
+ * `mulaqat_media::ScreenShareEnd`: why screen sharing ended on its own.
+ */
+export type ScreenShareEnd = "stoppedByDesktop" | "noPicture" | "failed";
+
+/**
  * `mulaqat_media::MediaEvent`, the variants the UI sees. `localDescription` and
  * `localCandidate` stay in the backend; `stats` arrives as its own `stats` event,
  * device hot-plug as `deviceChanged`.
@@ -685,7 +690,11 @@ export type MediaEvent =
   | {
       type: "screenShareEnded";
       /**
-       * What happened, for people.
+       * Why, for the UI to say in the person's language.
+       */
+      cause: ScreenShareEnd;
+      /**
+       * What happened, in English (the detail of a failure).
        */
       reason: string;
     }

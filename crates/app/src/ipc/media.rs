@@ -63,6 +63,28 @@ impl QualityChoice {
     }
 }
 
+/// `mulaqat_media::ScreenShareEnd`: why screen sharing ended on its own.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, TS)]
+#[serde(rename_all = "camelCase")]
+pub enum ScreenShareEnd {
+    /// The person stopped it from the desktop's own sharing indicator.
+    StoppedByDesktop,
+    /// The chosen screen gave no picture: choosing it again helps.
+    NoPicture,
+    /// The capture could not start, or failed while it ran.
+    Failed,
+}
+
+impl From<media::ScreenShareEnd> for ScreenShareEnd {
+    fn from(cause: media::ScreenShareEnd) -> Self {
+        match cause {
+            media::ScreenShareEnd::StoppedByDesktop => Self::StoppedByDesktop,
+            media::ScreenShareEnd::NoPicture => Self::NoPicture,
+            media::ScreenShareEnd::Failed => Self::Failed,
+        }
+    }
+}
+
 /// `mulaqat_media::MediaKind`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, TS)]
 #[serde(rename_all = "camelCase")]
@@ -173,10 +195,11 @@ pub enum MediaEvent {
         /// Why, for people.
         reason: String,
     },
-    /// Screen sharing stopped on its own (the capture failed); the camera is
-    /// sent again.
+    /// Screen sharing stopped on its own; the camera is sent again.
     ScreenShareEnded {
-        /// What happened, for people.
+        /// Why, for the UI to say in the person's language.
+        cause: ScreenShareEnd,
+        /// What happened, in English (the detail of a failure).
         reason: String,
     },
     /// Something failed that the UI should show; the engine keeps running.
@@ -251,8 +274,11 @@ impl MediaUpdate {
             E::AudioOnly { active, reason } => {
                 MediaUpdate::Event(MediaEvent::AudioOnly { active, reason })
             }
-            E::ScreenShareEnded { reason } => {
-                MediaUpdate::Event(MediaEvent::ScreenShareEnded { reason })
+            E::ScreenShareEnded { cause, reason } => {
+                MediaUpdate::Event(MediaEvent::ScreenShareEnded {
+                    cause: cause.into(),
+                    reason,
+                })
             }
             E::Error { message } => MediaUpdate::Event(MediaEvent::Error { message }),
             _ => return None,

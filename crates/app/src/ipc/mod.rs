@@ -35,7 +35,7 @@ pub use ids::{
 };
 pub use media::{
     ActiveSpeaker, EncoderInfo, MediaEvent, MediaKind, MediaUpdate, MicLevel, PeerState, Quality,
-    QualityChoice, Resolution, VideoCodec,
+    QualityChoice, Resolution, ScreenShareEnd, VideoCodec,
 };
 pub use protocol::{
     ChatMessage, ErrorCode, KnockOutcome, LeaveReason, LobbyReason, MediaState, ParticipantInfo,
@@ -112,6 +112,7 @@ pub fn typescript_bindings() -> String {
         OutboundStats,
         InboundStats,
         StatsReport,
+        ScreenShareEnd,
         MediaEvent,
         DeviceChange,
         MicLevel,

@@ -94,10 +94,12 @@ pub enum MediaEvent {
         /// What happened, for people.
         reason: String,
     },
-    /// Screen sharing stopped on its own (the capture failed); the camera
-    /// (or the placeholder) is sent again.
+    /// Screen sharing stopped on its own; the camera (or the placeholder)
+    /// is sent again.
     ScreenShareEnded {
-        /// What happened, for people.
+        /// Why, for the UI to say in the person's language.
+        cause: ScreenShareEnd,
+        /// What happened, in English (the detail of a failure).
         reason: String,
     },
     /// The link is too poor for video: only audio is sent until it recovers
@@ -128,6 +130,19 @@ pub enum MediaEvent {
         /// What happened and what to do.
         message: String,
     },
+}
+
+/// Why screen sharing ended on its own.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub enum ScreenShareEnd {
+    /// The person stopped it from the desktop's own sharing indicator.
+    StoppedByDesktop,
+    /// The chosen screen gave no picture (a window closed before sharing
+    /// began, say): choosing it again is what helps.
+    NoPicture,
+    /// The capture could not start, or failed while it ran.
+    Failed,
 }
 
 /// The figures for one second of a call.

@@ -47,7 +47,7 @@ use gst::glib;
 use gst::prelude::*;
 use tokio::sync::mpsc;
 
-pub use events::{InboundStats, MediaEvent, OutboundStats, StatsReport};
+pub use events::{InboundStats, MediaEvent, OutboundStats, ScreenShareEnd, StatsReport};
 /// The TURN probe (`crate::turn_probe`) sets its relays the way peers do.
 pub(crate) use ice::webrtcbin_url;
 pub use screen_stream::SCREEN_PREVIEW_TRACK;
@@ -715,12 +715,14 @@ fn watch_bus(weak: Weak<Shared>) {
                         peer::remove(&shared, &peer);
                         sharing::forget_portal_screen(&shared);
                         shared.emit(MediaEvent::ScreenShareEnded {
+                            cause: ScreenShareEnd::Failed,
                             reason: err.error().to_string(),
                         });
                     }
                 } else if source.contains("mulaqat-screen") && sharing::lost(&shared) {
                     sharing::forget_portal_screen(&shared);
                     shared.emit(MediaEvent::ScreenShareEnded {
+                        cause: ScreenShareEnd::Failed,
                         reason: err.error().to_string(),
                     });
                 } else {

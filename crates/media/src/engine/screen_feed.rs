@@ -25,7 +25,7 @@ use std::time::{Duration, Instant};
 
 use gst::prelude::*;
 
-use super::{capture, sharing};
+use super::{ScreenShareEnd, capture, sharing};
 use crate::MediaError;
 use crate::screen::ScreenSource;
 use crate::types::Quality;
@@ -98,7 +98,7 @@ impl ScreenFeed {
     pub(super) fn start(
         &self,
         source: &ScreenSource,
-        started: impl FnOnce(Result<(), String>) + Send + 'static,
+        started: impl FnOnce(Result<(), (ScreenShareEnd, String)>) + Send + 'static,
         lost: impl FnOnce(String) + Send + 'static,
     ) -> Result<(), MediaError> {
         let capture = self.capture.clone();
@@ -155,7 +155,7 @@ fn run(
     capture: &gst::Pipeline,
     portal: bool,
     (flowing, stopped): (&AtomicBool, &AtomicBool),
-    started: impl FnOnce(Result<(), String>),
+    started: impl FnOnce(Result<(), (ScreenShareEnd, String)>),
     lost: impl FnOnce(String),
 ) {
     let outcome = bring_up(capture, portal, flowing, stopped);
@@ -178,7 +178,7 @@ fn bring_up(
     portal: bool,
     flowing: &AtomicBool,
     stopped: &AtomicBool,
-) -> Result<(), String> {
+) -> Result<(), (ScreenShareEnd, String)> {
     let deadline = Instant::now() + START_LIMIT;
     let bus = capture.bus();
     let refused = capture.set_state(gst::State::Playing).is_err();
@@ -208,20 +208,24 @@ fn bring_up(
     if let Some(message) = &failure {
         tracing::debug!(?message, "the screen capture did not start");
     }
-    Err(if portal {
-        "the desktop's screen did not start streaming (it may have stopped before sharing \
-         began); share again to choose it anew"
-            .to_owned()
-    } else {
-        match failure.as_ref().map(|m| m.view()) {
-            Some(gst::MessageView::Error(e)) => {
-                format!("the screen capture did not start: {}", e.error())
-            }
-            _ => format!(
+    Err(match failure.as_ref().map(|m| m.view()) {
+        _ if portal => (
+            ScreenShareEnd::NoPicture,
+            "the desktop's screen did not start streaming (it may have stopped before sharing \
+             began); share again to choose it anew"
+                .to_owned(),
+        ),
+        Some(gst::MessageView::Error(e)) => (
+            ScreenShareEnd::Failed,
+            format!("the screen capture did not start: {}", e.error()),
+        ),
+        _ => (
+            ScreenShareEnd::NoPicture,
+            format!(
                 "the screen capture did not start: no picture came in {} s",
                 START_LIMIT.as_secs()
             ),
-        }
+        ),
     })
 }
 
@@ -281,7 +285,7 @@ mod tests {
         let lost = Mutex::new(tx.clone());
         feed.start(
             &ScreenSource::Test,
-            move |started| drop(tx.send(started)),
+            move |started| drop(tx.send(started.map_err(|(_, reason)| reason))),
             move |reason| drop(lost.lock().expect("lost").send(Err(reason))),
         )
         .expect("the capture's thread");

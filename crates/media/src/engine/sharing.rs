@@ -8,7 +8,7 @@ use std::sync::Arc;
 use gst::prelude::*;
 
 use super::screen_feed::ScreenFeed;
-use super::{Shared, State, capture};
+use super::{ScreenShareEnd, Shared, State, capture};
 use crate::MediaError;
 use crate::screen::{ScreenEnvironment, ScreenSource, choose_screen_source};
 use crate::types::{Quality, Resolution};
@@ -306,15 +306,15 @@ pub(super) fn start(shared: &Arc<Shared>) -> Result<(), MediaError> {
 pub(super) fn on_started(
     shared: &Arc<Shared>,
     feed: &gst::Element,
-) -> impl FnOnce(Result<(), String>) + Send + 'static {
+) -> impl FnOnce(Result<(), (ScreenShareEnd, String)>) + Send + 'static {
     let (weak, feed) = (Arc::downgrade(shared), feed.clone());
     move |started| {
         let Some(shared) = weak.upgrade() else { return };
         match started {
             Ok(()) => capture_live(&shared, &feed),
-            Err(reason) if is_current(&shared, &feed) => {
+            Err((cause, reason)) if is_current(&shared, &feed) => {
                 tracing::warn!("{reason}");
-                capture_ended(&shared, reason);
+                capture_ended(&shared, cause, reason);
             }
             Err(_) => {}
         }
@@ -332,7 +332,7 @@ pub(super) fn on_lost(
             && is_current(&shared, &feed)
         {
             tracing::warn!("screen capture lost: {reason}");
-            capture_ended(&shared, reason);
+            capture_ended(&shared, ScreenShareEnd::Failed, reason);
         }
     }
 }
@@ -392,7 +392,11 @@ pub(super) fn lost(shared: &Arc<Shared>) -> bool {
 /// stream is over, so sharing stops as if the capture had failed, rather
 /// than sending its last frame for ever.
 pub(super) fn ended_by_desktop(shared: &Arc<Shared>) {
-    capture_ended(shared, "the desktop stopped sharing the screen".into());
+    capture_ended(
+        shared,
+        ScreenShareEnd::StoppedByDesktop,
+        "the desktop stopped sharing the screen".into(),
+    );
 }
 
 /// The screen capture is over (it failed, did not start, or the desktop
@@ -400,7 +404,7 @@ pub(super) fn ended_by_desktop(shared: &Arc<Shared>) {
 /// portal's screen let go (sharing again asks anew), and
 /// [`MediaEvent::ScreenShareEnded`](crate::MediaEvent::ScreenShareEnded)
 /// if anything was being shared.
-pub(super) fn capture_ended(shared: &Arc<Shared>, reason: String) {
+pub(super) fn capture_ended(shared: &Arc<Shared>, cause: ScreenShareEnd, reason: String) {
     let mut sharing = false;
     if let Some(peer) = super::screen_stream::publishing_peer(shared) {
         super::peer::remove(shared, &peer);
@@ -414,7 +418,7 @@ pub(super) fn capture_ended(shared: &Arc<Shared>, reason: String) {
     sharing |= lost(shared);
     forget_portal_screen(shared);
     if sharing {
-        shared.emit(crate::MediaEvent::ScreenShareEnded { reason });
+        shared.emit(crate::MediaEvent::ScreenShareEnded { cause, reason });
     }
 }
 

@@ -25,7 +25,9 @@ use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use mulaqat_media::devices::TestDevices;
-use mulaqat_media::{EngineSettings, EventReceiver, FrameSink, MediaEngine, MediaEvent, Quality};
+use mulaqat_media::{
+    EngineSettings, EventReceiver, FrameSink, MediaEngine, MediaEvent, Quality, ScreenShareEnd,
+};
 
 /// The newest frame of a track: (width, height, NV12), and how many came.
 #[derive(Default)]
@@ -166,10 +168,14 @@ pub(crate) async fn keeps_coming(seen: &Seen, track: &str) -> bool {
     count(seen, track) > before
 }
 
-/// The reason of the engine's next `ScreenShareEnded`, within `within`.
-pub(crate) async fn share_ended(events: &mut EventReceiver, within: Duration) -> String {
+/// The cause and reason of the engine's next `ScreenShareEnded`, within
+/// `within`.
+pub(crate) async fn share_ended(
+    events: &mut EventReceiver,
+    within: Duration,
+) -> (ScreenShareEnd, String) {
     wait_event(events, within, |event| match event {
-        MediaEvent::ScreenShareEnded { reason } => Some(reason),
+        MediaEvent::ScreenShareEnded { cause, reason } => Some((cause, reason)),
         _ => None,
     })
     .await

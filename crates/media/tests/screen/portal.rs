@@ -5,7 +5,7 @@ use std::time::{Duration, Instant};
 use mulaqat_media::devices::TestDevices;
 use mulaqat_media::portal::{PortalError, PortalScreen, choose_screen_on};
 use mulaqat_media::screen::ScreenSource;
-use mulaqat_media::{PeerConfig, PeerId, SCREEN_PREVIEW_TRACK, SELF_VIEW_TRACK};
+use mulaqat_media::{PeerConfig, PeerId, SCREEN_PREVIEW_TRACK, SELF_VIEW_TRACK, ScreenShareEnd};
 
 use crate::desktop::{Desktop, SCREEN_NODE, SCREEN_SIZE, Screen};
 use crate::frontend::{Choice, Frontend};
@@ -91,7 +91,8 @@ async fn stopping_from_the_desktop_ends_the_share_and_the_camera_comes_back() {
     // repeating the last frame.
     portal.stop_sharing().await;
     drop(screen);
-    let ended = share_ended(&mut events, Duration::from_secs(5)).await;
+    let (cause, ended) = share_ended(&mut events, Duration::from_secs(5)).await;
+    assert_eq!(cause, ScreenShareEnd::StoppedByDesktop, "{ended}");
     assert!(ended.contains("desktop"), "{ended}");
     assert!(!engine.has_portal_screen(), "the ended screen is let go");
     wait_for_no_screen(&seen, SELF_VIEW_TRACK).await;
@@ -117,7 +118,8 @@ async fn in_an_sfu_room_the_desktops_stop_ends_the_screens_publication() {
 
     portal.stop_sharing().await;
     drop(screen);
-    let ended = share_ended(&mut events, Duration::from_secs(5)).await;
+    let (cause, ended) = share_ended(&mut events, Duration::from_secs(5)).await;
+    assert_eq!(cause, ScreenShareEnd::StoppedByDesktop, "{ended}");
     assert!(ended.contains("desktop"), "{ended}");
     assert!(!engine.has_portal_screen(), "the ended screen is let go");
     let before = count(&seen, SCREEN_PREVIEW_TRACK);
@@ -191,7 +193,8 @@ async fn a_screen_gone_before_its_capture_starts_ends_the_share_and_the_call_goe
     );
     assert!(!shows_the_screen(&seen, SELF_VIEW_TRACK));
 
-    let ended = share_ended(&mut events, Duration::from_secs(45)).await;
+    let (cause, ended) = share_ended(&mut events, Duration::from_secs(45)).await;
+    assert_eq!(cause, ScreenShareEnd::NoPicture, "{ended}");
     assert!(ended.contains("share again"), "{ended}");
     assert!(!engine.has_portal_screen(), "the dead screen is let go");
     assert!(

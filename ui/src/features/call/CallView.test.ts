@@ -68,12 +68,44 @@ describe("the call window", () => {
     await userEvent.click(screen.getByRole("button", { name: "Share screen" }));
     expect(h.mock.callsOf("startScreenShare")).toHaveLength(1);
     expect(h.app.call.local.screenSharing).toBe(true);
-    h.mock.emit("mediaEvent", { type: "screenShareEnded", reason: "the display went away" });
+    h.mock.emit("mediaEvent", {
+      type: "screenShareEnded",
+      cause: "failed",
+      reason: "the display went away",
+    });
     await settle();
     expect(h.app.call.local.screenSharing).toBe(false);
     expect(h.app.notices.map((n) => n.text)).toContain(
       "Screen sharing stopped: the display went away. Your camera is shown again.",
     );
+  });
+
+  it("says why sharing ended in the person's words, not the engine's, when the desktop stopped it or no picture came", async () => {
+    h = await inCall();
+    renderWith(CallView, h);
+    await userEvent.click(screen.getByRole("button", { name: "Share screen" }));
+    h.mock.emit("mediaEvent", {
+      type: "screenShareEnded",
+      cause: "stoppedByDesktop",
+      reason: "the desktop stopped sharing the screen",
+    });
+    await settle();
+    expect(h.app.call.local.screenSharing).toBe(false);
+    await userEvent.click(screen.getByRole("button", { name: "Share screen" }));
+    h.mock.emit("mediaEvent", {
+      type: "screenShareEnded",
+      cause: "noPicture",
+      reason: "the desktop's screen did not start streaming",
+    });
+    await settle();
+    const notices = h.app.notices.map((n) => n.text);
+    expect(notices).toContain(
+      "You stopped sharing your screen from the desktop. Your camera is shown again.",
+    );
+    expect(notices).toContain(
+      "The screen you chose showed no picture, so sharing stopped. Share again to choose it anew.",
+    );
+    expect(notices.join(" ")).not.toContain("streaming");
   });
 
   it("says nothing when the desktop's screen dialog is closed without choosing, and shares nothing", async () => {

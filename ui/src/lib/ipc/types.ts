@@ -48,6 +48,7 @@ export type {
   Resolution,
   Role,
   RoomId,
+  ScreenShareEnd,
   Setting,
   SettingKey,
   SettingValues,

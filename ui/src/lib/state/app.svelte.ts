@@ -16,6 +16,7 @@ import type {
   ParticipantId,
   ParticipantInfo,
   QualityChoice,
+  ScreenShareEnd,
   SettingKey,
   SettingValues,
   Settings,
@@ -246,7 +247,7 @@ export class AppModel {
         break;
       case "screenShareEnded":
         this.call.local.screenSharing = false;
-        this.notify(t("call.screenShareEnded", { reason: e.reason }));
+        this.notify(screenShareEndedNotice(e.cause, e.reason));
         break;
       case "error":
         this.notify(e.message);
@@ -425,6 +426,19 @@ export class AppModel {
   setChatOpen(open: boolean): void {
     this.chatOpen = open;
     if (open) this.unreadChat = 0;
+  }
+}
+
+/** Why screen sharing ended, in the person's language: the engine's English
+ * detail only for a failure, where it is all there is to say. */
+export function screenShareEndedNotice(cause: ScreenShareEnd, reason: string): string {
+  switch (cause) {
+    case "stoppedByDesktop":
+      return t("call.screenShareStoppedByDesktop");
+    case "noPicture":
+      return t("call.screenShareNoPicture");
+    case "failed":
+      return t("call.screenShareEnded", { reason });
   }
 }
 
