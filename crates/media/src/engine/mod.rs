@@ -595,15 +595,17 @@ fn stamp_camera(bin: &gst::Bin) {
     }
 }
 
+/// Links `input` (a camera bin, the placeholder, the screen's feed) to a
+/// new pad of the video input `selector`, and gives that pad.
 fn link_to_selector(
-    bin: &impl IsA<gst::Element>,
+    input: &impl IsA<gst::Element>,
     selector: &gst::Element,
     what: &str,
 ) -> Result<gst::Pad, MediaError> {
     let pad = selector
         .request_pad_simple("sink_%u")
         .ok_or_else(|| MediaError::build(what, "input-selector gave no pad"))?;
-    let src = bin
+    let src = input
         .static_pad("src")
         .ok_or_else(|| MediaError::build(what, "no src pad"))?;
     src.link(&pad).map_err(|e| MediaError::build(what, e))?;
