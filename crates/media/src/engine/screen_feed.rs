@@ -181,28 +181,26 @@ fn bring_up(
 ) -> Result<(), (ScreenShareEnd, String)> {
     let deadline = Instant::now() + START_LIMIT;
     let bus = capture.bus();
-    let refused = capture.set_state(gst::State::Playing).is_err();
-    let failure = loop {
-        if refused {
-            let error = bus
-                .as_ref()
-                .and_then(|bus| bus.pop_filtered(&[gst::MessageType::Error]));
-            break error;
-        }
-        if flowing.load(Ordering::SeqCst) {
-            return Ok(());
-        }
-        if stopped.load(Ordering::SeqCst) || Instant::now() >= deadline {
-            break None;
-        }
-        let message = bus.as_ref().and_then(|bus| {
-            bus.timed_pop_filtered(
-                gst::ClockTime::try_from(POLL).ok(),
-                &[gst::MessageType::Error, gst::MessageType::Eos],
-            )
-        });
-        if message.is_some() {
-            break message;
+    let failure = if capture.set_state(gst::State::Playing).is_err() {
+        bus.as_ref()
+            .and_then(|bus| bus.pop_filtered(&[gst::MessageType::Error]))
+    } else {
+        loop {
+            if flowing.load(Ordering::SeqCst) {
+                return Ok(());
+            }
+            if stopped.load(Ordering::SeqCst) || Instant::now() >= deadline {
+                break None;
+            }
+            let message = bus.as_ref().and_then(|bus| {
+                bus.timed_pop_filtered(
+                    gst::ClockTime::try_from(POLL).ok(),
+                    &[gst::MessageType::Error, gst::MessageType::Eos],
+                )
+            });
+            if message.is_some() {
+                break message;
+            }
         }
     };
     if let Some(message) = &failure {
