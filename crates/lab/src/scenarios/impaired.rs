@@ -384,9 +384,15 @@ pub(crate) fn delay_through_turn(bins: &Bins) -> Figures {
     let both = [&clinic, &specialist];
     wait_for_video(&both, Duration::from_secs(30));
     // Read before anyone leaves: a participant who left is a pause too.
-    std::thread::sleep(
-        (clinic.proc.started + Duration::from_secs(44)).saturating_duration_since(Instant::now()),
-    );
+    // Meanwhile, what each sender aims at: jitter alone must not be taken
+    // for congestion.
+    let mut targets = [Vec::new(), Vec::new()];
+    while clinic.proc.started.elapsed() < Duration::from_secs(44) {
+        for (c, seen) in both.iter().zip(targets.iter_mut()) {
+            seen.extend(target_kbps(c));
+        }
+        std::thread::sleep(Duration::from_millis(500));
+    }
     // Proof that the media went through the delay: the relay's own tally.
     let (relayed, added_ms) = netsim.tally().unwrap_or_default();
     assert!(
@@ -396,7 +402,7 @@ pub(crate) fn delay_through_turn(bins: &Bins) -> Figures {
         reports(&both)
     );
     let mut directions = Vec::new();
-    for c in both {
+    for (c, mut targets) in both.into_iter().zip(targets) {
         let stats = c.stats().expect("stats");
         let video = other(&stats)["video"].clone();
         let longest = video["longestFreezeMs"].as_u64().unwrap_or(u64::MAX);
@@ -417,6 +423,10 @@ pub(crate) fn delay_through_turn(bins: &Bins) -> Figures {
         directions.push(json!({
             "receiver": c.name,
             "sendingRttMs": rtt.round(),
+            "sendingTargetKbps": {
+                "lowest": targets.iter().copied().reduce(f64::min),
+                "median": (!targets.is_empty()).then(|| median(&mut targets)),
+            },
             "longestFreezeMs": longest,
             "freezes": video["freezeCount"],
             "fps": video["fps"],
