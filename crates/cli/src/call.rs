@@ -161,10 +161,29 @@ fn machine_policy() -> EffectiveSettings {
     EffectiveSettings::new(UserSettings::default(), policy)
 }
 
+/// The link itself: `url`, or for "-" the first line of standard input
+/// (kept off the command line, where every user of the machine can read
+/// its token).
+fn link_text(url: &str) -> Result<String> {
+    if url != "-" {
+        return Ok(url.to_owned());
+    }
+    let mut line = String::new();
+    std::io::stdin()
+        .read_line(&mut line)
+        .context("could not read the join link from standard input")?;
+    let link = line.trim();
+    anyhow::ensure!(
+        !link.is_empty(),
+        "no join link on standard input: give one line with the mulaqat://join link"
+    );
+    Ok(link.to_owned())
+}
+
 #[allow(clippy::print_stdout)] // Progress lines are this command's output.
 pub(crate) async fn run_call(args: &CallArgs, answering: Answering) -> Result<u8> {
     let started = Instant::now();
-    let link = JoinLink::parse(&args.url)?;
+    let link = JoinLink::parse(&link_text(&args.url)?)?;
     let policy = machine_policy();
     if let Err(e) = policy.check_server(&link.server) {
         eprintln!(

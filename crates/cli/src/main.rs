@@ -38,7 +38,11 @@ enum Command {
 /// What joining a call needs: the link, who we are, what we send.
 #[derive(Debug, clap::Args)]
 pub(crate) struct CallArgs {
-    /// The join link (mulaqat://join?server=...&token=...).
+    /// The join link (mulaqat://join?server=...&token=...). A link written
+    /// here can be read by every user of this machine (`ps`); "-" reads it
+    /// from standard input instead, and without it the link comes from
+    /// MULAQAT_JOIN_LINK.
+    #[arg(env = "MULAQAT_JOIN_LINK", hide_env_values = true)]
     url: String,
     /// The name others see.
     #[arg(long, default_value = "Mulaqat station")]

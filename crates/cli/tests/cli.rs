@@ -4,11 +4,13 @@
 
 #![allow(clippy::expect_used, clippy::unwrap_used)]
 
-use std::io::{BufRead, BufReader};
+use std::io::{BufRead, BufReader, Write};
 use std::process::{Command, Stdio};
 
 fn cli() -> Command {
-    Command::new(env!("CARGO_BIN_EXE_mulaqat-cli"))
+    let mut cli = Command::new(env!("CARGO_BIN_EXE_mulaqat-cli"));
+    cli.env_remove("MULAQAT_JOIN_LINK");
+    cli
 }
 
 /// A `mulaqat-cli host` that is killed however the test ends (a leftover
@@ -69,22 +71,30 @@ fn host_and_two_joins_make_a_call_and_write_stats() {
     let host = Host::start();
     let (host_link, guest_link) = (host.host_link.clone(), host.guest_link.clone());
     let dir = tempfile::tempdir().unwrap();
+    // Neither link goes on the command line, where any user could read its
+    // token: the doctor's comes from the environment, the family's on
+    // standard input.
     let join = |link: &str, name: &str, secs: &str, stats: &std::path::Path| {
-        cli()
-            .args([
-                "join",
-                link,
-                "--name",
-                name,
-                "--duration",
-                secs,
-                "--stats-json",
-            ])
+        let mut join = cli();
+        join.arg("join");
+        let on_stdin = name == "Family";
+        if on_stdin {
+            join.arg("-").stdin(Stdio::piped());
+        } else {
+            join.env("MULAQAT_JOIN_LINK", link);
+        }
+        let mut child = join
+            .args(["--name", name, "--duration", secs, "--stats-json"])
             .arg(stats)
             .stdout(Stdio::piped())
             .stderr(Stdio::null())
             .spawn()
-            .expect("join starts")
+            .expect("join starts");
+        if on_stdin {
+            let mut stdin = child.stdin.take().expect("piped stdin");
+            writeln!(stdin, "{link}").expect("the link written");
+        }
+        child
     };
     let (doctor_stats, family_stats) = (
         dir.path().join("doctor.json"),
@@ -142,6 +152,19 @@ fn bad_links_are_refused_with_a_clear_message_and_exit_code() {
         .unwrap();
     assert_eq!(out.status.code(), Some(1));
     assert!(String::from_utf8_lossy(&out.stderr).contains("not a Mulaqat join link"));
+
+    // "-" with nothing on standard input.
+    let out = cli()
+        .args(["join", "-"])
+        .stdin(Stdio::null())
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "{stderr}");
+    assert!(
+        stderr.contains("no join link on standard input"),
+        "{stderr}"
+    );
 
     // A link signed by another server: the server refuses the token.
     let host = Host::start();

@@ -140,11 +140,25 @@ impl Proc {
         args: &[OsString],
         log_dir: &Path,
     ) -> Proc {
+        Proc::spawn_with_env(lab, ns, label, program, (args, &[]), log_dir)
+    }
+
+    /// [`Proc::spawn`] with `env` set for the program too (for what must not
+    /// show on its command line).
+    pub fn spawn_with_env(
+        lab: Option<&Lab>,
+        ns: Option<&str>,
+        label: &str,
+        program: &Path,
+        (args, env): (&[OsString], &[(&str, &str)]),
+        log_dir: &Path,
+    ) -> Proc {
         let mut cmd = match lab {
             Some(lab) => lab.command(ns, program),
             None => std::process::Command::new(program),
         };
         cmd.args(args)
+            .envs(env.iter().copied())
             .stdin(Stdio::null())
             .stdout(Stdio::piped())
             .stderr(Stdio::piped());
@@ -515,9 +529,10 @@ impl Client {
             (Some(lab), Some(i)) => Some(lab.client_ns(i)),
             _ => None,
         };
+        // The link (its token) goes through the environment: a command line
+        // is readable by every user of the machine.
         let mut all: Vec<OsString> = vec![
             command.into(),
-            link.into(),
             "--name".into(),
             name.into(),
             "--stats-json".into(),
@@ -528,7 +543,8 @@ impl Client {
             Some(i) => format!("c{i} {name}"),
             None => name.to_owned(),
         };
-        let proc = Proc::spawn(lab, ns.as_deref(), &label, &bins.cli, &all, dir);
+        let env = [("MULAQAT_JOIN_LINK", link)];
+        let proc = Proc::spawn_with_env(lab, ns.as_deref(), &label, &bins.cli, (&all, &env), dir);
         Client {
             proc,
             stats,

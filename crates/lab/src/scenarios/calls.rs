@@ -509,6 +509,15 @@ pub(crate) fn relay_only_calls_connect_through_coturn_and_fail_clearly_with_expi
         "expected Consultant to join\n{}",
         first.report()
     );
+    // A client's command line is readable by every user of the machine:
+    // its join token is not on it.
+    let cmdline = std::fs::read(format!("/proc/{}/cmdline", first.proc.pid)).unwrap_or_default();
+    let cmdline = String::from_utf8_lossy(&cmdline).replace('\0', " ");
+    let token = host.split_once("token=").map_or("", |(_, t)| t);
+    assert!(
+        cmdline.contains("--relay-only") && !token.is_empty() && !cmdline.contains(token),
+        "expected Consultant's command line without its join token: {cmdline}"
+    );
     std::thread::sleep(Duration::from_secs(4));
     let second = join(lab, bins, 2, &guest, "Patient", &stale_args);
     let code = exit_code(&first, Duration::from_secs(10 + 8));
