@@ -74,10 +74,9 @@ fn host_and_two_joins_make_a_call_and_write_stats() {
     // Neither link goes on the command line, where any user could read its
     // token: the doctor's comes from the environment, the family's on
     // standard input.
-    let join = |link: &str, name: &str, secs: &str, stats: &std::path::Path| {
+    let join = |link: &str, on_stdin: bool, name: &str, secs: &str, stats: &std::path::Path| {
         let mut join = cli();
         join.arg("join");
-        let on_stdin = name == "Family";
         if on_stdin {
             join.arg("-").stdin(Stdio::piped());
         } else {
@@ -100,8 +99,8 @@ fn host_and_two_joins_make_a_call_and_write_stats() {
         dir.path().join("doctor.json"),
         dir.path().join("family.json"),
     );
-    let doctor = join(&host_link, "Doctor", "14s", &doctor_stats);
-    let family = join(&guest_link, "Family", "12s", &family_stats);
+    let doctor = join(&host_link, false, "Doctor", "14s", &doctor_stats);
+    let family = join(&guest_link, true, "Family", "12s", &family_stats);
     for (child, stats) in [(family, &family_stats), (doctor, &doctor_stats)] {
         let out = child.wait_with_output().unwrap();
         let stdout = String::from_utf8_lossy(&out.stdout);

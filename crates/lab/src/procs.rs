@@ -140,7 +140,7 @@ impl Proc {
         args: &[OsString],
         log_dir: &Path,
     ) -> Proc {
-        Proc::spawn_with_env(lab, ns, label, program, (args, &[]), log_dir)
+        Proc::spawn_with_env(lab, ns, label, program, args, &[], log_dir)
     }
 
     /// [`Proc::spawn`] with `env` set for the program too (for what must not
@@ -150,7 +150,8 @@ impl Proc {
         ns: Option<&str>,
         label: &str,
         program: &Path,
-        (args, env): (&[OsString], &[(&str, &str)]),
+        args: &[OsString],
+        env: &[(&str, &str)],
         log_dir: &Path,
     ) -> Proc {
         let mut cmd = match lab {
@@ -544,7 +545,7 @@ impl Client {
             None => name.to_owned(),
         };
         let env = [("MULAQAT_JOIN_LINK", link)];
-        let proc = Proc::spawn_with_env(lab, ns.as_deref(), &label, &bins.cli, (&all, &env), dir);
+        let proc = Proc::spawn_with_env(lab, ns.as_deref(), &label, &bins.cli, &all, &env, dir);
         Client {
             proc,
             stats,
