@@ -104,11 +104,20 @@ impl ScreenFeed {
         let capture = self.capture.clone();
         let (flowing, stopped) = (self.flowing.clone(), self.stopped.clone());
         let portal = matches!(source, ScreenSource::Portal);
+        let outcome = Outcome::new(started);
+        let (limit_flowing, limit_stopped) = (flowing.clone(), stopped.clone());
+        let limit_outcome = outcome.clone();
         std::thread::Builder::new()
             .name("mulaqat-screen".into())
-            .spawn(move || run(&capture, portal, (&flowing, &stopped), started, lost))
+            .spawn(move || run(&capture, portal, (&flowing, &stopped), &outcome, lost))
+            .map_err(|e| MediaError::build("the screen capture's thread", e))?;
+        // The capture can sit inside its own start past the limit (a gone
+        // portal stream holds `pipewiresrc` there): the share still ends.
+        std::thread::Builder::new()
+            .name("mulaqat-screen-limit".into())
+            .spawn(move || enforce_start_limit(&limit_flowing, &limit_stopped, &limit_outcome))
             .map(drop)
-            .map_err(|e| MediaError::build("the screen capture's thread", e))
+            .map_err(|e| MediaError::build("the screen capture's time limit", e))
     }
 }
 
@@ -149,19 +158,68 @@ fn forward_frames(sink: &gst_app::AppSink, appsrc: &gst_app::AppSrc, flowing: Ar
     );
 }
 
+/// How the start went, said once: by the capture's thread, or by the time
+/// limit when the capture is still starting.
+type StartReport = Box<dyn FnOnce(Result<(), (ScreenShareEnd, String)>) + Send>;
+
+#[derive(Clone)]
+struct Outcome(Arc<std::sync::Mutex<Option<StartReport>>>);
+
+impl Outcome {
+    fn new(started: impl FnOnce(Result<(), (ScreenShareEnd, String)>) + Send + 'static) -> Self {
+        Outcome(Arc::new(std::sync::Mutex::new(Some(Box::new(started)))))
+    }
+
+    /// Says `result` unless it was said already; whether this call said it.
+    fn say(&self, result: Result<(), (ScreenShareEnd, String)>) -> bool {
+        let report = self
+            .0
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .take();
+        report.map(|report| report(result)).is_some()
+    }
+}
+
+/// Ends a start that has given no frame by [`START_LIMIT`] (and a little
+/// more, so that the capture's own deadline says it first when it can).
+fn enforce_start_limit(flowing: &AtomicBool, stopped: &AtomicBool, outcome: &Outcome) {
+    let deadline = Instant::now() + START_LIMIT + Duration::from_secs(2);
+    while Instant::now() < deadline {
+        if flowing.load(Ordering::SeqCst) || stopped.load(Ordering::SeqCst) {
+            return;
+        }
+        std::thread::sleep(POLL);
+    }
+    if !flowing.load(Ordering::SeqCst) && !stopped.load(Ordering::SeqCst) {
+        let said = outcome.say(Err((
+            ScreenShareEnd::NoPicture,
+            format!(
+                "the screen capture did not start: no picture came in {} s; share again to \
+                 choose the screen anew",
+                START_LIMIT.as_secs()
+            ),
+        )));
+        if said {
+            tracing::debug!("the screen capture was still starting at its time limit");
+        }
+    }
+}
+
 /// The capture's thread: starts `capture`, says how that went, watches it
 /// while it runs, and stops it once `stopped` is set.
 fn run(
     capture: &gst::Pipeline,
     portal: bool,
     (flowing, stopped): (&AtomicBool, &AtomicBool),
-    started: impl FnOnce(Result<(), (ScreenShareEnd, String)>),
+    outcome: &Outcome,
     lost: impl FnOnce(String),
 ) {
-    let outcome = bring_up(capture, portal, flowing, stopped);
-    let failed = outcome.is_err();
-    if !stopped.load(Ordering::SeqCst) {
-        started(outcome);
+    let result = bring_up(capture, portal, flowing, stopped);
+    let mut failed = result.is_err();
+    if !stopped.load(Ordering::SeqCst) && !outcome.say(result) {
+        // The time limit ended the share while the capture was starting.
+        failed = true;
     }
     if !failed && let Some(reason) = watch(capture, stopped) {
         lost(reason);
