@@ -20,6 +20,7 @@ mod events;
 mod fallback;
 mod ice;
 mod live_caps;
+mod numbering;
 mod pacing;
 mod peer;
 mod receive;

@@ -9,6 +9,7 @@ use gst::glib;
 use gst::prelude::*;
 
 use super::dtls::{Gate, PeerCheck};
+use super::numbering::Numbering;
 use super::recovery::Congestion;
 use super::reports::PeerReports;
 use super::sfu::Direction;
@@ -164,7 +165,7 @@ pub(super) fn add_sending(
             Some(codec) => codec,
             None => first_sendable_codec(shared)?,
         };
-        super::senders::link(shared, &peer, codec)?;
+        super::senders::link(shared, &peer, codec, &Numbering::OURS)?;
         if !offered.swap(true, Ordering::AcqRel) {
             create_offer(&Arc::downgrade(shared), &peer, &offerer);
         }
@@ -439,7 +440,7 @@ pub(super) fn set_remote_description(
     };
     if description.kind == SdpKind::Offer && !linked {
         // Answer in the first offered codec we can both send and decode.
-        let codec = sdp::offered_video_codecs(&sdp)
+        let codec = super::numbering::offered_video_codecs(&sdp)
             .into_iter()
             .find(|c| {
                 shared.settings.video_codecs.contains(c)
@@ -454,7 +455,10 @@ pub(super) fn set_remote_description(
             .ok_or_else(|| {
                 MediaError::Sdp("none of the offered video codecs can be used here".into())
             })?;
-        super::senders::link(shared, peer, codec)?;
+        // Sent as the offer numbers it (see [`super::numbering`]).
+        let numbering = Numbering::from_offer(&sdp, codec)
+            .map_err(|why| MediaError::Sdp(format!("cannot answer: {why}")))?;
+        super::senders::link(shared, peer, codec, &numbering)?;
     }
     let remote = gst_webrtc::WebRTCSessionDescription::new(kind, sdp);
     if description.kind == SdpKind::Offer {

@@ -34,7 +34,7 @@ pub(super) fn check_secure(sdp: &gst_sdp::SDPMessageRef) -> Result<(), String> {
 /// What the engine reads from a remote description it accepts.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct RemoteSdp {
-    /// The video codecs offered, in their order.
+    /// The video codecs offered in a format we can send, in their order.
     pub video_codecs: Vec<VideoCodec>,
     /// The SHA-256 fingerprint of the peer's DTLS certificate (upper-case
     /// hex pairs joined by colons).
@@ -49,7 +49,7 @@ pub fn check_remote_sdp(text: &str) -> Result<RemoteSdp, crate::MediaError> {
     let fingerprint = super::dtls::expected_fingerprint(&sdp)
         .map_err(|why| crate::MediaError::Sdp(format!("refused: {why}")))?;
     Ok(RemoteSdp {
-        video_codecs: offered_video_codecs(&sdp),
+        video_codecs: super::numbering::offered_video_codecs(&sdp),
         fingerprint,
     })
 }
@@ -63,40 +63,13 @@ pub(super) fn parse_checked(text: &str) -> Result<gst_sdp::SDPMessage, crate::Me
     Ok(sdp)
 }
 
-/// The video codecs an SDP offers, in its order.
-pub(super) fn offered_video_codecs(sdp: &gst_sdp::SDPMessageRef) -> Vec<VideoCodec> {
-    let mut codecs = Vec::new();
-    for media in sdp.medias().filter(|m| m.media() == Some("video")) {
-        for rtpmap in media.attributes().filter(|a| a.key() == "rtpmap") {
-            let name = rtpmap
-                .value()
-                .and_then(|v| v.split_whitespace().nth(1))
-                .and_then(|v| v.split('/').next())
-                .unwrap_or("")
-                .to_ascii_uppercase();
-            let codec = match name.as_str() {
-                "H264" => Some(VideoCodec::H264),
-                "H265" => Some(VideoCodec::H265),
-                "VP8" => Some(VideoCodec::Vp8),
-                _ => None,
-            };
-            if let Some(codec) = codec
-                && !codecs.contains(&codec)
-            {
-                codecs.push(codec);
-            }
-        }
-    }
-    codecs
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
 
     const GOOD: &str = "v=0\r\no=- 1 1 IN IP4 0.0.0.0\r\ns=-\r\nt=0 0\r\n\
 a=fingerprint:sha-256 AB:CD:EF:01:23:45:67:89:AB:CD:EF:01:23:45:67:89:AB:CD:EF:01:23:45:67:89:AB:CD:EF:01:23:45:67:89\r\n\
-m=video 9 UDP/TLS/RTP/SAVPF 96 97\r\nc=IN IP4 0.0.0.0\r\na=mid:0\r\na=rtpmap:96 VP8/90000\r\na=rtpmap:97 H264/90000\r\n\
+m=video 9 UDP/TLS/RTP/SAVPF 96 97\r\nc=IN IP4 0.0.0.0\r\na=mid:0\r\na=rtpmap:96 VP8/90000\r\na=rtpmap:97 H264/90000\r\na=fmtp:97 packetization-mode=1\r\n\
 m=audio 9 UDP/TLS/RTP/SAVPF 111\r\nc=IN IP4 0.0.0.0\r\na=mid:1\r\na=rtpmap:111 OPUS/48000/2\r\n";
 
     fn parse(text: &str) -> gst_sdp::SDPMessage {
@@ -109,7 +82,7 @@ m=audio 9 UDP/TLS/RTP/SAVPF 111\r\nc=IN IP4 0.0.0.0\r\na=mid:1\r\na=rtpmap:111 O
         let sdp = parse(GOOD);
         assert_eq!(check_secure(&sdp), Ok(()));
         assert_eq!(
-            offered_video_codecs(&sdp),
+            super::super::numbering::offered_video_codecs(&sdp),
             vec![VideoCodec::Vp8, VideoCodec::H264]
         );
     }

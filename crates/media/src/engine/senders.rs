@@ -9,22 +9,20 @@ use gst::glib;
 use gst::prelude::*;
 use gst_rtp::prelude::*;
 
+use super::numbering::{Numbering, TWCC_URI};
 use super::peer::{Source, tag};
 use super::sfu::Direction;
 use super::{MediaEvent, Shared, encoding};
 use crate::MediaError;
 use crate::types::{MediaKind, PeerId, VideoCodec};
 
-const TWCC_URI: &str = "http://www.ietf.org/id/draft-holmer-rmcat-transport-wide-cc-extensions-01";
-const TWCC_ID: u32 = 1;
-const VIDEO_PT: i32 = 96;
-const AUDIO_PT: i32 = 111;
-
-/// Links this peer's payloaders to what it sends.
+/// Links this peer's payloaders to what it sends, numbered as `numbering`
+/// says (ours when we offer, the offer's when we answer).
 pub(super) fn link(
     shared: &Arc<Shared>,
     peer: &PeerId,
     codec: VideoCodec,
+    numbering: &Numbering,
 ) -> Result<(), MediaError> {
     let source = shared
         .lock()
@@ -33,8 +31,8 @@ pub(super) fn link(
         .map(|p| p.source)
         .ok_or_else(|| MediaError::NoSuchPeer(peer.to_string()))?;
     match source {
-        Source::Camera => link_camera_senders(shared, peer, codec),
-        Source::Screen => link_screen_sender(shared, peer, codec),
+        Source::Camera => link_camera_senders(shared, peer, codec, numbering),
+        Source::Screen => link_screen_sender(shared, peer, codec, numbering),
     }
 }
 
@@ -43,6 +41,7 @@ fn link_screen_sender(
     shared: &Arc<Shared>,
     peer: &PeerId,
     codec: VideoCodec,
+    numbering: &Numbering,
 ) -> Result<(), MediaError> {
     let name = tag(peer);
     let mut state = shared.lock();
@@ -67,8 +66,7 @@ fn link_screen_sender(
         &tee,
         (&webrtcbin, &connected, true),
         &name,
-        MediaKind::Video,
-        Some(codec),
+        (MediaKind::Video, Some(codec), numbering),
     )?;
     p.tee_pads = vec![(tee, pad)];
     p.sent = vec![(MediaKind::Video, sent)];
@@ -84,6 +82,7 @@ fn link_camera_senders(
     shared: &Arc<Shared>,
     peer: &PeerId,
     codec: VideoCodec,
+    numbering: &Numbering,
 ) -> Result<(), MediaError> {
     let name = tag(peer);
     let mut state = shared.lock();
@@ -129,16 +128,14 @@ fn link_camera_senders(
         &video_tee,
         (&webrtcbin, &connected, send_only),
         &name,
-        MediaKind::Video,
-        Some(codec),
+        (MediaKind::Video, Some(codec), numbering),
     )?;
     let (audio_pad, audio_sent) = link_sender(
         &shared.pipeline,
         &audio_tee,
         (&webrtcbin, &connected, send_only),
         &name,
-        MediaKind::Audio,
-        None,
+        (MediaKind::Audio, None, numbering),
     )?;
     p.tee_pads = vec![(video_tee, video_pad), (audio_tee, audio_pad)];
     p.sent = vec![
@@ -169,31 +166,45 @@ fn hold_until_connected(element: &gst::Element, connected: Arc<AtomicBool>) {
     }
 }
 
-fn rtp_caps(kind: MediaKind, codec: Option<VideoCodec>, ssrc: u32) -> gst::Caps {
+fn rtp_caps(
+    kind: MediaKind,
+    codec: Option<VideoCodec>,
+    numbering: &Numbering,
+    ssrc: u32,
+) -> gst::Caps {
+    let pt = i32::from(numbering.payload_type(kind));
     let mut caps = match (kind, codec) {
         (MediaKind::Video, Some(codec)) => gst::Caps::builder("application/x-rtp")
             .field("media", "video")
             .field("encoding-name", codec.encoding_name())
-            .field("payload", VIDEO_PT)
+            .field("payload", pt)
             .field("clock-rate", 90_000i32)
             .field("rtcp-fb-nack", true)
             .field("rtcp-fb-nack-pli", true)
-            .field("rtcp-fb-ccm-fir", true)
-            .field("rtcp-fb-transport-cc", true),
+            .field("rtcp-fb-ccm-fir", true),
         _ => gst::Caps::builder("application/x-rtp")
             .field("media", "audio")
             .field("encoding-name", "OPUS")
             // Always `opus/48000/2` in SDP (RFC 7587): Janus rejects the
             // audio of an offer made before the encoder's caps came without it.
             .field("encoding-params", "2")
-            .field("payload", AUDIO_PT)
-            .field("clock-rate", 48_000i32)
-            .field("rtcp-fb-transport-cc", true),
+            .field("payload", pt)
+            .field("clock-rate", 48_000i32),
     };
     if codec == Some(VideoCodec::H264) {
         caps = caps.field("packetization-mode", "1");
+        // An answer names the level the offer asked for: without it the
+        // format is baseline level 1.0, which a browser does not match
+        // with its constrained-baseline offer, and then sends no video.
+        if let Some(level) = &numbering.h264_profile_level {
+            caps = caps.field("profile-level-id", level.as_str());
+        }
     }
-    caps = caps.field(format!("extmap-{TWCC_ID}"), TWCC_URI);
+    if let Some(id) = numbering.twcc(kind) {
+        caps = caps
+            .field("rtcp-fb-transport-cc", true)
+            .field(format!("extmap-{id}"), TWCC_URI);
+    }
     caps.field("ssrc", ssrc).build()
 }
 
@@ -207,8 +218,7 @@ fn link_sender(
     tee: &gst::Element,
     (webrtcbin, connected, send_only): (&gst::Element, &Arc<AtomicBool>, bool),
     name: &str,
-    kind: MediaKind,
-    codec: Option<VideoCodec>,
+    (kind, codec, numbering): (MediaKind, Option<VideoCodec>, &Numbering),
 ) -> Result<(gst::Pad, Arc<super::stats::Sent>), MediaError> {
     let label = if kind == MediaKind::Video {
         "video"
@@ -227,6 +237,7 @@ fn link_sender(
         &format!("{name}-send-{label}-pay"),
     )?;
     pay.set_property("mtu", 1200u32);
+    pay.set_property("pt", u32::from(numbering.payload_type(kind)));
     // The SSRC is fixed before negotiating, so that the description names
     // it even when the encoder has not started yet: Janus drops packets of
     // SSRCs the SDP did not announce, and the RTX group (`a=ssrc-group:FID`)
@@ -241,12 +252,14 @@ fn link_sender(
         Some(VideoCodec::Vp8) => pay.set_property_from_str("picture-id-mode", "15-bit"),
         None => {}
     }
-    if let Some(ext) = gst_rtp::RTPHeaderExtension::create_from_uri(TWCC_URI) {
-        ext.set_id(TWCC_ID);
+    if let Some(id) = numbering.twcc(kind)
+        && let Some(ext) = gst_rtp::RTPHeaderExtension::create_from_uri(TWCC_URI)
+    {
+        ext.set_id(u32::from(id));
         pay.emit_by_name::<()>("add-extension", &[&ext]);
     }
     let caps = crate::make_element("capsfilter", &format!("{name}-send-{label}-caps"))?;
-    caps.set_property("caps", rtp_caps(kind, codec, ssrc));
+    caps.set_property("caps", rtp_caps(kind, codec, numbering, ssrc));
     hold_until_connected(&caps, connected.clone());
     let sent = super::stats::Sent::attach(
         &caps
