@@ -104,10 +104,13 @@ pub(super) fn offered_video_codecs(sdp: &gst_sdp::SDPMessageRef) -> Vec<VideoCod
     codecs
 }
 
-/// The first section of `kind` that is not rejected.
+/// The first section of `kind` that is not rejected (port 0 without
+/// `a=bundle-only`: webrtcbin's max-bundle offers put 0 on every section
+/// but the first, and mark them bundle-only).
 fn section<'a>(sdp: &'a gst_sdp::SDPMessageRef, kind: &str) -> Option<&'a gst_sdp::SDPMediaRef> {
-    sdp.medias()
-        .find(|m| m.media() == Some(kind) && m.port() != 0)
+    sdp.medias().find(|m| {
+        m.media() == Some(kind) && (m.port() != 0 || m.attribute_val("bundle-only").is_some())
+    })
 }
 
 /// One `a=rtpmap` of a section, with its `a=fmtp`.

@@ -112,3 +112,17 @@ fn an_offer_without_opus_or_without_video_cannot_be_answered() {
             .contains("no video")
     );
 }
+
+#[test]
+fn bundle_only_sections_count_and_rejected_ones_do_not() {
+    // webrtcbin's max-bundle offers: every section after the first has
+    // port 0 and a=bundle-only.
+    let bundled = offer("a=rtpmap:96 VP8/90000\r\n", OPUS_109).replace(
+        "m=video 9 UDP/TLS/RTP/SAVPF 96 97 98\r\n",
+        "m=video 0 UDP/TLS/RTP/SAVPF 96 97 98\r\na=bundle-only\r\n",
+    );
+    let n = Numbering::from_offer(&parse(&bundled), VideoCodec::Vp8);
+    assert_eq!(n.map(|n| n.video_pt), Ok(96));
+    let rejected = bundled.replace("a=bundle-only\r\n", "");
+    assert!(Numbering::from_offer(&parse(&rejected), VideoCodec::Vp8).is_err());
+}
