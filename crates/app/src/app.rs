@@ -645,12 +645,14 @@ impl App {
         let Some(server) = embedded.as_ref() else {
             return Err(CommandError::internal("the embedded server is not running"));
         };
-        let links = server.links(new_room_id()?, UnixMillis(unix_millis()));
+        let links = server.links(new_room_id()?, UnixMillis(unix_millis()))?;
         let started = ipc::StartedMeeting {
             room_code: links.room.to_string(),
             room: links.room.to_string(),
             host_link: links.host_link,
             guest_link: links.guest_link,
+            browser_link: links.guest_browser_link,
+            browser_link_note: links.browser_note,
             server: ipc::MeetingServer::Embedded,
         };
         locked(&self.meetings).push(started.clone());

@@ -6,10 +6,11 @@ use std::path::PathBuf;
 use std::time::Duration;
 
 use mulaqat_protocol::{Role, RoomId, RoomKind, UnixMillis};
-use mulaqat_server::token::{TokenSigner, join_link};
+use mulaqat_server::token::{TokenSigner, browser_link, join_link};
 use mulaqat_server::{RunningServer, ServerConfig};
 
 use crate::error::{CommandError, CommandErrorCode};
+use crate::ipc::BrowserLinkNote;
 
 /// How long links made by the embedded server stay valid.
 const LINK_TTL: Duration = Duration::from_secs(12 * 3600);
@@ -39,6 +40,10 @@ pub(crate) struct MeetingLinks {
     pub room: RoomId,
     pub host_link: String,
     pub guest_link: String,
+    /// The guest link for a browser (`http://<LAN address>:<port>/join#t=...`).
+    pub guest_browser_link: String,
+    /// Why a browser cannot use it, when it cannot.
+    pub browser_note: Option<BrowserLinkNote>,
 }
 
 impl EmbeddedServer {
@@ -92,21 +97,54 @@ impl EmbeddedServer {
     }
 
     /// Host and guest links for `room`: the host's points at this computer
-    /// over loopback, the guests' at its LAN address.
-    pub(crate) fn links(&self, room: RoomId, now: UnixMillis) -> MeetingLinks {
+    /// over loopback, the guests' (app and browser) at its LAN address.
+    pub(crate) fn links(
+        &self,
+        room: RoomId,
+        now: UnixMillis,
+    ) -> Result<MeetingLinks, CommandError> {
         let ttl = LINK_TTL.as_secs();
         let host = self.signer.issue(room.clone(), Role::Host, now, ttl);
         let guest = self.signer.issue(room.clone(), Role::Guest, now, ttl);
-        MeetingLinks {
+        let guest_browser_link = browser_link(&self.lan_url, &guest)
+            .map_err(|e| CommandError::internal(e.to_string()))?;
+        Ok(MeetingLinks {
             host_link: join_link(&self.local_url, &host),
             guest_link: join_link(&self.lan_url, &guest),
+            browser_note: browser_link_note(&guest_browser_link, mulaqat_server::web::built_in()),
+            guest_browser_link,
             room,
-        }
+        })
     }
 
     pub(crate) async fn shutdown(self) {
         self.server.shutdown().await;
     }
+}
+
+/// Why a browser cannot use `link` (an `http(s)://.../join#t=...` link) as
+/// it is: no browser client in this build, or a page that is not a secure
+/// context, where browsers give no camera or microphone. Secure: https, and
+/// http to the browser's own computer (`localhost`, `127.x.x.x`, `[::1]`).
+pub(crate) fn browser_link_note(link: &str, built_in: bool) -> Option<BrowserLinkNote> {
+    if !built_in {
+        return Some(BrowserLinkNote::NoBrowserClient);
+    }
+    if link.starts_with("https://") {
+        return None;
+    }
+    let authority = link
+        .strip_prefix("http://")
+        .and_then(|rest| rest.split(['/', '#', '?']).next())
+        .unwrap_or("");
+    let host = match authority.strip_prefix('[') {
+        Some(rest) => rest.split(']').next().unwrap_or(""),
+        None => authority.split(':').next().unwrap_or(""),
+    };
+    let own_computer = host.eq_ignore_ascii_case("localhost")
+        || host.to_ascii_lowercase().ends_with(".localhost")
+        || host.parse::<IpAddr>().is_ok_and(|ip| ip.is_loopback());
+    (!own_computer).then_some(BrowserLinkNote::InsecureLan)
 }
 
 /// This computer's address on the network its default route uses (no
@@ -144,10 +182,12 @@ mod tests {
         let server = EmbeddedServer::start("127.0.0.1:0".parse().unwrap(), dir.path().into(), true)
             .await
             .unwrap();
-        let links = server.links(
-            RoomId::new("consult-1234").unwrap(),
-            UnixMillis(1_700_000_000_000),
-        );
+        let links = server
+            .links(
+                RoomId::new("consult-1234").unwrap(),
+                UnixMillis(1_700_000_000_000),
+            )
+            .unwrap();
         let host = mulaqat_client::link::JoinLink::parse(&links.host_link).unwrap();
         let guest = mulaqat_client::link::JoinLink::parse(&links.guest_link).unwrap();
         assert_eq!(host.role, Role::Host);
@@ -158,6 +198,40 @@ mod tests {
             "{}",
             host.server
         );
+        // The guest's browser link: the same server's /join, the guest token
+        // in the fragment; on loopback a browser may use camera and microphone.
+        assert_eq!(
+            links.guest_browser_link,
+            format!(
+                "http://{}/join#t={}",
+                guest.server.trim_start_matches("ws://"),
+                guest.token
+            )
+        );
+        let note = (!mulaqat_server::web::built_in()).then_some(BrowserLinkNote::NoBrowserClient);
+        assert_eq!(links.browser_note, note);
         server.shutdown().await;
+    }
+
+    #[test]
+    fn browsers_get_no_camera_over_plain_http_on_the_lan() {
+        let insecure = Some(BrowserLinkNote::InsecureLan);
+        for (link, note) in [
+            ("http://192.168.1.20:8717/join#t=x", insecure),
+            ("http://10.0.0.5:8717/join#t=x", insecure),
+            ("http://[fe80::1]:8717/join#t=x", insecure),
+            ("http://ward-pc.local:8717/join#t=x", insecure),
+            ("http://127.0.0.1:8717/join#t=x", None),
+            ("http://127.8.0.1:8717/join#t=x", None),
+            ("http://[::1]:8717/join#t=x", None),
+            ("http://localhost:8717/join#t=x", None),
+            ("https://meet.hospital.example/join#t=x", None),
+        ] {
+            assert_eq!(browser_link_note(link, true), note, "{link}");
+        }
+        assert_eq!(
+            browser_link_note("https://meet.hospital.example/join#t=x", false),
+            Some(BrowserLinkNote::NoBrowserClient)
+        );
     }
 }

@@ -7,7 +7,7 @@
 use std::sync::Arc;
 use std::time::Duration;
 
-use mulaqat_app::ipc::{CallEvent, CallState, JoinTarget, QualityChoice};
+use mulaqat_app::ipc::{BrowserLinkNote, CallEvent, CallState, JoinTarget, QualityChoice};
 use mulaqat_app::{App, AppConfig, AppEvent, CommandErrorCode};
 use mulaqat_media::devices::TestDevices;
 use mulaqat_settings::SettingsFile;
@@ -92,6 +92,19 @@ async fn a_meeting_started_here_is_joined_with_its_guest_link_and_video_flows() 
         .await
         .expect("a meeting starts here");
     assert!(meeting.guest_link.starts_with("mulaqat://join?"));
+    // Guests without the app get the same token in a browser link; on this
+    // loopback-only test server a browser could use its camera.
+    let guest_token = meeting.guest_link.split("token=").nth(1).unwrap();
+    assert!(
+        meeting.browser_link.starts_with("http://127.0.0.1:")
+            && meeting
+                .browser_link
+                .ends_with(&format!("/join#t={guest_token}")),
+        "{}",
+        meeting.browser_link
+    );
+    let note = (!mulaqat_server::web::built_in()).then_some(BrowserLinkNote::NoBrowserClient);
+    assert_eq!(meeting.browser_link_note, note);
 
     doctor
         .app

@@ -1,4 +1,5 @@
-//! `mulaqat-cli host`: an embedded server and the links to it.
+//! `mulaqat-cli host`: an embedded server and the links to it, each also as
+//! a browser link (`http://HOST:PORT/join#t=TOKEN`).
 
 use std::time::Duration;
 
@@ -56,6 +57,10 @@ pub(crate) async fn host(args: HostArgs) -> Result<()> {
         println!(
             "{label} link: {}",
             mulaqat_server::token::join_link(&url, &token)
+        );
+        println!(
+            "browser link: {}",
+            mulaqat_server::token::browser_link(&url, &token)?
         );
     }
     println!("listening on {url}; Ctrl-C stops the server");

@@ -31,7 +31,8 @@ enum Command {
     /// Wait in a room with a host link and let in the callers allowed
     /// (a bedside or family-visitation device that answers on its own).
     Station(StationArgs),
-    /// Start an embedded server and print a host link and a guest link.
+    /// Start an embedded server and print a host link and a guest link,
+    /// each followed by its browser link.
     Host(host::HostArgs),
 }
 

@@ -1,6 +1,7 @@
 //! `mulaqat-cli host` and two `mulaqat-cli join` processes make a call, as a
 //! person would from the README; a damaged link is refused with exit code 1
-//! and a message, and a wrong server's link with exit code 2.
+//! and a message, and a wrong server's link with exit code 2. Each link
+//! `host` prints comes with its browser link, which reaches the server's `/join`.
 
 #![allow(clippy::expect_used, clippy::unwrap_used)]
 
@@ -19,6 +20,9 @@ struct Host {
     child: std::process::Child,
     host_link: String,
     guest_link: String,
+    /// The browser forms of the two links, as printed after each.
+    host_browser_link: String,
+    guest_browser_link: String,
     /// Kept open: the host goes on printing, and a closed pipe would kill it.
     _stdout: std::io::Lines<BufReader<std::process::ChildStdout>>,
 }
@@ -42,11 +46,15 @@ impl Host {
                 .to_owned()
         };
         let host_link = next("host link: ");
+        let host_browser_link = next("browser link: ");
         let guest_link = next("guest link: ");
+        let guest_browser_link = next("browser link: ");
         Host {
             child,
             host_link,
             guest_link,
+            host_browser_link,
+            guest_browser_link,
             _stdout: lines,
         }
     }
@@ -56,6 +64,53 @@ impl Drop for Host {
     fn drop(&mut self) {
         let _ = self.child.kill();
         let _ = self.child.wait();
+    }
+}
+
+/// Each link is followed by its browser form: the same server's `/join`
+/// over http, the same token in the fragment; opening it reaches the page
+/// (or, in a build without the browser client, the message saying so).
+#[test]
+fn host_prints_a_browser_link_after_each_link() {
+    let host = Host::start();
+    for (link, browser) in [
+        (&host.host_link, &host.host_browser_link),
+        (&host.guest_link, &host.guest_browser_link),
+    ] {
+        let token = link.split("token=").nth(1).unwrap();
+        let port = link
+            .split("%3A")
+            .nth(2)
+            .and_then(|rest| rest.split('&').next())
+            .unwrap();
+        assert_eq!(
+            *browser,
+            format!("http://127.0.0.1:{port}/join#t={token}"),
+            "{link}"
+        );
+    }
+    let authority = host
+        .guest_browser_link
+        .strip_prefix("http://")
+        .and_then(|rest| rest.split('/').next())
+        .unwrap();
+    let mut stream = std::net::TcpStream::connect(authority).unwrap();
+    // A browser sends neither the fragment nor the token.
+    write!(
+        stream,
+        "GET /join HTTP/1.1\r\nHost: {authority}\r\nConnection: close\r\n\r\n"
+    )
+    .unwrap();
+    let mut reply = String::new();
+    std::io::Read::read_to_string(&mut stream, &mut reply).unwrap();
+    let expected = if mulaqat_server::web::built_in() {
+        "HTTP/1.1 200 OK"
+    } else {
+        "HTTP/1.1 503 Service Unavailable"
+    };
+    assert!(reply.starts_with(expected), "{reply}");
+    if !mulaqat_server::web::built_in() {
+        assert!(reply.contains("npm run build:web"), "{reply}");
     }
 }
 

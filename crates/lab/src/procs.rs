@@ -445,7 +445,13 @@ impl Server {
             "mulaqat-server token failed: {}",
             String::from_utf8_lossy(&out.stderr)
         );
-        String::from_utf8_lossy(&out.stdout).trim().to_owned()
+        // The link is the first line; a `browser link: ...` line follows.
+        String::from_utf8_lossy(&out.stdout)
+            .lines()
+            .next()
+            .unwrap_or_default()
+            .trim()
+            .to_owned()
     }
 
     /// Kills it with SIGKILL (no goodbye to the clients).

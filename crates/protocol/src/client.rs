@@ -9,6 +9,7 @@ use crate::types::{IceCandidate, MediaState, Role, Signal};
 /// Proof of an earlier admission, to come back after a dropped connection
 /// without waiting in the lobby again.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[serde(rename_all = "camelCase")]
 pub struct Resume {
     /// The identity given in the earlier `welcome`.
@@ -24,6 +25,7 @@ fn yes() -> bool {
 /// One message from a client. On the wire: a JSON object whose `type` names
 /// the variant in camelCase, with camelCase fields. Unknown fields are ignored.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[serde(
     tag = "type",
     rename_all = "camelCase",

@@ -5,6 +5,7 @@ use serde::{Deserialize, Serialize};
 /// What went wrong, as a stable code the client can act on. The `message`
 /// beside it is for people and may change; code on the code.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub enum ErrorCode {

@@ -19,6 +19,8 @@ mod server;
 mod sfu;
 pub mod text;
 mod types;
+#[cfg(feature = "ts")]
+mod typescript;
 mod version;
 
 pub use client::{ClientMsg, Resume};
@@ -32,4 +34,6 @@ pub use types::{
     MediaMode, MediaState, ParticipantInfo, Role, RoomKind, RoomPolicy, SdpKind,
     SessionDescription, Signal, UnixMillis,
 };
+#[cfg(feature = "ts")]
+pub use typescript::{TYPESCRIPT_PATH, typescript_declarations};
 pub use version::{MIN_SUPPORTED_VERSION, PROTOCOL_VERSION, is_supported};

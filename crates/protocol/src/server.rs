@@ -12,6 +12,7 @@ use crate::types::{
 
 /// One message from the server. Same framing as [`crate::ClientMsg`].
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[serde(
     tag = "type",
     rename_all = "camelCase",

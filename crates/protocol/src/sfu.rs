@@ -14,6 +14,7 @@ use crate::ids::ParticipantId;
 #[derive(
     Debug, Clone, Copy, Default, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize,
 )]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[serde(rename_all = "camelCase")]
 pub enum SfuPublication {
     /// Camera and microphone.
@@ -35,6 +36,7 @@ impl SfuPublication {
 
 /// Which of a client's SFU peer connections a message is about.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[serde(rename_all = "camelCase")]
 pub enum SfuTarget {
     /// `{"publication": "camera"}`: one of your publications.
@@ -46,6 +48,7 @@ pub enum SfuTarget {
 /// What a member needs to use the room's SFU: handed only to admitted
 /// participants, in `modeChanged`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[serde(rename_all = "camelCase")]
 pub struct SfuAccess {
     /// The room's pin: present it in every `sfuPublish` and `sfuSubscribe`.
@@ -57,6 +60,7 @@ pub struct SfuAccess {
 
 /// One published stream in the room.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[serde(rename_all = "camelCase")]
 pub struct SfuFeed {
     /// Who publishes it.
@@ -67,6 +71,7 @@ pub struct SfuFeed {
 
 /// Why an SFU request was refused, as a stable code the client can act on.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub enum SfuErrorCode {
@@ -123,6 +128,7 @@ impl std::fmt::Display for SfuErrorCode {
 
 /// Why everything SFU of a room was dropped (`sfuReset`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub enum SfuResetReason {

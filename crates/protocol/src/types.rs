@@ -7,6 +7,7 @@ use crate::ids::ParticipantId;
 
 /// Wall-clock time as milliseconds since the Unix epoch (UTC).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(type = "number"))]
 #[serde(transparent)]
 pub struct UnixMillis(pub u64);
 
@@ -24,6 +25,7 @@ impl UnixMillis {
 
 /// What a participant may do in a room.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[serde(rename_all = "camelCase")]
 pub enum Role {
     /// Runs the meeting: admits and denies guests, removes participants, ends the meeting.
@@ -41,6 +43,7 @@ impl Role {
 
 /// The kind of room, which sets its defaults.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[serde(rename_all = "camelCase")]
 pub enum RoomKind {
     /// A clinical consultation: the lobby is on by default.
@@ -66,6 +69,7 @@ impl RoomKind {
 
 /// How media flows in a room.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[serde(rename_all = "camelCase")]
 pub enum MediaMode {
     /// Each participant has one peer connection to every other (small rooms).
@@ -76,6 +80,7 @@ pub enum MediaMode {
 
 /// The rules of a room that a participant needs to know.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[serde(rename_all = "camelCase")]
 pub struct RoomPolicy {
     /// The kind of room.
@@ -88,6 +93,7 @@ pub struct RoomPolicy {
 
 /// A STUN or TURN server, in the shape of WebRTC's `RTCIceServer`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[serde(rename_all = "camelCase")]
 pub struct IceServer {
     /// `stun:`, `turn:` or `turns:` URLs.
@@ -102,6 +108,7 @@ pub struct IceServer {
 
 /// Which of a participant's media are on.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[serde(rename_all = "camelCase")]
 pub struct MediaState {
     /// The microphone is live (not muted).
@@ -114,6 +121,7 @@ pub struct MediaState {
 
 /// One participant as others see them.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[serde(rename_all = "camelCase")]
 pub struct ParticipantInfo {
     /// Who.
@@ -132,6 +140,7 @@ pub struct ParticipantInfo {
 
 /// One chat message, as kept by the room and replayed to late joiners.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[serde(rename_all = "camelCase")]
 pub struct ChatMessage {
     /// Sequence number within the room, starting at 1, without gaps.
@@ -148,6 +157,7 @@ pub struct ChatMessage {
 
 /// The kind of a session description.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[serde(rename_all = "camelCase")]
 pub enum SdpKind {
     /// An offer.
@@ -162,6 +172,7 @@ pub enum SdpKind {
 
 /// An SDP offer or answer.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[serde(rename_all = "camelCase")]
 pub struct SessionDescription {
     /// Offer, answer, ...
@@ -174,6 +185,7 @@ pub struct SessionDescription {
 /// One trickled ICE candidate, in the shape of WebRTC's `RTCIceCandidateInit`.
 /// An empty `candidate` means the end of candidates for that media section.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[serde(rename_all = "camelCase")]
 pub struct IceCandidate {
     /// The `candidate:` attribute line.
@@ -188,6 +200,7 @@ pub struct IceCandidate {
 
 /// What a `signal` message carries between two peers.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[serde(rename_all = "camelCase")]
 pub enum Signal {
     /// `"sdp": {"type": "offer", "sdp": "v=0..."}`
@@ -198,6 +211,7 @@ pub enum Signal {
 
 /// Why a participant left a room, as told to the others.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[serde(rename_all = "camelCase")]
 pub enum LeaveReason {
     /// They chose to leave.
@@ -216,6 +230,7 @@ pub enum LeaveReason {
 
 /// Why the server ends a participant's session; the last message before it closes.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[serde(rename_all = "camelCase")]
 pub enum CloseReason {
     /// The participant left (the server confirms and closes).
@@ -234,6 +249,7 @@ pub enum CloseReason {
 
 /// Why a participant waits in the lobby.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[serde(rename_all = "camelCase")]
 pub enum LobbyReason {
     /// A host has been told and will admit or deny.
@@ -244,6 +260,7 @@ pub enum LobbyReason {
 
 /// How a knock ended, told to every host so their prompts go away.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[serde(rename_all = "camelCase")]
 pub enum KnockOutcome {
     /// A host admitted them.

@@ -2,7 +2,8 @@
 //!
 //! Rooms, the lobby, signed join links, chat, media state and the P2P
 //! signalling relay. The room logic is a pure handler ([`rooms::Handler`]);
-//! [`ws`] puts it behind WebSockets. The desktop app embeds the same server
+//! [`ws`] puts it behind WebSockets; [`web`] serves the browser client at
+//! `/join`. The desktop app embeds the same server
 //! through [`start`], so a call works on a LAN with nothing installed.
 
 pub mod config;
@@ -14,6 +15,7 @@ pub mod rooms;
 pub mod secret;
 pub mod token;
 pub mod turn;
+pub mod web;
 pub mod ws;
 
 pub use config::ServerConfig;

@@ -11,7 +11,7 @@ use mulaqat_protocol::{Role, RoomId, RoomKind, UnixMillis};
 use mulaqat_server::config::{ServerConfig, TlsConfig};
 use mulaqat_server::directory::RoomDirectory;
 use mulaqat_server::rooms::RoomDefinition;
-use mulaqat_server::token::{TokenSigner, join_link};
+use mulaqat_server::token::{TokenSigner, browser_link, join_link};
 
 /// The Mulaqat control plane: rooms, the waiting room (lobby), signed join
 /// links, chat and WebRTC signalling for Mulaqat clients.
@@ -36,7 +36,8 @@ struct Cli {
 enum Command {
     /// Accept client connections (the default).
     Serve(ServeArgs),
-    /// Print a join link for a room, signed with this server's secret.
+    /// Print a join link for a room, signed with this server's secret, and
+    /// on a second line the same for a browser (`browser link: https://...`).
     Token(TokenArgs),
     /// Set up, list or delete rooms ahead of time.
     #[command(subcommand)]
@@ -190,7 +191,20 @@ fn token(args: TokenArgs) -> Result<()> {
             config.listen
         );
     }
-    println!("{}", join_link(&config.client_url(config.listen), &token));
+    let server_url = config.client_url(config.listen);
+    // The first line is the link alone: scripts read it.
+    println!("{}", join_link(&server_url, &token));
+    match browser_link(&server_url, &token) {
+        Ok(browser) => println!("browser link: {browser}"),
+        // The app link above still works: say why there is no second line.
+        Err(e) => eprintln!("note: no browser link: {e}"),
+    }
+    if !mulaqat_server::web::built_in() {
+        eprintln!(
+            "note: this mulaqat-server was built without the browser client, so the browser \
+             link answers 503 (cd ui && npm run build:web, then rebuild the server)"
+        );
+    }
     Ok(())
 }
 

@@ -128,6 +128,94 @@ pub fn join_link(server_url: &str, token: &str) -> String {
     )
 }
 
+/// Why a server URL gives no browser link.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum BrowserLinkError {
+    /// Not a `ws://`, `wss://`, `http://` or `https://` URL.
+    #[error("{0:?} is not a ws://, wss://, http:// or https:// address")]
+    Scheme(String),
+    /// No host, or one that is not a plain `host[:port]`.
+    #[error("{0:?} has no valid host and port")]
+    Host(String),
+}
+
+/// The link that opens the browser client (`/join`) for `token` on the
+/// server at `server_url`: `ws://H:P/ws` → `http://H:P/join#t=<token>`,
+/// `wss://H/ws` → `https://H/join#t=<token>` (any path of the URL is
+/// dropped). The token goes in the fragment, which browsers never send.
+pub fn browser_link(server_url: &str, token: &str) -> Result<String, BrowserLinkError> {
+    let (secure, authority) = server_origin(server_url)?;
+    let scheme = if secure { "https" } else { "http" };
+    Ok(format!(
+        "{scheme}://{authority}/join#t={}",
+        percent_encode(token)
+    ))
+}
+
+/// Whether a server URL is secure (`wss`, `https`) and its `host[:port]`.
+pub(crate) fn server_origin(url: &str) -> Result<(bool, &str), BrowserLinkError> {
+    let url = url.trim();
+    let (scheme, rest) = url
+        .split_once("://")
+        .ok_or_else(|| BrowserLinkError::Scheme(url.to_owned()))?;
+    let secure = match scheme.to_ascii_lowercase().as_str() {
+        "ws" | "http" => false,
+        "wss" | "https" => true,
+        _ => return Err(BrowserLinkError::Scheme(url.to_owned())),
+    };
+    let authority = rest.split(['/', '?', '#']).next().unwrap_or("");
+    // A user name and password have no place in a link to share.
+    let authority = authority.rsplit('@').next().unwrap_or("");
+    if !is_host_port(authority) {
+        return Err(BrowserLinkError::Host(url.to_owned()));
+    }
+    Ok((secure, authority))
+}
+
+/// Whether `authority` is a plain `host[:port]`: a DNS name or IPv4 address
+/// (letters, digits, `-`, dot-separated labels) or a bracketed IPv6 address,
+/// and a port from 1 to 65535. Nothing else: no spaces, quotes, semicolons.
+pub(crate) fn is_host_port(authority: &str) -> bool {
+    let (host, port) = match authority.strip_prefix('[') {
+        Some(rest) => {
+            let Some((address, after)) = rest.split_once(']') else {
+                return false;
+            };
+            if address.parse::<std::net::Ipv6Addr>().is_err() {
+                return false;
+            }
+            match after {
+                "" => return true,
+                _ => ("", after.strip_prefix(':')),
+            }
+        }
+        None => match authority.rsplit_once(':') {
+            Some((host, port)) => (host, Some(port)),
+            None => (authority, None),
+        },
+    };
+    let host_ok = authority.starts_with('[')
+        || (!host.is_empty()
+            && host.len() <= 253
+            && host.split('.').all(|label| {
+                !label.is_empty()
+                    && label.len() <= 63
+                    && label
+                        .bytes()
+                        .all(|b| b.is_ascii_alphanumeric() || b == b'-')
+            }));
+    let port_ok = match port {
+        None => true,
+        Some(port) => {
+            !port.is_empty()
+                && port.len() <= 5
+                && port.bytes().all(|b| b.is_ascii_digit())
+                && port.parse::<u16>().is_ok_and(|p| p > 0)
+        }
+    };
+    host_ok && port_ok
+}
+
 fn percent_encode(s: &str) -> String {
     let mut out = String::with_capacity(s.len());
     for b in s.bytes() {
@@ -209,6 +297,97 @@ mod tests {
                 "{bad:?}"
             );
         }
+    }
+
+    #[test]
+    fn browser_links_keep_host_and_port_and_put_the_token_in_the_fragment() {
+        let signer = TokenSigner::new(b"0123456789abcdef0123456789abcdef");
+        let token = signer.issue(room("ward-7"), Role::Guest, NOW, 7200);
+        let cases = [
+            ("ws://127.0.0.1:8717/ws", "http://127.0.0.1:8717/join#t="),
+            ("ws://127.0.0.1:8717", "http://127.0.0.1:8717/join#t="),
+            (
+                "wss://meet.hospital.example/ws",
+                "https://meet.hospital.example/join#t=",
+            ),
+            (
+                "wss://meet.hospital.example",
+                "https://meet.hospital.example/join#t=",
+            ),
+            (
+                "wss://meet.hospital.example:8443/mulaqat/ws?x=1",
+                "https://meet.hospital.example:8443/join#t=",
+            ),
+            (
+                "ws://192.168.1.20:8717/",
+                "http://192.168.1.20:8717/join#t=",
+            ),
+            ("ws://[::1]:8717/ws", "http://[::1]:8717/join#t="),
+            ("wss://[2001:db8::5]/ws", "https://[2001:db8::5]/join#t="),
+            (
+                "https://meet.hospital.example/",
+                "https://meet.hospital.example/join#t=",
+            ),
+            (
+                "WSS://Meet.Hospital.Example/ws",
+                "https://Meet.Hospital.Example/join#t=",
+            ),
+        ];
+        for (server, prefix) in cases {
+            let link = browser_link(server, &token).expect(server);
+            assert_eq!(link, format!("{prefix}{token}"), "{server}");
+        }
+        // The token is URL-safe base64 and dots: it goes into the fragment as it is.
+        assert!(
+            token
+                .bytes()
+                .all(|b| b.is_ascii_alphanumeric() || b"-_.".contains(&b)),
+            "{token}"
+        );
+        assert!(
+            browser_link("ws://h:1/ws", "a b#c")
+                .unwrap()
+                .ends_with("#t=a%20b%23c")
+        );
+    }
+
+    #[test]
+    fn urls_without_a_plain_host_give_no_browser_link() {
+        for bad in [
+            "mulaqat://join?x",
+            "ftp://h/ws",
+            "meet.hospital.example",
+            "ws:/h",
+        ] {
+            assert!(
+                matches!(browser_link(bad, "t"), Err(BrowserLinkError::Scheme(_))),
+                "{bad}"
+            );
+        }
+        for bad in [
+            "ws://",
+            "ws:///ws",
+            "ws://h:0/ws",
+            "ws://h:65536",
+            "ws://h:/ws",
+            "ws://a b/ws",
+            "ws://a;b/ws",
+            "ws://\"a\"/ws",
+            "ws://[::1/ws",
+            "ws://[nope]:1/ws",
+            "ws://a..b/ws",
+            "ws://h:1:2/ws",
+        ] {
+            assert!(
+                matches!(browser_link(bad, "t"), Err(BrowserLinkError::Host(_))),
+                "{bad}"
+            );
+        }
+        // A user name and password are dropped rather than shared.
+        assert_eq!(
+            browser_link("wss://user:pw@meet.example/ws", "t").unwrap(),
+            "https://meet.example/join#t=t"
+        );
     }
 
     #[test]

@@ -301,6 +301,13 @@ pub async fn start(config: ServerConfig, secret: Vec<u8>) -> Result<RunningServe
         force_relay: config.ice.force_relay,
         netcheck,
     });
+    let web = crate::web::WebClient::embedded();
+    if !web.is_available() {
+        tracing::warn!(
+            "built without the browser client: /join answers 503 \
+             (cd ui && npm run build:web, then rebuild the server)"
+        );
+    }
     let app = Router::new()
         .route("/", get(upgrade))
         .route("/ws", get(upgrade))
@@ -309,6 +316,11 @@ pub async fn start(config: ServerConfig, secret: Vec<u8>) -> Result<RunningServe
         .route("/netcheck", post(crate::netcheck::start))
         .route("/netcheck/download", get(crate::netcheck::download))
         .route("/netcheck/upload", post(crate::netcheck::upload))
+        .merge(crate::web::routes(
+            web,
+            config.public_url.as_deref(),
+            config.tls.is_some(),
+        ))
         .with_state(shared);
 
     let http = axum_server::Handle::new();

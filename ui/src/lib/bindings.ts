@@ -699,6 +699,13 @@ export type MediaEvent =
       reason: string;
     }
   | {
+      type: "deviceMissing";
+      /**
+       * Which kind (`camera`).
+       */
+      kind: DeviceKind;
+    }
+  | {
       type: "error";
       /**
        * What happened and what to do.
@@ -773,7 +780,7 @@ export type EncoderInfo = {
 };
 
 /**
- * The platform the app runs on (`browser`: the UI's mock backend).
+ * The platform the app runs on (`browser`: the UI in a browser, mock or browser client).
  */
 export type Platform = "linux" | "windows" | "macos" | "browser";
 
@@ -1015,6 +1022,12 @@ export type JoinTarget =
     };
 
 /**
+ * Why a meeting's browser link will not work in a guest's browser, for the
+ * UI to explain in the user's language.
+ */
+export type BrowserLinkNote = "insecureLan" | "noBrowserClient";
+
+/**
  * A meeting just created, with its links.
  */
 export type StartedMeeting = {
@@ -1030,6 +1043,16 @@ export type StartedMeeting = {
    * To send to guests.
    */
   guestLink: string;
+  /**
+   * The guest link for a browser (`http(s)://<server>/join#t=<token>`):
+   * for guests without the app.
+   */
+  browserLink: string;
+  /**
+   * Why a guest's browser cannot use the browser link as it is; null
+   * when it can.
+   */
+  browserLinkNote: BrowserLinkNote | null;
   /**
    * The room code.
    */
@@ -1158,7 +1181,12 @@ export type CommandErrorCode =
   | "deviceUnavailable"
   | "serverUnreachable"
   | "screenShareUnavailable"
-  | "cancelled";
+  | "cancelled"
+  | "permissionDenied"
+  | "browserUnsupported"
+  | "insecureContext"
+  | "noCamera"
+  | "noMicrophone";
 
 /**
  * What a failed command rejects with. Switch on `code`, never on `message`.

@@ -6,7 +6,7 @@ use ts_rs::TS;
 
 use super::ids::{RoomId, ts};
 
-/// The platform the app runs on (`browser`: the UI's mock backend).
+/// The platform the app runs on (`browser`: the UI in a browser, mock or browser client).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, TS)]
 #[serde(rename_all = "lowercase")]
 pub enum Platform {
@@ -16,7 +16,7 @@ pub enum Platform {
     Windows,
     /// macOS.
     Macos,
-    /// A browser (the UI's mock backend, never the desktop app).
+    /// A browser (the UI's mock backend or the browser client, never the desktop app).
     Browser,
 }
 
@@ -88,11 +88,33 @@ pub struct StartedMeeting {
     pub host_link: String,
     /// To send to guests.
     pub guest_link: String,
+    /// The guest link for a browser (`http(s)://<server>/join#t=<token>`):
+    /// for guests without the app.
+    pub browser_link: String,
+    /// Why a guest's browser cannot use the browser link as it is; null
+    /// when it can.
+    pub browser_link_note: Option<BrowserLinkNote>,
     /// The room code.
     pub room_code: String,
     /// Where the meeting runs.
     #[ts(inline)]
     pub server: MeetingServer,
+}
+
+/// Why a meeting's browser link will not work in a guest's browser, for the
+/// UI to explain in the user's language.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, TS)]
+#[serde(rename_all = "camelCase")]
+pub enum BrowserLinkNote {
+    /// The meeting's server is reached over plain http on the local network
+    /// (a meeting on this computer): browsers give camera and microphone
+    /// only to secure pages (https, or http on their own computer), so
+    /// browser guests need the hospital's server, over https. Guests with
+    /// the desktop app join over the LAN as before.
+    InsecureLan,
+    /// This build of the app has no browser client: the link opens a page
+    /// saying so (HTTP 503).
+    NoBrowserClient,
 }
 
 /// One step of the network check.

@@ -70,6 +70,20 @@ pub enum CommandErrorCode {
     /// The person closed a dialog of the desktop's (choosing the screen to
     /// share) without choosing: nothing failed, nothing to show.
     Cancelled,
+    /// Browser client only: the person (or the browser's settings) refused
+    /// the page the camera or microphone.
+    PermissionDenied,
+    /// Browser client only: this browser has no WebRTC (`RTCPeerConnection`)
+    /// or no camera and microphone API: another browser is needed.
+    BrowserUnsupported,
+    /// Browser client only: the page was not loaded over HTTPS (nor from this
+    /// computer), so the browser gives it no camera or microphone.
+    InsecureContext,
+    /// Browser client only: there is no camera at all (the call goes on with
+    /// sound only; turning the camera on fails with this).
+    NoCamera,
+    /// Browser client only: there is no microphone at all.
+    NoMicrophone,
 }
 
 impl From<ErrorCode> for CommandErrorCode {

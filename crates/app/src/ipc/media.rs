@@ -202,6 +202,13 @@ pub enum MediaEvent {
         /// What happened, in English (the detail of a failure).
         reason: String,
     },
+    /// Browser client only: this kind of device is missing (no camera: the
+    /// call goes on with sound only, and the UI says so). Sent when the
+    /// preview starts and again when the call starts.
+    DeviceMissing {
+        /// Which kind (`camera`).
+        kind: super::devices::DeviceKind,
+    },
     /// Something failed that the UI should show; the engine keeps running.
     Error {
         /// What happened and what to do.

@@ -24,8 +24,8 @@ mod update;
 use ts_rs::{Config, TS};
 
 pub use app::{
-    AppInfo, CheckProblem, CheckStep, FrameSocketInfo, JoinTarget, MeetingServer, NetworkCheck,
-    NotificationAction, NotificationActionKind, Platform, StartedMeeting,
+    AppInfo, BrowserLinkNote, CheckProblem, CheckStep, FrameSocketInfo, JoinTarget, MeetingServer,
+    NetworkCheck, NotificationAction, NotificationActionKind, Platform, StartedMeeting,
 };
 pub use call::{CallEvent, CallSnapshot, CallState, EndReason, LocalMedia, SelfInfo};
 pub use devices::{DeviceChange, DeviceInfo, DeviceKind, PixelFormat, VideoMode};
@@ -129,6 +129,7 @@ pub fn typescript_bindings() -> String {
         UpdateSettingArgs,
         RecentRoom,
         JoinTarget,
+        BrowserLinkNote,
         StartedMeeting,
         CheckStep,
         CheckProblem,

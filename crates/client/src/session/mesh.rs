@@ -142,3 +142,68 @@ impl Mesh {
         self.peers.values().filter_map(|p| p.away_until).min()
     }
 }
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::expect_used)]
+
+    use mulaqat_protocol::{MediaState, ParticipantId, ParticipantInfo, Role};
+    use serde::Deserialize;
+
+    use super::initiates;
+
+    #[derive(Deserialize)]
+    #[serde(rename_all = "camelCase")]
+    struct Who {
+        join_order: u64,
+        id: String,
+    }
+
+    #[derive(Deserialize)]
+    struct Case {
+        me: Who,
+        them: Who,
+        initiates: bool,
+    }
+
+    #[derive(Deserialize)]
+    struct Vectors {
+        cases: Vec<Case>,
+    }
+
+    fn participant(who: &Who) -> ParticipantInfo {
+        ParticipantInfo {
+            id: ParticipantId::new(who.id.as_str()).expect("valid id"),
+            display_name: who.id.clone(),
+            role: Role::Guest,
+            join_order: who.join_order,
+            media: MediaState::default(),
+            hand_raised: false,
+        }
+    }
+
+    /// The same file is checked by the browser client's tests, so the two
+    /// cannot disagree about who offers.
+    #[test]
+    fn the_shared_initiator_vectors_hold() {
+        let path = concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/../protocol/tests/golden/initiator.json"
+        );
+        let text = std::fs::read_to_string(path).expect("the initiator vectors");
+        let vectors: Vectors = serde_json::from_str(&text).expect("the vectors parse");
+        assert!(!vectors.cases.is_empty());
+        for case in &vectors.cases {
+            let (me, them) = (participant(&case.me), participant(&case.them));
+            assert_eq!(
+                initiates(&me, &them),
+                case.initiates,
+                "{} ({}) offering to {} ({})",
+                case.me.id,
+                case.me.join_order,
+                case.them.id,
+                case.them.join_order
+            );
+        }
+    }
+}

@@ -120,12 +120,12 @@ async fn the_binary_prints_its_address_makes_links_and_stops_on_sigterm() {
             "{}",
             String::from_utf8_lossy(&out.stderr)
         );
-        String::from_utf8(out.stdout)
-            .expect("utf8")
-            .trim()
-            .to_owned()
+        let stdout = String::from_utf8(out.stdout).expect("utf8");
+        let lines: Vec<&str> = stdout.lines().collect();
+        assert_eq!(lines.len(), 2, "the link, then the browser link: {stdout}");
+        (lines[0].to_owned(), lines[1].to_owned())
     };
-    let host_link = link("host");
+    let (host_link, browser) = link("host");
     assert!(
         host_link.starts_with("mulaqat://join?server=ws%3A%2F%2F127.0.0.1%3A"),
         "{host_link}"
@@ -135,6 +135,12 @@ async fn the_binary_prints_its_address_makes_links_and_stops_on_sigterm() {
         .nth(1)
         .expect("token in link")
         .to_owned();
+    // The same token for a browser, in the fragment of the server's /join.
+    let port = url.rsplit(':').next().expect("port");
+    assert_eq!(
+        browser,
+        format!("browser link: http://127.0.0.1:{port}/join#t={token}")
+    );
 
     let mut host = Client::connect(&url).await;
     host.send(&ClientMsg::Hello { version: 1, token }).await;

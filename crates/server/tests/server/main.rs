@@ -1,4 +1,4 @@
-//! mulaqat-server over real WebSockets on port 0.
+//! mulaqat-server over real WebSockets (and HTTP) on port 0.
 
 #![allow(clippy::expect_used, clippy::unwrap_used, clippy::print_stdout)]
 
@@ -8,3 +8,4 @@ mod lifecycle;
 mod netcheck;
 mod support;
 mod tls;
+mod web;
