@@ -8,6 +8,7 @@ export default ts.config(
   {
     ignores: [
       "dist/",
+      "dist-web/",
       "node_modules/",
       "test-results/",
       "src/lib/bindings.ts",

@@ -36,11 +36,53 @@ export interface StaticServer {
   close(): Promise<void>;
 }
 
-export async function serveDist(dir: string): Promise<StaticServer> {
+/**
+ * The browser client as mulaqat-server serves it (`/join`, issue 17): its CSP, with no
+ * `unsafe-inline` anywhere, nothing from elsewhere, and camera and microphone for the page.
+ */
+export const WEB_CSP = [
+  "default-src 'none'",
+  "script-src 'self'",
+  "style-src 'self'",
+  "img-src 'self' data: blob:",
+  "media-src 'self' blob: mediastream:",
+  "connect-src 'self'",
+  "base-uri 'none'",
+  "form-action 'none'",
+  "frame-ancestors 'none'",
+].join("; ");
+
+export async function serveDist(
+  dir: string,
+  opts: {
+    base?: string;
+    csp?: string;
+    /** Fixed JSON answers outside `base` (`/.well-known/mulaqat`, as the real server has). */
+    json?: Record<string, unknown>;
+  } = {},
+): Promise<StaticServer> {
   const root = resolve(dir);
+  const base = opts.base ?? "/";
+  const csp = opts.csp ?? CSP;
   const server: Server = createServer((req, res) => {
     void (async () => {
-      const path = decodeURIComponent(new URL(req.url ?? "/", "http://x").pathname);
+      const full = decodeURIComponent(new URL(req.url ?? "/", "http://x").pathname);
+      const fixed = opts.json?.[full];
+      if (fixed !== undefined) {
+        res.writeHead(200, { "Content-Type": TYPES[".json"] ?? "", "Cache-Control": "no-store" });
+        res.end(JSON.stringify(fixed));
+        return;
+      }
+      const path =
+        full === base.replace(/\/$/, "")
+          ? "/"
+          : full.startsWith(base)
+            ? full.slice(base.length - 1)
+            : null;
+      if (path === null) {
+        res.writeHead(404).end();
+        return;
+      }
       let file = normalize(join(root, path));
       if (!file.startsWith(root)) {
         res.writeHead(403).end();
@@ -59,7 +101,7 @@ export async function serveDist(dir: string): Promise<StaticServer> {
       }
       res.writeHead(200, {
         "Content-Type": TYPES[extname(file)] ?? "application/octet-stream",
-        "Content-Security-Policy": CSP,
+        "Content-Security-Policy": csp,
         "Cache-Control": "no-store",
       });
       createReadStream(file).pipe(res);

@@ -1,6 +1,6 @@
 // The typed contract between the UI and the Rust backend: every command with its argument and
-// result, every event with its payload. Only `src/lib/ipc/` implements it (tauri.ts, mock.ts);
-// the rest of the UI calls `api.<command>(args)` and `api.on(<event>, handler)`.
+// result, every event with its payload. Only `src/lib/ipc/` implements it (tauri.ts, mock.ts,
+// browser/); the rest of the UI calls `api.<command>(args)` and `api.on(<event>, handler)`.
 
 import type {
   JoinCallArgs,
@@ -36,6 +36,7 @@ import type {
   Settings,
   StartedMeeting,
   StatsReport,
+  TrackId,
 } from "./types";
 
 export * from "./types";
@@ -177,13 +178,19 @@ export interface FrameSocketLike {
   onmessage: ((ev: MessageEvent) => void) | null;
 }
 
-/** One way of reaching the backend: the Tauri shell, or the in-memory mock. */
+/** One way of reaching the backend: the Tauri shell, the in-memory mock, or the browser client. */
 export interface Backend {
-  readonly kind: "tauri" | "mock";
+  readonly kind: "tauri" | "mock" | "browser";
   invoke<C extends CommandName>(command: C, args: ArgsOf<C>): Promise<ResultOf<C>>;
   listen<E extends EventName>(event: E, handler: (payload: Events[E]) => void): Promise<Unlisten>;
   /** Open the frame socket (a real WebSocket, or the mock's fake frame source). */
   openFrameSocket(url: string): FrameSocketLike;
+  /**
+   * The browser client (`kind: "browser"`): the MediaStream behind a track id (the preview's
+   * `local:camera`, our screen, every remote track), or null when unknown. Read it again on
+   * every `trackStarted` of the track. Remote sound is played by the backend, not by tiles.
+   */
+  mediaStream?(track: TrackId): MediaStream | null;
 }
 
 /** Typed functions, one per command: `api.joinCall({...})`. */

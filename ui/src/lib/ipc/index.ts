@@ -1,11 +1,16 @@
-// Picks the backend at start-up: the Tauri shell when this page runs inside it, otherwise the
-// in-memory mock (`?mock=<scenario>` chooses its script). The mock is loaded only when needed,
-// so a production build inside Tauri never runs it.
+// Picks the backend at start-up: the browser client in the web build (`vite build --mode web`,
+// served by mulaqat-server at `/join`), the Tauri shell when this page runs inside it, otherwise
+// the in-memory mock (`?mock=<scenario>` chooses its script). The browser client and the mock
+// are loaded only when needed, so a build inside Tauri never runs them.
 
 import { createApi, type Api } from "./contract";
 import { createTauriBackend, insideTauri } from "./tauri";
 
 export async function connectBackend(win: Window = window): Promise<Api> {
+  if (import.meta.env.MODE === "web") {
+    const { createBrowserBackend } = await import("./browser/index");
+    return createApi(createBrowserBackend(win));
+  }
   if (insideTauri(win)) return createApi(createTauriBackend());
   const { MockBackend } = await import("./mock");
   const params = new URLSearchParams(win.location.search);

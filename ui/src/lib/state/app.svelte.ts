@@ -10,6 +10,7 @@ import type {
   CallEvent,
   CallSnapshot,
   DeviceInfo,
+  DeviceKind,
   EncoderInfo,
   JoinTarget,
   MediaEvent,
@@ -26,8 +27,10 @@ import type {
 } from "../ipc/contract";
 import { isCommandError } from "../ipc/contract";
 import { KnockAlert } from "../audio/knockAlert";
-import { i18n, resolveLocale, t } from "../i18n/index.svelte";
+import { i18n, resolveLocale, t, type Locale } from "../i18n/index.svelte";
 import { FrameConnection } from "../video/connection";
+import { environmentFailure, failureFromCode, missingDevices, type Failure } from "../web/failures";
+import { isBrowserBackend, nextCamera } from "../web/guest";
 import { emptySnapshot, identityOf, isActive, isHostNow, reduceCall } from "./call";
 import { screenOwners, screenTrackOwner } from "./screens";
 import { summariseStats, type StatsSummary } from "./stats";
@@ -80,12 +83,28 @@ export class AppModel {
   chatOpen = $state(false);
   ready = $state(false);
 
+  /** Browser client: why it cannot go on (a plain page says what to do next), or null. */
+  failure = $state<Failure | null>(null);
+  /** Browser client: the guest chose to go on without a microphone. */
+  withoutMicrophone = $state(false);
+  /** The device list has been read once. */
+  devicesListed = $state(false);
+  /** Kinds of device the browser backend found none of (`deviceMissing`), until one is added. */
+  readonly devicesMissing = new SvelteSet<DeviceKind>();
+  /**
+   * Counts changes of the backend's media (a track started or ended, a device switched), so
+   * tiles showing the browser backend's MediaStreams ask for them again.
+   */
+  mediaVersion = $state(0);
+
   readonly knockAlert: KnockAlert;
   private lastReport: StatsReport | null = null;
   private lastJoin: JoinRequest | null = null;
   private unlisten: (() => void)[] = [];
   private frameConnection: FrameConnection | null = null;
   private noticeId = 0;
+  /** Browser client: the language chosen on the page, over the backend's setting. */
+  private pageLocale: Locale | null = null;
 
   readonly view: View = $derived.by(() => {
     const state = this.call.state;
@@ -106,12 +125,34 @@ export class AppModel {
   readonly screens: ReadonlySet<ParticipantId> = $derived(
     screenOwners(this.screenTracks, this.selfId),
   );
+  /** Browser client without a camera: the guest joins with sound only, and the call says so. */
+  readonly noCamera: boolean = $derived(this.web && this.lacks("camera"));
+  /** The page the browser client shows instead of its screens, or null. */
+  readonly guestFailure: Failure | null = $derived.by(() => {
+    // During a call (or in the lobby) problems are notices: the call goes on.
+    if (!this.web || this.view === "call" || this.view === "lobby") return null;
+    if (this.failure) return this.failure;
+    const noMicrophone = this.lacks("microphone") && !this.withoutMicrophone;
+    return noMicrophone && this.view === "prejoin" ? "noMicrophone" : null;
+  });
+
+  /** This device has no camera (or microphone): the backend said so, or the device list shows it. */
+  private lacks(kind: "camera" | "microphone"): boolean {
+    return (
+      this.devicesMissing.has(kind) || (this.devicesListed && missingDevices(this.devices)[kind])
+    );
+  }
 
   constructor(
     readonly api: Api,
     alert?: KnockAlert,
   ) {
     this.knockAlert = alert ?? new KnockAlert();
+  }
+
+  /** This page is the browser client (`/join`): a guest's screens, nothing of the desktop's. */
+  get web(): boolean {
+    return isBrowserBackend(this.api.backend);
   }
 
   /** The window's one frame socket, opened on first use. */
@@ -128,11 +169,16 @@ export class AppModel {
 
   async start(): Promise<void> {
     const { api } = this;
+    // A browser that cannot make calls at all is told so before anything is tried.
+    if (this.web) this.failure = environmentFailure(globalThis);
     this.unlisten.push(
       api.on("callEvent", (e) => this.onCallEvent(e)),
       api.on("stats", (r) => this.onStats(r)),
       api.on("mediaEvent", (e) => this.onMediaEvent(e)),
-      api.on("deviceChanged", () => void this.refreshDevices()),
+      api.on("deviceChanged", (change) => {
+        if (change.type === "added") this.devicesMissing.delete(change.device.kind);
+        void this.refreshDevices();
+      }),
       api.on("activeSpeaker", (e) => (this.activeSpeaker = e.participant)),
       api.on("notification", (n) => this.onNotification(n.tag, n.action)),
       api.on("openLink", (link) => this.onOpenLink(link)),
@@ -241,9 +287,18 @@ export class AppModel {
         break;
       case "trackStarted":
         if (screenTrackOwner(e.track)) this.screenTracks.add(e.track);
+        this.mediaVersion += 1;
         break;
       case "trackEnded":
         this.screenTracks.delete(e.track);
+        this.mediaVersion += 1;
+        break;
+      case "firstFrame":
+        this.mediaVersion += 1;
+        break;
+      case "deviceMissing":
+        // The call goes on without it; the screens say so.
+        this.devicesMissing.add(e.kind);
         break;
       case "screenShareEnded":
         this.call.local.screenSharing = false;
@@ -306,11 +361,12 @@ export class AppModel {
   private applySettings(settings: Settings): void {
     this.settings = settings;
     const languages = globalThis.navigator?.languages ?? [globalThis.navigator?.language ?? "en"];
-    i18n.apply(resolveLocale(settings.language.value, languages));
+    i18n.apply(this.pageLocale ?? resolveLocale(settings.language.value, languages));
   }
 
   async refreshDevices(): Promise<void> {
     this.devices = await this.api.listDevices();
+    this.devicesListed = true;
   }
 
   async loadEncoders(): Promise<void> {
@@ -328,6 +384,7 @@ export class AppModel {
       await run();
       return true;
     } catch (e) {
+      this.noteMissingDevice(e);
       if (!(isCommandError(e) && e.code === "cancelled")) this.notify(describeError(e));
       return false;
     }
@@ -354,9 +411,62 @@ export class AppModel {
       else if (this.call.room === null) this.call.room = snapshot.room;
       return null;
     } catch (e) {
+      this.failIfPage(e);
       return describeError(e);
     }
   }
+
+  /**
+   * Browser client: a command failure that is a page of its own (expired or damaged link,
+   * camera refused, no WebRTC, insecure page) replaces the screens. Returns whether it did.
+   */
+  failIfPage(e: unknown): boolean {
+    this.noteMissingDevice(e);
+    const failure = this.web && isCommandError(e) ? failureFromCode(e.code) : null;
+    if (failure) this.failure = failure;
+    return failure !== null;
+  }
+
+  /** `noCamera` / `noMicrophone`: the device has none; the screens say so from now on. */
+  private noteMissingDevice(e: unknown): void {
+    if (isCommandError(e) && e.code === "noCamera") this.devicesMissing.add("camera");
+    if (isCommandError(e) && e.code === "noMicrophone") this.devicesMissing.add("microphone");
+  }
+
+  /** Browser client: back from a failure page to try again (camera allowed now, ...). */
+  retry(): void {
+    this.failure = null;
+    this.devicesMissing.clear();
+    this.mediaVersion += 1;
+    void this.refreshDevices();
+  }
+
+  /** Browser client: the language chosen on the page (kept by the backend when it can). */
+  async setLanguage(locale: Locale): Promise<void> {
+    this.pageLocale = locale;
+    i18n.apply(locale);
+    try {
+      this.settings = await this.api.updateSetting({ key: "language", value: locale });
+    } catch {
+      // The page keeps the choice for this visit.
+    }
+  }
+
+  /** The next camera (a phone's front and back), when there is more than one. */
+  switchCamera = async (): Promise<boolean> => {
+    const current =
+      this.settings?.cameraId.value ?? this.devices.find((d) => d.kind === "camera")?.id ?? null;
+    const cameraId = nextCamera(this.devices, current);
+    if (!cameraId) return false;
+    const ok = await this.attempt(() =>
+      this.api.setDevices({ cameraId, microphoneId: null, speakerId: null }),
+    );
+    if (!ok) return false;
+    this.mediaVersion += 1;
+    if (this.settings && !this.settings.cameraId.locked)
+      await this.setSetting("cameraId", cameraId);
+    return true;
+  };
 
   get canRejoin(): boolean {
     return this.lastJoin !== null;
@@ -458,6 +568,12 @@ export function describeError(e: unknown): string {
       return e.message ? t("error.screenShareWhy", { reason: e.message }) : t("error.screenShare");
     case "deviceUnavailable":
       return t("error.device");
+    case "noCamera":
+      return t("error.noCamera");
+    case "noMicrophone":
+      return t("error.noMicrophone");
+    case "permissionDenied":
+      return t("error.permissionDenied");
     default:
       return t("error.server", { message: e.message });
   }
