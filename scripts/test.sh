@@ -44,6 +44,13 @@ failed=$(grep -Eo '[0-9]+ failed' "$log" | awk '{s+=$1} END {print s+0}')
 step "ui: browser tests (Chromium, mocked backend)"
 (cd ui && npm run e2e)
 
+step "browser guests: Chromium against real mulaqat-server, mulaqat-cli and Janus"
+# The web client served at /join by the binaries `cargo test` built above
+# (with ui/dist-web built in), in calls with real participants: P2P both
+# ways, H.264 and VP8, a reload that resumes, the failure pages, an SFU
+# room in a network namespace (root), and Firefox ESR.
+(cd ui && npm run live)
+
 step "load benchmark (smoke: 200 clients, 3 s)"
 cargo bench -p mulaqat-server --bench load --locked -- --clients 200 --duration 3s
 

@@ -32,14 +32,17 @@ build_pkgs=(pkg-config gcc libc6-dev ca-certificates
 # pipewire, wireplumber, pipewire-bin (pw-dump): a PipeWire session for the
 # Wayland screen sharing test; gstreamer1.0-x (ximagesink): a moving window
 # for the X11 one (crates/media/tests/screen).
-# chromium: the UI's browser tests (Playwright drives it; no browser download).
+# chromium: the UI's browser tests (Playwright drives it; no browser download);
+# firefox-esr: the browser-guest tests' second engine (WebDriver BiDi);
+# fonts-noto-core: Urdu (Naskh) glyphs in the screenshots.
 # xvfb, xauth, webkit2gtk-driver: the real app under a virtual display.
 # iproute2, nftables, coturn: calls across network namespaces through TURN.
 # dpkg-dev, binutils, debootstrap: building the .debs (dpkg-shlibdeps, strip)
 # and installing them into a clean Debian 12 root; wixl, msitools: building
 # the MSI's WiX fragment; desktop-file-utils, appstream, systemd: validating
 # the .desktop entry, the AppStream metadata and the server's unit.
-test_pkgs=(procps dbus gnome-keyring libsecret-tools dbus-x11 chromium xvfb xauth janus
+test_pkgs=(procps dbus gnome-keyring libsecret-tools dbus-x11 chromium firefox-esr fonts-noto-core
+  xvfb xauth janus
   pipewire wireplumber pipewire-bin gstreamer1.0-x
   webkit2gtk-driver iproute2 nftables coturn
   dpkg-dev binutils debootstrap wixl msitools desktop-file-utils appstream systemd)

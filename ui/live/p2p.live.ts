@@ -1,0 +1,98 @@
+// A browser guest in peer-to-peer calls with real Mulaqat participants: it knocks, a bedside
+// station (`mulaqat-cli station --allow`) lets it in, and video and audio arrive both ways,
+// with the browser making the offer (it joins after the station) and answering one (a
+// `mulaqat-cli` guest joins after it), in H.264 and with VP8 forced.
+
+import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
+import type { Browser } from "playwright-core";
+import { Cli, launchChromium, openGuest, startHost, type Guest, type Proc } from "./harness";
+import { joinAs, remoteVideos, shot } from "./page";
+
+let browser: Browser;
+const running: Proc[] = [];
+const guests: Guest[] = [];
+
+beforeAll(async () => {
+  browser = await launchChromium();
+});
+afterAll(async () => {
+  await browser?.close();
+});
+afterEach(async () => {
+  await Promise.all(running.splice(0).map((p) => p.stop()));
+  await Promise.all(guests.splice(0).map((g) => g.context.close()));
+});
+
+async function stationAndGuest(codec?: "h264" | "vp8", alsoAllow: string[] = []) {
+  const [host, links] = await startHost({ lobby: true });
+  running.push(host);
+  const allow = ["Amina Bibi", ...alsoAllow].flatMap((name) => ["--allow", name]);
+  const station = new Cli("station", links.host, "Bed 12", allow);
+  running.push(station);
+  const url = codec ? `${links.guestBrowser}&codec=${codec}` : links.guestBrowser;
+  const guest = await openGuest(browser, url);
+  guests.push(guest);
+  return { links, station, guest };
+}
+
+describe("a browser guest and a bedside station, peer to peer", () => {
+  it.each(["h264", "vp8"] as const)(
+    "the guest knocks, is let in, and offers; %s video and audio arrive both ways",
+    async (codec) => {
+      const { station, guest } = await stationAndGuest(codec);
+      const pressed = Date.now();
+      await joinAs(guest.page, "Amina Bibi");
+      // The browser decodes the station's 360p test picture...
+      const video = (await remoteVideos(guest.page, 1, 30))[0];
+      if (!video) throw new Error("no remote video");
+      expect(video.codec.toLowerCase()).toContain(codec);
+      expect([video.width, video.height]).toEqual([640, 360]);
+      const firstFrameMs = video.firstFrameAt - pressed;
+      // ...and the station decodes the browser's camera and hears its microphone.
+      const fromBrowser = await station.videoFrom("Amina Bibi", 30);
+      expect(fromBrowser.video?.width).toBeGreaterThan(0);
+      expect(fromBrowser.audio?.packetsReceived ?? 0).toBeGreaterThan(25);
+      console.info(`${codec}: first remote frame ${firstFrameMs} ms after Join`);
+      await shot(guest.page, `p2p-${codec}-call`);
+      expect(guest.problems).toEqual([]);
+    },
+    90_000,
+  );
+
+  it("a Mulaqat guest who joins later makes the offer, and the browser answers it", async () => {
+    const { links, guest } = await stationAndGuest(undefined, ["Yusuf"]);
+    await joinAs(guest.page, "Amina Bibi");
+    await remoteVideos(guest.page, 1, 10);
+    // Yusuf joins after the browser: he offers to it (and to the station).
+    const yusuf = new Cli("join", links.guest, "Yusuf");
+    running.push(yusuf);
+    const videos = await remoteVideos(guest.page, 2, 30);
+    expect(videos.every((v) => v.width > 0 && v.frames >= 30)).toBe(true);
+    const fromBrowser = await yusuf.videoFrom("Amina Bibi", 30);
+    expect(fromBrowser.video?.height).toBeGreaterThan(0);
+    expect(guest.problems).toEqual([]);
+  }, 120_000);
+});
+
+describe("a browser guest whose page reloads mid-call", () => {
+  it("comes back into the same call without knocking again, and video flows again", async () => {
+    const { station, guest } = await stationAndGuest();
+    await joinAs(guest.page, "Amina Bibi");
+    await remoteVideos(guest.page, 1, 10);
+    const before = await guest.page.evaluate(
+      () => (window as unknown as { __mulaqatBrowser: { selfId: string } }).__mulaqatBrowser.selfId,
+    );
+    await guest.page.reload();
+    // Same identity (join.resume from sessionStorage): no pre-join, no lobby.
+    const videos = await remoteVideos(guest.page, 1, 30);
+    expect(videos[0]?.width).toBe(640);
+    const after = await guest.page.evaluate(
+      () => (window as unknown as { __mulaqatBrowser: { selfId: string } }).__mulaqatBrowser.selfId,
+    );
+    expect(after).toBe(before);
+    // The station sees Amina's picture again on the new connection.
+    const frames = (await station.videoFrom("Amina Bibi", 1)).video?.framesReceived ?? 0;
+    await station.videoFrom("Amina Bibi", frames + 30);
+    expect(guest.problems).toEqual([]);
+  }, 120_000);
+});
