@@ -185,22 +185,21 @@ export interface CliStats {
   ended?: string | null;
 }
 
-export async function launchChromium(): Promise<Browser> {
+/** Fake camera and microphone, consent given, nothing fetched from the network. */
+export const CHROMIUM_ARGS = [
+  "--no-sandbox",
+  "--disable-dev-shm-usage",
+  "--use-fake-ui-for-media-stream",
+  "--use-fake-device-for-media-stream",
+  "--autoplay-policy=no-user-gesture-required",
+  "--disable-background-networking",
+  "--disable-component-update",
+];
+
+/** Debian's Chromium (`executablePath`: another launcher of it, e.g. inside a namespace). */
+export async function launchChromium(executablePath = CHROMIUM): Promise<Browser> {
   mkdirSync(ARTEFACTS, { recursive: true });
-  return chromium.launch({
-    executablePath: CHROMIUM,
-    headless: true,
-    args: [
-      "--no-sandbox",
-      "--disable-dev-shm-usage",
-      "--use-fake-ui-for-media-stream",
-      "--use-fake-device-for-media-stream",
-      "--autoplay-policy=no-user-gesture-required",
-      "--disable-background-networking",
-      "--disable-component-update",
-      // Host candidates stay mDNS names, as on any user's machine: the call must connect anyway.
-    ],
-  });
+  return chromium.launch({ executablePath, headless: true, args: CHROMIUM_ARGS });
 }
 
 export interface Guest {

@@ -1,16 +1,13 @@
 // A browser in an SFU room (Janus) with three `mulaqat-cli` participants: it publishes through
 // the `sfu*` messages and subscribes to each of them, and everyone receives everyone.
 
-import { mkdtempSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { chromium, type Browser } from "playwright-core";
+import type { Browser } from "playwright-core";
 import { Cli, waitFor, type Proc } from "./harness";
 import { joinAs, remoteVideos, shot } from "./page";
-import { Namespace, sfuUnavailable, startSfuRoom } from "./sfu";
+import { Namespace, labUnavailable, startLabRoom } from "./lab";
 
-const unavailable = sfuUnavailable();
+const unavailable = labUnavailable("janus");
 if (unavailable && process.env.CI)
   throw new Error(`the SFU browser test cannot run: ${unavailable}`);
 
@@ -23,18 +20,7 @@ describe.skipIf(unavailable !== null)(
 
     beforeAll(async () => {
       ns = new Namespace();
-      browser = await chromium.launch({
-        executablePath: ns.chromiumLauncher(mkdtempSync(join(tmpdir(), "mulaqat-live-"))),
-        headless: true,
-        args: [
-          "--no-sandbox",
-          "--disable-dev-shm-usage",
-          "--use-fake-ui-for-media-stream",
-          "--use-fake-device-for-media-stream",
-          "--autoplay-policy=no-user-gesture-required",
-          "--disable-background-networking",
-        ],
-      });
+      browser = await ns.launchChromium();
     });
     afterAll(async () => {
       await browser?.close();
@@ -43,7 +29,7 @@ describe.skipIf(unavailable !== null)(
     });
 
     it("three Mulaqat participants and a browser each receive all the others", async () => {
-      const room = await startSfuRoom(ns);
+      const room = await startLabRoom(ns, { name: "ops", kind: "command", with: "sfu" });
       procs.push(...room.procs);
       const names = ["Lahore", "Multan", "Quetta"];
       const clis = names.map((name, i) => {
