@@ -96,3 +96,30 @@ describe("a browser guest whose page reloads mid-call", () => {
     expect(guest.problems).toEqual([]);
   }, 120_000);
 });
+
+describe("a browser guest on a phone", () => {
+  it("joins in Urdu on a 360x740 touch screen and sees and hears the station", async () => {
+    const [host, links] = await startHost({ lobby: true });
+    running.push(host);
+    const station = new Cli("station", links.host, "Bed 12", ["--allow", "Amina Bibi"]);
+    running.push(station);
+    const guest = await openGuest(browser, links.guestBrowser, {
+      locale: "ur-PK",
+      width: 360,
+      height: 740,
+      mobile: true,
+    });
+    guests.push(guest);
+    await guest.page.getByRole("button", { name: "اردو" }).click();
+    await joinAs(guest.page, "Amina Bibi");
+    const video = (await remoteVideos(guest.page, 1, 30))[0];
+    expect(video?.height).toBe(360);
+    await station.videoFrom("Amina Bibi", 30);
+    expect(await guest.page.locator("html").getAttribute("dir")).toBe("rtl");
+    await expect
+      .poll(() => guest.page.getByRole("toolbar").getAttribute("data-layout"))
+      .toBe("phone");
+    await shot(guest.page, "phone-ur-call");
+    expect(guest.problems).toEqual([]);
+  }, 90_000);
+});

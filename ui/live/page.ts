@@ -5,12 +5,12 @@ import { join } from "node:path";
 import type { Page } from "playwright-core";
 import { ARTEFACTS, waitFor } from "./harness";
 
-/** Fills the name on pre-join and presses Join. */
+/** Fills the name on pre-join and presses Join (in whichever language the page is). */
 export async function joinAs(page: Page, name: string): Promise<void> {
-  const field = page.getByLabel(/your name/i);
+  const field = page.locator("#display-name");
   await field.waitFor({ timeout: 20_000 });
   await field.fill(name);
-  await page.getByRole("button", { name: /join now/i }).click();
+  await page.locator("button.join").click();
 }
 
 export interface RemoteVideo {
