@@ -286,30 +286,29 @@ async fn serve(args: ServeArgs) -> Result<()> {
     } else {
         "ws"
     };
+    let stop = shutdown_signal();
     println!("listening on {scheme}://{}", server.local_addr());
     tracing::info!(url = server.client_url(), "mulaqat-server ready");
-    server.run_until(shutdown_signal()).await;
+    server.run_until(stop).await;
     Ok(())
 }
 
-async fn shutdown_signal() {
+/// SIGTERM or Ctrl-C. The SIGTERM handler is installed when this is
+/// called, not when the future is first polled: a SIGTERM that comes just
+/// after "listening on" is printed must end the server gracefully, not kill
+/// it (seen on a loaded machine: clients got no `closed`).
+fn shutdown_signal() -> impl std::future::Future<Output = ()> {
     #[cfg(unix)]
-    {
-        use tokio::signal::unix::{SignalKind, signal};
-        match signal(SignalKind::terminate()) {
-            Ok(mut term) => {
-                tokio::select! {
-                    _ = term.recv() => {}
-                    _ = tokio::signal::ctrl_c() => {}
-                }
+    let term = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate());
+    async move {
+        #[cfg(unix)]
+        if let Ok(mut term) = term {
+            tokio::select! {
+                _ = term.recv() => {}
+                _ = tokio::signal::ctrl_c() => {}
             }
-            Err(_) => {
-                let _ = tokio::signal::ctrl_c().await;
-            }
+            return;
         }
-    }
-    #[cfg(not(unix))]
-    {
         let _ = tokio::signal::ctrl_c().await;
     }
 }

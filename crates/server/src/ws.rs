@@ -134,6 +134,9 @@ pub struct RunningServer {
     to_handler: mpsc::Sender<ToHandler>,
     http: axum_server::Handle,
     serve: JoinHandle<std::io::Result<()>>,
+    /// One permit per open connection, and how many there are in all: when
+    /// all are back, every connection task has written its last frame.
+    connections: (Arc<Semaphore>, usize),
 }
 
 impl std::fmt::Debug for ToHandler {
@@ -172,6 +175,12 @@ impl RunningServer {
         }
         self.http.graceful_shutdown(Some(SHUTDOWN_GRACE));
         let _ = self.serve.await;
+        // Upgraded WebSockets are not the HTTP server's to wait for: without
+        // this, the process could end before a busy connection task wrote
+        // `closed` and the close frame.
+        let (permits, all) = self.connections;
+        let all = u32::try_from(all).unwrap_or(u32::MAX);
+        let _ = tokio::time::timeout(SHUTDOWN_GRACE, permits.acquire_many(all)).await;
     }
 
     /// Runs until `signal` resolves, then shuts down gracefully.
@@ -193,33 +202,7 @@ fn now_millis() -> UnixMillis {
 /// are accepted. `secret` signs and checks join tokens.
 pub async fn start(config: ServerConfig, secret: Vec<u8>) -> Result<RunningServer, StartError> {
     config.validate()?;
-    let mut ice = IceSettings {
-        servers: config
-            .ice
-            .stun_urls
-            .iter()
-            .map(|url| mulaqat_protocol::IceServer {
-                urls: vec![url.clone()],
-                username: None,
-                credential: None,
-            })
-            .collect(),
-        turn: None,
-    };
-    let mut netcheck_turn = None;
-    if let Some(path) = &config.ice.turn_secret_file {
-        let turn_secret = crate::secret::read_text(path)?;
-        netcheck_turn = Some(TurnIssuer::new(
-            config.ice.turn_urls.clone(),
-            turn_secret.clone(),
-            config.ice.turn_ttl_secs.min(crate::netcheck::TURN_TTL_SECS),
-        ));
-        ice.turn = Some(TurnIssuer::new(
-            config.ice.turn_urls.clone(),
-            turn_secret,
-            config.ice.turn_ttl_secs,
-        ));
-    }
+    let (ice, netcheck_turn) = ice_settings(&config)?;
     let netcheck = crate::netcheck::NetCheck::new(TokenSigner::new(&secret), netcheck_turn);
     let sfu_policy = crate::rooms::SfuPolicy {
         enabled: config.sfu.enabled(),
@@ -228,26 +211,7 @@ pub async fn start(config: ServerConfig, secret: Vec<u8>) -> Result<RunningServe
     };
     let handler =
         Handler::new(config.rooms.clone(), TokenSigner::new(&secret), ice).with_sfu(sfu_policy);
-    let mut janus_secrets = Vec::new();
-    for node in &config.sfu.nodes {
-        let bytes = crate::secret::read_text(&node.api_secret_file)?;
-        let text = String::from_utf8_lossy(&bytes).into_owned();
-        if text.len() < 16 || text.contains('@') {
-            return Err(StartError::Config(crate::config::ConfigError::Invalid(
-                format!(
-                    "{}: the Janus API secret must be at least 16 characters, not the template's placeholder",
-                    node.api_secret_file.display()
-                ),
-            )));
-        }
-        let admin_key = match &node.admin_key_file {
-            Some(path) => {
-                Some(String::from_utf8_lossy(&crate::secret::read_text(path)?).into_owned())
-            }
-            None => None,
-        };
-        janus_secrets.push((text, admin_key));
-    }
+    let janus_secrets = janus_secrets(&config)?;
 
     let listener =
         std::net::TcpListener::bind(config.listen).map_err(|source| StartError::Bind {
@@ -290,10 +254,12 @@ pub async fn start(config: ServerConfig, secret: Vec<u8>) -> Result<RunningServe
     tokio::spawn(run_handler(handler, from_conns, pool));
     tokio::spawn(watch_directory(directory, to_handler.clone()));
 
+    let permits = Arc::new(Semaphore::new(config.limits.max_connections));
+    let connections = (permits.clone(), config.limits.max_connections);
     let shared = Arc::new(Shared {
         to_handler: to_handler.clone(),
         limits: config.limits.clone(),
-        permits: Arc::new(Semaphore::new(config.limits.max_connections)),
+        permits,
         next_conn: AtomicU64::new(1),
         public_url: config.public_url.clone(),
         scheme: if config.tls.is_some() { "wss" } else { "ws" },
@@ -301,27 +267,7 @@ pub async fn start(config: ServerConfig, secret: Vec<u8>) -> Result<RunningServe
         force_relay: config.ice.force_relay,
         netcheck,
     });
-    let web = crate::web::WebClient::embedded();
-    if !web.is_available() {
-        tracing::warn!(
-            "built without the browser client: /join answers 503 \
-             (cd ui && npm run build:web, then rebuild the server)"
-        );
-    }
-    let app = Router::new()
-        .route("/", get(upgrade))
-        .route("/ws", get(upgrade))
-        .route("/healthz", get(|| async { "ok\n" }))
-        .route("/.well-known/mulaqat", get(well_known))
-        .route("/netcheck", post(crate::netcheck::start))
-        .route("/netcheck/download", get(crate::netcheck::download))
-        .route("/netcheck/upload", post(crate::netcheck::upload))
-        .merge(crate::web::routes(
-            web,
-            config.public_url.as_deref(),
-            config.tls.is_some(),
-        ))
-        .with_state(shared);
+    let app = router(&config, shared);
 
     let http = axum_server::Handle::new();
     let serve = match &config.tls {
@@ -356,7 +302,94 @@ pub async fn start(config: ServerConfig, secret: Vec<u8>) -> Result<RunningServe
         to_handler,
         http,
         serve,
+        connections,
     })
+}
+
+/// STUN servers as they are, TURN credentials per participant when coturn's
+/// secret is set, and the network check's own short-lived TURN issuer.
+fn ice_settings(config: &ServerConfig) -> Result<(IceSettings, Option<TurnIssuer>), StartError> {
+    let mut ice = IceSettings {
+        servers: config
+            .ice
+            .stun_urls
+            .iter()
+            .map(|url| mulaqat_protocol::IceServer {
+                urls: vec![url.clone()],
+                username: None,
+                credential: None,
+            })
+            .collect(),
+        turn: None,
+    };
+    let mut netcheck_turn = None;
+    if let Some(path) = &config.ice.turn_secret_file {
+        let turn_secret = crate::secret::read_text(path)?;
+        netcheck_turn = Some(TurnIssuer::new(
+            config.ice.turn_urls.clone(),
+            turn_secret.clone(),
+            config.ice.turn_ttl_secs.min(crate::netcheck::TURN_TTL_SECS),
+        ));
+        ice.turn = Some(TurnIssuer::new(
+            config.ice.turn_urls.clone(),
+            turn_secret,
+            config.ice.turn_ttl_secs,
+        ));
+    }
+    Ok((ice, netcheck_turn))
+}
+
+/// Each Janus node's API secret (and admin key), refused when it is short
+/// or still the template's placeholder.
+fn janus_secrets(config: &ServerConfig) -> Result<Vec<(String, Option<String>)>, StartError> {
+    let mut janus_secrets = Vec::new();
+    for node in &config.sfu.nodes {
+        let bytes = crate::secret::read_text(&node.api_secret_file)?;
+        let text = String::from_utf8_lossy(&bytes).into_owned();
+        if text.len() < 16 || text.contains('@') {
+            return Err(StartError::Config(crate::config::ConfigError::Invalid(
+                format!(
+                    "{}: the Janus API secret must be at least 16 characters, not the template's placeholder",
+                    node.api_secret_file.display()
+                ),
+            )));
+        }
+        let admin_key = match &node.admin_key_file {
+            Some(path) => {
+                Some(String::from_utf8_lossy(&crate::secret::read_text(path)?).into_owned())
+            }
+            None => None,
+        };
+        janus_secrets.push((text, admin_key));
+    }
+
+    Ok(janus_secrets)
+}
+
+/// The HTTP routes: the signalling WebSocket, discovery, the network check,
+/// and the browser client at `/join`.
+fn router(config: &ServerConfig, shared: Arc<Shared>) -> Router {
+    let web = crate::web::WebClient::embedded();
+    if !web.is_available() {
+        tracing::warn!(
+            "built without the browser client: /join answers 503 \
+             (cd ui && npm run build:web, then rebuild the server)"
+        );
+    }
+    Router::new()
+        .route("/", get(upgrade))
+        .route("/ws", get(upgrade))
+        .route("/healthz", get(|| async { "ok\n" }))
+        .route("/.well-known/mulaqat", get(well_known))
+        .route("/netcheck", post(crate::netcheck::start))
+        .route("/netcheck/download", get(crate::netcheck::download))
+        .route("/netcheck/upload", post(crate::netcheck::upload))
+        .merge(crate::web::routes(
+            web,
+            config.public_url.as_deref(),
+            config.tls.is_some(),
+        ))
+        .with_state(shared)
 }
 
 async fn well_known(
