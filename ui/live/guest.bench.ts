@@ -7,6 +7,7 @@
 //   npm run bench:guest                                   # prints the table
 //   BENCH_JSON=../target/guest.json BENCH_MARKDOWN=../docs/benchmarks.md npm run bench:guest
 //   BENCH_QUALITY=360p BENCH_WARMUP=5 BENCH_SECONDS=5 npm run bench:guest   # a quick look
+//   MULAQAT_BIN_DIR=../target/release npm run bench:guest                  # the figures in the docs
 
 import { execFileSync } from "node:child_process";
 import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
@@ -14,7 +15,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, expect, it } from "vitest";
 import { chromium, type BrowserContext } from "playwright-core";
-import { CHROMIUM, Cli, startHost, type Proc } from "./harness";
+import { BIN_DIR, CHROMIUM, Cli, startHost, type Proc } from "./harness";
 import { joinAs, remoteVideos } from "./page";
 import { cpuSeconds, machine, pssMiB, rootWith, tree } from "./procfs";
 import { installStamps, type StampReadings } from "./stamp";
@@ -235,7 +236,7 @@ function report(rows: Row[], unreadable: number): void {
   const chromium = execVersion();
   const intro =
     `Machine: ${machine()}; ${chromium}. Command: \`BENCH_QUALITY=${QUALITY} BENCH_WARMUP=${WARMUP_S} ` +
-    `BENCH_SECONDS=${WINDOW_S} npm run bench:guest\` (in \`ui/\`), debug build of mulaqat-cli. ` +
+    `BENCH_SECONDS=${WINDOW_S} npm run bench:guest\` (in \`ui/\`), ${BIN_DIR.includes("release") ? "release" : "debug"} build of mulaqat-cli. ` +
     `A station (\`mulaqat-cli station --quality ${QUALITY}\`) and a Chromium guest on loopback, the guest's ` +
     `fake camera at ${QUALITY}, 30 fps. CPU: share of one core over a ${WINDOW_S} s window after ${WARMUP_S} s, ` +
     `every process of the browser instance (fresh profile) or the cli; PSS likewise. First frame: from pressing Join ` +
