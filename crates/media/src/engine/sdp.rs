@@ -11,8 +11,8 @@ pub(super) fn check_secure(sdp: &gst_sdp::SDPMessageRef) -> Result<(), String> {
         return Err("it has no media sections".into());
     }
     for media in sdp.medias() {
-        if media.port() == 0 {
-            continue; // Rejected or disabled section.
+        if media.port() == 0 && media.attribute_val("bundle-only").is_none() {
+            continue; // Rejected or disabled section (bundle-only ones carry media).
         }
         let proto = media.proto().unwrap_or("");
         if !matches!(
@@ -112,5 +112,15 @@ m=audio 9 UDP/TLS/RTP/SAVPF 111\r\nc=IN IP4 0.0.0.0\r\na=mid:1\r\na=rtpmap:111 O
         );
         let savp_avp = GOOD.replace("UDP/TLS/RTP/SAVPF 111", "RTP/SAVP 111");
         assert!(check_secure(&parse(&savp_avp)).is_err());
+        // A bundle-only section (port 0, as max-bundle offers write them) is checked too.
+        let bundled_plain = GOOD.replace(
+            "m=audio 9 UDP/TLS/RTP/SAVPF 111\r\n",
+            "m=audio 0 RTP/AVP 111\r\na=bundle-only\r\n",
+        );
+        assert!(
+            check_secure(&parse(&bundled_plain))
+                .unwrap_err()
+                .contains("not DTLS-SRTP")
+        );
     }
 }
