@@ -148,6 +148,15 @@ export class Cli extends Proc {
     this.statsPath = statsPath;
   }
 
+  /** Waits until it says it is in the call (a station: in its room, waiting for callers). */
+  async inCall(): Promise<void> {
+    await waitFor(`${this.name} to be in the call`, () =>
+      this.out.some((l) => l.startsWith("state: in the call")),
+    ).catch((e: Error) => {
+      throw new Error(`${e.message}\n${this.tail()}`);
+    });
+  }
+
   stats(): CliStats | undefined {
     if (!existsSync(this.statsPath)) return undefined;
     try {

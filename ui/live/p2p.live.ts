@@ -29,6 +29,9 @@ async function stationAndGuest(codec?: "h264" | "vp8", alsoAllow: string[] = [])
   const allow = ["Amina Bibi", ...alsoAllow].flatMap((name) => ["--allow", name]);
   const station = new Cli("station", links.host, "Bed 12", allow);
   running.push(station);
+  // The station is in the room before the guest knocks, so the guest joins later and offers.
+  // (A guest who knocks first gets the earlier join order; see the reload test.)
+  await station.inCall();
   const url = codec ? `${links.guestBrowser}&codec=${codec}` : links.guestBrowser;
   const guest = await openGuest(browser, url);
   guests.push(guest);

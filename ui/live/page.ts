@@ -87,8 +87,25 @@ export async function remoteVideos(
       return playing.length >= count ? playing : undefined;
     },
     ms,
-  ).catch((e: Error) => {
-    throw new Error(`${e.message}; seen: ${JSON.stringify(seen)}`);
+  ).catch(async (e: Error) => {
+    await shot(page, `no-remote-video-${Date.now()}`).catch(() => undefined);
+    const state = await page
+      .evaluate(() => {
+        const d = (
+          window as unknown as {
+            __mulaqatBrowser?: { callState: string; mode: string | null; connections(): unknown };
+          }
+        ).__mulaqatBrowser;
+        return JSON.stringify({
+          call: d?.callState,
+          mode: d?.mode,
+          peers: d?.connections(),
+          me: (d as unknown as { selfId?: string })?.selfId,
+          who: (d as unknown as { participants?: () => unknown })?.participants?.(),
+        });
+      })
+      .catch(() => "(page gone)");
+    throw new Error(`${e.message}; seen: ${JSON.stringify(seen)}; client: ${state}`);
   });
 }
 
