@@ -2,34 +2,13 @@
 // link, an expired one, a knock the station turns down, a browser without WebRTC, a camera
 // permission refused, and no camera at all (the call goes on with sound only).
 
-import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
-import { chromium, type Browser, type Page } from "playwright-core";
-import {
-  CHROMIUM,
-  Cli,
-  launchChromium,
-  openGuest,
-  startHost,
-  waitFor,
-  type Guest,
-  type Proc,
-} from "./harness";
+import { describe, expect, it } from "vitest";
+import { chromium, type Page } from "playwright-core";
+import { CHROMIUM, Cli, openGuest, startHost, waitFor, liveSuite } from "./harness";
 import { joinAs, shot } from "./page";
 
-let browser: Browser;
-const running: Proc[] = [];
-const guests: Guest[] = [];
-
-beforeAll(async () => {
-  browser = await launchChromium();
-});
-afterAll(async () => {
-  await browser?.close();
-});
-afterEach(async () => {
-  await Promise.all(running.splice(0).map((p) => p.stop()));
-  await Promise.all(guests.splice(0).map((g) => g.context.close()));
-});
+const live = liveSuite();
+const { running, guests } = live;
 
 async function failurePage(page: Page, kind: string): Promise<string> {
   const found = page.getByTestId(`failure-${kind}`);
@@ -48,7 +27,7 @@ describe("a browser guest who cannot join is told why and what to do", () => {
   it("an altered link", async () => {
     const [host, links] = await startHost();
     running.push(host);
-    const guest = await openGuest(browser, altered(links.guestBrowser));
+    const guest = await openGuest(live.browser, altered(links.guestBrowser));
     guests.push(guest);
     await joinAs(guest.page, "Amina Bibi");
     const text = await failurePage(guest.page, "invalidLink");
@@ -62,7 +41,7 @@ describe("a browser guest who cannot join is told why and what to do", () => {
     running.push(host);
     const expiry = Date.now() + 1_500;
     await waitFor("the link to expire", () => Date.now() > expiry);
-    const guest = await openGuest(browser, links.guestBrowser);
+    const guest = await openGuest(live.browser, links.guestBrowser);
     guests.push(guest);
     await joinAs(guest.page, "Amina Bibi");
     await failurePage(guest.page, "tokenExpired");
@@ -72,7 +51,7 @@ describe("a browser guest who cannot join is told why and what to do", () => {
     const [host, links] = await startHost({ lobby: true });
     running.push(host);
     running.push(new Cli("station", links.host, "Bed 12", ["--allow", "Yusuf"]));
-    const guest = await openGuest(browser, links.guestBrowser);
+    const guest = await openGuest(live.browser, links.guestBrowser);
     guests.push(guest);
     await joinAs(guest.page, "A stranger");
     await failurePage(guest.page, "denied");
@@ -81,7 +60,7 @@ describe("a browser guest who cannot join is told why and what to do", () => {
   it("a browser without WebRTC", async () => {
     const [host, links] = await startHost();
     running.push(host);
-    const context = await browser.newContext();
+    const context = await live.browser.newContext();
     await context.addInitScript(() => {
       delete (window as unknown as { RTCPeerConnection?: unknown }).RTCPeerConnection;
     });
@@ -114,7 +93,7 @@ describe("a browser guest who cannot join is told why and what to do", () => {
     running.push(host);
     const station = new Cli("station", links.host, "Bed 12", ["--allow", "Amina Bibi"]);
     running.push(station);
-    const context = await browser.newContext({ permissions: ["camera", "microphone"] });
+    const context = await live.browser.newContext({ permissions: ["camera", "microphone"] });
     // As on a PC with a headset and no camera: no video input, and asking for one fails.
     await context.addInitScript(() => {
       const devices = navigator.mediaDevices;

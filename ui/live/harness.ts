@@ -9,6 +9,7 @@ import { spawn, type ChildProcess } from "node:child_process";
 import { mkdtempSync, readFileSync, existsSync, mkdirSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
+import { afterAll, afterEach, beforeAll } from "vitest";
 import { chromium, type Browser, type BrowserContext, type Page } from "playwright-core";
 
 export const BIN_DIR =
@@ -244,4 +245,40 @@ export async function openGuest(
   });
   await page.goto(url);
   return { context, page, problems };
+}
+
+/** What a file of live tests shares: one browser, and what each test started (stopped after it). */
+export interface Live {
+  readonly browser: Browser;
+  /** Processes to stop after the test. */
+  running: Proc[];
+  /** Browser profiles to close after the test. */
+  guests: Guest[];
+}
+
+/**
+ * Registers the hooks of a file of live tests: `launch` (Debian's Chromium by default) before
+ * them all, every process and profile a test started stopped after it, the browser after all.
+ */
+export function liveSuite(launch: () => Promise<Browser> = () => launchChromium()): Live {
+  let browser: Browser | undefined;
+  const live: Live = {
+    get browser(): Browser {
+      if (!browser) throw new Error("the browser is not launched yet");
+      return browser;
+    },
+    running: [],
+    guests: [],
+  };
+  beforeAll(async () => {
+    browser = await launch();
+  });
+  afterEach(async () => {
+    await Promise.all(live.running.splice(0).map((p) => p.stop()));
+    await Promise.all(live.guests.splice(0).map((g) => g.context.close()));
+  });
+  afterAll(async () => {
+    await browser?.close();
+  });
+  return live;
 }

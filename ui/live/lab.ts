@@ -10,7 +10,8 @@ import { chmodSync, existsSync, mkdtempSync, readFileSync, writeFileSync } from 
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import type { Browser } from "playwright-core";
-import { BIN_DIR, CHROMIUM, Proc, launchChromium, waitFor } from "./harness";
+import { afterAll } from "vitest";
+import { BIN_DIR, CHROMIUM, Proc, launchChromium, liveSuite, waitFor, type Live } from "./harness";
 
 const TEMPLATES = resolve(import.meta.dirname, "..", "..", "packaging", "janus");
 const JANUS = "/usr/bin/janus";
@@ -177,5 +178,22 @@ export async function startLabRoom(
     hostLink: host[0] ?? "",
     guestLink: guest[0] ?? "",
     guestBrowser: browserOf(guest),
+  };
+}
+
+/** `liveSuite` with the browser inside a namespace of its own, removed after the tests. */
+export function labSuite(): { live: Live; ns: () => Namespace } {
+  let ns: Namespace | undefined;
+  const live = liveSuite(async () => {
+    ns = new Namespace();
+    return ns.launchChromium();
+  });
+  afterAll(() => ns?.close());
+  return {
+    live,
+    ns: () => {
+      if (!ns) throw new Error("the namespace is not made yet");
+      return ns;
+    },
   };
 }

@@ -3,25 +3,12 @@
 // with the browser making the offer (it joins after the station) and answering one (a
 // `mulaqat-cli` guest joins after it), in H.264 and with VP8 forced.
 
-import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
-import type { Browser } from "playwright-core";
-import { Cli, launchChromium, openGuest, startHost, type Guest, type Proc } from "./harness";
+import { describe, expect, it } from "vitest";
+import { Cli, openGuest, startHost, liveSuite } from "./harness";
 import { joinAs, remoteVideos, shot } from "./page";
 
-let browser: Browser;
-const running: Proc[] = [];
-const guests: Guest[] = [];
-
-beforeAll(async () => {
-  browser = await launchChromium();
-});
-afterAll(async () => {
-  await browser?.close();
-});
-afterEach(async () => {
-  await Promise.all(running.splice(0).map((p) => p.stop()));
-  await Promise.all(guests.splice(0).map((g) => g.context.close()));
-});
+const live = liveSuite();
+const { running, guests } = live;
 
 async function stationAndGuest(codec?: "h264" | "vp8", alsoAllow: string[] = []) {
   const [host, links] = await startHost({ lobby: true });
@@ -33,7 +20,7 @@ async function stationAndGuest(codec?: "h264" | "vp8", alsoAllow: string[] = [])
   // (A guest who knocks first gets the earlier join order; see the reload test.)
   await station.inCall();
   const url = codec ? `${links.guestBrowser}&codec=${codec}` : links.guestBrowser;
-  const guest = await openGuest(browser, url);
+  const guest = await openGuest(live.browser, url);
   guests.push(guest);
   return { links, station, guest };
 }
@@ -106,7 +93,7 @@ describe("a browser guest on a phone", () => {
     running.push(host);
     const station = new Cli("station", links.host, "Bed 12", ["--allow", "Amina Bibi"]);
     running.push(station);
-    const guest = await openGuest(browser, links.guestBrowser, {
+    const guest = await openGuest(live.browser, links.guestBrowser, {
       locale: "ur-PK",
       width: 360,
       height: 740,

@@ -2,10 +2,9 @@
 // time-limited credentials from `welcome.iceServers`): the guest's connection runs through TURN,
 // never a direct pair, and video still arrives both ways.
 
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import type { Browser } from "playwright-core";
-import { Cli, waitFor, type Proc } from "./harness";
-import { Namespace, labUnavailable, startLabRoom } from "./lab";
+import { describe, expect, it } from "vitest";
+import { Cli, waitFor } from "./harness";
+import { labSuite, labUnavailable, startLabRoom } from "./lab";
 import { joinAs, remoteVideos } from "./page";
 
 const unavailable = labUnavailable("coturn");
@@ -18,37 +17,25 @@ interface PeerStats {
 }
 
 describe.skipIf(unavailable !== null)(`relay only (${unavailable ?? "coturn"})`, () => {
-  let ns: Namespace;
-  let browser: Browser;
-  const procs: Proc[] = [];
-
-  beforeAll(async () => {
-    ns = new Namespace();
-    browser = await ns.launchChromium();
-  });
-  afterAll(async () => {
-    await browser?.close();
-    await Promise.all(procs.splice(0).map((p) => p.stop()));
-    ns?.close();
-  });
+  const { live, ns } = labSuite();
 
   it("the guest's media goes through TURN and video arrives both ways", async () => {
-    const room = await startLabRoom(ns, {
+    const room = await startLabRoom(ns(), {
       name: "ward-7",
       kind: "consultation",
       with: "relay",
       lobby: true,
     });
-    procs.push(...room.procs);
+    live.running.push(...room.procs);
     const station = new Cli(
       "station",
       room.hostLink,
       "Bed 7",
       ["--allow", "Amina Bibi", "--relay-only"],
-      ns.name,
+      ns().name,
     );
-    procs.push(station);
-    const context = await browser.newContext({ permissions: ["camera", "microphone"] });
+    live.running.push(station);
+    const context = await live.browser.newContext({ permissions: ["camera", "microphone"] });
     const page = await context.newPage();
     await page.goto(room.guestBrowser);
     await joinAs(page, "Amina Bibi");
