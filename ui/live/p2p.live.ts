@@ -49,6 +49,23 @@ describe("a browser guest and a bedside station, peer to peer", () => {
     90_000,
   );
 
+  it("a station sending 1080p, above the level the browser offers, reaches it", async () => {
+    const [host, links] = await startHost({ lobby: true });
+    running.push(host);
+    const allow = ["--allow", "Amina Bibi", "--quality", "1080p"];
+    const station = new Cli("station", links.host, "Bed 12", allow);
+    running.push(station);
+    await station.inCall();
+    const guest = await openGuest(live.browser, links.guestBrowser);
+    guests.push(guest);
+    await joinAs(guest.page, "Amina Bibi");
+    // H.264 level 4.0 and up against the browser's 3.1: the answer must allow it, or the
+    // station's sending branch stops not-negotiated and nothing arrives.
+    const video = (await remoteVideos(guest.page, 1, 30))[0];
+    expect(video?.height).toBeGreaterThanOrEqual(360);
+    expect(station.out.filter((l) => l.includes("camera lost"))).toEqual([]);
+  }, 90_000);
+
   it("a Mulaqat guest who joins later makes the offer, and the browser answers it", async () => {
     const { links, guest } = await stationAndGuest(undefined, ["Yusuf"]);
     await joinAs(guest.page, "Amina Bibi");

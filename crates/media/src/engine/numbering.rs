@@ -28,8 +28,9 @@ pub(super) struct Numbering {
     pub video_twcc: Option<u8>,
     /// The TWCC extension's id in the audio section.
     pub audio_twcc: Option<u8>,
-    /// H.264's `profile-level-id` as the offer wrote it (`None` when we
-    /// offer: our offers name no level, and receivers take the stream).
+    /// H.264's `profile-level-id` for the answer (`None` when we offer: our
+    /// offers name no level, and receivers take the stream); see
+    /// [`answer_profile_level`].
     pub h264_profile_level: Option<String>,
 }
 
@@ -159,10 +160,7 @@ fn video_format(media: &gst_sdp::SDPMediaRef, codec: VideoCodec) -> Option<(u8, 
             .filter_map(|f| sendable_h264(&f.fmtp).map(|rank| (rank, f)))
             // The best rank; among equals, the offer's first.
             .min_by_key(|(rank, _)| *rank)
-            .map(|(_, f)| {
-                let level = fmtp_param(&f.fmtp, "profile-level-id").map(str::to_owned);
-                (f.pt, level)
-            }),
+            .map(|(_, f)| (f.pt, answer_profile_level(&f.fmtp))),
         VideoCodec::H265 | VideoCodec::Vp8 => {
             let name = codec.encoding_name();
             formats(media)
@@ -170,6 +168,21 @@ fn video_format(media: &gst_sdp::SDPMediaRef, codec: VideoCodec) -> Option<(u8, 
                 .map(|f| (f.pt, None))
         }
     }
+}
+
+/// Constrained baseline at level 5.1 (3840x2160 at 30 fps): the most we send,
+/// and what we can receive.
+const CONSTRAINED_BASELINE_5_1: &str = "42e033";
+
+/// The `profile-level-id` our answer gives an offered H.264 format. With
+/// `level-asymmetry-allowed=1` (every browser offers it) each side names the
+/// level it receives and sends up to the other's: ours is 5.1, so a 1080p or
+/// 4K picture is not held to the 3.1 a browser offers (webrtcbin refuses a
+/// stream above the level its answer names: not-negotiated). Without it
+/// (our own offers) the answer names none, and neither side is held to one.
+fn answer_profile_level(fmtp: &str) -> Option<String> {
+    (fmtp_param(fmtp, "level-asymmetry-allowed") == Some("1"))
+        .then(|| CONSTRAINED_BASELINE_5_1.to_owned())
 }
 
 /// Whether our H.264 (constrained baseline, packetization mode 1) fits an

@@ -193,12 +193,6 @@ fn rtp_caps(
     };
     if codec == Some(VideoCodec::H264) {
         caps = caps.field("packetization-mode", "1");
-        // An answer names the level the offer asked for: without it the
-        // format is baseline level 1.0, which a browser does not match
-        // with its constrained-baseline offer, and then sends no video.
-        if let Some(level) = &numbering.h264_profile_level {
-            caps = caps.field("profile-level-id", level.as_str());
-        }
     }
     if let Some(id) = numbering.twcc(kind) {
         caps = caps
@@ -291,6 +285,20 @@ fn link_sender(
         }
         if kind == MediaKind::Audio {
             transceiver.set_property_from_str("fec-type", "none");
+        }
+        // An answer names the H.264 level the offer asked for: without it
+        // the format is baseline level 1.0, which a browser does not match
+        // with its constrained-baseline offer, and then sends no video. It
+        // goes in the answer only, never on the branch's caps: the
+        // payloader writes the stream's own level there (42c01f at 720p,
+        // 42c028 at 1080p, changing with the size), and a fixed one would
+        // stop the branch not-negotiated.
+        if let (Some(VideoCodec::H264), Some(level)) = (codec, &numbering.h264_profile_level) {
+            let mut preferences = rtp_caps(kind, codec, numbering, ssrc);
+            preferences
+                .make_mut()
+                .set("profile-level-id", level.as_str());
+            transceiver.set_property("codec-preferences", &preferences);
         }
     }
     for element in chain {
