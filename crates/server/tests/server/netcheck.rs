@@ -7,7 +7,7 @@ use mulaqat_server::netcheck::{MAX_PROBE_BYTES, TURN_TTL_SECS};
 use mulaqat_server::token::TokenSigner;
 use mulaqat_server::turn::rest_password;
 use serde_json::Value;
-use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio::io::AsyncWriteExt;
 use tokio::net::TcpStream;
 
 use crate::support::*;
@@ -15,13 +15,7 @@ use crate::support::*;
 const TURN_SECRET: &str = "netcheck-turn-secret";
 const TURN_URL: &str = "turn:127.0.0.1:3478?transport=udp";
 
-struct Reply {
-    status: u16,
-    headers: Vec<(String, String)>,
-    body: Vec<u8>,
-}
-
-impl Reply {
+impl HttpReply {
     fn json(&self) -> Value {
         serde_json::from_slice(&self.body).unwrap_or_else(|e| {
             panic!(
@@ -30,13 +24,6 @@ impl Reply {
                 String::from_utf8_lossy(&self.body)
             )
         })
-    }
-
-    fn header(&self, name: &str) -> Option<&str> {
-        self.headers
-            .iter()
-            .find(|(n, _)| n.eq_ignore_ascii_case(name))
-            .map(|(_, v)| v.as_str())
     }
 }
 
@@ -49,7 +36,7 @@ async fn http(
     token: Option<&str>,
     body: &[u8],
     declared: Option<usize>,
-) -> Reply {
+) -> HttpReply {
     let mut stream = TcpStream::connect(addr).await.expect("connect");
     let mut head = format!("{method} {path} HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\n");
     if let Some(token) = token {
@@ -65,28 +52,7 @@ async fn http(
     stream.write_all(head.as_bytes()).await.expect("write head");
     // The server may answer (and close) before reading a body it refuses.
     let _ = stream.write_all(body).await;
-    let mut raw = Vec::new();
-    let _ = stream.read_to_end(&mut raw).await;
-    let split = raw
-        .windows(4)
-        .position(|w| w == b"\r\n\r\n")
-        .unwrap_or_else(|| panic!("no HTTP head in {:?}", String::from_utf8_lossy(&raw)));
-    let head = String::from_utf8_lossy(&raw[..split]).into_owned();
-    let mut lines = head.lines();
-    let status = lines
-        .next()
-        .and_then(|l| l.split_whitespace().nth(1))
-        .and_then(|s| s.parse().ok())
-        .expect("status line");
-    let headers = lines
-        .filter_map(|l| l.split_once(':'))
-        .map(|(n, v)| (n.trim().to_owned(), v.trim().to_owned()))
-        .collect();
-    Reply {
-        status,
-        headers,
-        body: raw[split + 4..].to_vec(),
-    }
+    read_http_reply(&mut stream).await
 }
 
 async fn with_turn() -> (TestServer, tempfile::TempDir) {
@@ -102,7 +68,7 @@ async fn with_turn() -> (TestServer, tempfile::TempDir) {
     (server, dir)
 }
 
-fn assert_refused(reply: &Reply, code: &str, words: &str) {
+fn assert_refused(reply: &HttpReply, code: &str, words: &str) {
     assert_eq!(
         reply.status,
         401,

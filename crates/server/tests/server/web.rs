@@ -9,7 +9,7 @@ use std::net::SocketAddr;
 use std::sync::Arc;
 
 use mulaqat_server::web::{self, WebClient};
-use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt};
+use tokio::io::{AsyncRead, AsyncWrite, AsyncWriteExt};
 use tokio::net::TcpStream;
 
 use crate::support::*;
@@ -19,20 +19,7 @@ const INDEX: &str = "<!doctype html><html><head>\
 <link rel=\"stylesheet\" href=\"/join/assets/index-77ab01.css\"></head>\
 <body><div id=\"app\"></div></body></html>";
 
-struct Reply {
-    status: u16,
-    headers: Vec<(String, String)>,
-    body: Vec<u8>,
-}
-
-impl Reply {
-    fn header(&self, name: &str) -> Option<&str> {
-        self.headers
-            .iter()
-            .find(|(n, _)| n.eq_ignore_ascii_case(name))
-            .map(|(_, v)| v.as_str())
-    }
-
+impl HttpReply {
     fn text(&self) -> String {
         String::from_utf8_lossy(&self.body).into_owned()
     }
@@ -67,7 +54,13 @@ impl Reply {
 }
 
 /// One request on `stream` (`Connection: close`) with extra header lines.
-async fn request_on<S>(mut stream: S, host: &str, method: &str, path: &str, extra: &[&str]) -> Reply
+async fn request_on<S>(
+    mut stream: S,
+    host: &str,
+    method: &str,
+    path: &str,
+    extra: &[&str],
+) -> HttpReply
 where
     S: AsyncRead + AsyncWrite + Unpin,
 {
@@ -81,31 +74,10 @@ where
     }
     head.push_str("\r\n");
     stream.write_all(head.as_bytes()).await.expect("write");
-    let mut raw = Vec::new();
-    let _ = stream.read_to_end(&mut raw).await;
-    let split = raw
-        .windows(4)
-        .position(|w| w == b"\r\n\r\n")
-        .unwrap_or_else(|| panic!("no HTTP head in {:?}", String::from_utf8_lossy(&raw)));
-    let head = String::from_utf8_lossy(&raw[..split]).into_owned();
-    let mut lines = head.lines();
-    let status = lines
-        .next()
-        .and_then(|l| l.split_whitespace().nth(1))
-        .and_then(|s| s.parse().ok())
-        .expect("status line");
-    let headers = lines
-        .filter_map(|l| l.split_once(':'))
-        .map(|(n, v)| (n.trim().to_owned(), v.trim().to_owned()))
-        .collect();
-    Reply {
-        status,
-        headers,
-        body: raw[split + 4..].to_vec(),
-    }
+    read_http_reply(&mut stream).await
 }
 
-async fn request(addr: SocketAddr, method: &str, path: &str, extra: &[&str]) -> Reply {
+async fn request(addr: SocketAddr, method: &str, path: &str, extra: &[&str]) -> HttpReply {
     let stream = TcpStream::connect(addr).await.expect("connect");
     request_on(stream, &addr.to_string(), method, path, extra).await
 }
