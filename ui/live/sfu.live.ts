@@ -1,5 +1,6 @@
-// A browser in an SFU room (Janus) with three `mulaqat-cli` participants: it publishes through
-// the `sfu*` messages and subscribes to each of them, and everyone receives everyone.
+// A browser in an SFU room (Janus) with `mulaqat-cli` participants: it publishes through the
+// `sfu*` messages and subscribes to each of them, and everyone receives everyone; a browser that
+// does not decode H.264 moves the room to VP8.
 
 import { describe, expect, it } from "vitest";
 import { Cli, waitFor } from "./harness";
@@ -50,5 +51,39 @@ describe.skipIf(unavailable !== null)(
       expect(problems).toEqual([]);
       await context.close();
     }, 180_000);
+
+    it("a browser without H.264 moves the room to VP8 and everyone still receives everyone", async () => {
+      const room = await startLabRoom(ns(), { name: "ops", kind: "command", with: "sfu" });
+      live.running.push(...room.procs);
+      const clis = ["Lahore", "Multan"].map((name, i) => {
+        const link = i === 0 ? room.hostLink : room.guestLink;
+        const cli = new Cli("join", link, name, ["--fps", "15"], ns().name);
+        live.running.push(cli);
+        return cli;
+      });
+      // The two Mulaqat participants meet in H.264 first.
+      await clis[0]?.videoFrom("Multan", 15, 60_000);
+      const context = await live.browser.newContext({ permissions: ["camera", "microphone"] });
+      const page = await context.newPage();
+      await page.goto(`${room.guestBrowser}&codec=vp8`);
+      await joinAs(page, "Peshawar");
+      const videos = await remoteVideos(page, 2, 30, 60_000).catch((e: Error) => {
+        throw new Error(`${e.message}\n${live.running.map((p) => p.tail(15)).join("\n")}`);
+      });
+      const codecs = videos.map((v) => v.codec.toLowerCase());
+      expect(
+        codecs.every((c) => c.startsWith("video/vp8")),
+        codecs.join(", "),
+      ).toBe(true);
+      for (const cli of clis) {
+        await cli.videoFrom("Peshawar", 20, 60_000);
+        // The other Mulaqat participant's video flows again, now in VP8.
+        await waitFor(`${cli.name} to receive the other Mulaqat participant again`, () => {
+          const remote = Object.values(cli.stats()?.remote ?? {});
+          return remote.filter((r) => (r.video?.fps ?? 0) >= 5).length >= 2;
+        });
+      }
+      await context.close();
+    }, 150_000);
   },
 );

@@ -391,9 +391,11 @@ impl App {
             return Err(CommandError::internal("the media engine stopped"));
         };
         let local = fresh_local_media();
+        let mut session = SessionConfig::new(link.room.clone(), &display_name, link.token.clone());
+        session.decodes = mulaqat_client::runner::decodable_codecs();
         let active = ActiveCall::start(
             CallStart {
-                session: SessionConfig::new(link.room.clone(), &display_name, link.token.clone()),
+                session,
                 signalling: SignallingTarget {
                     url: link.websocket_url(),
                     pinned_ca,

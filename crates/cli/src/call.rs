@@ -200,6 +200,7 @@ pub(crate) async fn run_call(args: &CallArgs, answering: Answering) -> Result<u8
     let relay_only = args.relay_only || policy.relay_only();
     let mut config = SessionConfig::new(link.room.clone(), &args.name, link.token.clone());
     config.media.screen = args.share_screen;
+    config.decodes = mulaqat_client::runner::decodable_codecs();
     let session = Session::new(config);
     let mut collector = stats::Collector::default();
     collector.resources("beforeCall", stats::resources());

@@ -8,8 +8,8 @@ use std::time::Instant;
 use futures_util::{SinkExt, StreamExt};
 use mulaqat_media::{MediaEngine, MediaEvent, PeerConfig, PeerId, PeerState, StatsReport};
 use mulaqat_protocol::{
-    IceCandidate, IceServer, ParticipantId, SdpKind, SfuPublication, SfuTarget, decode_server,
-    encode,
+    IceCandidate, IceServer, ParticipantId, SdpKind, SfuPublication, SfuTarget, VideoCodec,
+    decode_server, encode,
 };
 use tokio::sync::mpsc;
 use tokio_tungstenite::tungstenite::Message;
@@ -78,6 +78,26 @@ fn media_ice(servers: &[IceServer]) -> Vec<mulaqat_media::IceServer> {
             credential: s.credential.clone(),
         })
         .collect()
+}
+
+/// The video codecs this machine decodes, as told to the server in `join`;
+/// `None` when GStreamer cannot start (the media engine then says why).
+pub fn decodable_codecs() -> Option<Vec<VideoCodec>> {
+    let codecs = mulaqat_media::decodable_codecs().ok()?;
+    let ours = codecs.into_iter().filter_map(|codec| match codec {
+        mulaqat_media::VideoCodec::H264 => Some(VideoCodec::H264),
+        mulaqat_media::VideoCodec::Vp8 => Some(VideoCodec::Vp8),
+        _ => None,
+    });
+    Some(ours.collect())
+}
+
+/// The media engine's name for a codec of the protocol.
+fn media_codec(codec: VideoCodec) -> mulaqat_media::VideoCodec {
+    match codec {
+        VideoCodec::Vp8 => mulaqat_media::VideoCodec::Vp8,
+        _ => mulaqat_media::VideoCodec::H264,
+    }
 }
 
 fn peer_id(p: &ParticipantId) -> PeerId {
@@ -354,18 +374,19 @@ fn apply_media(
         }
         MediaCommand::Publish {
             publication,
+            video_codec,
             ice_servers,
         } => {
             let id = publication_peer(publication);
             let target = SfuTarget::Publication(publication);
             peers.insert(id.clone(), Route::Sfu(target));
+            let config = PeerConfig {
+                video_codec: Some(media_codec(video_codec)),
+                ..config(true, &ice_servers)
+            };
             let added = match publication {
-                SfuPublication::Camera => {
-                    engine.add_publication(id.clone(), config(true, &ice_servers))
-                }
-                SfuPublication::Screen => {
-                    engine.add_screen_publication(id.clone(), config(true, &ice_servers))
-                }
+                SfuPublication::Camera => engine.add_publication(id.clone(), config),
+                SfuPublication::Screen => engine.add_screen_publication(id.clone(), config),
             };
             if added.is_err() {
                 peers.remove(&id);

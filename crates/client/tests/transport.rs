@@ -69,6 +69,7 @@ async fn wss_with_the_pinned_ca_reaches_the_room() {
             token,
         },
         ClientMsg::Join {
+            decodes: None,
             room,
             display_name: "Dr. Khan".into(),
             role: None,

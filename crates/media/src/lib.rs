@@ -30,7 +30,7 @@ use std::sync::OnceLock;
 pub use engine::{
     CAPTURE_TRACK, EngineSettings, EventReceiver, FrameSink, InboundStats, MediaEngine, MediaEvent,
     OutboundStats, PeerConfig, RemoteSdp, SCREEN_PREVIEW_TRACK, SELF_VIEW_TRACK, ScreenShareEnd,
-    StatsReport, check_remote_sdp, shared_encoders,
+    StatsReport, check_remote_sdp, decodable_codecs, shared_encoders,
 };
 pub use error::MediaError;
 pub use tone::play_test_tone;

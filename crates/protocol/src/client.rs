@@ -4,7 +4,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::ids::{ParticipantId, RoomId};
 use crate::sfu::{SfuPublication, SfuTarget};
-use crate::types::{IceCandidate, MediaState, Role, Signal};
+use crate::types::{IceCandidate, MediaState, Role, Signal, VideoCodec};
 
 /// Proof of an earlier admission, to come back after a dropped connection
 /// without waiting in the lobby again.
@@ -16,6 +16,12 @@ pub struct Resume {
     pub participant_id: ParticipantId,
     /// The secret given in the earlier `welcome`.
     pub resume_token: String,
+    /// Our media started afresh since (a reloaded page, a restarted app):
+    /// the peer connections others kept for us are dead, and they make new
+    /// ones (`joined` tells them with `restarted`). Absent: our media kept
+    /// flowing while the connection was down.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub restarted: bool,
 }
 
 fn yes() -> bool {
@@ -54,6 +60,10 @@ pub enum ClientMsg {
         /// The starting state of microphone, camera and screen share.
         #[serde(default)]
         media: MediaState,
+        /// The video codecs we decode. Absent: H.264 and VP8. An SFU room
+        /// sends H.264 while every member decodes it, VP8 otherwise.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        decodes: Option<Vec<VideoCodec>>,
     },
     /// Host: let a participant in from the lobby.
     Admit {

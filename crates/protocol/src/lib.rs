@@ -32,7 +32,7 @@ pub use sfu::{SfuAccess, SfuErrorCode, SfuFeed, SfuPublication, SfuResetReason, 
 pub use types::{
     ChatMessage, CloseReason, IceCandidate, IceServer, KnockOutcome, LeaveReason, LobbyReason,
     MediaMode, MediaState, ParticipantInfo, Role, RoomKind, RoomPolicy, SdpKind,
-    SessionDescription, Signal, UnixMillis,
+    SessionDescription, Signal, UnixMillis, VideoCodec,
 };
 #[cfg(feature = "ts")]
 pub use typescript::{TYPESCRIPT_PATH, typescript_declarations};

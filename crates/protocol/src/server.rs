@@ -76,6 +76,11 @@ pub enum ServerMsg {
     Joined {
         /// Who.
         participant: ParticipantInfo,
+        /// They came back (after `left` with `disconnected` or `replaced`)
+        /// with their media started afresh: drop any peer connection kept
+        /// for them and make a new one.
+        #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+        restarted: bool,
     },
     /// Someone left the room.
     Left {

@@ -9,6 +9,7 @@
 use serde::{Deserialize, Serialize};
 
 use crate::ids::ParticipantId;
+use crate::types::VideoCodec;
 
 /// One of a participant's publications to the SFU.
 #[derive(
@@ -56,6 +57,9 @@ pub struct SfuAccess {
     /// Counts the times the room was set up on an SFU node (it is set up
     /// afresh after a node is lost). Requests are made against the newest.
     pub generation: u32,
+    /// The video codec to publish in: one every member decodes.
+    #[serde(default)]
+    pub video_codec: VideoCodec,
 }
 
 /// One published stream in the room.
@@ -136,6 +140,10 @@ pub enum SfuResetReason {
     NodeLost,
     /// Your own session on the SFU ended (it timed out or was refused).
     SessionLost,
+    /// Someone joined or left who changes the video codec every member can
+    /// decode: the SFU room is set up again, and the next `modeChanged`
+    /// names the codec to publish in.
+    CodecChanged,
 }
 
 #[cfg(test)]

@@ -78,6 +78,54 @@ pub enum MediaMode {
     Sfu,
 }
 
+/// A video codec: what a member decodes (`join`) and what an SFU room's
+/// publishers send (`modeChanged`).
+#[derive(
+    Debug, Clone, Copy, Default, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize,
+)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+#[serde(rename_all = "lowercase")]
+#[non_exhaustive]
+pub enum VideoCodec {
+    /// H.264 constrained baseline, packetization mode 1: what hardware
+    /// encoders make and most browsers decode.
+    #[default]
+    H264,
+    /// VP8: what every WebRTC browser decodes, H.264 or not.
+    Vp8,
+}
+
+impl VideoCodec {
+    /// The name on the wire (`"h264"`).
+    pub fn as_str(self) -> &'static str {
+        match self {
+            VideoCodec::H264 => "h264",
+            VideoCodec::Vp8 => "vp8",
+        }
+    }
+
+    /// Every codec, in the order they are preferred: what a client that
+    /// does not say decodes.
+    pub const ALL: [VideoCodec; 2] = [VideoCodec::H264, VideoCodec::Vp8];
+
+    /// The codec a room's members all decode: H.264 while everyone does,
+    /// VP8 otherwise.
+    pub fn common<'a>(members: impl IntoIterator<Item = &'a [VideoCodec]>) -> VideoCodec {
+        let mut members = members.into_iter();
+        if members.all(|decodes| decodes.contains(&VideoCodec::H264)) {
+            VideoCodec::H264
+        } else {
+            VideoCodec::Vp8
+        }
+    }
+}
+
+impl std::fmt::Display for VideoCodec {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
 /// The rules of a room that a participant needs to know.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "ts", derive(ts_rs::TS))]

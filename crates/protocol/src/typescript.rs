@@ -45,6 +45,7 @@ pub fn typescript_declarations() -> String {
         Role,
         RoomKind,
         MediaMode,
+        VideoCodec,
         RoomPolicy,
         IceServer,
         MediaState,

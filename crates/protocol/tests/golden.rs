@@ -39,10 +39,12 @@ fn client_samples() -> Vec<ClientMsg> {
             token: "eyJ2IjoxfQ.c2ln".into(),
         },
         ClientMsg::Join {
+            decodes: Some(vec![VideoCodec::H264, VideoCodec::Vp8]),
             room: RoomId::new("cardiology-3").expect("valid"),
             display_name: "Dr. Ayesha Khan".into(),
             role: Some(Role::Host),
             resume: Some(Resume {
+                restarted: true,
                 participant_id: pid("p-7Qx2"),
                 resume_token: "r-secret".into(),
             }),
@@ -162,6 +164,7 @@ fn server_samples() -> Vec<ServerMsg> {
             outcome: KnockOutcome::Admitted,
         },
         ServerMsg::Joined {
+            restarted: true,
             participant: info("p-guest1", "Bilal", Role::Guest, 2),
         },
         ServerMsg::Left {
@@ -216,6 +219,7 @@ fn server_samples() -> Vec<ServerMsg> {
         ServerMsg::ModeChanged {
             mode: MediaMode::Sfu,
             sfu: Some(SfuAccess {
+                video_codec: VideoCodec::Vp8,
                 pin: "4Kq9-pin".into(),
                 generation: 1,
             }),
@@ -357,6 +361,7 @@ fn optional_fields_have_defaults_a_minimal_client_can_rely_on() {
     assert_eq!(
         join,
         ClientMsg::Join {
+            decodes: None,
             room: RoomId::new("r1").expect("valid"),
             display_name: "Sana".into(),
             role: None,

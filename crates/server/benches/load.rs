@@ -144,6 +144,7 @@ async fn run_client(
         role: None,
         resume: None,
         media: MediaState::default(),
+        decodes: None,
     }))
     .await
     .unwrap();
@@ -221,7 +222,7 @@ async fn run_client(
                     Ok(ServerMsg::Signal { signal: Signal::Sdp(sdp), .. }) if measuring => {
                         tally.latencies_us.extend(latency_from(&sdp.sdp, epoch));
                     }
-                    Ok(ServerMsg::Joined { participant }) => peers.push(participant.id),
+                    Ok(ServerMsg::Joined { participant, .. }) => peers.push(participant.id),
                     Ok(ServerMsg::Error { .. }) => tally.errors += 1,
                     _ => {}
                 }

@@ -2,7 +2,7 @@
 
 use std::fmt;
 
-use mulaqat_protocol::{MediaState, Role, RoomId};
+use mulaqat_protocol::{MediaState, Role, RoomId, VideoCodec};
 
 use super::reconnect::ReconnectPolicy;
 
@@ -32,6 +32,10 @@ pub struct SessionConfig {
     pub media: MediaState,
     /// What to do when the signalling link drops.
     pub reconnect: ReconnectPolicy,
+    /// The video codecs our media decodes, told to the server so that an
+    /// SFU room sends one every member decodes; `None`: not checked (the
+    /// server takes H.264 and VP8).
+    pub decodes: Option<Vec<VideoCodec>>,
 }
 
 impl SessionConfig {
@@ -45,6 +49,7 @@ impl SessionConfig {
             role: None,
             media: DEFAULT_MEDIA,
             reconnect: ReconnectPolicy::default(),
+            decodes: None,
         }
     }
 }
@@ -58,6 +63,7 @@ impl fmt::Debug for SessionConfig {
             .field("role", &self.role)
             .field("media", &self.media)
             .field("reconnect", &self.reconnect)
+            .field("decodes", &self.decodes)
             .finish()
     }
 }

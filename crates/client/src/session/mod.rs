@@ -306,6 +306,7 @@ impl Session {
             role: self.config.role,
             resume: self.resume.clone(),
             media: self.media,
+            decodes: self.config.decodes.clone(),
         });
     }
 

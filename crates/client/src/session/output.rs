@@ -3,7 +3,7 @@
 use mulaqat_protocol::{
     ChatMessage, ClientMsg, ErrorCode, IceCandidate, IceServer, KnockOutcome, LeaveReason,
     MediaState, ParticipantId, ParticipantInfo, SdpKind, SfuErrorCode, SfuPublication,
-    SfuResetReason, SfuTarget,
+    SfuResetReason, SfuTarget, VideoCodec,
 };
 use serde::{Deserialize, Serialize};
 
@@ -119,6 +119,8 @@ pub enum MediaCommand {
     Publish {
         /// Which publication.
         publication: SfuPublication,
+        /// The video codec to send: the SFU room's.
+        video_codec: VideoCodec,
         /// STUN and TURN servers to use.
         ice_servers: Vec<IceServer>,
     },

@@ -126,6 +126,8 @@ impl Session {
         self.resume = Some(Resume {
             participant_id: w.participant_id.clone(),
             resume_token: w.resume_token,
+            // Our media engine outlives the signalling link.
+            restarted: false,
         });
         self.room = Some(RoomInfo {
             mode: w.mode,
@@ -264,7 +266,10 @@ impl Session {
     /// Messages about the room, while in the call.
     fn in_room(&mut self, now: Instant, msg: ServerMsg) {
         match msg {
-            ServerMsg::Joined { participant } => self.joined(participant),
+            ServerMsg::Joined {
+                participant,
+                restarted,
+            } => self.joined(participant, restarted),
             ServerMsg::Left {
                 participant,
                 reason,
@@ -326,7 +331,10 @@ impl Session {
         }
     }
 
-    fn joined(&mut self, participant: ParticipantInfo) {
+    /// `restarted`: they came back with new media, so a peer kept for them
+    /// carries nothing any more (though it may still look connected) and is
+    /// made again.
+    fn joined(&mut self, participant: ParticipantInfo, restarted: bool) {
         if self.participant_id.as_ref() == Some(&participant.id) {
             debug!("told that we joined: ignored");
             return;
@@ -344,6 +352,12 @@ impl Session {
         else {
             return;
         };
+        if restarted && self.mesh.remove(&participant.id) {
+            debug!(peer = %participant.id, "participant's media restarted: new peer");
+            self.media_command(MediaCommand::RemovePeer {
+                peer: participant.id.clone(),
+            });
+        }
         let initiator = initiates(&me, &participant);
         self.peer_present(participant.id, initiator);
     }

@@ -292,8 +292,15 @@ impl Session {
         );
         self.sfu.republish_at.remove(&publication);
         let ice_servers = self.ice_servers().to_vec();
+        let video_codec = self
+            .sfu
+            .access
+            .as_ref()
+            .map(|a| a.video_codec)
+            .unwrap_or_default();
         self.media_command(MediaCommand::Publish {
             publication,
+            video_codec,
             ice_servers,
         });
     }

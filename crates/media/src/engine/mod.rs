@@ -51,6 +51,7 @@ use tokio::sync::mpsc;
 pub use events::{InboundStats, MediaEvent, OutboundStats, ScreenShareEnd, StatsReport};
 /// The TURN probe (`crate::turn_probe`) sets its relays the way peers do.
 pub(crate) use ice::webrtcbin_url;
+pub use receive::decodable_codecs;
 pub use screen_stream::SCREEN_PREVIEW_TRACK;
 pub use sdp::{RemoteSdp, check_remote_sdp};
 pub use settings::{EngineSettings, FrameSink, PeerConfig};

@@ -451,6 +451,17 @@ pub(crate) fn decoder_for(codec: VideoCodec) -> Option<&'static str> {
         .find(|d| crate::has_element(d))
 }
 
+/// The codecs a remote peer or SFU may send us, H.264 and VP8, of those
+/// with an installed decoder. Starts GStreamer if it is not yet.
+pub fn decodable_codecs() -> Result<Vec<VideoCodec>, MediaError> {
+    crate::init()?;
+    let codecs = [VideoCodec::H264, VideoCodec::Vp8];
+    Ok(codecs
+        .into_iter()
+        .filter(|c| decoder_for(*c).is_some())
+        .collect())
+}
+
 /// A `src` pad appeared on a peer's webrtcbin: build its decode branch.
 pub(super) fn on_pad_added(weak: &Weak<Shared>, peer: &PeerId, pad: &gst::Pad) {
     if pad.direction() != gst::PadDirection::Src {

@@ -22,7 +22,7 @@ mod room;
 
 use mulaqat_protocol::{
     IceCandidate, ParticipantId, RoomId, ServerMsg, SfuErrorCode, SfuFeed, SfuPublication,
-    SfuTarget,
+    SfuTarget, VideoCodec,
 };
 
 pub use config::{JanusNodeConfig, SfuConfig};
@@ -49,6 +49,8 @@ pub enum SfuCommand {
         generation: u32,
         /// Most publishers (the room's participant limit).
         publishers: u32,
+        /// The video codec publishers send (Janus's `videocodec`).
+        codec: VideoCodec,
     },
     /// The meeting is over: destroy the room on its node.
     DestroyRoom {

@@ -6,7 +6,9 @@
 use std::collections::HashMap;
 use std::time::Duration;
 
-use mulaqat_protocol::{ParticipantId, RoomId, ServerMsg, SfuErrorCode, SfuFeed, SfuTarget};
+use mulaqat_protocol::{
+    ParticipantId, RoomId, ServerMsg, SfuErrorCode, SfuFeed, SfuTarget, VideoCodec,
+};
 use serde_json::json;
 use tokio::sync::mpsc;
 
@@ -375,7 +377,8 @@ impl Pool {
                 room,
                 generation,
                 publishers,
-            } => self.create(room, generation, publishers),
+                codec,
+            } => self.create(room, generation, publishers, codec),
             SfuCommand::DestroyRoom { room } => {
                 if let Some(r) = self.rooms.remove(&room) {
                     self.destroy_on_node(&room, r);
@@ -528,7 +531,7 @@ impl Pool {
         agent.send(cmd);
     }
 
-    fn create(&mut self, room: RoomId, generation: u32, publishers: u32) {
+    fn create(&mut self, room: RoomId, generation: u32, publishers: u32, codec: VideoCodec) {
         if let Some(old) = self.rooms.remove(&room) {
             self.destroy_on_node(&room, old);
         }
@@ -551,8 +554,8 @@ impl Pool {
         };
         let (conn, session, handle, epoch) =
             (conn.clone(), *session, *handle, self.nodes[node].epoch);
-        let placed = PoolRoom::new(generation, node);
-        tracing::info!(node = %self.nodes[node].label, generation, "placing an SFU room");
+        let placed = PoolRoom::new(generation, node, codec);
+        tracing::info!(node = %self.nodes[node].label, generation, %codec, "placing an SFU room");
         let mut body = json!({
             "request": "create",
             "room": placed.janus_id,
@@ -565,7 +568,7 @@ impl Pool {
             "bitrate": self.config.bitrate,
             "fir_freq": 10,
             "audiocodec": "opus",
-            "videocodec": "h264",
+            "videocodec": codec.as_str(),
             "audiolevel_event": true,
             "notify_joining": false,
         });
@@ -616,11 +619,11 @@ impl Pool {
                 }
             }
             Err(e) if e.node_lost() => {
-                self.rooms.remove(&room_id);
+                let codec = self.rooms.remove(&room_id).map(|r| r.codec);
                 self.node_down(node, epoch, &e.to_string());
                 // Try the next node, or report that none is up.
                 let publishers = self.config.max_participants;
-                self.create(room_id, generation, publishers);
+                self.create(room_id, generation, publishers, codec.unwrap_or_default());
             }
             Err(e) => {
                 tracing::warn!("Janus refused to create a room: {e}");

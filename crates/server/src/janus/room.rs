@@ -5,7 +5,7 @@
 
 use std::collections::{HashMap, HashSet};
 
-use mulaqat_protocol::{ParticipantId, RoomId, SfuFeed};
+use mulaqat_protocol::{ParticipantId, RoomId, SfuFeed, VideoCodec};
 
 use super::SfuEvent;
 use super::agent::Agent;
@@ -38,6 +38,8 @@ pub(super) struct PoolRoom {
     pub secret: String,
     /// The pin members present.
     pub pin: String,
+    /// The video codec its publishers send.
+    pub codec: VideoCodec,
     /// Whether Janus has created it.
     pub ready: bool,
     /// Published feeds, by Janus feed id.
@@ -50,10 +52,11 @@ pub(super) struct PoolRoom {
 
 impl PoolRoom {
     /// A room about to be created on `node`, with a fresh id, secret and pin.
-    pub fn new(generation: u32, node: usize) -> Self {
+    pub fn new(generation: u32, node: usize, codec: VideoCodec) -> Self {
         Self {
             generation,
             node,
+            codec,
             janus_id: random_id(),
             secret: random_token(),
             pin: random_token(),
@@ -191,14 +194,14 @@ mod tests {
             let id = random_id();
             assert!(id > 0 && id < 1 << 53, "{id}");
         }
-        let room = PoolRoom::new(3, 1);
+        let room = PoolRoom::new(3, 1, VideoCodec::H264);
         assert_ne!(room.secret, room.pin);
         assert!(!room.ready);
     }
 
     #[test]
     fn a_republication_replaces_the_older_feed() {
-        let mut room = PoolRoom::new(1, 0);
+        let mut room = PoolRoom::new(1, 0, VideoCodec::H264);
         let camera = feed("p-a", SfuPublication::Camera);
         assert_eq!(
             room.feed_up(&room_id(), 10, camera.clone()),
@@ -223,7 +226,7 @@ mod tests {
 
     #[test]
     fn talking_is_reported_once_per_change() {
-        let mut room = PoolRoom::new(1, 0);
+        let mut room = PoolRoom::new(1, 0, VideoCodec::H264);
         let camera = feed("p-a", SfuPublication::Camera);
         assert_eq!(room.talking(&room_id(), 10, true), None, "unknown feed");
         room.feed_up(&room_id(), 10, camera.clone());
@@ -240,7 +243,7 @@ mod tests {
 
     #[test]
     fn a_member_leaving_ends_their_feeds_only() {
-        let mut room = PoolRoom::new(1, 0);
+        let mut room = PoolRoom::new(1, 0, VideoCodec::H264);
         let screen = feed("p-a", SfuPublication::Screen);
         let camera = feed("p-a", SfuPublication::Camera);
         let other = feed("p-b", SfuPublication::Camera);

@@ -4,7 +4,7 @@
 use mulaqat_protocol::{
     CloseReason, ErrorCode, IceServer, KnockOutcome, LeaveReason, LobbyReason, MediaMode,
     MediaState, PROTOCOL_VERSION, ParticipantId, ParticipantInfo, Resume, Role, RoomId, RoomPolicy,
-    ServerMsg, UnixMillis, is_supported, text,
+    ServerMsg, UnixMillis, VideoCodec, is_supported, text,
 };
 use subtle::ConstantTimeEq;
 
@@ -13,6 +13,26 @@ use super::{
     CloseFrame, ConnId, Handler, Rejection, Stage, internal, new_participant_id, new_secret, reject,
 };
 use crate::token::{TokenClaims, TokenError};
+
+/// What a `join` asks for.
+pub(super) struct JoinRequest {
+    pub room: RoomId,
+    pub display_name: String,
+    pub role: Option<Role>,
+    pub resume: Option<Resume>,
+    pub media: MediaState,
+    /// The video codecs the client decodes (all of them when it did not say).
+    pub decodes: Vec<VideoCodec>,
+}
+
+/// Someone about to be put in a room.
+pub(super) struct Entrant {
+    pub conn: ConnId,
+    pub info: ParticipantInfo,
+    pub decodes: Vec<VideoCodec>,
+    /// They resumed with their media started afresh (`resume.restarted`).
+    pub restarted: bool,
+}
 
 /// STUN/TURN servers handed to one participant.
 pub(super) struct IceGrant {
@@ -118,17 +138,20 @@ impl Handler {
         (policy, defined.is_some())
     }
 
-    #[allow(clippy::too_many_arguments)]
     pub(super) fn join(
         &mut self,
         now: UnixMillis,
         conn: ConnId,
-        room_id: RoomId,
-        display_name: &str,
-        role: Option<Role>,
-        resume: Option<Resume>,
-        media: MediaState,
+        request: JoinRequest,
     ) -> Result<(), Rejection> {
+        let JoinRequest {
+            room: room_id,
+            display_name,
+            role,
+            resume,
+            media,
+            decodes,
+        } = request;
         let claims = match self.conns.get(&conn) {
             Some(Stage::Greeted(claims)) => claims.clone(),
             Some(Stage::Fresh) => {
@@ -159,13 +182,21 @@ impl Handler {
                 "this join link does not allow joining as a host",
             );
         }
-        let display_name = text::display_name(display_name, self.settings.max_display_name_chars)
+        let display_name = text::display_name(&display_name, self.settings.max_display_name_chars)
             .map_err(|e| Rejection {
-            code: ErrorCode::InvalidDisplayName,
-            message: format!("display name refused: {e}"),
-        })?;
+                code: ErrorCode::InvalidDisplayName,
+                message: format!("display name refused: {e}"),
+            })?;
         if let Some(resume) = resume
-            && self.try_resume(now, conn, &room_id, &claims, &resume, &display_name)
+            && self.try_resume(
+                now,
+                &room_id,
+                &claims,
+                &resume,
+                &display_name,
+                &decodes,
+                conn,
+            )
         {
             return Ok(());
         }
@@ -224,6 +255,7 @@ impl Handler {
                 info: info.clone(),
                 conn,
                 reason,
+                decodes,
             });
             room.empty_since = None;
             self.conns
@@ -239,7 +271,13 @@ impl Handler {
             self.send_all(hosts, &ServerMsg::Knock { participant: info });
             return Ok(());
         }
-        self.enter(now, &room_id, conn, info, new_secret());
+        let entrant = Entrant {
+            conn,
+            info,
+            decodes,
+            restarted: false,
+        };
+        self.enter(now, &room_id, entrant);
         if role == Role::Host {
             self.host_arrived(now, &room_id);
         }
@@ -261,14 +299,13 @@ impl Handler {
     }
 
     /// Puts a participant in the room: `welcome` to them, `joined` to the others.
-    pub(super) fn enter(
-        &mut self,
-        now: UnixMillis,
-        room_id: &RoomId,
-        conn: ConnId,
-        info: ParticipantInfo,
-        resume_token: String,
-    ) {
+    pub(super) fn enter(&mut self, now: UnixMillis, room_id: &RoomId, entrant: Entrant) {
+        let Entrant {
+            conn,
+            info,
+            decodes,
+            restarted,
+        } = entrant;
         let Some(room) = self.rooms.get_mut(room_id) else {
             return;
         };
@@ -276,18 +313,24 @@ impl Handler {
             room.opened = true;
         }
         let others = room.conns_except(&info.id);
+        let resume_token = new_secret();
         room.insert_member(Member {
             info: info.clone(),
             conn,
             resume_token: resume_token.clone(),
+            decodes,
         });
         self.conns
             .insert(conn, Stage::Member(room_id.clone(), info.id.clone()));
-        self.check_mode(room_id);
+        self.check_mode(room_id, conn);
         let welcome = self.welcome(now, room_id, &info, resume_token);
         self.send(conn, welcome);
         self.greet_sfu(room_id, conn);
-        self.send_all(others, &ServerMsg::Joined { participant: info });
+        let joined = ServerMsg::Joined {
+            participant: info,
+            restarted,
+        };
+        self.send_all(others, &joined);
     }
 
     /// STUN/TURN servers for `participant`, with TURN credentials issued now.
@@ -395,14 +438,16 @@ impl Handler {
         }
     }
 
+    #[allow(clippy::too_many_arguments)]
     pub(super) fn try_resume(
         &mut self,
         now: UnixMillis,
-        conn: ConnId,
         room_id: &RoomId,
         claims: &TokenClaims,
         resume: &Resume,
         display_name: &str,
+        decodes: &[VideoCodec],
+        conn: ConnId,
     ) -> bool {
         let Some(room) = self.rooms.get_mut(room_id) else {
             return false;
@@ -431,7 +476,13 @@ impl Handler {
                 },
             );
             member.info.hand_raised = false;
-            self.enter(now, room_id, conn, member.info, new_secret());
+            let entrant = Entrant {
+                conn,
+                info: member.info,
+                decodes: decodes.to_vec(),
+                restarted: resume.restarted,
+            };
+            self.enter(now, room_id, entrant);
             return true;
         }
         let usable = room.resumable.get(pid).is_some_and(|r| {
@@ -451,7 +502,13 @@ impl Handler {
         };
         saved.info.display_name = display_name.to_owned();
         let is_host = saved.info.role == Role::Host;
-        self.enter(now, room_id, conn, saved.info, new_secret());
+        let entrant = Entrant {
+            conn,
+            info: saved.info,
+            decodes: decodes.to_vec(),
+            restarted: resume.restarted,
+        };
+        self.enter(now, room_id, entrant);
         if is_host {
             self.host_arrived(now, room_id);
         }
@@ -500,7 +557,13 @@ impl Handler {
                 outcome: KnockOutcome::Admitted,
             },
         );
-        self.enter(now, room_id, waiting.conn, waiting.info, new_secret());
+        let entrant = Entrant {
+            conn: waiting.conn,
+            info: waiting.info,
+            decodes: waiting.decodes,
+            restarted: false,
+        };
+        self.enter(now, room_id, entrant);
         Ok(())
     }
 

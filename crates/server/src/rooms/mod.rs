@@ -13,11 +13,12 @@ use std::collections::{HashMap, VecDeque};
 
 use mulaqat_protocol::{
     ClientMsg, CloseReason, ErrorCode, IceServer, KnockOutcome, LeaveReason, MediaState,
-    ParticipantId, Role, RoomId, ServerMsg, Signal, UnixMillis, text,
+    ParticipantId, Role, RoomId, ServerMsg, Signal, UnixMillis, VideoCodec, text,
 };
 
 use crate::token::{TokenClaims, TokenSigner};
 use crate::turn::TurnIssuer;
+use admission::JoinRequest;
 use room::{Resumable, Room};
 pub use settings::{RoomDefinition, RoomSettings};
 pub use sfu::SfuPolicy;
@@ -231,7 +232,18 @@ impl Handler {
                 role,
                 resume,
                 media,
-            } => self.join(now, conn, room, &display_name, role, resume, media),
+                decodes,
+            } => {
+                let request = JoinRequest {
+                    room,
+                    display_name,
+                    role,
+                    resume,
+                    media,
+                    decodes: decodes.unwrap_or_else(|| VideoCodec::ALL.to_vec()),
+                };
+                self.join(now, conn, request)
+            }
             ClientMsg::Admit { participant } => self.admit(now, conn, &participant),
             ClientMsg::Deny { participant } => self.deny(now, conn, &participant),
             ClientMsg::Remove { participant } => self.remove(now, conn, &participant),
@@ -317,6 +329,7 @@ impl Handler {
                 reason: LeaveReason::RemovedByHost,
             },
         );
+        self.check_codec(&room_id, None);
         if member.info.role == Role::Host {
             self.host_departed(&room_id);
         }
@@ -476,6 +489,7 @@ impl Handler {
                             info: member.info.clone(),
                             resume_token: member.resume_token,
                             until: now.plus_millis(grace),
+                            decodes: member.decodes,
                         },
                     );
                 }
@@ -488,6 +502,7 @@ impl Handler {
                         reason,
                     },
                 );
+                self.check_codec(&room_id, None);
                 if member.info.role == Role::Host {
                     self.host_departed(&room_id);
                 }

@@ -5,7 +5,7 @@ use std::collections::{HashMap, VecDeque};
 
 use mulaqat_protocol::{
     ChatMessage, LobbyReason, MediaMode, ParticipantId, ParticipantInfo, Role, RoomPolicy,
-    UnixMillis,
+    UnixMillis, VideoCodec,
 };
 
 use super::ConnId;
@@ -17,6 +17,8 @@ pub(super) struct Member {
     pub info: ParticipantInfo,
     pub conn: ConnId,
     pub resume_token: String,
+    /// The video codecs their client decodes.
+    pub decodes: Vec<VideoCodec>,
 }
 
 /// Someone in the lobby.
@@ -25,6 +27,7 @@ pub(super) struct Waiting {
     pub info: ParticipantInfo,
     pub conn: ConnId,
     pub reason: LobbyReason,
+    pub decodes: Vec<VideoCodec>,
 }
 
 /// A member whose connection dropped, who may resume until `until`.
@@ -33,6 +36,7 @@ pub(super) struct Resumable {
     pub info: ParticipantInfo,
     pub resume_token: String,
     pub until: UnixMillis,
+    pub decodes: Vec<VideoCodec>,
 }
 
 #[derive(Debug)]
@@ -137,6 +141,14 @@ impl Room {
             .filter(|m| &m.info.id != except)
             .map(|m| m.conn)
             .collect()
+    }
+
+    /// The video codec every member, and everyone who may still resume,
+    /// decodes.
+    pub fn common_codec(&self) -> VideoCodec {
+        let present = self.members.iter().map(|m| m.decodes.as_slice());
+        let away = self.resumable.values().map(|r| r.decodes.as_slice());
+        VideoCodec::common(present.chain(away))
     }
 
     pub fn participants(&self) -> Vec<ParticipantInfo> {

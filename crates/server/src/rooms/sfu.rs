@@ -6,7 +6,7 @@ use std::collections::BTreeSet;
 
 use mulaqat_protocol::{
     IceCandidate, MediaMode, ParticipantId, RoomId, RoomKind, ServerMsg, SfuAccess, SfuErrorCode,
-    SfuFeed, SfuPublication, SfuResetReason, SfuTarget,
+    SfuFeed, SfuPublication, SfuResetReason, SfuTarget, VideoCodec,
 };
 
 use super::{ConnId, Handler, Output, Rejection, internal, settings};
@@ -65,6 +65,8 @@ pub(super) struct SfuRoom {
     pub state: SfuState,
     pub generation: u32,
     pub feeds: BTreeSet<SfuFeed>,
+    /// The video codec its publishers send: one every member decodes.
+    pub codec: VideoCodec,
 }
 
 impl SfuRoom {
@@ -73,6 +75,7 @@ impl SfuRoom {
             SfuState::Ready { pin } => Some(SfuAccess {
                 pin: pin.clone(),
                 generation: self.generation,
+                video_codec: self.codec,
             }),
             _ => None,
         }
@@ -130,6 +133,7 @@ impl Handler {
         room.mode = MediaMode::Sfu;
         room.sfu.generation += 1;
         room.sfu.feeds.clear();
+        room.sfu.codec = room.common_codec();
         if up == 0 {
             room.sfu.state = SfuState::WaitingForNode;
             return;
@@ -139,13 +143,15 @@ impl Handler {
             room: room_id.clone(),
             generation: room.sfu.generation,
             publishers: room.policy.max_participants,
+            codec: room.sfu.codec,
         };
         self.sfu_command(command);
     }
 
-    /// Before the welcome of a new member: moves the room to the SFU if it
-    /// now needs one.
-    pub(super) fn check_mode(&mut self, room_id: &RoomId) {
+    /// Before the welcome of a new member (`newcomer`): moves the room to
+    /// the SFU if it now needs one, or its SFU room to the codec everyone
+    /// now decodes.
+    pub(super) fn check_mode(&mut self, room_id: &RoomId, newcomer: ConnId) {
         let Some(room) = self.rooms.get(room_id) else {
             return;
         };
@@ -154,7 +160,42 @@ impl Handler {
         {
             tracing::info!("room moves to the SFU");
             self.start_sfu(room_id);
+        } else {
+            self.check_codec(room_id, Some(newcomer));
         }
+    }
+
+    /// Sets an SFU room up again when its members now all decode a
+    /// different codec than it sends (someone joined who does not decode
+    /// H.264, or the last of them left). Members but `newcomer` (not yet
+    /// welcomed) drop their SFU connections and publish again on the next
+    /// `modeChanged`.
+    pub(super) fn check_codec(&mut self, room_id: &RoomId, newcomer: Option<ConnId>) {
+        let Some(room) = self.rooms.get_mut(room_id) else {
+            return;
+        };
+        let wanted = room.common_codec();
+        if room.mode != MediaMode::Sfu || room.sfu.codec == wanted {
+            return;
+        }
+        tracing::info!(from = %room.sfu.codec, to = %wanted, "SFU room changes its video codec");
+        if room.sfu.state == SfuState::WaitingForNode {
+            room.sfu.codec = wanted; // Set up in it when a node is up.
+            return;
+        }
+        let conns: Vec<ConnId> = room
+            .members
+            .iter()
+            .map(|m| m.conn)
+            .filter(|c| Some(*c) != newcomer)
+            .collect();
+        self.send_all(
+            conns,
+            &ServerMsg::SfuReset {
+                reason: SfuResetReason::CodecChanged,
+            },
+        );
+        self.start_sfu(room_id);
     }
 
     /// After a member's welcome: what they need of the SFU.

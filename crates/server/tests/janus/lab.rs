@@ -126,7 +126,8 @@ impl Janus {
     }
 
     /// The node's rooms, asked with the API secret (and the test's admin key).
-    pub async fn rooms(&self) -> Vec<u64> {
+    /// Janus's own list of its VideoRoom rooms.
+    async fn listed(&self) -> Vec<serde_json::Value> {
         let (conn, _events) = mulaqat_server::janus::JanusConn::connect(
             &self.url(),
             &self.secret,
@@ -146,12 +147,19 @@ impl Janus {
             .await
             .expect("list");
         let _ = conn.destroy_session(session).await;
-        data["list"]
-            .as_array()
-            .expect("a list")
-            .iter()
-            .filter_map(|r| r["room"].as_u64())
-            .collect()
+        data["list"].as_array().expect("a list").clone()
+    }
+
+    pub async fn rooms(&self) -> Vec<u64> {
+        let listed = self.listed().await;
+        listed.iter().filter_map(|r| r["room"].as_u64()).collect()
+    }
+
+    /// Each room's `videocodec`.
+    pub async fn video_codecs(&self) -> Vec<String> {
+        let listed = self.listed().await;
+        let codec = |r: &serde_json::Value| r["videocodec"].as_str().map(str::to_owned);
+        listed.iter().filter_map(codec).collect()
     }
 }
 

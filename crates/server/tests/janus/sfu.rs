@@ -4,7 +4,7 @@ use std::time::Duration;
 
 use mulaqat_protocol::{
     ClientMsg, MediaMode, ParticipantId, Role, RoomKind, ServerMsg, SfuAccess, SfuErrorCode,
-    SfuPublication, SfuResetReason,
+    SfuPublication, SfuResetReason, VideoCodec,
 };
 use mulaqat_server::janus::{JanusNodeConfig, SfuConfig};
 
@@ -223,5 +223,43 @@ async fn the_fifth_participant_moves_a_peer_to_peer_room_to_the_sfu() {
         "everyone gets the same room"
     );
     assert_eq!(rooms_on(&j0).await, 1);
+    server.server.shutdown().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_member_without_h264_moves_the_room_to_vp8_on_janus() {
+    let Some(bin) = janus_binary() else { return };
+    let j0 = Janus::start(&bin);
+    let server = server(&[&j0], 4, RoomKind::Command).await;
+    let (mut a, _, _) = enter(&server, "ops", "Lahore").await;
+    let first = access(&mut a).await;
+    assert_eq!(first.video_codec, VideoCodec::H264);
+    assert_eq!(j0.video_codecs().await, ["h264"]);
+
+    let mut b = server.connect().await;
+    b.send(&ClientMsg::Hello {
+        version: 1,
+        token: server.token("ops", Role::Host),
+    })
+    .await;
+    let mut join = crate::support::join("ops", "Firefox");
+    if let ClientMsg::Join { decodes, .. } = &mut join {
+        *decodes = Some(vec![VideoCodec::Vp8]);
+    }
+    b.send(&join).await;
+    let reason = until(&mut a, |m| match m {
+        ServerMsg::SfuReset { reason } => Some(reason),
+        _ => None,
+    })
+    .await;
+    assert_eq!(reason, SfuResetReason::CodecChanged);
+    let (second, to_b) = (access(&mut a).await, access(&mut b).await);
+    assert_eq!(second, to_b);
+    assert_eq!(second.video_codec, VideoCodec::Vp8);
+    assert!(second.generation > first.generation);
+    eventually("the H.264 room replaced on Janus", async || {
+        j0.video_codecs().await == ["vp8"]
+    })
+    .await;
     server.server.shutdown().await;
 }

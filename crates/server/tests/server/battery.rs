@@ -222,7 +222,7 @@ async fn a_battery_of_bad_input_is_answered_and_others_carry_on() {
     })
     .await;
     assert!(matches!(h.recv().await, ServerMsg::KnockResolved { .. }));
-    let ServerMsg::Joined { participant } = h.recv().await else {
+    let ServerMsg::Joined { participant, .. } = h.recv().await else {
         panic!("admitted")
     };
     let oversize_sdp = Signal::Sdp(SessionDescription {

@@ -111,6 +111,7 @@ impl TestServer {
 
 pub fn join(room_name: &str, name: &str) -> ClientMsg {
     ClientMsg::Join {
+        decodes: None,
         room: room(room_name),
         display_name: name.into(),
         role: None,

@@ -38,6 +38,12 @@ export type RoomKind = "consultation" | "meeting" | "command";
 export type MediaMode = "p2p" | "sfu";
 
 /**
+ * A video codec: what a member decodes (`join`) and what an SFU room's
+ * publishers send (`modeChanged`).
+ */
+export type VideoCodec = "h264" | "vp8";
+
+/**
  * The rules of a room that a participant needs to know.
  */
 export type RoomPolicy = { 
@@ -232,7 +238,11 @@ pin: string,
  * Counts the times the room was set up on an SFU node (it is set up
  * afresh after a node is lost). Requests are made against the newest.
  */
-generation: number, };
+generation: number, 
+/**
+ * The video codec to publish in: one every member decodes.
+ */
+videoCodec: VideoCodec, };
 
 /**
  * One published stream in the room.
@@ -255,7 +265,7 @@ export type SfuErrorCode = "unavailable" | "notReady" | "wrongPin" | "unknownFee
 /**
  * Why everything SFU of a room was dropped (`sfuReset`).
  */
-export type SfuResetReason = "nodeLost" | "sessionLost";
+export type SfuResetReason = "nodeLost" | "sessionLost" | "codecChanged";
 
 /**
  * Proof of an earlier admission, to come back after a dropped connection
@@ -269,7 +279,14 @@ participantId: ParticipantId,
 /**
  * The secret given in the earlier `welcome`.
  */
-resumeToken: string, };
+resumeToken: string, 
+/**
+ * Our media started afresh since (a reloaded page, a restarted app):
+ * the peer connections others kept for us are dead, and they make new
+ * ones (`joined` tells them with `restarted`). Absent: our media kept
+ * flowing while the connection was down.
+ */
+restarted?: boolean, };
 
 /**
  * One message from a client. On the wire: a JSON object whose `type` names
@@ -303,7 +320,12 @@ resume?: Resume | null,
 /**
  * The starting state of microphone, camera and screen share.
  */
-media: MediaState, } | { "type": "admit", 
+media: MediaState, 
+/**
+ * The video codecs we decode. Absent: H.264 and VP8. An SFU room
+ * sends H.264 while every member decodes it, VP8 otherwise.
+ */
+decodes?: Array<VideoCodec> | null, } | { "type": "admit", 
 /**
  * Who, from a `knock`.
  */
@@ -473,7 +495,13 @@ outcome: KnockOutcome, } | { "type": "joined",
 /**
  * Who.
  */
-participant: ParticipantInfo, } | { "type": "left", 
+participant: ParticipantInfo, 
+/**
+ * They came back (after `left` with `disconnected` or `replaced`)
+ * with their media started afresh: drop any peer connection kept
+ * for them and make a new one.
+ */
+restarted?: boolean, } | { "type": "left", 
 /**
  * Who.
  */

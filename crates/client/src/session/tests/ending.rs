@@ -38,6 +38,7 @@ fn leaving_sends_leave_and_ends_when_the_server_confirms() {
     // While leaving, the room is no longer followed.
     assert_eq!(
         call.server(ServerMsg::Joined {
+            restarted: false,
             participant: guest("p-3", 3)
         }),
         []
@@ -270,6 +271,7 @@ fn nothing_but_a_new_join_moves_an_ended_call() {
         },
         Input::Server(Welcome::new("p-2", Role::Guest, vec![guest("p-2", 2)]).msg()),
         Input::Server(ServerMsg::Joined {
+            restarted: false,
             participant: guest("p-3", 3),
         }),
         Input::Server(ServerMsg::Error {

@@ -2,7 +2,9 @@
 //! done (and refused) on the way in and in the room.
 
 use mulaqat_protocol::text::TextError;
-use mulaqat_protocol::{ClientMsg, KnockOutcome, LobbyReason, PROTOCOL_VERSION, Role, ServerMsg};
+use mulaqat_protocol::{
+    ClientMsg, KnockOutcome, LobbyReason, PROTOCOL_VERSION, Role, ServerMsg, VideoCodec,
+};
 
 use super::*;
 use crate::session::EndReason;
@@ -11,6 +13,7 @@ use crate::session::EndReason;
 fn join_opens_the_transport_then_says_hello_and_asks_to_join() {
     let mut config = config();
     config.display_name = "  Dr. Ayesha  ".into();
+    config.decodes = Some(vec![VideoCodec::Vp8]);
     let mut call = Call::with_config(config);
     assert_eq!(call.state(), &CallState::Idle);
     assert_eq!(call.session.poll_timeout(), None);
@@ -27,6 +30,7 @@ fn join_opens_the_transport_then_says_hello_and_asks_to_join() {
                 token: TOKEN.into(),
             }),
             Output::Send(ClientMsg::Join {
+                decodes: Some(vec![VideoCodec::Vp8]),
                 room: room(),
                 display_name: "Dr. Ayesha".into(),
                 role: None,

@@ -49,6 +49,7 @@ fn a_later_joiner_gets_a_peer_that_waits_for_its_offer() {
     );
 
     let out = call.server(ServerMsg::Joined {
+        restarted: false,
         participant: guest("p-3", 3),
     });
     assert_eq!(
@@ -76,12 +77,15 @@ fn in_a_three_way_call_every_pair_has_exactly_one_offerer() {
     let everyone = vec![host("p-1", 1), guest("p-2", 2), guest("p-3", 3)];
     let c = Call::welcomed(Welcome::new("p-3", Role::Guest, everyone));
     a.server(ServerMsg::Joined {
+        restarted: false,
         participant: guest("p-2", 2),
     });
     a.server(ServerMsg::Joined {
+        restarted: false,
         participant: guest("p-3", 3),
     });
     b.server(ServerMsg::Joined {
+        restarted: false,
         participant: guest("p-3", 3),
     });
 
@@ -154,6 +158,7 @@ fn a_participant_whose_link_drops_keeps_their_peer_until_they_resume() {
 
     // p-1 resumes: we offered to p-1, so we restart ICE.
     let out = call.server(ServerMsg::Joined {
+        restarted: false,
         participant: host("p-1", 1),
     });
     assert_eq!(
@@ -162,6 +167,7 @@ fn a_participant_whose_link_drops_keeps_their_peer_until_they_resume() {
     );
     // p-3 resumes: p-3 offers to us and restarts on its side; we wait.
     let out = call.server(ServerMsg::Joined {
+        restarted: false,
         participant: guest("p-3", 3),
     });
     assert_eq!(commands(&out), []);
@@ -194,6 +200,7 @@ fn a_participant_who_does_not_come_back_loses_their_peer_after_the_grace() {
     // Coming back later gets a new peer; the pair keeps its roles (p-1 kept
     // its place in the join order, so we, the later joiner, offer).
     let out = call.server(ServerMsg::Joined {
+        restarted: false,
         participant: host("p-1", 1),
     });
     assert_eq!(commands(&out), [add_peer("p-1", true)]);
@@ -229,8 +236,59 @@ fn an_sfu_room_sets_up_no_mesh() {
     let out = call.server(welcome.msg());
     assert_eq!(commands(&out), []);
     let out = call.server(ServerMsg::Joined {
+        restarted: false,
         participant: guest("p-3", 3),
     });
     assert_eq!(commands(&out), []);
     assert_eq!(call.session.participants().len(), 3);
+}
+
+#[test]
+fn a_participant_back_with_restarted_media_gets_a_new_peer() {
+    let mut call = Call::welcomed(Welcome::new(
+        "p-2",
+        Role::Guest,
+        vec![host("p-1", 1), guest("p-2", 2), guest("p-3", 3)],
+    ));
+    for peer in ["p-1", "p-3"] {
+        call.server(ServerMsg::Left {
+            participant: pid(peer),
+            reason: LeaveReason::Replaced,
+        });
+    }
+    // p-1's page reloaded: the kept peer still looks connected but carries
+    // nothing. We offer to p-1, so we make a new offering peer.
+    call.media(MediaInput::PeerConnected { peer: pid("p-1") });
+    let out = call.server(ServerMsg::Joined {
+        restarted: true,
+        participant: host("p-1", 1),
+    });
+    assert_eq!(
+        commands(&out),
+        [
+            MediaCommand::RemovePeer { peer: pid("p-1") },
+            MediaCommand::AddPeer {
+                peer: pid("p-1"),
+                initiator: true,
+                ice_servers: ice(),
+            },
+        ]
+    );
+    // p-3 offers to us: a new peer that waits for its offer.
+    let out = call.server(ServerMsg::Joined {
+        restarted: true,
+        participant: guest("p-3", 3),
+    });
+    assert_eq!(
+        commands(&out),
+        [
+            MediaCommand::RemovePeer { peer: pid("p-3") },
+            MediaCommand::AddPeer {
+                peer: pid("p-3"),
+                initiator: false,
+                ice_servers: ice(),
+            },
+        ]
+    );
+    assert!(call.session.peers().all(|(_, l)| !l.away && !l.connected));
 }

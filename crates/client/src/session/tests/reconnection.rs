@@ -57,10 +57,12 @@ fn a_dropped_link_reconnects_after_a_second_and_resumes_keeping_the_peers() {
                 token: TOKEN.into(),
             }),
             Output::Send(ClientMsg::Join {
+                decodes: None,
                 room: room(),
                 display_name: "Dr. Ayesha".into(),
                 role: None,
                 resume: Some(Resume {
+                    restarted: false,
                     participant_id: pid("p-2"),
                     resume_token: "resume-p-2".into(),
                 }),
@@ -421,6 +423,7 @@ fn turn_credentials_are_renewed_before_they_expire_and_new_peers_use_them() {
     assert_eq!(call.session.poll_timeout(), Some(call.now + secs(2880)));
 
     let out = call.server(ServerMsg::Joined {
+        restarted: false,
         participant: guest("p-2", 2),
     });
     assert!(

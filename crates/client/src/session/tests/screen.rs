@@ -26,6 +26,7 @@ fn in_camera(on: bool) -> MediaCommand {
 
 fn publish_screen() -> MediaCommand {
     MediaCommand::Publish {
+        video_codec: Default::default(),
         publication: SCREEN,
         ice_servers: ice(),
     }
@@ -181,6 +182,7 @@ fn a_room_that_moves_to_the_sfu_while_we_share_moves_the_screen_to_its_own_publi
     assert!(cmds.contains(&publish_screen()), "{cmds:?}");
     assert!(
         cmds.contains(&MediaCommand::Publish {
+            video_codec: Default::default(),
             publication: SfuPublication::Camera,
             ice_servers: ice(),
         }),

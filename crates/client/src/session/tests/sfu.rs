@@ -3,7 +3,7 @@
 
 use mulaqat_protocol::{
     ClientMsg, IceCandidate, MediaMode, Role, ServerMsg, SfuAccess, SfuErrorCode, SfuFeed,
-    SfuPublication, SfuResetReason, SfuTarget,
+    SfuPublication, SfuResetReason, SfuTarget, VideoCodec,
 };
 
 use super::*;
@@ -27,6 +27,7 @@ pub(super) fn ready(pin: &str, generation: u32) -> ServerMsg {
     ServerMsg::ModeChanged {
         mode: MediaMode::Sfu,
         sfu: Some(SfuAccess {
+            video_codec: Default::default(),
             pin: pin.into(),
             generation,
         }),
@@ -74,6 +75,7 @@ fn subscribe_msg(pin: &str, id: &str) -> ClientMsg {
 
 fn publish_cmd() -> MediaCommand {
     MediaCommand::Publish {
+        video_codec: Default::default(),
         publication: CAMERA,
         ice_servers: ice(),
     }
@@ -534,6 +536,7 @@ fn a_room_moving_from_peer_to_peer_keeps_its_peers_until_the_sfu_takes_over() {
     }
     // The fifth arrives: the room moves; its SFU room is being set up.
     let out = call.server(ServerMsg::Joined {
+        restarted: false,
         participant: guest("p-5", 5),
     });
     assert_eq!(
@@ -547,6 +550,7 @@ fn a_room_moving_from_peer_to_peer_keeps_its_peers_until_the_sfu_takes_over() {
     });
     assert_eq!(out, [], "peers kept while the SFU room is set up");
     let out = call.server(ServerMsg::Joined {
+        restarted: false,
         participant: guest("p-6", 6),
     });
     assert_eq!(commands(&out), [], "no new peers in an SFU room");
@@ -639,4 +643,29 @@ fn leaving_an_sfu_room_closes_everything() {
     assert!(commands(&out).contains(&MediaCommand::RemoveAllPeers));
     assert_eq!(call.session.sfu_subscriptions().count(), 0);
     assert!(call.session.sfu_access().is_none());
+}
+
+#[test]
+fn after_a_codec_change_the_camera_is_published_in_the_rooms_new_codec() {
+    let mut call = in_sfu_call();
+    let out = call.server(ServerMsg::SfuReset {
+        reason: SfuResetReason::CodecChanged,
+    });
+    assert!(commands(&out).contains(&close(PUB)), "{out:?}");
+    let out = call.server(ServerMsg::ModeChanged {
+        mode: MediaMode::Sfu,
+        sfu: Some(SfuAccess {
+            pin: "vp8-pin".into(),
+            generation: 2,
+            video_codec: VideoCodec::Vp8,
+        }),
+    });
+    assert_eq!(
+        commands(&out),
+        [MediaCommand::Publish {
+            publication: CAMERA,
+            video_codec: VideoCodec::Vp8,
+            ice_servers: ice(),
+        }]
+    );
 }

@@ -81,7 +81,8 @@ fn a_guest_waits_until_the_host_admits_them() {
                 participant: match &to_guest[0] {
                     ServerMsg::Welcome { participants, .. } => participants[1].clone(),
                     _ => unreachable!(),
-                }
+                },
+                restarted: false,
             },
         ]
     );

@@ -15,6 +15,7 @@ mod errors;
 mod in_room;
 mod lobby;
 mod resume;
+mod sfu;
 
 struct World {
     handler: Handler,
@@ -46,6 +47,7 @@ fn join_msg(room_name: &str, name: &str) -> ClientMsg {
             video: true,
             screen: false,
         },
+        decodes: None,
     }
 }
 
@@ -97,8 +99,18 @@ impl World {
 
     /// hello + join; returns the participant and everything the join caused.
     fn join(&mut self, room_name: &str, role: Role, name: &str) -> (Someone, Vec<Output>) {
+        self.join_with(room_name, role, join_msg(room_name, name))
+    }
+
+    /// hello + `join`, a join message made by the test.
+    fn join_with(
+        &mut self,
+        room_name: &str,
+        role: Role,
+        join: ClientMsg,
+    ) -> (Someone, Vec<Output>) {
         let conn = self.hello(room_name, role);
-        let out = self.send(conn, join_msg(room_name, name));
+        let out = self.send(conn, join);
         let (id, resume_token) = match msgs_to(&out, conn).first() {
             Some(ServerMsg::Welcome {
                 participant_id,

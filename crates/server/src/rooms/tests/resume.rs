@@ -40,8 +40,10 @@ fn a_removed_participant_is_closed_and_cannot_resume() {
             resume: Some(Resume {
                 participant_id: guest.id.clone(),
                 resume_token: guest.resume_token.clone().unwrap_or_default(),
+                restarted: false,
             }),
             media: MediaState::default(),
+            decodes: None,
         },
     );
     assert!(matches!(
@@ -61,8 +63,10 @@ fn resume_msg(who: &Someone, secret: Option<&str>) -> ClientMsg {
                 || who.resume_token.clone().unwrap_or_default(),
                 str::to_owned,
             ),
+            restarted: false,
         }),
         media: MediaState::default(),
+        decodes: None,
     }
 }
 
@@ -148,5 +152,53 @@ fn a_new_connection_replaces_a_half_open_one() {
     assert!(matches!(
         msgs_to(&out, conn)[..],
         [ServerMsg::Welcome { .. }]
+    ));
+}
+
+#[test]
+fn the_others_learn_whether_a_returning_participant_restarted_its_media() {
+    let mut w = World::new();
+    let (host, guest) = two_in_a_room(&mut w, "r");
+    w.input(Input::Disconnected(guest.conn));
+    // Back on a new connection with the same media: peers are kept.
+    let conn = w.hello("r", Role::Guest);
+    let out = w.send(conn, resume_msg(&guest, None));
+    assert!(matches!(
+        msgs_to(&out, host.conn)[..],
+        [ServerMsg::Joined {
+            restarted: false,
+            ..
+        }]
+    ));
+    let ServerMsg::Welcome { resume_token, .. } = &msgs_to(&out, conn)[0] else {
+        panic!("resumed: {out:?}")
+    };
+    // A reloaded page comes back with nothing: its peers are made again.
+    let again = Someone {
+        conn,
+        id: guest.id.clone(),
+        resume_token: Some(resume_token.clone()),
+    };
+    let mut msg = resume_msg(&again, None);
+    if let ClientMsg::Join {
+        resume: Some(r), ..
+    } = &mut msg
+    {
+        r.restarted = true;
+    }
+    let conn = w.hello("r", Role::Guest);
+    let out = w.send(conn, msg);
+    assert!(matches!(
+        msgs_to(&out, host.conn)[..],
+        [
+            ServerMsg::Left {
+                reason: LeaveReason::Replaced,
+                ..
+            },
+            ServerMsg::Joined {
+                restarted: true,
+                ..
+            }
+        ]
     ));
 }

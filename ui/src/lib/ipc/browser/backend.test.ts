@@ -68,6 +68,7 @@ describe("the browser backend", () => {
   let devices: FakeMediaDevices;
   beforeEach(() => {
     devices = fakeBrowser(vi.stubGlobal);
+    sessionStorage.clear();
     vi.stubGlobal("fetch", async () => ({ json: async () => ({ icePolicy: "all" }) }));
     history.replaceState(null, "", `/join#t=${TOKEN}&codec=vp8`);
   });
@@ -113,6 +114,8 @@ describe("the browser backend", () => {
         room: "ward-7",
         displayName: "Amina",
         media: { audio: true, video: true, screen: false },
+        // The page was opened with `codec=vp8`: that codec alone.
+        decodes: ["vp8"],
       },
     ]);
     ws.receive({
@@ -155,7 +158,7 @@ describe("the browser backend", () => {
     ws2.open();
     expect(ws2.sent[1]).toMatchObject({
       type: "join",
-      resume: { participantId: "p2", resumeToken: "r-1" },
+      resume: { participantId: "p2", resumeToken: "r-1", restarted: true },
       media: { audio: false, video: true, screen: false },
     });
     // The server kept our muted microphone: nothing to tell anyone.
@@ -174,6 +177,52 @@ describe("the browser backend", () => {
       state: { type: "ended", reason: { type: "left" } },
     });
     expect(sessionStorage.getItem("mulaqat.browser.call")).toBeNull();
+  });
+
+  it("declares the video codecs the browser decodes when no codec is forced", async () => {
+    history.replaceState(null, "", `/join#t=${TOKEN}`);
+    const codecs = [
+      { mimeType: "video/VP8", clockRate: 90000 },
+      {
+        mimeType: "video/H264",
+        clockRate: 90000,
+        sdpFmtpLine: "level-asymmetry-allowed=1;packetization-mode=1;profile-level-id=42e01f",
+      },
+    ];
+    vi.stubGlobal("RTCRtpReceiver", { getCapabilities: () => ({ codecs, headerExtensions: [] }) });
+    const { api } = page();
+    await api.joinCall({
+      target: { type: "link", link: LINK },
+      displayName: "Amina",
+      quality: "auto",
+    });
+    const ws = await until(() => FakeWebSocket.made[0], "the WebSocket");
+    ws.open();
+    expect(ws.sent[1]).toMatchObject({ type: "join", decodes: ["h264", "vp8"] });
+  });
+
+  it("answers a participant who came back restarted on a new connection", async () => {
+    const { api } = page();
+    await api.joinCall({
+      target: { type: "link", link: LINK },
+      displayName: "Amina",
+      quality: "auto",
+    });
+    const ws = await until(() => FakeWebSocket.made[0], "the WebSocket");
+    ws.open();
+    // p3 joined after us: they offer, we answer.
+    ws.receive({ ...welcome, participants: [...welcome.participants, person("p3", 3)] });
+    const [, toP3] = FakePeerConnection.made;
+    ws.receive({ type: "left", participant: "p3", reason: "disconnected" });
+    ws.receive({ type: "joined", participant: person("p3", 3), restarted: true });
+    expect(toP3?.closed).toBe(true);
+    expect(FakePeerConnection.made).toHaveLength(3);
+    ws.receive({ type: "signal", from: "p3", sdp: { type: "offer", sdp: "fresh" } });
+    const answer = await until(
+      () => ws.sent.find((m) => m.type === "signal" && m.to === "p3"),
+      "our answer",
+    );
+    expect(answer).toMatchObject({ sdp: { type: "answer", sdp: "answer from pc2" } });
   });
 
   it("ends with the server's refusal for an expired link", async () => {

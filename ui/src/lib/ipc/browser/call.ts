@@ -15,6 +15,7 @@ import type {
   TrackId,
 } from "../contract";
 import { checkDisplayName } from "../../format/text";
+import { decodableCodecs } from "./codecs";
 import { installDebug } from "./debug";
 import { MediaEngine, type EngineEnv } from "./engine";
 import {
@@ -274,6 +275,7 @@ export class BrowserCall {
           video: media?.cameraEnabled ?? true,
           screen: false,
         },
+        decodes: decodableCodecs(this.env.capabilities, this.env.codec),
       },
       engine,
       this.speakers,

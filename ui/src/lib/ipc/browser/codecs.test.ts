@@ -1,6 +1,6 @@
 // Which video codecs the browser offers, in which order, with and without setCodecPreferences.
 import { describe, expect, it } from "vitest";
-import { isBaselineH264, mungeVideoCodecs, orderCodecs } from "./codecs";
+import { decodableCodecs, isBaselineH264, mungeVideoCodecs, orderCodecs } from "./codecs";
 
 const SDP = [
   "v=0",
@@ -69,5 +69,27 @@ describe("video codecs", () => {
     expect(vp8).not.toContain("H264");
     expect(vp8).not.toContain("a=fmtp:101");
     expect(vp8).toContain("a=rtcp-fb:96 nack");
+  });
+
+  it("declares the codecs the receiver decodes, a forced one alone, nothing it cannot tell", () => {
+    const caps =
+      (...codecs: RTCRtpCodec[]) =>
+      () => ({ codecs, headerExtensions: [] });
+    const vp8 = { mimeType: "video/VP8", clockRate: 90000 };
+    const high = {
+      mimeType: "video/H264",
+      clockRate: 90000,
+      sdpFmtpLine: "profile-level-id=640c1f;packetization-mode=1",
+    };
+    const baseline = { ...high, sdpFmtpLine: "packetization-mode=1;profile-level-id=42e01f" };
+    const vp9 = { mimeType: "video/VP9", clockRate: 90000 };
+    expect(decodableCodecs(caps(vp9, vp8, high, baseline), null)).toEqual(["h264", "vp8"]);
+    // H.264 without constrained baseline is not what an SFU room sends.
+    expect(decodableCodecs(caps(vp9, high, vp8), null)).toEqual(["vp8"]);
+    expect(decodableCodecs(caps(vp8, baseline), "vp8")).toEqual(["vp8"]);
+    expect(decodableCodecs(null, "h264")).toEqual(["h264"]);
+    expect(decodableCodecs(null, null)).toBeNull();
+    expect(decodableCodecs(() => null, null)).toBeNull();
+    expect(decodableCodecs(caps(vp9), null)).toBeNull();
   });
 });

@@ -3,8 +3,10 @@
 // decode) first, then VP8, then whatever else the browser has. A page opened with
 // `#...&codec=vp8` (or `h264`) offers and accepts only that one (tests; browsers without H.264).
 // `setCodecPreferences` where the browser has it; otherwise the offer's SDP is reordered.
+// `join.decodes` tells the server which of H.264 and VP8 we decode (an SFU room's codec).
 
 import type { ForcedCodec } from "./link";
+import type { VideoCodec } from "./wire";
 
 /** A codec as `RTCRtpCodecCapability` / `RTCRtpCodec` describes it. */
 export interface CodecLike {
@@ -31,6 +33,23 @@ export function isBaselineH264(codec: CodecLike): boolean {
   const p = fmtp(codec);
   const profile = p.get("profile-level-id") ?? "";
   return profile.startsWith("42e0") && p.get("packetization-mode") === "1";
+}
+
+/**
+ * The video codecs we decode, for `join.decodes`: only the forced one when there is one, else
+ * H.264 constrained baseline and VP8 as the receiver's capabilities list them. Null (the field
+ * left out: both) when the browser cannot tell.
+ */
+export function decodableCodecs(
+  capabilities: ((kind: string) => RTCRtpCapabilities | null) | null,
+  forced: ForcedCodec | null,
+): VideoCodec[] | null {
+  if (forced) return [forced];
+  const codecs = capabilities?.("video")?.codecs ?? [];
+  const decodes: VideoCodec[] = [];
+  if (codecs.some(isBaselineH264)) decodes.push("h264");
+  if (codecs.some((c) => c.mimeType.toLowerCase() === "video/vp8")) decodes.push("vp8");
+  return decodes.length ? decodes : null;
 }
 
 /** How much we want a codec: lower is better; null: not at all. */

@@ -23,6 +23,20 @@ const CODECS = [
   },
 ];
 
+/** A browser's offer with VP8 and H.264 baseline, each with its retransmission. */
+const OFFER = [
+  "v=0",
+  "m=video 9 UDP/TLS/RTP/SAVPF 100 101 96 97",
+  "a=rtpmap:100 H264/90000",
+  "a=fmtp:100 packetization-mode=1;profile-level-id=42e01f",
+  "a=rtpmap:101 rtx/90000",
+  "a=fmtp:101 apt=100",
+  "a=rtpmap:96 VP8/90000",
+  "a=rtpmap:97 rtx/90000",
+  "a=fmtp:97 apt=96",
+  "",
+].join("\r\n");
+
 function setUp(over: Partial<EngineEnv> = {}) {
   const reports: MediaReport[] = [];
   const events: MediaEvent[] = [];
@@ -237,11 +251,53 @@ describe("MediaEngine", () => {
       peer: "p1/screen",
       kind: "video",
     });
-    engine.apply({ type: "publish", publication: "camera", iceServers: [] });
+    engine.apply({ type: "publish", publication: "camera", iceServers: [], codec: "h264" });
     await flush();
     const pub = FakePeerConnection.made[1];
     expect(pub?.transceivers.map((t) => t.direction)).toEqual(["sendonly", "sendonly"]);
     expect(events).toContainEqual({ type: "peerState", peer: "sfu:camera", state: "new" });
+  });
+
+  it("offers the SFU room's codec alone on publications, and answers subscriptions as offered", async () => {
+    // A forced codec is the mesh's: the room's codec wins on publications.
+    const { engine } = setUp({ codec: "h264" });
+    engine.apply({ type: "publish", publication: "camera", iceServers: [], codec: "vp8" });
+    engine.apply({ type: "publish", publication: "screen", iceServers: [], codec: "h264" });
+    engine.apply({
+      type: "subscribe",
+      subscription: 3,
+      feed: "p1",
+      publication: "camera",
+      offer: "janus",
+      iceServers: [],
+    });
+    await flush();
+    const [camera, screen, sub] = FakePeerConnection.made.map((pc) =>
+      pc.transceivers.find((t) => t.receiver.track.kind === "video"),
+    );
+    expect(camera?.preferences?.map((c) => c.mimeType)).toEqual(["video/VP8", "video/rtx"]);
+    expect(screen?.preferences).toEqual([CODECS[4], CODECS[2]]);
+    expect(sub?.preferences).toBeNull();
+  });
+
+  it("keeps only the room's codec in a publication's offer when the browser cannot be told", async () => {
+    class SdpPeerConnection extends FakePeerConnection {
+      override async createOffer() {
+        return { type: "offer" as const, sdp: OFFER };
+      }
+    }
+    const { engine, reports } = setUp({
+      Pc: SdpPeerConnection as unknown as EngineEnv["Pc"],
+      capabilities: null,
+    });
+    engine.apply({ type: "publish", publication: "camera", iceServers: [], codec: "vp8" });
+    await flush();
+    const offer = reports.find((r) => r.type === "sfuLocalDescription");
+    const sdp = offer?.type === "sfuLocalDescription" ? offer.sdp : "";
+    expect(sdp.split("\r\n").find((l) => l.startsWith("m=video"))).toBe(
+      "m=video 9 UDP/TLS/RTP/SAVPF 96 97",
+    );
+    expect(sdp).not.toContain("H264");
   });
 
   it("switches what it sends without renegotiating", async () => {

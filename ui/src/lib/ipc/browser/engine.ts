@@ -11,7 +11,7 @@ import type { LocalMedia } from "./local";
 import { Peer, type PeerHooks, type PeerOptions, type Sending } from "./peer";
 import { RemoteTracks } from "./tracks";
 import { targetKey, type MediaCommand, type MediaReport } from "./types";
-import type { IceServer, ParticipantId, SfuPublication, SfuTarget } from "./wire";
+import type { IceServer, ParticipantId, SfuPublication, SfuTarget, VideoCodec } from "./wire";
 
 export interface EngineEnv {
   Pc: new (config: RTCConfiguration) => RTCPeerConnection;
@@ -83,11 +83,11 @@ export class MediaEngine {
       case "screenInCamera":
         return this.local.setScreenInCamera(command.on);
       case "publish":
-        return this.publish(command.publication, command.iceServers);
+        return this.publish(command.publication, command.iceServers, command.codec);
       case "subscribe": {
         const { subscription, feed, publication, offer, iceServers } = command;
         const name = publication === "camera" ? feed : `${feed}/screen`;
-        const conn = this.open(this.sfu, { subscription }, name, "subscription", iceServers);
+        const conn = this.open(this.sfu, { subscription }, name, "subscription", iceServers, null);
         return void conn.peer.answer(offer, { audio: null, video: null }).catch(() => undefined);
       }
       case "publicationAnswer":
@@ -126,7 +126,7 @@ export class MediaEngine {
 
   private addPeer(peer: ParticipantId, initiator: boolean, iceServers: IceServer[]): void {
     this.close(this.mesh, peer);
-    const conn = this.open(this.mesh, peer, peer, "mesh", iceServers, initiator);
+    const conn = this.open(this.mesh, peer, peer, "mesh", iceServers, this.env.codec, initiator);
     if (initiator) void conn.peer.offer(this.sending()).catch(() => undefined);
   }
 
@@ -141,27 +141,31 @@ export class MediaEngine {
       // answer on a new one, as the desktop app does.
       const iceServers = conn.peer.iceServers;
       this.close(this.mesh, peer);
-      target = this.open(this.mesh, peer, peer, "mesh", iceServers, false);
+      target = this.open(this.mesh, peer, peer, "mesh", iceServers, this.env.codec);
     }
     void target.peer.answer(d.sdp, this.sending()).catch(() => undefined);
   }
 
-  private publish(publication: SfuPublication, iceServers: IceServer[]): void {
+  /** A publication offers the room's codec alone: Janus drops the video of any other. */
+  private publish(publication: SfuPublication, iceServers: IceServer[], codec: VideoCodec): void {
     const target = { publication };
     this.close(this.sfu, targetKey(target));
-    const conn = this.open(this.sfu, target, `sfu:${publication}`, "publication", iceServers, true);
+    const name = `sfu:${publication}`;
+    const conn = this.open(this.sfu, target, name, "publication", iceServers, codec, true);
     const screen = publication === "screen";
     if (screen) this.local.setScreenStream(true);
     const sending = screen ? { audio: undefined, video: this.local.screen } : this.sending();
     void conn.peer.offer(sending).catch(() => undefined);
   }
 
+  /** A new connection; `codec`: the only video codec it offers (PeerOptions). */
   private open(
     into: Map<string, Connection>,
     key: ParticipantId | SfuTarget,
     name: PeerId,
     role: PeerOptions["role"],
     iceServers: IceServer[],
+    codec: ForcedCodec | null,
     initiator = false,
   ): Connection {
     const mapKey = typeof key === "string" ? key : targetKey(key);
@@ -169,7 +173,7 @@ export class MediaEngine {
     const peer = new Peer(
       this.env.Pc,
       this.env.capabilities,
-      { iceServers, relayOnly: this.env.relayOnly, codec: this.env.codec, role },
+      { iceServers, relayOnly: this.env.relayOnly, codec, role },
       hooks,
     );
     const conn: Connection = { name, role, initiator, peer, state: "new" };

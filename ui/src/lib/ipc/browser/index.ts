@@ -5,9 +5,10 @@
 // same server messages, so the same screens work.
 //
 // The page is opened as `https://HOST/join#t=<token>` (`&codec=vp8|h264` forces a video codec,
-// `&relay=1` sends media only through TURN). The token goes to sessionStorage, off the address
-// bar, and the app gets one `openLink` with the desktop's form of the link. A reload during a
-// call resumes it (`join.resume`, kept in sessionStorage) without going through pre-join.
+// the only one `join.decodes` names; `&relay=1` sends media only through TURN). The token goes
+// to sessionStorage, off the address bar, and the app gets one `openLink` with the desktop's
+// form of the link. A reload during a call resumes it (`join.resume`, kept in sessionStorage,
+// with `restarted`: the others make new connections) without going through pre-join.
 //
 // For the screens:
 // - `mediaStream(track)` gives the MediaStream of `local:camera` (preview and self-view),

@@ -15,6 +15,10 @@ export const DISCONNECTED_GRACE = 5_000;
 export interface PeerOptions {
   iceServers: IceServer[];
   relayOnly: boolean;
+  /**
+   * The only video codec offered (and, on a mesh peer, accepted): a mesh peer's is the page's
+   * forced one, a publication's the SFU room's. A subscription answers what the SFU offers.
+   */
   codec: ForcedCodec | null;
   /** Mesh peers send and receive; publications only send; subscriptions only receive. */
   role: "mesh" | "publication" | "subscription";
@@ -90,11 +94,9 @@ export class Peer {
     if (sending.audio !== undefined)
       this.pc.addTransceiver(sending.audio ?? "audio", { direction });
     const video = this.pc.addTransceiver(sending.video ?? "video", { direction });
-    const preferred = preferCodecs(video, this.codecChoice(), this.caps);
+    const preferred = preferCodecs(video, this.opts.codec, this.caps);
     const offer = await this.pc.createOffer();
-    const sdp = preferred
-      ? (offer.sdp ?? "")
-      : mungeVideoCodecs(offer.sdp ?? "", this.codecChoice());
+    const sdp = preferred ? (offer.sdp ?? "") : mungeVideoCodecs(offer.sdp ?? "", this.opts.codec);
     await this.run("offer", () => this.pc.setLocalDescription({ type: "offer", sdp }));
     this.hooks.description({ type: "offer", sdp: this.pc.localDescription?.sdp ?? sdp });
   }
@@ -170,11 +172,6 @@ export class Peer {
     this.pc.oniceconnectionstatechange = null;
     this.pc.close();
     this.hooks.state("closed");
-  }
-
-  /** SFU rooms are H.264 (Janus's room codec): a forced codec applies to the mesh only. */
-  private codecChoice(): ForcedCodec | null {
-    return this.opts.role === "mesh" ? this.opts.codec : null;
   }
 
   private async flushCandidates(): Promise<void> {

@@ -49,6 +49,7 @@ class Harness {
     token: TOKEN,
     role: null,
     media: { audio: true, video: true, screen: false },
+    decodes: ["vp8"],
   });
   now = 0;
 
@@ -83,7 +84,7 @@ const states = (out: Output[]) =>
   events(out).flatMap((e) => (e.type === "stateChanged" ? [e.state] : []));
 
 describe("joining", () => {
-  it("says hello with the token, then joins the token's room with the trimmed name", () => {
+  it("says hello with the token, then joins the token's room with the trimmed name and codecs", () => {
     const h = new Harness();
     h.s.join();
     const first = h.drain();
@@ -99,6 +100,7 @@ describe("joining", () => {
         role: null,
         resume: null,
         media: { audio: true, video: true, screen: false },
+        decodes: ["vp8"],
       },
     ]);
   });
@@ -183,6 +185,7 @@ describe("joining", () => {
       token: TOKEN,
       role: null,
       media: { audio: true, video: true, screen: false },
+      decodes: null,
     });
     expect(() => s.join()).toThrow(expect.objectContaining({ code: "invalidDisplayName" }));
     expect(s.pollOutput()).toBeUndefined();
@@ -233,6 +236,34 @@ describe("in the call", () => {
       [],
     );
     expect(commands(h.advance(60_000))).toEqual([{ type: "removePeer", peer: "p1" }]);
+  });
+
+  it("keeps the connection of someone who came back with their media still flowing", () => {
+    const h = inCall("p2", [person("p1", 1)]);
+    h.s.handle(0, { type: "media", report: { type: "peerConnected", peer: "p1" } });
+    h.server({ type: "left", participant: "p1", reason: "disconnected" });
+    expect(commands(h.server({ type: "joined", participant: person("p1", 1) }))).toEqual([]);
+  });
+
+  it("makes a new connection for someone who came back restarted, offering by join order", () => {
+    const h = inCall("p2", [person("p1", 1), person("p3", 20)]);
+    for (const peer of ["p1", "p3"]) {
+      h.s.handle(0, { type: "media", report: { type: "peerConnected", peer } });
+      h.server({ type: "left", participant: peer, reason: "replaced" });
+    }
+    // We joined after p1 (we offer) and before p3 (p3 offers), as on their first connection.
+    const p1 = h.server({ type: "joined", participant: person("p1", 1), restarted: true });
+    expect(commands(p1)).toEqual([
+      { type: "removePeer", peer: "p1" },
+      { type: "addPeer", peer: "p1", initiator: true, iceServers: expect.any(Array) },
+    ]);
+    const p3 = h.server({ type: "joined", participant: person("p3", 20), restarted: true });
+    expect(commands(p3)).toEqual([
+      { type: "removePeer", peer: "p3" },
+      { type: "addPeer", peer: "p3", initiator: false, iceServers: expect.any(Array) },
+    ]);
+    // The new connections are not away: nothing is given up on later.
+    expect(commands(h.advance(60_000))).toEqual([]);
   });
 
   it("asks for fresh TURN credentials at four fifths of their lifetime", () => {
@@ -312,6 +343,36 @@ describe("reconnecting", () => {
     // Nobody is reported again: the reloaded UI drew them from the kept snapshot.
     expect(events(back).map((e) => e.type)).toEqual(["stateChanged"]);
     expect(commands(back)).toContainEqual(expect.objectContaining({ type: "addPeer", peer: "p1" }));
+  });
+
+  it("says restarted in the resume after a reload, and not after a dropped link", () => {
+    const h = new Harness();
+    const people = [person("p1", 1, "host"), person("p2", 2)];
+    h.s.rejoin(0, {
+      participantId: "p2",
+      resume: { participantId: "p2", resumeToken: "r-kept" },
+      role: "guest",
+      participants: people,
+    });
+    h.drain();
+    const joinResume = () => {
+      h.s.handle(h.now, { type: "transportOpened" });
+      const join = sent(h.drain())[1];
+      return join?.type === "join" ? join.resume : undefined;
+    };
+    const reloaded = { participantId: "p2", resumeToken: "r-kept", restarted: true };
+    expect(joinResume()).toEqual(reloaded);
+    // Refused before the welcome: the next attempt is still from the reloaded page.
+    h.s.handle(h.now, { type: "transportClosed", reason: "gone" });
+    h.drain();
+    h.advance(2_000);
+    expect(joinResume()).toEqual(reloaded);
+    h.server(welcome("p2", people));
+    // The link drops in the call: our media kept flowing, the new token comes back alone.
+    h.s.handle(h.now, { type: "transportClosed", reason: "gone" });
+    h.drain();
+    h.advance(1_000);
+    expect(joinResume()).toEqual({ participantId: "p2", resumeToken: "r-secret" });
   });
 
   it("gives up a minute after the drop", () => {

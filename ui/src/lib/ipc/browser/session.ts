@@ -26,6 +26,7 @@ import {
   type RoomId,
   type RoomPolicy,
   type Signal,
+  type VideoCodec,
 } from "./wire";
 
 /** How long to wait for `closed` after `leave` before ending anyway. */
@@ -41,6 +42,8 @@ export interface SessionConfig {
   token: string;
   role: Role | null;
   media: MediaState;
+  /** The video codecs we decode (`join.decodes`); null: not known, the server assumes all. */
+  decodes: VideoCodec[] | null;
 }
 
 /** What the session keeps across a page reload to resume the call. */
@@ -126,11 +129,15 @@ export class Session {
     this.setState({ type: "connecting" });
   }
 
-  /** Comes back into a call this tab was in before a reload, with its resume token. */
+  /**
+   * Comes back into a call this tab was in before a reload, with its resume token. Our media
+   * started afresh with the page, so the resume says `restarted`: the others drop the peer
+   * connections they kept for us (the next welcome's token resumes without it).
+   */
   rejoin(now: number, saved: SavedSession): void {
     this.checkJoin();
     this.participantId = saved.participantId;
-    this.resume = saved.resume;
+    this.resume = { ...saved.resume, restarted: true };
     this.role = saved.role;
     this.roster.participants = structuredClone(saved.participants);
     this.backoff = new Backoff(now);
@@ -300,6 +307,7 @@ export class Session {
       role: this.config.role,
       resume: this.resume,
       media: { ...this.media },
+      decodes: this.config.decodes,
     });
   }
 

@@ -143,7 +143,7 @@ function error(s: Session, now: number, code: ErrorCode, message: string): void 
 export function roomMessage(s: Session, now: number, msg: ServerMsg): void {
   switch (msg.type) {
     case "joined":
-      return joined(s, msg.participant);
+      return joined(s, msg.participant, msg.restarted === true);
     case "left":
       return left(s, now, msg.participant, msg.reason);
     case "knock":
@@ -173,10 +173,14 @@ export function roomMessage(s: Session, now: number, msg: ServerMsg): void {
   }
 }
 
-function joined(s: Session, participant: ParticipantInfo): void {
+/** `restarted`: they came back with their media started afresh (a reloaded page). */
+function joined(s: Session, participant: ParticipantInfo, restarted: boolean): void {
   if (s.participantId === participant.id) return;
   s.roster.upsert(structuredClone(participant));
   s.event({ type: "participantJoined", participant: structuredClone(participant) });
+  // The connection we kept for them has nobody at the other end: a new one replaces it.
+  if (restarted && s.mesh.remove(participant.id))
+    s.mediaCommand({ type: "removePeer", peer: participant.id });
   if (s.mode() !== "p2p" || s.participantId === null) return;
   const me = s.roster.get(s.participantId);
   if (me) peerPresent(s, participant.id, initiates(me, participant));

@@ -29,6 +29,7 @@ function inCall(mode: "p2p" | "sfu", me = "p-guest9", others = [person("p-host1"
     token: "mq1.e30.c2ln",
     role: null,
     media: { audio: true, video: true, screen: false },
+    decodes: null,
   });
   s.join();
   s.handle(0, { type: "transportOpened" });
@@ -74,9 +75,11 @@ describe("SFU rooms", () => {
     const ready = feed(s, {
       type: "modeChanged",
       mode: "sfu",
-      sfu: { pin: "pin-1", generation: 1 },
+      sfu: { pin: "pin-1", generation: 1, videoCodec: "h264" },
     });
-    expect(commands(ready)).toEqual([{ type: "publish", publication: "camera", iceServers: [] }]);
+    expect(commands(ready)).toEqual([
+      { type: "publish", publication: "camera", iceServers: [], codec: "h264" },
+    ]);
     s.handle(0, {
       type: "media",
       report: {
@@ -141,21 +144,80 @@ describe("SFU rooms", () => {
 
   it("drops everything on sfuReset and starts again with the next modeChanged", () => {
     const s = inCall("sfu");
-    feed(s, { type: "modeChanged", mode: "sfu", sfu: { pin: "pin-1", generation: 1 } });
+    feed(s, {
+      type: "modeChanged",
+      mode: "sfu",
+      sfu: { pin: "pin-1", generation: 1, videoCodec: "h264" },
+    });
     const reset = feed(s, { type: "sfuReset", reason: "nodeLost" });
     expect(commands(reset)).toEqual([{ type: "closeSfu", target: { publication: "camera" } }]);
     expect(reset).toContainEqual({ type: "sfu", notice: { type: "reset", reason: "nodeLost" } });
     const again = feed(s, {
       type: "modeChanged",
       mode: "sfu",
-      sfu: { pin: "pin-2", generation: 2 },
+      sfu: { pin: "pin-2", generation: 2, videoCodec: "h264" },
     });
-    expect(commands(again)).toEqual([{ type: "publish", publication: "camera", iceServers: [] }]);
+    expect(commands(again)).toEqual([
+      { type: "publish", publication: "camera", iceServers: [], codec: "h264" },
+    ]);
+  });
+
+  it("publishes camera and screen in the room's codec, and in the new one after codecChanged", () => {
+    const s = inCall("sfu");
+    const h264 = feed(s, {
+      type: "modeChanged",
+      mode: "sfu",
+      sfu: { pin: "pin-1", generation: 1, videoCodec: "h264" },
+    });
+    expect(commands(h264)).toEqual([
+      { type: "publish", publication: "camera", iceServers: [], codec: "h264" },
+    ]);
+    s.setMedia(0, { audio: true, video: true, screen: true });
+    expect(commands(drain(s))).toEqual([
+      { type: "publish", publication: "screen", iceServers: [], codec: "h264" },
+    ]);
+    feed(s, {
+      type: "sfuFeeds",
+      available: [{ participant: "p-host1", publication: "camera" }],
+      gone: [],
+    });
+    feed(s, {
+      type: "sfuOffer",
+      subscription: 4,
+      feed: "p-host1",
+      publication: "camera",
+      sdp: "janus-offer",
+    });
+    // A VP8-only member came in: every SFU connection goes, nothing new until modeChanged.
+    const reset = feed(s, { type: "sfuReset", reason: "codecChanged" });
+    expect(commands(reset)).toEqual([
+      { type: "closeSfu", target: { publication: "camera" } },
+      { type: "closeSfu", target: { publication: "screen" } },
+      { type: "closeSfu", target: { subscription: 4 } },
+    ]);
+    expect(sent(reset)).toEqual([]);
+    expect(reset).toContainEqual({
+      type: "sfu",
+      notice: { type: "reset", reason: "codecChanged" },
+    });
+    const vp8 = feed(s, {
+      type: "modeChanged",
+      mode: "sfu",
+      sfu: { pin: "pin-2", generation: 2, videoCodec: "vp8" },
+    });
+    expect(commands(vp8)).toEqual([
+      { type: "publish", publication: "camera", iceServers: [], codec: "vp8" },
+      { type: "publish", publication: "screen", iceServers: [], codec: "vp8" },
+    ]);
   });
 
   it("says a wrong pin in words, and publishes again after a timeout", () => {
     const s = inCall("sfu");
-    feed(s, { type: "modeChanged", mode: "sfu", sfu: { pin: "pin-1", generation: 1 } });
+    feed(s, {
+      type: "modeChanged",
+      mode: "sfu",
+      sfu: { pin: "pin-1", generation: 1, videoCodec: "h264" },
+    });
     const wrong = feed(s, {
       type: "sfuRefused",
       target: { publication: "camera" },
@@ -165,7 +227,7 @@ describe("SFU rooms", () => {
     expect(commands(wrong)).toEqual([{ type: "closeSfu", target: { publication: "camera" } }]);
     s.handle(2_000, { type: "timeout" });
     expect(commands(drain(s))).toEqual([
-      { type: "publish", publication: "camera", iceServers: [] },
+      { type: "publish", publication: "camera", iceServers: [], codec: "h264" },
     ]);
   });
 
@@ -173,9 +235,13 @@ describe("SFU rooms", () => {
     const s = inCall("p2p", "p-guest9", [person("p-a", 1), person("p-b", 2)]);
     s.handle(0, { type: "media", report: { type: "peerConnected", peer: "p-a" } });
     expect(feed(s, { type: "modeChanged", mode: "sfu" })).toEqual([]);
-    const ready = feed(s, { type: "modeChanged", mode: "sfu", sfu: { pin: "p", generation: 1 } });
+    const ready = feed(s, {
+      type: "modeChanged",
+      mode: "sfu",
+      sfu: { pin: "p", generation: 1, videoCodec: "h264" },
+    });
     expect(commands(ready)).toEqual([
-      { type: "publish", publication: "camera", iceServers: [] },
+      { type: "publish", publication: "camera", iceServers: [], codec: "h264" },
       { type: "removePeer", peer: "p-b" },
     ]);
     s.handle(10_000, { type: "timeout" });
@@ -184,10 +250,14 @@ describe("SFU rooms", () => {
 
   it("shares the screen as a second publication, ended with sfuUnpublish", () => {
     const s = inCall("sfu");
-    feed(s, { type: "modeChanged", mode: "sfu", sfu: { pin: "pin-1", generation: 1 } });
+    feed(s, {
+      type: "modeChanged",
+      mode: "sfu",
+      sfu: { pin: "pin-1", generation: 1, videoCodec: "h264" },
+    });
     s.setMedia(0, { audio: true, video: true, screen: true });
     expect(commands(drain(s))).toEqual([
-      { type: "publish", publication: "screen", iceServers: [] },
+      { type: "publish", publication: "screen", iceServers: [], codec: "h264" },
     ]);
     s.setMedia(0, { audio: true, video: true, screen: false });
     const stop = drain(s);

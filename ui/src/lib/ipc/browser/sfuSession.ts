@@ -1,10 +1,11 @@
 // SFU rooms for the browser client's session: publishing to and subscribing from the room's
 // Janus VideoRoom through the server. The TypeScript side of crates/client/src/session/sfu.rs:
-// `modeChanged` with `sfu` drops what we had, publishes the camera and subscribes to every feed
-// but ours; `sfuFeeds.gone` unsubscribes; candidates wait until their offer or answer went out;
-// `sfuReset` drops everything until the next `modeChanged`; P2P peers stay until the SFU is
-// ready, then close (the connected ones when their feed's subscription takes over, at the
-// latest after P2P_HANDOVER).
+// `modeChanged` with `sfu` drops what we had, publishes the camera in the room's video codec
+// and subscribes to every feed but ours; `sfuFeeds.gone` unsubscribes; candidates wait until
+// their offer or answer went out; `sfuReset` (a node or session lost, the room's codec changed)
+// drops everything until the next `modeChanged`; P2P peers stay until the SFU is ready, then
+// close (the connected ones when their feed's subscription takes over, at the latest after
+// P2P_HANDOVER).
 
 import { setUpMesh } from "./sessionRoom";
 import type { Session } from "./session";
@@ -158,12 +159,19 @@ export class SfuSide {
   }
 
   private publish(now: number, publication: SfuPublication): void {
+    const access = this.access;
+    if (!access) return;
     this.publications.set(publication, {
       signalling: signalling(),
       deadline: now + PUBLISH_TIMEOUT,
     });
     this.republishAt.delete(publication);
-    this.s.mediaCommand({ type: "publish", publication, iceServers: this.s.iceServers() });
+    this.s.mediaCommand({
+      type: "publish",
+      publication,
+      iceServers: this.s.iceServers(),
+      codec: access.videoCodec,
+    });
   }
 
   /** Makes or ends the screen's publication as sharing and the SFU allow. */

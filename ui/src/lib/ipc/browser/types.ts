@@ -14,6 +14,7 @@ import type {
   SfuPublication,
   SfuResetReason,
   SfuTarget,
+  VideoCodec,
 } from "./wire";
 
 /** Something that happened, for `Session.handle`. */
@@ -45,7 +46,8 @@ export type MediaCommand =
   | { type: "restartPeer"; peer: ParticipantId }
   | { type: "removeAllPeers" }
   | { type: "screenInCamera"; on: boolean }
-  | { type: "publish"; publication: SfuPublication; iceServers: IceServer[] }
+  /** A send-only connection to the SFU offering `codec` alone (the room's; Janus takes no other). */
+  | { type: "publish"; publication: SfuPublication; iceServers: IceServer[]; codec: VideoCodec }
   | {
       type: "subscribe";
       subscription: number;

@@ -88,5 +88,18 @@ describe("client frames", () => {
     expect(encodeClient(signal)).toBe(
       '{"type":"signal","to":"p2","candidate":{"candidate":"","sdpMLineIndex":0}}',
     );
+    const resumed: ClientMsg = {
+      type: "join",
+      decodes: ["h264", "vp8"],
+      media: { audio: true, video: false, screen: false },
+      resume: { restarted: true, resumeToken: "r", participantId: "p2" },
+      displayName: "Bilal",
+      room: "ward-7",
+    };
+    expect(encodeClient(resumed)).toBe(
+      '{"type":"join","room":"ward-7","displayName":"Bilal",' +
+        '"resume":{"participantId":"p2","resumeToken":"r","restarted":true},' +
+        '"media":{"audio":true,"video":false,"screen":false},"decodes":["h264","vp8"]}',
+    );
   });
 });

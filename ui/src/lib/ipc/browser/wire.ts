@@ -135,7 +135,7 @@ export function decodeServer(
 /** Field order as serde writes each client message (flattened fields in place). */
 const CLIENT_ORDER: { readonly [T in ClientMsg["type"]]: readonly string[] } = {
   hello: ["version", "token"],
-  join: ["room", "displayName", "role", "resume", "media"],
+  join: ["room", "displayName", "role", "resume", "media", "decodes"],
   admit: ["participant"],
   deny: ["participant"],
   remove: ["participant"],
@@ -159,7 +159,7 @@ export const CLIENT_TYPES = Object.keys(CLIENT_ORDER) as ClientMsg["type"][];
 
 /** Field order of the values inside client messages. */
 const NESTED_ORDER: Record<string, readonly string[]> = {
-  resume: ["participantId", "resumeToken"],
+  resume: ["participantId", "resumeToken", "restarted"],
   media: ["audio", "video", "screen"],
   sdp: ["type", "sdp"],
   candidate: ["candidate", "sdpMid", "sdpMLineIndex"],
