@@ -75,7 +75,7 @@ export class Namespace {
 }
 
 /** Janus in `ns` with a random API secret; gives the server's `[sfu]` table. */
-async function startJanus(ns: Namespace, dir: string): Promise<[Proc, string]> {
+async function startJanus(ns: Namespace, dir: string, p2pMax?: number): Promise<[Proc, string]> {
   const secret = `live-${process.pid}-${Date.now()}`;
   for (const name of [
     "janus.jcfg",
@@ -94,8 +94,9 @@ async function startJanus(ns: Namespace, dir: string): Promise<[Proc, string]> {
   ).catch((e: Error) => {
     throw new Error(`${e.message}\n${janus.tail()}`);
   });
+  const limit = p2pMax === undefined ? "" : `p2p_max_participants = ${p2pMax}\n`;
   const table =
-    `[sfu]\nrequest_timeout_ms = 3000\n\n[[sfu.nodes]]\nname = "janus"\n` +
+    `[sfu]\nrequest_timeout_ms = 3000\n${limit}\n[[sfu.nodes]]\nname = "janus"\n` +
     `url = "ws://127.0.0.1:8188"\napi_secret_file = "${dir}/api-secret"\n`;
   return [janus, table];
 }
@@ -147,11 +148,18 @@ export interface LabRoom {
  */
 export async function startLabRoom(
   ns: Namespace,
-  opts: { name: string; kind: "command" | "consultation"; with: "sfu" | "relay"; lobby?: boolean },
+  opts: {
+    name: string;
+    kind: "command" | "consultation";
+    with: "sfu" | "relay";
+    lobby?: boolean;
+    /** With the SFU: the most participants a room holds peer to peer (the server's default: 4). */
+    p2pMax?: number;
+  },
 ): Promise<LabRoom> {
   const dir = mkdtempSync(join(tmpdir(), "mulaqat-live-lab-"));
   const [helper, table] =
-    opts.with === "sfu" ? await startJanus(ns, dir) : await startCoturn(ns, dir);
+    opts.with === "sfu" ? await startJanus(ns, dir, opts.p2pMax) : await startCoturn(ns, dir);
   const config = join(dir, "server.toml");
   writeFileSync(config, `listen = "127.0.0.1:0"\ndata_dir = "${dir}/server"\n\n${table}`);
   // Rooms are read when the server starts: make the room first.

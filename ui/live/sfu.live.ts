@@ -1,6 +1,7 @@
 // A browser in an SFU room (Janus) with `mulaqat-cli` participants: it publishes through the
 // `sfu*` messages and subscribes to each of them, and everyone receives everyone; a browser that
-// does not decode H.264 moves the room to VP8.
+// does not decode H.264 moves the room to VP8; a peer-to-peer room that outgrows its limit moves
+// the browser to the SFU, where its shared screen is a publication of its own.
 
 import { describe, expect, it } from "vitest";
 import { Cli, waitFor } from "./harness";
@@ -83,6 +84,44 @@ describe.skipIf(unavailable !== null)(
           return remote.filter((r) => (r.video?.fps ?? 0) >= 5).length >= 2;
         });
       }
+      await context.close();
+    }, 150_000);
+
+    it("a browser in a peer-to-peer room that outgrows it moves to the SFU and shares its screen there", async () => {
+      const room = await startLabRoom(ns(), {
+        name: "ward",
+        kind: "consultation",
+        with: "sfu",
+        p2pMax: 2,
+      });
+      live.running.push(...room.procs);
+      const lahore = new Cli("join", room.hostLink, "Lahore", ["--fps", "15"], ns().name);
+      live.running.push(lahore);
+      await lahore.inCall();
+      const context = await live.browser.newContext({ permissions: ["camera", "microphone"] });
+      const page = await context.newPage();
+      await page.goto(room.guestBrowser);
+      await joinAs(page, "Peshawar");
+      await remoteVideos(page, 1, 15, 45_000);
+      const mode = () =>
+        page.evaluate(
+          () =>
+            (window as unknown as { __mulaqatBrowser: { mode: string | null } }).__mulaqatBrowser
+              .mode,
+        );
+      expect(await mode()).toBe("p2p");
+      // A third participant: past the limit, the room moves to the SFU.
+      const multan = new Cli("join", room.guestLink, "Multan", ["--fps", "15"], ns().name);
+      live.running.push(multan);
+      await waitFor("the page to be in the SFU room", async () => (await mode()) === "sfu");
+      const videos = await remoteVideos(page, 2, 30, 60_000).catch((e: Error) => {
+        throw new Error(`${e.message}\n${live.running.map((p) => p.tail(15)).join("\n")}`);
+      });
+      expect(videos.length).toBeGreaterThanOrEqual(2);
+      await multan.videoFrom("Peshawar", 20, 60_000);
+      // The browser's screen is a second publication; both Mulaqat participants receive it.
+      await page.getByRole("button", { name: "Share screen" }).click();
+      for (const cli of [lahore, multan]) await cli.videoFrom("Peshawar (screen)", 20, 60_000);
       await context.close();
     }, 150_000);
   },
