@@ -67,7 +67,7 @@ impl ActiveCall {
             events,
             snapshot.clone(),
             sink,
-            (user.clone(), start.engine.clone()),
+            start.engine.clone(),
         ));
         Self {
             user,
@@ -127,7 +127,7 @@ async fn forward(
     mut events: mpsc::UnboundedReceiver<RunnerEvent>,
     snapshot: Arc<Mutex<SnapshotKeeper>>,
     sink: Arc<dyn EventSink>,
-    (user, engine): (mpsc::UnboundedSender<UserAction>, MediaEngine),
+    engine: MediaEngine,
 ) {
     let mut speakers = SpeakerTracker::default();
     let speaker_event =
@@ -174,16 +174,10 @@ async fn forward(
             }
             RunnerEvent::Stats(report) => sink.emit(AppEvent::Stats(report.into())),
             RunnerEvent::Media(event @ MediaEvent::ScreenShareEnded { .. }) => {
-                // The room hears that we no longer share, whether or not a
-                // window is open to see the event.
-                let state = {
-                    let mut keeper = lock(&snapshot);
-                    keeper.local_mut().screen_sharing = false;
-                    media_state(&keeper.snapshot().local)
-                };
-                let _ = user.send(UserAction::SetMedia(state));
-                // A screen from the desktop portal goes with the share.
+                // The session has turned sharing off and told the room; a
+                // screen from the desktop portal goes with the share.
                 engine.set_portal_screen(None);
+                lock(&snapshot).apply_media(&event);
                 if let Some(event) = crate::events::from_media(event) {
                     sink.emit(event);
                 }

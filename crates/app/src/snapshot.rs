@@ -41,11 +41,13 @@ impl SnapshotKeeper {
     }
 
     /// Follows the shared screens that are tracks of their own (see
-    /// [`is_screen_track`]) as they start and end.
+    /// [`is_screen_track`]) as they start and end, and our own share ending
+    /// (the session has turned it off and told the room).
     pub(crate) fn apply_media(&mut self, event: &mulaqat_media::MediaEvent) {
         use mulaqat_media::MediaEvent;
         let tracks = &mut self.snapshot.screen_tracks;
         match event {
+            MediaEvent::ScreenShareEnded { .. } => self.snapshot.local.screen_sharing = false,
             MediaEvent::TrackStarted { track, .. }
                 if is_screen_track(track.as_str())
                     && !tracks.iter().any(|t| t == track.as_str()) =>
@@ -361,5 +363,17 @@ mod tests {
             k.snapshot().screen_tracks.is_empty(),
             "a call that ended shares nothing"
         );
+    }
+
+    #[test]
+    fn a_reloaded_ui_sees_that_our_share_ended_on_its_own() {
+        use mulaqat_media::{MediaEvent, ScreenShareEnd};
+        let mut k = keeper();
+        k.local_mut().screen_sharing = true;
+        k.apply_media(&MediaEvent::ScreenShareEnded {
+            cause: ScreenShareEnd::StoppedByDesktop,
+            reason: "stopped from the desktop".into(),
+        });
+        assert!(!k.snapshot().local.screen_sharing);
     }
 }

@@ -296,7 +296,6 @@ pub(crate) async fn run_call(args: &CallArgs, answering: Answering) -> Result<u8
             }
             RunnerEvent::Media(MediaEvent::ScreenShareEnded { reason, .. }) => {
                 eprintln!("screen sharing ended: {reason}");
-                let _ = user.send(UserAction::SetMedia(mulaqat_client::DEFAULT_MEDIA));
             }
             RunnerEvent::Media(event) => tracing::info!(?event, "media"),
             RunnerEvent::Sfu(SfuNotice::Problem { code, message }) => {

@@ -118,166 +118,233 @@ fn subscription_peer(feed: &ParticipantId, publication: SfuPublication) -> PeerI
 /// Runs the call until it ends and returns why. `user` carries the person's
 /// actions (leave, chat, mute...); the call joins at once.
 pub async fn run(
-    mut session: Session,
+    session: Session,
     engine: MediaEngine,
-    mut engine_events: mulaqat_media::EventReceiver,
+    engine_events: mulaqat_media::EventReceiver,
     signalling: SignallingTarget,
     media_policy: MediaPolicy,
     events: mpsc::UnboundedSender<RunnerEvent>,
-    mut user: mpsc::UnboundedReceiver<UserAction>,
+    user: mpsc::UnboundedReceiver<UserAction>,
 ) -> EndReason {
-    let mut socket: Option<Socket> = None;
-    // A link that dies without a word (a cable pulled, a Wi-Fi gone) sends
-    // no close: we ping, and silence for too long means it is gone.
-    let mut last_heard = Instant::now();
-    let mut keepalive = tokio::time::interval(KEEPALIVE_EVERY);
-    keepalive.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
-    let mut peers: Routes = HashMap::new();
-    let mut user_open = true;
-    if let Err(e) = session.handle(Instant::now(), Input::User(UserAction::Join)) {
-        tracing::warn!("join refused locally: {e}");
+    let mut runner = Runner {
+        session,
+        engine,
+        signalling,
+        media_policy,
+        events,
+        socket: None,
+        last_heard: Instant::now(),
+        peers: HashMap::new(),
+    };
+    runner.run(engine_events, user).await
+}
+
+/// The IO around one session: its WebSocket, the engine peers it made, and
+/// where its events go.
+struct Runner {
+    session: Session,
+    engine: MediaEngine,
+    signalling: SignallingTarget,
+    media_policy: MediaPolicy,
+    events: mpsc::UnboundedSender<RunnerEvent>,
+    socket: Option<Socket>,
+    /// When the server was last heard (a link that dies without a word, a
+    /// cable pulled, sends no close: we ping, and silence means it is gone).
+    last_heard: Instant,
+    peers: Routes,
+}
+
+impl Runner {
+    async fn run(
+        &mut self,
+        mut engine_events: mulaqat_media::EventReceiver,
+        mut user: mpsc::UnboundedReceiver<UserAction>,
+    ) -> EndReason {
+        let mut keepalive = tokio::time::interval(KEEPALIVE_EVERY);
+        keepalive.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+        let mut user_open = true;
+        self.handle(Input::User(UserAction::Join));
+        loop {
+            if let Some(reason) = self.carry_out().await {
+                return reason;
+            }
+            let deadline = self.session.poll_timeout();
+            let input = tokio::select! {
+                frame = next_frame(&mut self.socket) => match self.server_frame(frame) {
+                    Some(input) => input,
+                    None => continue,
+                },
+                _ = keepalive.tick(), if self.socket.is_some() => match self.keep_alive().await {
+                    Some(input) => input,
+                    None => continue,
+                },
+                event = engine_events.recv() => match event {
+                    Some(event) => match media_input(event, &self.peers, &self.events) {
+                        Some(input) => input,
+                        None => continue,
+                    },
+                    None => {
+                        tracing::warn!("the media engine stopped");
+                        continue;
+                    }
+                },
+                action = user.recv(), if user_open => match action {
+                    Some(action) => Input::User(action),
+                    None => {
+                        user_open = false;
+                        continue;
+                    }
+                },
+                _ = sleep_until(deadline) => Input::Timeout,
+            };
+            self.handle(input);
+        }
     }
-    loop {
-        // Carry out everything the session asked for.
-        while let Some(output) = session.poll_output() {
+
+    /// Gives the session one input; a refusal is shown as the call's errors are.
+    fn handle(&mut self, input: Input) {
+        if let Err(e) = self.session.handle(Instant::now(), input) {
+            let _ = self.events.send(RunnerEvent::Call(CallEvent::Error {
+                code: mulaqat_protocol::ErrorCode::InvalidField,
+                message: e.to_string(),
+            }));
+        }
+    }
+
+    /// Carries out everything the session asked for; `Some` once the call
+    /// has ended (its peers and link closed).
+    async fn carry_out(&mut self) -> Option<EndReason> {
+        while let Some(output) = self.session.poll_output() {
             match output {
-                Output::OpenTransport => {
-                    let input = match connect(&signalling).await {
-                        Ok(ws) => {
-                            socket = Some(ws);
-                            last_heard = Instant::now();
-                            Input::TransportOpened
-                        }
-                        Err(e) => {
-                            tracing::warn!("signalling: {e}");
-                            Input::TransportClosed {
-                                reason: e.to_string(),
-                            }
-                        }
-                    };
-                    let _ = session.handle(Instant::now(), input);
-                }
-                Output::CloseTransport => {
-                    if let Some(mut ws) = socket.take() {
-                        let _ = ws.close(None).await;
-                    }
-                }
-                Output::Send(msg) => {
-                    tracing::debug!(kind = msg.type_name(), "sending");
-                    let sent = match socket.as_mut() {
-                        Some(ws) => ws.send(Message::Text(encode(&msg).into())).await.is_ok(),
-                        None => false,
-                    };
-                    if !sent && socket.take().is_some() {
-                        let _ = session.handle(
-                            Instant::now(),
-                            Input::TransportClosed {
-                                reason: "sending failed".into(),
-                            },
-                        );
-                    }
-                }
-                Output::Media(command) => {
-                    if let Some(event) = apply_media(&engine, &media_policy, &mut peers, command) {
-                        let _ = events.send(event);
-                    }
-                }
+                Output::OpenTransport => self.open().await,
+                Output::CloseTransport => self.close().await,
+                Output::Send(msg) => self.send(msg).await,
+                Output::Media(command) => self.apply(command),
                 Output::Sfu(notice) => {
-                    let _ = events.send(RunnerEvent::Sfu(notice));
+                    let _ = self.events.send(RunnerEvent::Sfu(notice));
+                }
+                Output::ScreenShareFailed { reason } => {
+                    let ended = MediaEvent::ScreenShareEnded {
+                        cause: mulaqat_media::ScreenShareEnd::Failed,
+                        reason,
+                    };
+                    let _ = self.events.send(RunnerEvent::Media(ended));
                 }
                 Output::Event(event) => {
                     let ended = match &event {
                         CallEvent::StateChanged(CallState::Ended(reason)) => Some(reason.clone()),
                         _ => None,
                     };
-                    let _ = events.send(RunnerEvent::Call(event));
+                    let _ = self.events.send(RunnerEvent::Call(event));
                     if let Some(reason) = ended {
-                        for (peer, _) in peers.drain() {
-                            engine.remove_peer(&peer);
+                        for (peer, _) in self.peers.drain() {
+                            self.engine.remove_peer(&peer);
                         }
-                        if let Some(mut ws) = socket.take() {
-                            let _ = ws.close(None).await;
-                        }
-                        return reason;
+                        self.close().await;
+                        return Some(reason);
                     }
                 }
             }
         }
-        let deadline = session.poll_timeout();
-        let input = tokio::select! {
-            frame = next_frame(&mut socket) => {
-                if matches!(frame, Some(Ok(_))) {
-                    last_heard = Instant::now();
+        None
+    }
+
+    async fn open(&mut self) {
+        let input = match connect(&self.signalling).await {
+            Ok(ws) => {
+                self.socket = Some(ws);
+                self.last_heard = Instant::now();
+                Input::TransportOpened
+            }
+            Err(e) => {
+                tracing::warn!("signalling: {e}");
+                Input::TransportClosed {
+                    reason: e.to_string(),
                 }
-                match frame {
-                    Some(Ok(Message::Text(text))) => match decode_server(text.as_str(), MAX_SERVER_MESSAGE) {
-                        Ok(msg) => Input::Server(msg),
-                        Err(e) => {
-                            tracing::warn!("ignoring a message the server should not send: {e}");
-                            continue;
-                        }
-                    },
-                    Some(Ok(Message::Close(frame))) => {
-                        socket = None;
-                        Input::TransportClosed { reason: format!("closed by the server ({frame:?})") }
-                    }
-                    Some(Ok(_)) => continue,
-                    Some(Err(e)) => {
-                        socket = None;
-                        Input::TransportClosed { reason: e.to_string() }
-                    }
-                    None => {
-                        socket = None;
-                        Input::TransportClosed { reason: "the connection ended".into() }
-                    }
-                }
-            },
-            _ = keepalive.tick(), if socket.is_some() => {
-                if last_heard.elapsed() >= SILENCE_LIMIT {
-                    socket = None;
-                    Input::TransportClosed {
-                        reason: format!(
-                            "no answer from the server for {} s",
-                            SILENCE_LIMIT.as_secs()
-                        ),
-                    }
-                } else {
-                    let pinged = match socket.as_mut() {
-                        Some(ws) => ws.send(Message::Ping(Default::default())).await.is_ok(),
-                        None => true,
-                    };
-                    if pinged {
-                        continue;
-                    }
-                    socket = None;
-                    Input::TransportClosed { reason: "sending a ping failed".into() }
-                }
-            },
-            event = engine_events.recv() => match event {
-                Some(event) => match media_input(event, &peers, &events) {
-                    Some(input) => input,
-                    None => continue,
-                },
-                None => {
-                    tracing::warn!("the media engine stopped");
-                    continue;
-                }
-            },
-            action = user.recv(), if user_open => match action {
-                Some(action) => Input::User(action),
-                None => {
-                    user_open = false;
-                    continue;
-                }
-            },
-            _ = sleep_until(deadline) => Input::Timeout,
+            }
         };
-        if let Err(e) = session.handle(Instant::now(), input) {
-            let _ = events.send(RunnerEvent::Call(CallEvent::Error {
-                code: mulaqat_protocol::ErrorCode::InvalidField,
-                message: e.to_string(),
+        self.handle(input);
+    }
+
+    async fn close(&mut self) {
+        if let Some(mut ws) = self.socket.take() {
+            let _ = ws.close(None).await;
+        }
+    }
+
+    async fn send(&mut self, msg: mulaqat_protocol::ClientMsg) {
+        tracing::debug!(kind = msg.type_name(), "sending");
+        let sent = match self.socket.as_mut() {
+            Some(ws) => ws.send(Message::Text(encode(&msg).into())).await.is_ok(),
+            None => false,
+        };
+        if !sent && self.socket.take().is_some() {
+            self.handle(Input::TransportClosed {
+                reason: "sending failed".into(),
+            });
+        }
+    }
+
+    /// Carries out one media command; a failure goes back to the session,
+    /// which decides what it means.
+    fn apply(&mut self, command: MediaCommand) {
+        let given = command.clone();
+        let applied = apply_media(&self.engine, &self.media_policy, &mut self.peers, command);
+        if let Err(e) = applied {
+            self.handle(Input::Media(MediaInput::CommandFailed {
+                command: given,
+                error: e.to_string(),
             }));
         }
+    }
+
+    /// A frame from the server as a session input (`None`: nothing to do).
+    fn server_frame(
+        &mut self,
+        frame: Option<Result<Message, tokio_tungstenite::tungstenite::Error>>,
+    ) -> Option<Input> {
+        if matches!(frame, Some(Ok(_))) {
+            self.last_heard = Instant::now();
+        }
+        let reason = match frame {
+            Some(Ok(Message::Text(text))) => {
+                return match decode_server(text.as_str(), MAX_SERVER_MESSAGE) {
+                    Ok(msg) => Some(Input::Server(msg)),
+                    Err(e) => {
+                        tracing::warn!("ignoring a message the server should not send: {e}");
+                        None
+                    }
+                };
+            }
+            Some(Ok(Message::Close(frame))) => format!("closed by the server ({frame:?})"),
+            Some(Ok(_)) => return None,
+            Some(Err(e)) => e.to_string(),
+            None => "the connection ended".into(),
+        };
+        self.socket = None;
+        Some(Input::TransportClosed { reason })
+    }
+
+    /// Pings the server, or reports the link gone after too long a silence.
+    async fn keep_alive(&mut self) -> Option<Input> {
+        if self.last_heard.elapsed() >= SILENCE_LIMIT {
+            self.socket = None;
+            let secs = SILENCE_LIMIT.as_secs();
+            return Some(Input::TransportClosed {
+                reason: format!("no answer from the server for {secs} s"),
+            });
+        }
+        let pinged = match self.socket.as_mut() {
+            Some(ws) => ws.send(Message::Ping(Default::default())).await.is_ok(),
+            None => true,
+        };
+        if pinged {
+            return None;
+        }
+        self.socket = None;
+        Some(Input::TransportClosed {
+            reason: "sending a ping failed".into(),
+        })
     }
 }
 
@@ -303,23 +370,13 @@ async fn next_frame(
     }
 }
 
-/// Carries out one media command. A screen share that cannot start comes
-/// back as [`MediaEvent::ScreenShareEnded`], for the caller to show and to
-/// turn sharing off with; other failures are logged.
+/// Carries out one media command on the engine.
 fn apply_media(
     engine: &MediaEngine,
     policy: &MediaPolicy,
     peers: &mut Routes,
     command: MediaCommand,
-) -> Option<RunnerEvent> {
-    let screen = matches!(
-        command,
-        MediaCommand::ScreenInCamera { on: true }
-            | MediaCommand::Publish {
-                publication: SfuPublication::Screen,
-                ..
-            }
-    );
+) -> Result<(), mulaqat_media::MediaError> {
     let config = |initiator: bool, ice_servers: &[IceServer]| PeerConfig {
         initiator,
         ice_servers: media_ice(ice_servers),
@@ -330,7 +387,7 @@ fn apply_media(
         },
         video_codec: None,
     };
-    let result = match command {
+    match command {
         MediaCommand::AddPeer {
             peer,
             initiator,
@@ -354,7 +411,7 @@ fn apply_media(
                 SdpKind::Answer => mulaqat_media::SdpKind::Answer,
                 other => {
                     tracing::warn!(?other, "ignoring an SDP kind the engine does not use");
-                    return None;
+                    return Ok(());
                 }
             };
             engine.set_remote_description(
@@ -428,20 +485,6 @@ fn apply_media(
             }
             Ok(())
         }
-    };
-    match result {
-        Ok(()) => None,
-        Err(e) if screen => {
-            tracing::warn!("screen sharing could not start: {e}");
-            Some(RunnerEvent::Media(MediaEvent::ScreenShareEnded {
-                cause: mulaqat_media::ScreenShareEnd::Failed,
-                reason: e.to_string(),
-            }))
-        }
-        Err(e) => {
-            tracing::warn!("media: {e}");
-            None
-        }
     }
 }
 
@@ -504,6 +547,10 @@ fn media_input(
         MediaEvent::Stats { report } => {
             let _ = events.send(RunnerEvent::Stats(report.clone()));
             return None;
+        }
+        MediaEvent::ScreenShareEnded { .. } => {
+            let _ = events.send(RunnerEvent::Media(event.clone()));
+            MediaInput::ScreenShareEnded
         }
         _ => {
             let _ = events.send(RunnerEvent::Media(event));

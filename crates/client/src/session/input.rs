@@ -2,6 +2,8 @@
 
 use mulaqat_protocol::{IceCandidate, MediaState, ParticipantId, SdpKind, ServerMsg, SfuTarget};
 
+use super::output::MediaCommand;
+
 /// One thing that happened, handed to [`Session::handle`](super::Session::handle)
 /// together with the time it happened.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -80,6 +82,16 @@ pub enum MediaInput {
     SfuFailed {
         /// Which connection.
         target: SfuTarget,
+    },
+    /// Our screen share ended on its own: the desktop's "stop sharing", a
+    /// window that closed, a capture that stopped giving pictures.
+    ScreenShareEnded,
+    /// The media engine could not carry out a command the session gave.
+    CommandFailed {
+        /// The command, as given.
+        command: MediaCommand,
+        /// Why, for logs and people.
+        error: String,
     },
 }
 

@@ -5,11 +5,11 @@ use std::time::Instant;
 
 use mulaqat_protocol::text::{self, DEFAULT_MAX_CHAT_CHARS, DEFAULT_MAX_DISPLAY_NAME_CHARS};
 use mulaqat_protocol::{ClientMsg, ParticipantId, Role, SessionDescription, Signal};
-use tracing::{debug, info};
+use tracing::{debug, info, warn};
 
 use super::{
-    CallEvent, CallState, EndReason, LEAVE_TIMEOUT, MediaCommand, MediaInput, Session, Transport,
-    UserAction,
+    CallEvent, CallState, EndReason, LEAVE_TIMEOUT, MediaCommand, MediaInput, Output, Session,
+    Transport, UserAction,
 };
 use crate::SessionError;
 
@@ -215,6 +215,53 @@ impl Session {
             | MediaInput::SfuLocalCandidate { .. }
             | MediaInput::SfuConnected { .. }
             | MediaInput::SfuFailed { .. }) => self.sfu_media(now, sfu),
+            MediaInput::ScreenShareEnded => {
+                info!("screen share ended");
+                self.end_screen_share(now);
+            }
+            MediaInput::CommandFailed { command, error } => {
+                self.command_failed(now, command, &error);
+            }
+        }
+    }
+
+    /// What a failed media command means. A screen that cannot be shared
+    /// ends the share, so that the room is not told we share nothing; any
+    /// other failure is logged, and the connection's own failure or
+    /// timeout (`PeerFailed`, `SfuFailed`, the publication's deadline)
+    /// brings the retry.
+    fn command_failed(&mut self, now: Instant, command: MediaCommand, error: &str) {
+        let screen = matches!(
+            command,
+            MediaCommand::ScreenInCamera { on: true }
+                | MediaCommand::Publish {
+                    publication: mulaqat_protocol::SfuPublication::Screen,
+                    ..
+                }
+        );
+        if screen {
+            warn!("screen sharing could not start: {error}");
+            self.end_screen_share(now);
+            self.out.push_back(Output::ScreenShareFailed {
+                reason: error.to_owned(),
+            });
+        } else {
+            warn!(command = command.name(), "media: {error}");
+        }
+    }
+
+    /// Turns our screen share off, as [`UserAction::SetMedia`] would, and
+    /// tells the room.
+    fn end_screen_share(&mut self, now: Instant) {
+        if !self.media.screen {
+            return;
+        }
+        self.media.screen = false;
+        if self.linked_in_call() {
+            self.sync_media();
+        }
+        if self.state.is_active() {
+            self.sync_screen(now);
         }
     }
 

@@ -30,6 +30,12 @@ pub enum Output {
     Event(CallEvent),
     /// Tell the UI something about the room's SFU (talking, problems).
     Sfu(SfuNotice),
+    /// Tell the UI that our screen share could not start (sharing is off
+    /// again, and the room was told).
+    ScreenShareFailed {
+        /// Why, for people.
+        reason: String,
+    },
 }
 
 /// What the UI hears about an SFU room beside the [`CallEvent`]s: who talks
@@ -158,6 +164,26 @@ pub enum MediaCommand {
         /// Which connection.
         target: SfuTarget,
     },
+}
+
+impl MediaCommand {
+    /// A short name for logs.
+    pub fn name(&self) -> &'static str {
+        match self {
+            MediaCommand::AddPeer { .. } => "add peer",
+            MediaCommand::RemovePeer { .. } => "remove peer",
+            MediaCommand::RemoteDescription { .. } => "remote description",
+            MediaCommand::RemoteCandidate { .. } => "remote candidate",
+            MediaCommand::RestartIce { .. } => "restart ICE",
+            MediaCommand::RemoveAllPeers => "remove all peers",
+            MediaCommand::ScreenInCamera { .. } => "screen in camera",
+            MediaCommand::Publish { .. } => "publish",
+            MediaCommand::Subscribe { .. } => "subscribe",
+            MediaCommand::PublicationAnswer { .. } => "publication answer",
+            MediaCommand::SfuCandidate { .. } => "SFU candidate",
+            MediaCommand::CloseSfu { .. } => "close SFU connection",
+        }
+    }
 }
 
 /// What the UI shows. Together with the session's accessors

@@ -239,3 +239,51 @@ fn the_call_ending_while_sharing_gives_the_camera_back() {
     assert!(all.contains(&in_camera(false)), "{all:?}");
     assert!(matches!(call.state(), CallState::Ended(_)));
 }
+
+#[test]
+fn a_share_that_ends_on_its_own_is_turned_off_and_the_room_told() {
+    let mut call = p2p_call();
+    call.user(sharing(true));
+    let out = call.media(MediaInput::ScreenShareEnded);
+    assert_eq!(commands(&out), [in_camera(false)], "the camera comes back");
+    assert_eq!(
+        sent(&out),
+        [ClientMsg::MediaState {
+            state: MediaState {
+                audio: true,
+                video: true,
+                screen: false,
+            }
+        }]
+    );
+    // Once off, a second report changes nothing.
+    assert_eq!(call.media(MediaInput::ScreenShareEnded), []);
+}
+
+#[test]
+fn a_screen_that_cannot_be_shared_ends_the_share_and_says_why() {
+    let mut call = in_sfu_call();
+    call.user(sharing(true));
+    let out = call.media(MediaInput::CommandFailed {
+        command: publish_screen(),
+        error: "no screen to capture".into(),
+    });
+    assert!(
+        sent(&out).iter().any(|m| matches!(
+            m,
+            ClientMsg::MediaState { state } if !state.screen
+        )),
+        "the room hears that we no longer share: {out:?}"
+    );
+    assert!(out.contains(&Output::ScreenShareFailed {
+        reason: "no screen to capture".into()
+    }));
+    assert!(commands(&out).contains(&MediaCommand::CloseSfu { target: SCREEN_PUB }));
+    // Any other failure changes nothing: its connection's own failure or
+    // timeout brings the retry.
+    let out = call.media(MediaInput::CommandFailed {
+        command: MediaCommand::RestartIce { peer: pid("p-1") },
+        error: "no such peer".into(),
+    });
+    assert_eq!(out, []);
+}
