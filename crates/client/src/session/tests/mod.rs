@@ -7,6 +7,7 @@ mod mesh;
 mod reconnection;
 mod screen;
 mod sfu;
+mod sfu_trouble;
 mod signalling;
 
 use std::time::{Duration, Instant};

@@ -40,6 +40,10 @@ use mulaqat_protocol::{
 use SfuPublication::{Camera, Screen};
 use tracing::{debug, info, warn};
 
+mod media;
+mod publish;
+mod subscribe;
+
 use super::output::SfuNotice;
 use super::{MediaCommand, Output, Session};
 
@@ -189,7 +193,7 @@ impl Session {
     }
 
     /// SFU messages from the server, while in the call.
-    pub(super) fn sfu_server(&mut self, now: Instant, msg: ServerMsg) {
+    pub(in crate::session) fn sfu_server(&mut self, now: Instant, msg: ServerMsg) {
         match msg {
             ServerMsg::ModeChanged { mode, sfu } => self.mode_changed(now, mode, sfu),
             ServerMsg::SfuPublished { publication, sdp } => {
@@ -282,71 +286,9 @@ impl Session {
         }
     }
 
-    fn publish(&mut self, now: Instant, publication: SfuPublication) {
-        self.sfu.publications.insert(
-            publication,
-            Publication {
-                signalling: Signalling::default(),
-                deadline: Some(now + PUBLISH_TIMEOUT),
-            },
-        );
-        self.sfu.republish_at.remove(&publication);
-        let ice_servers = self.ice_servers().to_vec();
-        let video_codec = self
-            .sfu
-            .access
-            .as_ref()
-            .map(|a| a.video_codec)
-            .unwrap_or_default();
-        self.media_command(MediaCommand::Publish {
-            publication,
-            video_codec,
-            ice_servers,
-        });
-    }
-
-    /// Whether we publish `publication` when we can: the camera always, the
-    /// screen while we share it.
-    fn wants(&self, publication: SfuPublication) -> bool {
-        match publication {
-            Camera => true,
-            Screen => self.media.screen,
-        }
-    }
-
-    /// Makes or ends the screen's publication as sharing and the SFU allow.
-    pub(super) fn sync_screen_publication(&mut self, now: Instant) {
-        let want = self.wants(Screen) && self.sfu.access.is_some() && self.linked_in_call();
-        let have = self.sfu.publications.contains_key(&Screen);
-        if want && !have && !self.sfu.republish_at.contains_key(&Screen) {
-            info!("publishing the shared screen");
-            self.publish(now, Screen);
-        } else if !self.wants(Screen) {
-            self.sfu.republish_at.remove(&Screen);
-            if self.sfu.publications.remove(&Screen).is_some() {
-                info!("screen no longer shared: ending its publication");
-                self.media_command(MediaCommand::CloseSfu {
-                    target: SfuTarget::Publication(Screen),
-                });
-                if self.linked_in_call() {
-                    self.send(ClientMsg::SfuUnpublish {
-                        publication: Screen,
-                    });
-                }
-            }
-        }
-    }
-
-    fn close_mesh_peer(&mut self, peer: ParticipantId) {
-        if self.mesh.remove(&peer) {
-            debug!(%peer, "peer-to-peer connection closed: the SFU carries the media");
-            self.media_command(MediaCommand::RemovePeer { peer });
-        }
-    }
-
     /// Drops every SFU connection without telling the server (whose side is
     /// gone, or is being replaced).
-    pub(super) fn drop_sfu(&mut self) {
+    pub(in crate::session) fn drop_sfu(&mut self) {
         let old = std::mem::take(&mut self.sfu);
         for publication in old.publications.keys() {
             self.media_command(MediaCommand::CloseSfu {
@@ -358,95 +300,6 @@ impl Session {
                 target: SfuTarget::Subscription(*n),
             });
         }
-    }
-
-    fn sfu_feeds(&mut self, now: Instant, available: Vec<SfuFeed>, gone: Vec<SfuFeed>) {
-        for feed in gone {
-            self.sfu.feeds.remove(&feed);
-            self.sfu.requested.remove(&feed);
-            if let Some(n) = self.sfu.subscription_of(&feed) {
-                info!(feed = %feed.participant, publication = feed.publication.as_str(), "feed gone: unsubscribing");
-                self.unsubscribe(n, true);
-            }
-        }
-        for feed in available {
-            if self.participant_id.as_ref() == Some(&feed.participant) {
-                continue;
-            }
-            self.sfu.feeds.insert(feed.clone());
-            self.subscribe(now, feed);
-        }
-    }
-
-    /// Asks for `feed` unless it is subscribed or asked for already.
-    fn subscribe(&mut self, now: Instant, feed: SfuFeed) {
-        let Some(pin) = self.sfu.access.as_ref().map(|a| a.pin.clone()) else {
-            return;
-        };
-        if self.sfu.subscription_of(&feed).is_some() || self.sfu.requested.contains_key(&feed) {
-            return;
-        }
-        debug!(feed = %feed.participant, publication = feed.publication.as_str(), "subscribing");
-        self.sfu.requested.insert(feed.clone(), now);
-        self.send(ClientMsg::SfuSubscribe {
-            pin,
-            feed: feed.participant,
-            publication: feed.publication,
-        });
-    }
-
-    /// Closes subscription `n` (telling the server when `tell`).
-    fn unsubscribe(&mut self, n: u64, tell: bool) -> Option<SfuFeed> {
-        let sub = self.sfu.subscriptions.remove(&n)?;
-        self.media_command(MediaCommand::CloseSfu {
-            target: SfuTarget::Subscription(n),
-        });
-        if tell {
-            self.send(ClientMsg::SfuUnsubscribe { subscription: n });
-        }
-        Some(sub.feed)
-    }
-
-    fn sfu_offer(
-        &mut self,
-        subscription: u64,
-        feed: ParticipantId,
-        publication: SfuPublication,
-        sdp: String,
-    ) {
-        let key = SfuFeed {
-            participant: feed.clone(),
-            publication,
-        };
-        let wanted = self.sfu.access.is_some()
-            && self.sfu.requested.remove(&key).is_some()
-            && self.sfu.subscription_of(&key).is_none()
-            && !self.sfu.subscriptions.contains_key(&subscription);
-        if !wanted {
-            debug!(%feed, subscription, "offer for a feed we no longer want: unsubscribing");
-            self.send(ClientMsg::SfuUnsubscribe { subscription });
-            return;
-        }
-        if publication == Camera {
-            // The feed's subscription takes over from our peer connection.
-            self.close_mesh_peer(feed.clone());
-        }
-        info!(%feed, publication = publication.as_str(), subscription, "receiving a feed");
-        self.sfu.subscriptions.insert(
-            subscription,
-            Subscription {
-                feed: key,
-                signalling: Signalling::default(),
-            },
-        );
-        let ice_servers = self.ice_servers().to_vec();
-        self.media_command(MediaCommand::Subscribe {
-            subscription,
-            feed,
-            publication,
-            offer: sdp,
-            ice_servers,
-        });
     }
 
     fn sfu_refused(
@@ -498,7 +351,7 @@ impl Session {
 
     /// SFU timers: subscriptions asked for again, publishing again, the end
     /// of the peer-to-peer handover.
-    pub(super) fn sfu_timeout(&mut self, now: Instant) {
+    pub(in crate::session) fn sfu_timeout(&mut self, now: Instant) {
         let late: Vec<SfuPublication> = self
             .sfu
             .publications
@@ -552,125 +405,6 @@ impl Session {
                     self.mesh.iter().map(|(id, _)| id.clone()).collect();
                 for peer in peers {
                     self.close_mesh_peer(peer);
-                }
-            }
-        }
-    }
-
-    /// A participant left the room: their feed's subscription ends now
-    /// (`sfuFeeds` with it gone follows).
-    pub(super) fn sfu_participant_left(&mut self, participant: &ParticipantId) {
-        self.sfu.feeds.retain(|f| &f.participant != participant);
-        self.sfu
-            .requested
-            .retain(|f, _| &f.participant != participant);
-        let theirs: Vec<u64> = self
-            .sfu
-            .subscriptions
-            .iter()
-            .filter(|(_, s)| &s.feed.participant == participant)
-            .map(|(n, _)| *n)
-            .collect();
-        for n in theirs {
-            self.unsubscribe(n, true);
-        }
-    }
-
-    /// Media engine reports about SFU connections.
-    pub(super) fn sfu_media(&mut self, now: Instant, input: super::MediaInput) {
-        use super::MediaInput;
-        match input {
-            MediaInput::SfuLocalDescription { target, sdp } => self.sfu_describe(target, sdp),
-            MediaInput::SfuLocalCandidate { target, candidate } => {
-                let linked = self.linked_in_call();
-                let Some(signalling) = self.signalling_mut(target) else {
-                    debug!(?target, "candidate of a closed SFU connection: dropped");
-                    return;
-                };
-                if !signalling.described {
-                    signalling.held.push(candidate);
-                } else if linked {
-                    self.send(ClientMsg::SfuCandidate { target, candidate });
-                }
-            }
-            MediaInput::SfuConnected { target } => {
-                if let SfuTarget::Publication(p) = target
-                    && let Some(publication) = self.sfu.publications.get_mut(&p)
-                {
-                    publication.deadline = None;
-                }
-                if let Some(signalling) = self.signalling_mut(target) {
-                    signalling.connected = true;
-                    info!(?target, "SFU media connected");
-                }
-            }
-            MediaInput::SfuFailed { target } => self.sfu_failed(now, target),
-            other => debug!(?other, "not an SFU report"),
-        }
-    }
-
-    fn signalling_mut(&mut self, target: SfuTarget) -> Option<&mut Signalling> {
-        match target {
-            SfuTarget::Publication(p) => {
-                self.sfu.publications.get_mut(&p).map(|p| &mut p.signalling)
-            }
-            SfuTarget::Subscription(n) => self
-                .sfu
-                .subscriptions
-                .get_mut(&n)
-                .map(|s| &mut s.signalling),
-        }
-    }
-
-    fn sfu_describe(&mut self, target: SfuTarget, sdp: String) {
-        if !self.linked_in_call() {
-            debug!(?target, "SFU description dropped: no link");
-            return;
-        }
-        let Some(pin) = self.sfu.access.as_ref().map(|a| a.pin.clone()) else {
-            return;
-        };
-        let Some(signalling) = self.signalling_mut(target) else {
-            debug!(?target, "description of a closed SFU connection: dropped");
-            return;
-        };
-        signalling.described = true;
-        let held = std::mem::take(&mut signalling.held);
-        match target {
-            SfuTarget::Publication(publication) => self.send(ClientMsg::SfuPublish {
-                pin,
-                publication,
-                sdp,
-            }),
-            SfuTarget::Subscription(subscription) => {
-                self.send(ClientMsg::SfuAnswer { subscription, sdp })
-            }
-        }
-        for candidate in held {
-            self.send(ClientMsg::SfuCandidate { target, candidate });
-        }
-    }
-
-    fn sfu_failed(&mut self, now: Instant, target: SfuTarget) {
-        info!(?target, "SFU connection failed: setting it up again");
-        match target {
-            SfuTarget::Publication(p) => {
-                if self.sfu.publications.remove(&p).is_none() {
-                    return;
-                }
-                self.media_command(MediaCommand::CloseSfu { target });
-                if self.linked_in_call() {
-                    self.send(ClientMsg::SfuUnpublish { publication: p });
-                }
-                self.sfu.republish_at.insert(p, now + REPUBLISH_DELAY);
-            }
-            SfuTarget::Subscription(n) => {
-                let tell = self.linked_in_call();
-                if let Some(feed) = self.unsubscribe(n, tell)
-                    && self.sfu.feeds.contains(&feed)
-                    && tell
-                {
-                    self.subscribe(now, feed);
                 }
             }
         }
