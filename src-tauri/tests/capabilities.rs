@@ -1,6 +1,8 @@
 //! Least privilege, checked: the main window's capability grants exactly
-//! Mulaqat's own commands (each registered with the handler and given a
-//! permission by build.rs) plus listening to events, nothing else; the CSP
+//! Mulaqat's own commands (each registered with the handler, given a
+//! permission by build.rs and named in the UI's contract, whose mock backend
+//! fails to compile without a case for each) plus listening to events,
+//! nothing else; the CSP
 //! allows no eval, no inline script, no remote origin, no framing.
 
 #![allow(clippy::unwrap_used, clippy::expect_used)]
@@ -51,6 +53,24 @@ fn registered_handlers() -> BTreeSet<String> {
         .collect()
 }
 
+/// The UI contract's `COMMAND_NAMES` (camelCase), as the Rust commands they
+/// invoke (snake_case, as `rustCommandName` in `ui/src/lib/ipc/tauri.ts`).
+fn contract_commands() -> BTreeSet<String> {
+    let text = read("../ui/src/lib/ipc/contract.ts");
+    let list = text.split("export const COMMAND_NAMES = [").nth(1).unwrap();
+    let list = &list[..list.find(']').unwrap()];
+    let snake = |name: &str| {
+        name.chars().fold(String::new(), |mut out, c| {
+            if c.is_ascii_uppercase() {
+                out.push('_');
+            }
+            out.push(c.to_ascii_lowercase());
+            out
+        })
+    };
+    list.split('"').skip(1).step_by(2).map(snake).collect()
+}
+
 fn capability() -> serde_json::Value {
     serde_json::from_str(&read("capabilities/main-window.json")).unwrap()
 }
@@ -67,6 +87,11 @@ fn every_command_is_registered_permitted_and_granted_and_nothing_else_is() {
         declared,
         registered_handlers(),
         "build.rs vs generate_handler!"
+    );
+    assert_eq!(
+        declared,
+        contract_commands(),
+        "build.rs vs the UI contract's COMMAND_NAMES"
     );
 
     let cap = capability();

@@ -379,6 +379,9 @@ export class MockBackend implements Backend {
         this.notifications.push(rawArgs as ArgsOf<"notify">);
         return null;
     }
+    // Fails to compile when a command of the contract has no case above.
+    const unhandled: never = command;
+    throw new Error(`the mock does not know ${String(unhandled)}`);
   }
 
   // ─────────────────────────── microphone level ───────────────────────────
