@@ -26,12 +26,12 @@
 
 #[path = "browser/chromium.rs"]
 mod chromium;
+#[path = "browser/cost.rs"]
+mod cost;
 #[path = "browser/figures.rs"]
 mod figures;
 #[path = "browser/page.rs"]
 mod page;
-#[path = "browser/procfs.rs"]
-mod procfs;
 #[path = "browser/readings.rs"]
 mod readings;
 
@@ -48,8 +48,8 @@ use mulaqat_lab::netns::{self as lab, Lab, SERVER_ADDR};
 use mulaqat_lab::procs::{Bins, Client, Proc, Server, Stats};
 
 use chromium::Chromium;
+use cost::Snapshot;
 use figures::{Histogram, Participant, Row, Side};
-use procfs::Snapshot;
 
 #[derive(Debug, Parser)]
 struct Args {
@@ -72,19 +72,13 @@ struct Args {
     /// The Chromium to run.
     #[arg(long, default_value = chromium::DEFAULT_PROGRAM)]
     chromium: PathBuf,
-    /// Write the results as JSON here.
-    #[arg(long)]
-    json: Option<PathBuf>,
-    /// Rewrite the table in this Markdown file.
-    #[arg(long)]
-    markdown: Option<PathBuf>,
+    /// Where the results go.
+    #[command(flatten)]
+    out: measure::BenchArgs,
     /// Serve the call page on this address and nothing else (the bench
     /// runs itself so inside the server namespace).
     #[arg(long, hide = true)]
     serve_page: Option<String>,
-    /// Ignored (cargo bench passes it).
-    #[arg(long, hide = true)]
-    bench: bool,
 }
 
 const FPS: u32 = 30;
@@ -157,7 +151,7 @@ struct Window {
     to: SystemTime,
     cpu: Vec<f64>,
     processes: Vec<usize>,
-    memory: Vec<procfs::Memory>,
+    memory: Vec<cost::Memory>,
 }
 
 impl Setup<'_> {
@@ -189,7 +183,7 @@ impl Setup<'_> {
             to: SystemTime::now(),
             cpu: after.cpu_since(&before),
             processes: after.processes(),
-            memory: roots.iter().map(|r| procfs::memory(*r)).collect(),
+            memory: roots.iter().map(|r| cost::memory(*r)).collect(),
         }
     }
 
@@ -557,21 +551,16 @@ fn main() {
         table.push_str(&row.table_lines());
     }
     println!("{table}");
-    if let Some(path) = args.json.as_deref().map(measure::from_root) {
-        let doc = json!({
+    args.out
+        .write_json(&json!({
             "machine": measure::machine(),
             "browser": browser,
             "warmupSecs": args.warmup,
             "seconds": args.seconds,
             "rows": rows.iter().map(Row::to_json).collect::<Vec<_>>(),
-        });
-        std::fs::write(&path, serde_json::to_string_pretty(&doc).unwrap()).expect("write JSON");
-        println!("wrote {}", path.display());
-    }
-    if let Some(path) = args.markdown.as_deref() {
-        let path =
-            measure::write_table(path, "browser", "Against a browser call (Chromium)", &table)
-                .expect("write Markdown");
-        println!("updated {}", path.display());
-    }
+        }))
+        .expect("write JSON");
+    args.out
+        .write_markdown("browser", "Against a browser call (Chromium)", &table)
+        .expect("write Markdown");
 }

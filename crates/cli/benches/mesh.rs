@@ -19,13 +19,13 @@
 
 #![allow(clippy::print_stdout, clippy::expect_used, clippy::unwrap_used)]
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::time::{Duration, Instant, SystemTime};
 
 use clap::Parser;
 use serde_json::{Value, json};
 
-use mulaqat_lab::measure::{self, clock_ticks, cpu_ticks, from_root, machine};
+use mulaqat_lab::measure::{self, clock_ticks, cpu_ticks, machine};
 use mulaqat_lab::netns::{self as lab, Lab};
 use mulaqat_lab::procs::{Bins, Client, Server, Stats, frames};
 
@@ -46,15 +46,9 @@ struct Args {
     /// Run on 127.0.0.1 even as root (no namespaces).
     #[arg(long)]
     loopback: bool,
-    /// Write the results as JSON here.
-    #[arg(long)]
-    json: Option<PathBuf>,
-    /// Rewrite the table in this Markdown file.
-    #[arg(long)]
-    markdown: Option<PathBuf>,
-    /// Ignored (cargo bench passes it).
-    #[arg(long, hide = true)]
-    bench: bool,
+    /// Where the results go.
+    #[command(flatten)]
+    out: measure::BenchArgs,
 }
 
 /// One participant's figures.
@@ -176,56 +170,15 @@ fn run_call(args: &Args, bins: &Bins, parties: usize, quality: &str, netns: bool
             (Some(a), Some(b)) => (b.saturating_sub(a)) as f64 / hz / window * 100.0,
             _ => 0.0,
         };
-        let (end, end_at) = stats1[k]
-            .clone()
-            .unwrap_or((Stats(Value::Null), SystemTime::UNIX_EPOCH));
-        let (start, start_at) = match &stats0[k] {
-            Some((s, at)) => (Some(s), *at),
-            None => (None, SystemTime::UNIX_EPOCH),
-        };
-        // Frames over the time between the two writes of the stats file.
-        let span = end_at
-            .duration_since(start_at)
-            .map_or(0.0, |d| d.as_secs_f64());
-        let remotes = end.present();
-        let first: Vec<Option<u64>> = remotes
-            .iter()
-            .map(|(_, r)| r["firstFrameMs"].as_u64())
-            .collect();
-        let fps_in = remotes
-            .iter()
-            .map(|(id, r)| {
-                let before = start.and_then(|s| s.remote(id)).map_or(0, frames);
-                if span > 0.5 {
-                    frames(r).saturating_sub(before) as f64 / span
-                } else {
-                    0.0
-                }
-            })
-            .collect();
-        let encoder = end.0["sent"].as_object().and_then(|m| {
-            m.iter()
-                .filter(|(k, _)| k.ends_with(":video"))
-                .find_map(|(_, v)| v["encoder"].as_str().map(str::to_owned))
-        });
-        participants.push(Participant {
-            name: c.name.clone(),
-            first_frame_ms: first.iter().flatten().min().copied(),
-            all_frames_ms: if first.len() == parties - 1 && first.iter().all(Option::is_some) {
-                first.iter().flatten().max().copied()
-            } else {
-                None
-            },
+        participants.push(participant(
+            c,
+            parties,
             cpu_percent,
-            rss_mib: rss[k],
-            fps_in,
-            min_height: remotes
-                .iter()
-                .filter_map(|(_, r)| r["video"]["height"].as_u64())
-                .min(),
-            encoder,
+            rss[k],
             exit_code,
-        });
+            stats0[k].as_ref(),
+            stats1[k].clone(),
+        ));
     }
     drop(clients);
     drop(server);
@@ -235,6 +188,67 @@ fn run_call(args: &Args, bins: &Bins, parties: usize, quality: &str, netns: bool
         quality: quality.to_owned(),
         requested_height: height_of(quality),
         participants,
+    }
+}
+
+/// `c`'s figures: its CPU, RSS and exit code, and what it received over
+/// the window, from its stats file read at the window's start and end.
+fn participant(
+    c: &Client,
+    parties: usize,
+    cpu_percent: f64,
+    rss_mib: f64,
+    exit_code: Option<i32>,
+    start: Option<&(Stats, SystemTime)>,
+    end: Option<(Stats, SystemTime)>,
+) -> Participant {
+    let (end, end_at) = end.unwrap_or((Stats(Value::Null), SystemTime::UNIX_EPOCH));
+    let (start, start_at) = match start {
+        Some((s, at)) => (Some(s), *at),
+        None => (None, SystemTime::UNIX_EPOCH),
+    };
+    // Frames over the time between the two writes of the stats file.
+    let span = end_at
+        .duration_since(start_at)
+        .map_or(0.0, |d| d.as_secs_f64());
+    let remotes = end.present();
+    let first: Vec<Option<u64>> = remotes
+        .iter()
+        .map(|(_, r)| r["firstFrameMs"].as_u64())
+        .collect();
+    let fps_in = remotes
+        .iter()
+        .map(|(id, r)| {
+            let before = start.and_then(|s| s.remote(id)).map_or(0, frames);
+            if span > 0.5 {
+                frames(r).saturating_sub(before) as f64 / span
+            } else {
+                0.0
+            }
+        })
+        .collect();
+    let encoder = end.0["sent"].as_object().and_then(|m| {
+        m.iter()
+            .filter(|(k, _)| k.ends_with(":video"))
+            .find_map(|(_, v)| v["encoder"].as_str().map(str::to_owned))
+    });
+    Participant {
+        name: c.name.clone(),
+        first_frame_ms: first.iter().flatten().min().copied(),
+        all_frames_ms: if first.len() == parties - 1 && first.iter().all(Option::is_some) {
+            first.iter().flatten().max().copied()
+        } else {
+            None
+        },
+        cpu_percent,
+        rss_mib,
+        fps_in,
+        min_height: remotes
+            .iter()
+            .filter_map(|(_, r)| r["video"]["height"].as_u64())
+            .min(),
+        encoder,
+        exit_code,
     }
 }
 
@@ -357,19 +371,16 @@ fn main() {
         table.push_str(&table_row(row));
     }
     println!("{table}");
-    if let Some(path) = args.json.as_deref().map(from_root) {
-        let doc = json!({
+    args.out
+        .write_json(&json!({
             "machine": machine(),
             "netns": netns,
             "warmupSecs": args.warmup,
             "seconds": args.seconds,
             "rows": rows.iter().map(Row::to_json).collect::<Vec<_>>(),
-        });
-        std::fs::write(&path, serde_json::to_string_pretty(&doc).unwrap()).expect("write JSON");
-        println!("wrote {}", path.display());
-    }
-    if let Some(path) = args.markdown.as_deref().map(from_root) {
-        measure::write_table(&path, "mesh", "Mesh calls", &table).expect("write Markdown");
-        println!("updated {}", path.display());
-    }
+        }))
+        .expect("write JSON");
+    args.out
+        .write_markdown("mesh", "Mesh calls", &table)
+        .expect("write Markdown");
 }

@@ -33,7 +33,6 @@ mod report;
 #[path = "sfu/room.rs"]
 mod room;
 
-use std::path::PathBuf;
 use std::time::Duration;
 
 use clap::Parser;
@@ -68,15 +67,9 @@ struct Args {
     /// before the warm-up starts anyway.
     #[arg(long, default_value_t = 90)]
     ready_timeout: u64,
-    /// Write the results as JSON here.
-    #[arg(long)]
-    json: Option<PathBuf>,
-    /// Rewrite the table in this Markdown file.
-    #[arg(long)]
-    markdown: Option<PathBuf>,
-    /// Ignored (cargo bench passes it).
-    #[arg(long, hide = true)]
-    bench: bool,
+    /// Where the results go.
+    #[command(flatten)]
+    out: measure::BenchArgs,
 }
 
 /// The command that made the table, with the flags that differ from the
@@ -165,22 +158,17 @@ fn main() {
         table.push_str(&report::table_row(room));
     }
     println!("{table}");
-    if let Some(path) = args.json.as_deref().map(measure::from_root) {
-        let doc = json!({
+    args.out
+        .write_json(&json!({
             "machine": measure::machine(),
             "command": command(&args),
             "warmupSecs": args.warmup,
             "seconds": args.seconds,
             "fps": args.fps,
             "rooms": rooms.iter().map(report::room_json).collect::<Vec<_>>(),
-        });
-        std::fs::write(&path, serde_json::to_string_pretty(&doc).unwrap())
-            .unwrap_or_else(|e| panic!("writing {}: {e}", path.display()));
-        println!("wrote {}", path.display());
-    }
-    if let Some(path) = &args.markdown {
-        let path = measure::write_table(path, "sfu", "SFU rooms (Janus)", &table)
-            .unwrap_or_else(|e| panic!("writing {}: {e}", path.display()));
-        println!("updated {}", path.display());
-    }
+        }))
+        .expect("write JSON");
+    args.out
+        .write_markdown("sfu", "SFU rooms (Janus)", &table)
+        .expect("write Markdown");
 }

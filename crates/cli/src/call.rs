@@ -222,69 +222,153 @@ pub(crate) async fn run_call(args: &CallArgs, answering: Answering) -> Result<u8
         events_tx,
         user_rx,
     ));
-    if let Some(duration) = args.duration {
+    leave_on_time_or_ctrl_c(args.duration, &user);
+    let mut watch = CallWatch {
+        args,
+        answering: &answering,
+        engine: &engine,
+        user: &user,
+        started,
+        relay_only,
+        collector,
+        pending: PendingMedia::default(),
+        last_write: Instant::now(),
+        gave_up: false,
+    };
+    let mut tick = tokio::time::interval(Duration::from_secs(1));
+    loop {
+        tokio::select! {
+            event = events.recv() => match event {
+                Some(event) => watch.show(event)?,
+                None => break,
+            },
+            _ = tick.tick() => watch.give_up_if_media_is_late(),
+        }
+    }
+    let CallWatch {
+        mut collector,
+        gave_up,
+        ..
+    } = watch;
+    let reason = call.await.context("the call task failed")?;
+    engine.stop();
+    drop(engine);
+    drop(user);
+    if let Some(path) = &args.stats_json {
+        record_release(&mut collector).await;
+        collector.write(path, Some(&reason))?;
+    }
+    println!("ended: {}", describe_end(&reason));
+    Ok(exit_code(&reason, gave_up))
+}
+
+/// Leaves the call after `duration`, if given, and on Ctrl-C.
+fn leave_on_time_or_ctrl_c(duration: Option<Duration>, user: &mpsc::UnboundedSender<UserAction>) {
+    if let Some(duration) = duration {
         let user = user.clone();
         tokio::spawn(async move {
             tokio::time::sleep(duration).await;
             let _ = user.send(UserAction::Leave);
         });
     }
-    {
-        let user = user.clone();
-        tokio::spawn(async move {
-            if tokio::signal::ctrl_c().await.is_ok() {
-                let _ = user.send(UserAction::Leave);
-            }
-        });
+    let user = user.clone();
+    tokio::spawn(async move {
+        if tokio::signal::ctrl_c().await.is_ok() {
+            let _ = user.send(UserAction::Leave);
+        }
+    });
+}
+
+/// How the command ends for the call's end: 0 normally, 2 when refused,
+/// 3 when the connection or the media was lost.
+fn exit_code(reason: &EndReason, gave_up: bool) -> u8 {
+    if gave_up {
+        return exit::CONNECTION;
     }
-    let mut last_write = Instant::now();
-    let mut pending = PendingMedia::default();
-    let mut gave_up = false;
-    let mut tick = tokio::time::interval(Duration::from_secs(1));
-    loop {
-        let event = tokio::select! {
-            event = events.recv() => match event {
-                Some(event) => event,
-                None => break,
-            },
-            _ = tick.tick() => {
-                if !gave_up && let Some(peer) = pending.overdue(Instant::now(), args.connect_timeout) {
-                    let who = collector.name_of(peer.as_str()).unwrap_or(peer.as_str()).to_owned();
-                    eprintln!("error: {}", not_connecting_message(&who, args.connect_timeout, relay_only));
-                    gave_up = true;
-                    let _ = user.send(UserAction::Leave);
-                }
-                continue;
-            }
+    match reason {
+        EndReason::Left
+        | EndReason::MeetingEnded
+        | EndReason::RemovedByHost
+        | EndReason::ServerShutdown => exit::OK,
+        EndReason::Denied | EndReason::Refused { .. } | EndReason::Replaced => exit::REFUSED,
+        EndReason::ConnectionLost => exit::CONNECTION,
+    }
+}
+
+/// What the command keeps while the call runs: it prints the call's
+/// progress, keeps the stats and gives up when media does not connect.
+struct CallWatch<'a> {
+    args: &'a CallArgs,
+    answering: &'a Answering,
+    engine: &'a MediaEngine,
+    user: &'a mpsc::UnboundedSender<UserAction>,
+    /// When the command started (first-frame times count from here).
+    started: Instant,
+    relay_only: bool,
+    collector: stats::Collector,
+    pending: PendingMedia,
+    /// When the stats file was last written.
+    last_write: Instant,
+    /// Media to someone did not connect in time, and the call was left.
+    gave_up: bool,
+}
+
+impl CallWatch<'_> {
+    /// Leaves the call, once, when media to someone has not connected
+    /// within `--connect-timeout`.
+    fn give_up_if_media_is_late(&mut self) {
+        if self.gave_up {
+            return;
+        }
+        let timeout = self.args.connect_timeout;
+        let Some(peer) = self.pending.overdue(Instant::now(), timeout) else {
+            return;
         };
+        let who = self
+            .collector
+            .name_of(peer.as_str())
+            .unwrap_or(peer.as_str())
+            .to_owned();
+        eprintln!(
+            "error: {}",
+            not_connecting_message(&who, timeout, self.relay_only)
+        );
+        self.gave_up = true;
+        let _ = self.user.send(UserAction::Leave);
+    }
+
+    /// Prints one event of the call and keeps its figures.
+    #[allow(clippy::print_stdout)] // Progress lines are this command's output.
+    fn show(&mut self, event: RunnerEvent) -> Result<()> {
+        let collector = &mut self.collector;
         match event {
             RunnerEvent::Stats(report) => {
                 collector.update(&report);
-                if args.stamp_frames {
-                    take_latencies(&engine, &report, &mut collector);
+                if self.args.stamp_frames {
+                    take_latencies(self.engine, &report, collector);
                 }
-                if let Some(path) = &args.stats_json
-                    && last_write.elapsed() >= args.stats_every
+                if let Some(path) = &self.args.stats_json
+                    && self.last_write.elapsed() >= self.args.stats_every
                 {
                     collector.write(path, None)?;
-                    last_write = Instant::now();
+                    self.last_write = Instant::now();
                 }
             }
             RunnerEvent::Call(event) => {
                 collector.call_event(&event);
                 let about_me = matches!(&event, CallEvent::ParticipantJoined(p)
                     if collector.me() == Some(p.id.as_str()));
-                if !about_me && let Some(line) = call_line(&event, &answering, &user) {
+                if !about_me && let Some(line) = call_line(&event, self.answering, self.user) {
                     println!("{line}");
                 }
             }
             RunnerEvent::Media(MediaEvent::PeerState { peer, state }) => {
-                pending.update(&peer, state, Instant::now());
+                self.pending.update(&peer, state, Instant::now());
             }
             RunnerEvent::Media(MediaEvent::FirstFrame {
                 peer, resolution, ..
             }) => {
-                let ms = u64::try_from(started.elapsed().as_millis()).unwrap_or(u64::MAX);
+                let ms = u64::try_from(self.started.elapsed().as_millis()).unwrap_or(u64::MAX);
                 println!("first frame: {peer} {resolution} after {ms} ms");
                 collector.first_frame(peer.as_str(), ms);
             }
@@ -307,27 +391,8 @@ pub(crate) async fn run_call(args: &CallArgs, answering: Answering) -> Result<u8
             RunnerEvent::Sfu(notice) => tracing::debug!(?notice, "sfu"),
             other => tracing::debug!(?other, "event"),
         }
+        Ok(())
     }
-    let reason = call.await.context("the call task failed")?;
-    engine.stop();
-    drop(engine);
-    drop(user);
-    if let Some(path) = &args.stats_json {
-        record_release(&mut collector).await;
-        collector.write(path, Some(&reason))?;
-    }
-    println!("ended: {}", describe_end(&reason));
-    if gave_up {
-        return Ok(exit::CONNECTION);
-    }
-    Ok(match reason {
-        EndReason::Left
-        | EndReason::MeetingEnded
-        | EndReason::RemovedByHost
-        | EndReason::ServerShutdown => exit::OK,
-        EndReason::Denied | EndReason::Refused { .. } | EndReason::Replaced => exit::REFUSED,
-        EndReason::ConnectionLost => exit::CONNECTION,
-    })
 }
 
 /// Reads threads and descriptors once the engine is gone, waiting up to

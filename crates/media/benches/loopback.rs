@@ -8,10 +8,10 @@
 
 #![allow(clippy::print_stdout, clippy::expect_used, clippy::unwrap_used)]
 
-use std::path::PathBuf;
 use std::time::Duration;
 
 use clap::Parser;
+use mulaqat_lab::measure::{self, BenchArgs};
 use mulaqat_media::encode::{EncoderRegistry, ProbeOutcome};
 use mulaqat_media::loopback::{LoopbackOptions, LoopbackResult, run};
 use mulaqat_media::{Quality, Resolution};
@@ -27,15 +27,9 @@ struct Args {
     /// Only these encoders (e.g. x264enc,vp8enc).
     #[arg(long, value_delimiter = ',')]
     encoders: Vec<String>,
-    /// Write all results as JSON here.
-    #[arg(long)]
-    json: Option<PathBuf>,
-    /// Rewrite the table in this Markdown file.
-    #[arg(long)]
-    markdown: Option<PathBuf>,
-    /// Ignored (cargo bench passes it).
-    #[arg(long, hide = true)]
-    bench: bool,
+    /// Where the results go.
+    #[command(flatten)]
+    out: BenchArgs,
     /// Internal: run one loopback (`HEIGHT:ENCODER`) in this process and print its JSON.
     #[arg(long, hide = true)]
     one: Option<String>,
@@ -89,36 +83,8 @@ fn run_child(quality: Quality, encoder: &str, seconds: u64) -> Result<LoopbackRe
     serde_json::from_str(line).map_err(|e| e.to_string())
 }
 
-const START: &str = "<!-- media-loopback:start -->";
-const END: &str = "<!-- media-loopback:end -->";
-
 fn fmt(v: Option<f64>, unit: &str) -> String {
     v.map_or_else(|| "n/a".into(), |v| format!("{v:.0}{unit}"))
-}
-
-fn machine() -> String {
-    let cpu = std::fs::read_to_string("/proc/cpuinfo")
-        .ok()
-        .and_then(|c| {
-            c.lines()
-                .find(|l| l.starts_with("model name"))
-                .map(|l| l.split(':').nth(1).unwrap_or("").trim().to_owned())
-        })
-        .unwrap_or_else(|| "unknown CPU".into());
-    let cores = std::thread::available_parallelism().map_or(0, |n| n.get());
-    format!("{cores} cores, {cpu}")
-}
-
-/// `cargo bench` runs in the crate's folder: take relative paths from the
-/// workspace root, where people type the command.
-fn from_root(path: &std::path::Path) -> PathBuf {
-    if path.is_absolute() {
-        path.to_owned()
-    } else {
-        std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
-            .join("../..")
-            .join(path)
-    }
 }
 
 fn main() {
@@ -149,14 +115,37 @@ fn main() {
             runs.push((quality, result.element.to_owned(), outcome));
         }
     }
+    let table = table(&args, &runs);
+    println!("{table}");
+    let json: Vec<serde_json::Value> = runs
+        .iter()
+        .map(|(q, e, o)| match o {
+            Ok(r) => {
+                serde_json::json!({"size": q.resolution().to_string(), "encoder": e, "result": r})
+            }
+            Err(err) => {
+                serde_json::json!({"size": q.resolution().to_string(), "encoder": e, "error": err})
+            }
+        })
+        .collect();
+    args.out
+        .write_json(&serde_json::json!({"machine": measure::machine(), "runs": json}))
+        .expect("write JSON");
+    args.out
+        .write_markdown("media-loopback", "Media loopback", &table)
+        .expect("write Markdown");
+}
+
+/// The Markdown table of `runs`, with what it shows above it.
+fn table(args: &Args, runs: &[(Quality, String, Result<LoopbackResult, String>)]) -> String {
     let mut table = format!(
         "Machine: {}. Command: `cargo bench -p mulaqat-media --bench loopback -- --seconds {}`. Both peers in one process (a fresh process per row), \
          each sending and receiving test video at 30 fps; latency is capture to decoded frame, read from timestamps drawn into the picture.\n\n\
          | size | encoder | received | fps received | latency p50 | latency p95 | first frame | CPU (all cores) | RSS |\n| --- | --- | --- | --- | --- | --- | --- | --- | --- |\n",
-        machine(),
+        measure::machine(),
         args.seconds
     );
-    for (quality, encoder, outcome) in &runs {
+    for (quality, encoder, outcome) in runs {
         match outcome {
             Ok(r) => table.push_str(&format!(
                 "| {} | {} | {}x{} | {:.1} | {} | {} | {:.0} ms | {:.0} % | {:.0} MiB |\n",
@@ -178,30 +167,5 @@ fn main() {
             )),
         }
     }
-    println!("{table}");
-    if let Some(path) = args.json.as_deref().map(from_root) {
-        let json: Vec<serde_json::Value> = runs
-            .iter()
-            .map(|(q, e, o)| match o {
-                Ok(r) => serde_json::json!({"size": q.resolution().to_string(), "encoder": e, "result": r}),
-                Err(err) => serde_json::json!({"size": q.resolution().to_string(), "encoder": e, "error": err}),
-            })
-            .collect();
-        std::fs::write(
-            &path,
-            serde_json::to_string_pretty(&serde_json::json!({"machine": machine(), "runs": json}))
-                .unwrap(),
-        )
-        .expect("write JSON");
-        println!("wrote {}", path.display());
-    }
-    if let Some(path) = args.markdown.as_deref().map(from_root) {
-        let doc = std::fs::read_to_string(&path).unwrap_or_default();
-        let new = match (doc.find(START), doc.find(END)) {
-            (Some(a), Some(b)) if a < b => format!("{}{START}\n{table}{}", &doc[..a], &doc[b..]),
-            _ => format!("{doc}\n## Media loopback\n\n{START}\n{table}{END}\n"),
-        };
-        std::fs::write(&path, new).expect("write Markdown");
-        println!("updated {}", path.display());
-    }
+    table
 }

@@ -5,6 +5,7 @@
 //! ```text
 //! cargo bench -p mulaqat-server --bench load -- --clients 2000 --json target/load.json
 //! ```
+//! `--markdown` rewrites the table between the `server-load` markers.
 //!
 //! The server runs as its own process (the release binary), so its CPU and
 //! RSS are read from /proc apart from the load generator's.
@@ -12,13 +13,13 @@
 #![allow(clippy::print_stdout, clippy::expect_used, clippy::unwrap_used)]
 
 use std::io::{BufRead, BufReader};
-use std::path::PathBuf;
-use std::process::{Command, Stdio};
+use std::process::{Child, Command, Stdio};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use clap::Parser;
 use futures_util::{SinkExt, StreamExt};
+use mulaqat_lab::measure::{self, BenchArgs};
 use mulaqat_protocol::{
     ClientMsg, MediaState, ParticipantId, Role, RoomId, SdpKind, ServerMsg, SessionDescription,
     Signal, UnixMillis, decode_server, encode,
@@ -41,12 +42,9 @@ struct Args {
     /// Measurement time after everyone has joined.
     #[arg(long, default_value = "20s", value_parser = humantime::parse_duration)]
     duration: Duration,
-    /// Also write the results as JSON here.
-    #[arg(long)]
-    json: Option<PathBuf>,
-    /// Ignored (cargo bench passes it).
-    #[arg(long, hide = true)]
-    bench: bool,
+    /// Where the results go.
+    #[command(flatten)]
+    out: BenchArgs,
 }
 
 const SECRET_HEX: &str = "6c6f61642d62656e63682d7365637265742d6c6f61642d62656e63682d2d2d21";
@@ -56,42 +54,6 @@ fn now_millis() -> UnixMillis {
         .duration_since(std::time::UNIX_EPOCH)
         .unwrap();
     UnixMillis(since.as_millis() as u64)
-}
-
-struct ProcStat {
-    cpu_ticks: u64,
-    rss_kib: u64,
-    peak_rss_kib: u64,
-}
-
-fn proc_stat(pid: u32) -> ProcStat {
-    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).unwrap();
-    // Fields after the parenthesised command name; utime and stime are 14 and 15.
-    let after = &stat[stat.rfind(')').unwrap() + 2..];
-    let fields: Vec<&str> = after.split_whitespace().collect();
-    let cpu_ticks = fields[11].parse::<u64>().unwrap() + fields[12].parse::<u64>().unwrap();
-    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).unwrap();
-    let kib = |key: &str| {
-        status
-            .lines()
-            .find(|l| l.starts_with(key))
-            .and_then(|l| l.split_whitespace().nth(1))
-            .and_then(|v| v.parse().ok())
-            .unwrap_or(0)
-    };
-    ProcStat {
-        cpu_ticks,
-        rss_kib: kib("VmRSS:"),
-        peak_rss_kib: kib("VmHWM:"),
-    }
-}
-
-fn ticks_per_second() -> f64 {
-    let out = Command::new("getconf").arg("CLK_TCK").output();
-    out.ok()
-        .and_then(|o| String::from_utf8(o.stdout).ok())
-        .and_then(|s| s.trim().parse().ok())
-        .unwrap_or(100.0)
 }
 
 /// When the clients measure and stop, set once everyone has joined.
@@ -119,6 +81,62 @@ fn latency_from(text: &str, epoch: Instant) -> Option<u32> {
     u32::try_from(now.saturating_sub(sent)).ok()
 }
 
+type Socket =
+    tokio_tungstenite::WebSocketStream<tokio_tungstenite::MaybeTlsStream<tokio::net::TcpStream>>;
+
+fn text(msg: &ClientMsg) -> Message {
+    Message::Text(encode(msg).into())
+}
+
+/// Connects client `index` and joins `room`: its socket, and the others
+/// already there.
+async fn join(
+    url: &str,
+    token: String,
+    room: RoomId,
+    index: usize,
+) -> (Socket, Vec<ParticipantId>) {
+    let (mut ws, _) = tokio_tungstenite::connect_async(url)
+        .await
+        .expect("connect");
+    ws.send(text(&ClientMsg::Hello { version: 1, token }))
+        .await
+        .unwrap();
+    ws.send(text(&ClientMsg::Join {
+        room,
+        display_name: format!("Load {index}"),
+        role: None,
+        resume: None,
+        media: MediaState::default(),
+        decodes: None,
+    }))
+    .await
+    .unwrap();
+    loop {
+        let Some(Ok(Message::Text(reply))) = ws.next().await else {
+            panic!("client {index} lost its connection while joining")
+        };
+        match decode_server(reply.as_str(), usize::MAX).unwrap() {
+            ServerMsg::Welcome {
+                participant_id,
+                participants,
+                ..
+            } => {
+                let peers = participants
+                    .into_iter()
+                    .map(|p| p.id)
+                    .filter(|id| *id != participant_id)
+                    .collect();
+                return (ws, peers);
+            }
+            ServerMsg::Error { code, message } => panic!("join refused: {code}: {message}"),
+            _ => {}
+        }
+    }
+}
+
+/// One client: joins, waits for everyone, then sends at `rate` (chat and
+/// signals in turn) until the window closes, timing what it receives.
 #[allow(clippy::too_many_arguments)]
 async fn run_client(
     url: String,
@@ -130,47 +148,8 @@ async fn run_client(
     joined: Arc<Barrier>,
     mut timing: watch::Receiver<Option<Timing>>,
 ) -> Tally {
-    let (ws, _) = tokio_tungstenite::connect_async(&url)
-        .await
-        .expect("connect");
+    let (ws, mut peers) = join(&url, token, room, index).await;
     let (mut sink, mut stream) = ws.split();
-    let send = |msg: ClientMsg| Message::Text(encode(&msg).into());
-    sink.send(send(ClientMsg::Hello { version: 1, token }))
-        .await
-        .unwrap();
-    sink.send(send(ClientMsg::Join {
-        room,
-        display_name: format!("Load {index}"),
-        role: None,
-        resume: None,
-        media: MediaState::default(),
-        decodes: None,
-    }))
-    .await
-    .unwrap();
-    let mut peers: Vec<ParticipantId> = Vec::new();
-    loop {
-        let Some(Ok(Message::Text(text))) = stream.next().await else {
-            panic!("client {index} lost its connection while joining")
-        };
-        match decode_server(text.as_str(), usize::MAX).unwrap() {
-            ServerMsg::Welcome {
-                participant_id,
-                participants,
-                ..
-            } => {
-                peers.extend(
-                    participants
-                        .into_iter()
-                        .map(|p| p.id)
-                        .filter(|id| *id != participant_id),
-                );
-                break;
-            }
-            ServerMsg::Error { code, message } => panic!("join refused: {code}: {message}"),
-            _ => {}
-        }
-    }
     joined.wait().await;
     let Timing {
         measure_from: from,
@@ -201,7 +180,7 @@ async fn run_client(
                 } else {
                     ClientMsg::Chat { text: stamp(epoch) }
                 };
-                if sink.send(send(msg)).await.is_err() {
+                if sink.send(text(&msg)).await.is_err() {
                     tally.errors += 1;
                     break;
                 }
@@ -212,10 +191,10 @@ async fn run_client(
             }
             frame = stream.next() => {
                 let Some(Ok(frame)) = frame else { tally.errors += 1; break };
-                let Message::Text(text) = frame else { continue };
+                let Message::Text(reply) = frame else { continue };
                 let arrived = Instant::now();
                 let measuring = arrived >= from && arrived < stop;
-                match decode_server(text.as_str(), usize::MAX) {
+                match decode_server(reply.as_str(), usize::MAX) {
                     Ok(ServerMsg::Chat { message }) if measuring => {
                         tally.latencies_us.extend(latency_from(&message.text, epoch));
                     }
@@ -229,7 +208,7 @@ async fn run_client(
             }
         }
     }
-    let _ = sink.send(send(ClientMsg::Leave)).await;
+    let _ = sink.send(text(&ClientMsg::Leave)).await;
     tally
 }
 
@@ -247,45 +226,84 @@ fn main() {
     runtime.block_on(run(args));
 }
 
-async fn run(args: Args) {
-    let data = tempfile::tempdir().unwrap();
-    std::fs::write(data.path().join("secret"), SECRET_HEX).unwrap();
-    let config = data.path().join("server.toml");
-    std::fs::write(
-        &config,
-        format!(
-            "listen = \"127.0.0.1:0\"\n[rooms]\ndefault_kind = \"meeting\"\nmax_participants = {}\n[limits]\nmax_connections = {}\n",
-            args.room_size,
-            args.clients + 100
-        ),
-    )
-    .unwrap();
-    let mut server = Command::new(env!("CARGO_BIN_EXE_mulaqat-server"))
-        .args(["--log", "warn", "--config"])
-        .arg(&config)
-        .arg("--data-dir")
-        .arg(data.path())
-        .stdout(Stdio::piped())
-        .spawn()
-        .expect("start mulaqat-server");
-    let mut line = String::new();
-    BufReader::new(server.stdout.take().unwrap())
-        .read_line(&mut line)
-        .unwrap();
-    let url = format!(
-        "{}/ws",
-        line.trim()
-            .strip_prefix("listening on ")
-            .expect("listening line")
-    );
-    let pid = server.id();
-    let signer = TokenSigner::new(
-        &(0..SECRET_HEX.len())
-            .step_by(2)
-            .map(|i| u8::from_str_radix(&SECRET_HEX[i..i + 2], 16).unwrap())
-            .collect::<Vec<_>>(),
-    );
+/// The server under load, its own process.
+struct LoadServer {
+    process: Child,
+    /// Its WebSocket URL.
+    url: String,
+    signer: TokenSigner,
+    /// Its data folder and config, removed on drop.
+    _data: tempfile::TempDir,
+}
 
+impl LoadServer {
+    /// Starts the release `mulaqat-server` on a free port, sized for `args`.
+    fn start(args: &Args) -> LoadServer {
+        let data = tempfile::tempdir().unwrap();
+        std::fs::write(data.path().join("secret"), SECRET_HEX).unwrap();
+        let config = data.path().join("server.toml");
+        std::fs::write(
+            &config,
+            format!(
+                "listen = \"127.0.0.1:0\"\n[rooms]\ndefault_kind = \"meeting\"\nmax_participants = {}\n[limits]\nmax_connections = {}\n",
+                args.room_size,
+                args.clients + 100
+            ),
+        )
+        .unwrap();
+        let mut process = Command::new(env!("CARGO_BIN_EXE_mulaqat-server"))
+            .args(["--log", "warn", "--config"])
+            .arg(&config)
+            .arg("--data-dir")
+            .arg(data.path())
+            .stdout(Stdio::piped())
+            .spawn()
+            .expect("start mulaqat-server");
+        let mut line = String::new();
+        BufReader::new(process.stdout.take().unwrap())
+            .read_line(&mut line)
+            .unwrap();
+        let url = format!(
+            "{}/ws",
+            line.trim()
+                .strip_prefix("listening on ")
+                .expect("listening line")
+        );
+        let signer = TokenSigner::new(
+            &(0..SECRET_HEX.len())
+                .step_by(2)
+                .map(|i| u8::from_str_radix(&SECRET_HEX[i..i + 2], 16).unwrap())
+                .collect::<Vec<_>>(),
+        );
+        LoadServer {
+            process,
+            url,
+            signer,
+            _data: data,
+        }
+    }
+}
+
+/// What a run measured.
+struct Measured {
+    join_time: Duration,
+    total: Tally,
+    /// The server's CPU over the window, % of one core.
+    cpu_pct: f64,
+    rss_kib: u64,
+    peak_rss_kib: u64,
+}
+
+async fn run(args: Args) {
+    let mut server = LoadServer::start(&args);
+    let measured = measure_load(&args, &server).await;
+    let _ = (server.process.kill(), server.process.wait());
+    report(&args, &measured);
+}
+
+/// Joins every client, then reads the server's CPU over the window.
+async fn measure_load(args: &Args, server: &LoadServer) -> Measured {
+    let pid = server.process.id();
     let epoch = Instant::now();
     let joined = Arc::new(Barrier::new(args.clients + 1));
     let (timing_tx, timing_rx) = watch::channel(None);
@@ -298,9 +316,9 @@ async fn run(args: Args) {
         } else {
             Role::Guest
         };
-        let token = signer.issue(room.clone(), role, now_millis(), 3600);
+        let token = server.signer.issue(room.clone(), role, now_millis(), 3600);
         tasks.push(tokio::spawn(run_client(
-            url.clone(),
+            server.url.clone(),
             token,
             room,
             index,
@@ -326,10 +344,11 @@ async fn run(args: Args) {
         }))
         .unwrap();
     tokio::time::sleep_until(measure_from.into()).await;
-    let before = proc_stat(pid);
+    let before = measure::cpu_ticks(pid).expect("the server's CPU time");
     tokio::time::sleep_until(stop_at.into()).await;
-    let after = proc_stat(pid);
-    let wall = args.duration.as_secs_f64();
+    let after = measure::cpu_ticks(pid).expect("the server's CPU time");
+    let rss_kib = measure::rss_kib(pid).unwrap_or(0);
+    let peak_rss_kib = measure::peak_rss_kib(pid).unwrap_or(0);
 
     let mut total = Tally::default();
     for task in tasks {
@@ -338,12 +357,32 @@ async fn run(args: Args) {
         total.errors += tally.errors;
         total.latencies_us.extend(tally.latencies_us);
     }
-    let _ = (server.kill(), server.wait());
     total.latencies_us.sort_unstable();
-    let cpu_pct = (after.cpu_ticks - before.cpu_ticks) as f64 / ticks_per_second() / wall * 100.0;
+    let cpu_pct =
+        (after - before) as f64 / measure::clock_ticks() / args.duration.as_secs_f64() * 100.0;
+    Measured {
+        join_time,
+        total,
+        cpu_pct,
+        rss_kib,
+        peak_rss_kib,
+    }
+}
+
+/// Prints the table, and writes the JSON and Markdown asked for.
+fn report(args: &Args, measured: &Measured) {
+    let Measured {
+        join_time,
+        total,
+        cpu_pct,
+        rss_kib,
+        peak_rss_kib,
+    } = measured;
+    let wall = args.duration.as_secs_f64();
     let lat = &total.latencies_us;
+    let machine = measure::machine();
     let results = serde_json::json!({
-        "machine": machine(),
+        "machine": machine,
         "command": std::env::args().skip(1).filter(|a| a != "--bench").collect::<Vec<_>>().join(" "),
         "clients": args.clients,
         "roomSize": args.room_size,
@@ -361,15 +400,10 @@ async fn run(args: Args) {
             "max": percentile(lat, 100.0),
         },
         "serverCpuPercentOfOneCore": cpu_pct,
-        "serverRssMiB": after.rss_kib as f64 / 1024.0,
-        "serverPeakRssMiB": after.peak_rss_kib as f64 / 1024.0,
+        "serverRssMiB": *rss_kib as f64 / 1024.0,
+        "serverPeakRssMiB": *peak_rss_kib as f64 / 1024.0,
     });
-    println!(
-        "mulaqat-server load ({})",
-        results["machine"].as_str().unwrap_or("?")
-    );
-    println!("| metric | value |");
-    println!("|---|---|");
+    let mut table = format!("mulaqat-server load ({machine})\n| metric | value |\n|---|---|\n");
     for (name, value) in [
         (
             "clients (rooms of N)",
@@ -398,29 +432,17 @@ async fn run(args: Args) {
             "server RSS",
             format!(
                 "{:.1} MiB (peak {:.1})",
-                after.rss_kib as f64 / 1024.0,
-                after.peak_rss_kib as f64 / 1024.0
+                *rss_kib as f64 / 1024.0,
+                *peak_rss_kib as f64 / 1024.0
             ),
         ),
         ("errors", total.errors.to_string()),
     ] {
-        println!("| {name} | {value} |");
+        table.push_str(&format!("| {name} | {value} |\n"));
     }
-    if let Some(path) = args.json {
-        std::fs::write(&path, serde_json::to_string_pretty(&results).unwrap()).unwrap();
-        println!("wrote {}", path.display());
-    }
-}
-
-fn machine() -> String {
-    let cpu = std::fs::read_to_string("/proc/cpuinfo")
-        .ok()
-        .and_then(|c| {
-            c.lines()
-                .find(|l| l.starts_with("model name"))
-                .map(|l| l.split(':').nth(1).unwrap_or("").trim().to_owned())
-        })
-        .unwrap_or_else(|| "unknown CPU".into());
-    let cores = std::thread::available_parallelism().map_or(0, |n| n.get());
-    format!("{cores} cores, {cpu}")
+    print!("{table}");
+    args.out.write_json(&results).expect("write JSON");
+    args.out
+        .write_markdown("server-load", "Server load", &table)
+        .expect("write Markdown");
 }

@@ -78,6 +78,25 @@ impl SettingKey {
         }
     }
 
+    /// Whether the person sets this key: a [`SettingChange`] changes it and
+    /// the settings screen lists it. The others only machine policy sets.
+    pub fn is_personal(self) -> bool {
+        match self {
+            Self::ServerUrl
+            | Self::DisplayName
+            | Self::Camera
+            | Self::Microphone
+            | Self::Speaker
+            | Self::Quality
+            | Self::Encoder
+            | Self::ClinicalAudio
+            | Self::Language
+            | Self::LaunchAtLogin
+            | Self::KnockSound => true,
+            Self::AllowGuestLinks | Self::RelayOnly | Self::ExtraCaPem => false,
+        }
+    }
+
     /// The name in the machine policy (`server_url`), if policy can set it.
     pub fn policy_name(self) -> Option<&'static str> {
         Some(match self {
@@ -191,5 +210,59 @@ mod tests {
             .count();
         // Every policy key but lock_server names a setting.
         assert_eq!(named, crate::policy::POLICY_KEYS.len() - 1);
+    }
+
+    /// A change of `key`, when the person can make one.
+    fn change_of(key: SettingKey) -> Option<SettingChange> {
+        Some(match key {
+            SettingKey::ServerUrl => SettingChange::ServerUrl(None),
+            SettingKey::DisplayName => SettingChange::DisplayName(None),
+            SettingKey::Camera => SettingChange::Camera(None),
+            SettingKey::Microphone => SettingChange::Microphone(None),
+            SettingKey::Speaker => SettingChange::Speaker(None),
+            SettingKey::Quality => SettingChange::Quality(Quality::Auto),
+            SettingKey::Encoder => SettingChange::Encoder(EncoderPreference::Auto),
+            SettingKey::ClinicalAudio => SettingChange::ClinicalAudio(false),
+            SettingKey::Language => SettingChange::Language(None),
+            SettingKey::LaunchAtLogin => SettingChange::LaunchAtLogin(false),
+            SettingKey::KnockSound => SettingChange::KnockSound(true),
+            SettingKey::AllowGuestLinks | SettingKey::RelayOnly | SettingKey::ExtraCaPem => {
+                return None;
+            }
+        })
+    }
+
+    #[test]
+    fn the_person_changes_exactly_the_personal_keys() {
+        for key in SettingKey::ALL {
+            assert_eq!(
+                change_of(key).map(|c| c.key()),
+                key.is_personal().then_some(key),
+                "{key}"
+            );
+        }
+    }
+
+    #[test]
+    fn every_key_is_listed_once_and_shown_on_the_settings_screen() {
+        let view = crate::EffectiveSettings::new(
+            crate::UserSettings::default(),
+            crate::MachinePolicy::default(),
+        )
+        .view();
+        let serde_json::Value::Object(fields) = serde_json::to_value(view).expect("json") else {
+            panic!("the view is an object");
+        };
+        let mut shown: Vec<&str> = fields
+            .keys()
+            .map(String::as_str)
+            .filter(|name| !matches!(*name, "recentRooms" | "notices"))
+            .collect();
+        let mut listed: Vec<&str> = SettingKey::ALL.iter().map(|k| k.as_str()).collect();
+        shown.sort_unstable();
+        listed.sort_unstable();
+        listed.dedup();
+        assert_eq!(listed.len(), SettingKey::ALL.len(), "a key listed twice");
+        assert_eq!(shown, listed);
     }
 }

@@ -1,6 +1,9 @@
 //! Settings as the UI sees them, and how they map onto `mulaqat_settings`.
 //!
-//! The UI names some keys differently and has one the settings crate does not hold:
+//! `mulaqat_settings::SettingKey` owns the list of settings; the UI's
+//! [`SettingKey`] names the ones the person sets, some differently
+//! (`tests/setting_values.rs` fails when either side gains a key the other
+//! lacks):
 //!
 //! | UI key (`SettingKey`) | `mulaqat_settings::SettingKey` | value mapping |
 //! | --- | --- | --- |
@@ -118,11 +121,11 @@ pub enum SettingKey {
     KnockSound,
 }
 
-impl SettingKey {
-    /// The key in `mulaqat_settings`, if it holds this setting.
-    pub fn stored(self) -> Option<settings::SettingKey> {
+/// The key in `mulaqat_settings`, which owns the list of settings.
+impl From<SettingKey> for settings::SettingKey {
+    fn from(key: SettingKey) -> Self {
         use settings::SettingKey as S;
-        Some(match self {
+        match key {
             SettingKey::ServerUrl => S::ServerUrl,
             SettingKey::DisplayName => S::DisplayName,
             SettingKey::CameraId => S::Camera,
@@ -134,13 +137,19 @@ impl SettingKey {
             SettingKey::Language => S::Language,
             SettingKey::LaunchAtLogin => S::LaunchAtLogin,
             SettingKey::KnockSound => S::KnockSound,
-        })
+        }
     }
+}
 
-    /// The UI's key for a `mulaqat_settings` key, if the UI shows it.
-    pub fn from_stored(key: settings::SettingKey) -> Option<SettingKey> {
+/// The UI's name for a `mulaqat_settings` key the person sets
+/// ([`settings::SettingKey::is_personal`]); a key only machine policy sets
+/// is given back, as the UI does not list it.
+impl TryFrom<settings::SettingKey> for SettingKey {
+    type Error = settings::SettingKey;
+
+    fn try_from(key: settings::SettingKey) -> Result<Self, Self::Error> {
         use settings::SettingKey as S;
-        Some(match key {
+        Ok(match key {
             S::ServerUrl => SettingKey::ServerUrl,
             S::DisplayName => SettingKey::DisplayName,
             S::Camera => SettingKey::CameraId,
@@ -152,7 +161,7 @@ impl SettingKey {
             S::Language => SettingKey::Language,
             S::LaunchAtLogin => SettingKey::LaunchAtLogin,
             S::KnockSound => SettingKey::KnockSound,
-            S::AllowGuestLinks | S::RelayOnly | S::ExtraCaPem => return None,
+            S::AllowGuestLinks | S::RelayOnly | S::ExtraCaPem => return Err(key),
         })
     }
 }

@@ -8,9 +8,10 @@ use std::path::Path;
 use std::process::{Child, Stdio};
 use std::time::{Duration, Instant, SystemTime};
 
+use mulaqat_lab::measure;
 use mulaqat_lab::netns::{Lab, SERVER_ADDR};
 
-use super::{page, procfs};
+use super::page;
 
 /// Debian's Chromium (its launcher script execs the browser, so the pid
 /// stays the browser's).
@@ -95,7 +96,7 @@ fn kill(target: &str) {
 
 impl Drop for Chromium {
     fn drop(&mut self) {
-        let pids = procfs::tree(self.pid);
+        let pids = measure::tree(self.pid);
         // The group is the browser's pid (process_group(0)).
         kill(&format!("-{}", self.pid));
         for pid in &pids {
@@ -103,22 +104,11 @@ impl Drop for Chromium {
         }
         let _ = self.child.wait();
         let deadline = Instant::now() + Duration::from_secs(5);
-        while pids.iter().any(|p| alive(*p)) && Instant::now() < deadline {
+        while pids.iter().any(|p| measure::is_running(*p)) && Instant::now() < deadline {
             std::thread::sleep(Duration::from_millis(50));
         }
-        if let Some(left) = pids.iter().find(|p| alive(**p)) {
+        if let Some(left) = pids.iter().find(|p| measure::is_running(**p)) {
             eprintln!("warning: Chromium process {left} still runs after SIGKILL");
         }
     }
-}
-
-/// Whether `pid` runs (a zombie waiting for its parent does not).
-fn alive(pid: u32) -> bool {
-    std::fs::read_to_string(format!("/proc/{pid}/stat"))
-        .ok()
-        .and_then(|s| {
-            let state = s.get(s.rfind(')')? + 2..)?.chars().next()?;
-            Some(state != 'Z' && state != 'X')
-        })
-        .unwrap_or(false)
 }

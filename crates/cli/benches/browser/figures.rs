@@ -5,7 +5,7 @@ use std::collections::BTreeMap;
 
 use serde_json::{Value, json};
 
-use super::procfs::Memory;
+use super::cost::Memory;
 
 /// Delays in whole milliseconds, counted per value.
 #[derive(Debug, Clone, Default)]

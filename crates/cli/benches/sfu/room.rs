@@ -269,22 +269,14 @@ fn start_clients(
         .collect()
 }
 
-/// Runs `spec` in fresh processes; every one of them is gone on return
-/// (also on a panic: the lab kills what it started).
-pub fn run(spec: &RoomSpec, t: &Timing, bins: &Bins) -> Room {
-    let lab = Lab::new(spec.parties());
-    let janus = Janus::start(&lab);
-    let server = Server::start(
-        Some(&lab),
-        lab.dir(),
-        bins,
-        &format!("{COMMAND_ROOMS}{}", janus.server_config()),
-    );
-    let clients = start_clients(&lab, bins, &server, spec, t);
+/// Waits until every participant has every other's video, at most
+/// `t.ready_timeout` (or until all have ended), and says how long it took
+/// from the first start (`None`: not everyone got there).
+fn wait_until_everyone_has_everyone(clients: &[Client], t: &Timing) -> Option<Duration> {
     let started = clients[0].proc.started;
     let deadline = Instant::now() + t.ready_timeout;
     let ready_after = loop {
-        if everyone_has_everyone(&clients) {
+        if everyone_has_everyone(clients) {
             break Some(started.elapsed());
         }
         if Instant::now() >= deadline || clients.iter().all(|c| !c.proc.running()) {
@@ -302,6 +294,22 @@ pub fn run(spec: &RoomSpec, t: &Timing, bins: &Bins) -> Room {
             t.ready_timeout.as_secs()
         ),
     }
+    ready_after
+}
+
+/// Runs `spec` in fresh processes; every one of them is gone on return
+/// (also on a panic: the lab kills what it started).
+pub fn run(spec: &RoomSpec, t: &Timing, bins: &Bins) -> Room {
+    let lab = Lab::new(spec.parties());
+    let janus = Janus::start(&lab);
+    let server = Server::start(
+        Some(&lab),
+        lab.dir(),
+        bins,
+        &format!("{COMMAND_ROOMS}{}", janus.server_config()),
+    );
+    let clients = start_clients(&lab, bins, &server, spec, t);
+    let ready_after = wait_until_everyone_has_everyone(&clients, t);
     std::thread::sleep(t.warmup);
 
     let mut pids: Vec<u32> = clients.iter().map(|c| c.proc.pid).collect();

@@ -1,8 +1,11 @@
 //! Settings, their updates, command errors and recent rooms.
 
+use std::collections::BTreeSet;
+
 use mulaqat_protocol as proto;
 use mulaqat_settings as settings;
 use serde_json::{Value, json};
+use ts_rs::TS;
 
 use super::assert_json;
 use crate::ipc::*;
@@ -41,16 +44,51 @@ fn settings_carry_each_value_with_its_lock_under_the_ui_names() {
         }),
     );
     assert_eq!(ui.values().camera_id.as_deref(), Some("v4l2:/dev/video0"));
-    // Every UI key is a settings key, and back.
+}
+
+#[test]
+fn the_ui_has_one_key_for_each_setting_the_person_sets_and_no_other() {
+    // The UI's keys as the bindings declare them: `"serverUrl" | ...`.
+    let declared: BTreeSet<SettingKey> = SettingKey::inline(&ts_rs::Config::new())
+        .split('|')
+        .map(|name| serde_json::from_value(json!(name.trim().trim_matches('"'))).expect("a key"))
+        .collect();
+    // They are the keys of `SettingValues`.
+    let view = settings::EffectiveSettings::new(
+        settings::UserSettings::default(),
+        settings::MachinePolicy::default(),
+    )
+    .view();
+    let Value::Object(values) = serde_json::to_value(Settings::from(&view).values()).expect("json")
+    else {
+        panic!("SettingValues is an object");
+    };
+    let named: BTreeSet<SettingKey> = values
+        .keys()
+        .map(|name| serde_json::from_value(json!(name)).expect("a key"))
+        .collect();
+    assert_eq!(declared, named);
+    // Each is a different key the person sets in `mulaqat_settings`...
+    let stored: BTreeSet<settings::SettingKey> = declared
+        .iter()
+        .map(|k| settings::SettingKey::from(*k))
+        .collect();
+    assert_eq!(stored.len(), declared.len(), "two UI keys name one setting");
+    // ...and every key the person sets has its UI key, and back.
     for key in settings::SettingKey::ALL {
-        if let Some(ui_key) = SettingKey::from_stored(key) {
-            assert_eq!(ui_key.stored(), Some(key));
+        match SettingKey::try_from(key) {
+            Ok(ui_key) => {
+                assert!(key.is_personal(), "{key} is shown but only policy sets it");
+                assert_eq!(settings::SettingKey::from(ui_key), key);
+                assert!(declared.contains(&ui_key), "{key}");
+            }
+            Err(refused) => {
+                assert!(!key.is_personal(), "the UI has no key for {key}");
+                assert_eq!(refused, key);
+            }
         }
     }
-    assert_eq!(
-        SettingKey::KnockSound.stored(),
-        Some(settings::SettingKey::KnockSound)
-    );
+    assert!(stored.iter().all(|k| k.is_personal()));
 }
 
 #[test]

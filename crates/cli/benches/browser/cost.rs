@@ -1,43 +1,12 @@
-//! What a participant costs, from `/proc`: a participant is a process and
-//! every process below it (Chromium's browser, zygotes, renderer, GPU and
-//! utility processes; `mulaqat-cli` alone), found through the parent pid in
-//! `/proc/PID/stat`.
+//! What a participant costs in CPU and memory: a participant is a process
+//! and every process below it (Chromium's browser, zygotes, renderer, GPU
+//! and utility processes; `mulaqat-cli` alone), as `mulaqat_lab::measure`
+//! reads them from `/proc`.
 
 use std::collections::HashMap;
 use std::time::Instant;
 
-use mulaqat_lab::measure::{self, ProcStat};
-
-fn all() -> Vec<ProcStat> {
-    let Ok(dir) = std::fs::read_dir("/proc") else {
-        return Vec::new();
-    };
-    dir.filter_map(|e| e.ok()?.file_name().to_str()?.parse::<u32>().ok())
-        .filter_map(measure::proc_stat)
-        .collect()
-}
-
-/// `root` and every process below it, from one pass over `/proc`.
-fn tree_in(root: u32, all: &[ProcStat]) -> Vec<ProcStat> {
-    let mut children: HashMap<u32, Vec<&ProcStat>> = HashMap::new();
-    for s in all {
-        children.entry(s.ppid).or_default().push(s);
-    }
-    let mut out: Vec<ProcStat> = all.iter().filter(|s| s.pid == root).copied().collect();
-    let mut i = 0;
-    while i < out.len() {
-        if let Some(kids) = children.get(&out[i].pid) {
-            out.extend(kids.iter().map(|s| **s));
-        }
-        i += 1;
-    }
-    out
-}
-
-/// The pids of `root` and every process below it now.
-pub fn tree(root: u32) -> Vec<u32> {
-    tree_in(root, &all()).iter().map(|s| s.pid).collect()
-}
+use mulaqat_lab::measure;
 
 /// CPU ticks of each participant's processes at one moment.
 #[derive(Debug)]
@@ -49,13 +18,13 @@ pub struct Snapshot {
 
 impl Snapshot {
     pub fn take(roots: &[u32]) -> Snapshot {
-        let all = all();
+        let all = measure::processes();
         Snapshot {
             at: Instant::now(),
             trees: roots
                 .iter()
                 .map(|root| {
-                    tree_in(*root, &all)
+                    measure::tree_in(*root, &all)
                         .iter()
                         .map(|s| ((s.pid, s.start), s.ticks))
                         .collect()
@@ -102,7 +71,7 @@ pub struct Memory {
 /// RSS and PSS of `root` and every process below it.
 pub fn memory(root: u32) -> Memory {
     let mut total = Memory::default();
-    for pid in tree(root) {
+    for pid in measure::tree(root) {
         total.rss_mib += measure::rss_kib(pid).unwrap_or(0) as f64 / 1024.0;
         total.pss_mib += measure::pss_kib(pid).unwrap_or(0) as f64 / 1024.0;
     }

@@ -1,8 +1,13 @@
 //! What the benches and the long scenarios read about processes and the
-//! machine (from `/proc`), and how a bench puts its table into a Markdown
-//! file between two markers.
+//! machine: the one place that reads `/proc`. [`BenchArgs`] are the
+//! arguments every bench takes, and [`write_table`] puts a bench's table
+//! into a Markdown file between two markers.
 
-use std::path::{Path, PathBuf};
+mod bench;
+
+use std::collections::HashMap;
+
+pub use bench::{BenchArgs, from_root, replace_table, write_table};
 
 /// Clock ticks per second (`getconf CLK_TCK`; 100 when it cannot say).
 pub fn clock_ticks() -> f64 {
@@ -19,6 +24,8 @@ pub fn clock_ticks() -> f64 {
 pub struct ProcStat {
     pub pid: u32,
     pub ppid: u32,
+    /// `R` running, `S` sleeping, `Z` a zombie waiting for its parent, ...
+    pub state: char,
     /// utime + stime, clock ticks.
     pub ticks: u64,
     /// Start time after boot, clock ticks: with the pid, names a process
@@ -44,6 +51,7 @@ fn parse_stat(pid: u32, text: &str) -> Option<ProcStat> {
     Some(ProcStat {
         pid,
         ppid: u32::try_from(field(1)?).ok()?,
+        state: fields.first()?.chars().next()?,
         ticks: field(11)? + field(12)?,
         start: field(19)?,
     })
@@ -66,9 +74,59 @@ fn kib_field(path: &str, key: &str) -> Option<u64> {
         .ok()
 }
 
+/// Whether `pid` runs (a zombie waiting for its parent does not).
+pub fn is_running(pid: u32) -> bool {
+    proc_stat(pid).is_some_and(|s| s.state != 'Z' && s.state != 'X')
+}
+
+/// Every process now.
+pub fn processes() -> Vec<ProcStat> {
+    let Ok(dir) = std::fs::read_dir("/proc") else {
+        return Vec::new();
+    };
+    dir.filter_map(|e| e.ok()?.file_name().to_str()?.parse::<u32>().ok())
+        .filter_map(proc_stat)
+        .collect()
+}
+
+/// `root` and every process below it in `all` (from [`processes`]),
+/// `root` first.
+pub fn tree_in(root: u32, all: &[ProcStat]) -> Vec<ProcStat> {
+    let mut children: HashMap<u32, Vec<&ProcStat>> = HashMap::new();
+    for s in all {
+        children.entry(s.ppid).or_default().push(s);
+    }
+    let mut out: Vec<ProcStat> = all.iter().filter(|s| s.pid == root).copied().collect();
+    let mut i = 0;
+    while i < out.len() {
+        if let Some(kids) = children.get(&out[i].pid) {
+            out.extend(kids.iter().map(|s| **s));
+        }
+        i += 1;
+    }
+    out
+}
+
+/// The pids of `root` and every process below it now.
+pub fn tree(root: u32) -> Vec<u32> {
+    tree_in(root, &processes()).iter().map(|s| s.pid).collect()
+}
+
+/// The command line of a process, its arguments joined by spaces (empty
+/// when it cannot be read).
+pub fn cmdline(pid: u32) -> String {
+    let raw = std::fs::read(format!("/proc/{pid}/cmdline")).unwrap_or_default();
+    String::from_utf8_lossy(&raw).replace('\0', " ")
+}
+
 /// `VmRSS` of a process, KiB.
 pub fn rss_kib(pid: u32) -> Option<u64> {
     kib_field(&format!("/proc/{pid}/status"), "VmRSS:")
+}
+
+/// The most RSS a process had (`VmHWM`), KiB.
+pub fn peak_rss_kib(pid: u32) -> Option<u64> {
+    kib_field(&format!("/proc/{pid}/status"), "VmHWM:")
 }
 
 /// Proportional set size of a process (its shared pages divided among
@@ -101,85 +159,5 @@ pub fn machine() -> String {
     format!("{cores} cores, {cpu}{mem}")
 }
 
-/// `path` from the workspace root, where people type commands (`cargo
-/// bench` runs in the crate's folder).
-pub fn from_root(path: &Path) -> PathBuf {
-    if path.is_absolute() {
-        path.to_owned()
-    } else {
-        Path::new(env!("CARGO_MANIFEST_DIR"))
-            .join("../..")
-            .join(path)
-    }
-}
-
-/// Puts `table` between `<!-- NAME:start -->` and `<!-- NAME:end -->` in
-/// `doc`, or appends a `heading` section holding it when the markers are
-/// missing.
-pub fn replace_table(doc: &str, name: &str, heading: &str, table: &str) -> String {
-    let (start, end) = (
-        format!("<!-- {name}:start -->"),
-        format!("<!-- {name}:end -->"),
-    );
-    match (doc.find(&start), doc.find(&end)) {
-        (Some(a), Some(b)) if a < b => format!("{}{start}\n{table}{}", &doc[..a], &doc[b..]),
-        _ => format!("{doc}\n## {heading}\n\n{start}\n{table}{end}\n"),
-    }
-}
-
-/// [`replace_table`] in the file at `path` (from the workspace root).
-pub fn write_table(
-    path: &Path,
-    name: &str,
-    heading: &str,
-    table: &str,
-) -> std::io::Result<PathBuf> {
-    let path = from_root(path);
-    let doc = std::fs::read_to_string(&path).unwrap_or_default();
-    std::fs::write(&path, replace_table(&doc, name, heading, table))?;
-    Ok(path)
-}
-
 #[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn stat_fields_are_read_after_a_command_name_with_spaces_and_brackets() {
-        let text = "4242 (Web (Content) 1) S 17 4242 4242 0 -1 4194560 100 0 0 0 \
-                    250 50 0 0 20 0 30 0 123456 1000 100";
-        assert_eq!(
-            parse_stat(4242, text),
-            Some(ProcStat {
-                pid: 4242,
-                ppid: 17,
-                ticks: 300,
-                start: 123456,
-            })
-        );
-        assert_eq!(parse_stat(1, "1 (init"), None);
-    }
-
-    #[test]
-    fn a_table_goes_between_its_markers_and_nowhere_else() {
-        let doc = "# B\n\n<!-- mesh:start -->\nold\n<!-- mesh:end -->\nafter\n";
-        assert_eq!(
-            replace_table(doc, "mesh", "Mesh", "new\n"),
-            "# B\n\n<!-- mesh:start -->\nnew\n<!-- mesh:end -->\nafter\n"
-        );
-        let appended = replace_table("# B\n", "sfu", "SFU rooms", "t\n");
-        assert_eq!(
-            appended,
-            "# B\n\n## SFU rooms\n\n<!-- sfu:start -->\nt\n<!-- sfu:end -->\n"
-        );
-    }
-
-    #[test]
-    fn this_process_can_be_measured() {
-        let me = std::process::id();
-        assert!(cpu_ticks(me).is_some());
-        assert!(rss_kib(me).is_some_and(|k| k > 0));
-        assert!(fd_count(me).is_some_and(|n| n > 0));
-        assert!(machine().contains("cores"));
-    }
-}
+mod tests;
