@@ -1,6 +1,6 @@
 //! A call in progress: the runner from `mulaqat-client` on its own task,
-//! the person's actions going in, the call's events going to the UI and to
-//! the snapshot a reloaded UI reattaches to.
+//! the person's actions going in, and going to the UI the call's snapshot
+//! after each change (`crate::snapshot`) and the events that changed it.
 
 use std::sync::{Arc, Mutex, PoisonError};
 use std::time::Instant;
@@ -30,7 +30,7 @@ pub(crate) struct CallStart {
 /// The call under way.
 pub(crate) struct ActiveCall {
     user: mpsc::UnboundedSender<UserAction>,
-    snapshot: Arc<Mutex<SnapshotKeeper>>,
+    snapshot: Arc<PublishedSnapshot>,
     pub engine: MediaEngine,
     done: JoinHandle<EndReason>,
 }
@@ -41,15 +41,39 @@ impl std::fmt::Debug for ActiveCall {
     }
 }
 
-fn lock(keeper: &Mutex<SnapshotKeeper>) -> std::sync::MutexGuard<'_, SnapshotKeeper> {
-    keeper.lock().unwrap_or_else(PoisonError::into_inner)
+/// The call's snapshot, changed by the runner's events and by the person's
+/// choices; each change goes to the UI as a `callSnapshot` event.
+struct PublishedSnapshot {
+    keeper: Mutex<SnapshotKeeper>,
+    sink: Arc<dyn EventSink>,
+}
+
+impl PublishedSnapshot {
+    fn lock(&self) -> std::sync::MutexGuard<'_, SnapshotKeeper> {
+        self.keeper.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+
+    /// Runs `change` on the keeper and sends the snapshot when `change` says
+    /// it changed.
+    fn change(&self, change: impl FnOnce(&mut SnapshotKeeper) -> bool) {
+        let mut keeper = self.lock();
+        if change(&mut keeper) {
+            // Sent under the lock, so the UI gets the snapshots in the order
+            // they were made.
+            self.sink
+                .emit(AppEvent::CallSnapshot(keeper.snapshot().clone()));
+        }
+    }
 }
 
 impl ActiveCall {
     /// Starts the call; its events go to `sink` as they happen.
     pub(crate) fn start(start: CallStart, sink: Arc<dyn EventSink>) -> Self {
         let room = start.session.room.to_string();
-        let snapshot = Arc::new(Mutex::new(SnapshotKeeper::new(Some(room), start.local)));
+        let snapshot = Arc::new(PublishedSnapshot {
+            keeper: Mutex::new(SnapshotKeeper::new(Some(room), start.local)),
+            sink,
+        });
         let (events_tx, events) = mpsc::unbounded_channel();
         let (user, user_rx) = mpsc::unbounded_channel();
         let runner = tokio::spawn(run(
@@ -63,12 +87,7 @@ impl ActiveCall {
             events_tx,
             user_rx,
         ));
-        tokio::spawn(forward(
-            events,
-            snapshot.clone(),
-            sink,
-            start.engine.clone(),
-        ));
+        tokio::spawn(forward(events, snapshot.clone(), start.engine.clone()));
         Self {
             user,
             snapshot,
@@ -84,12 +103,23 @@ impl ActiveCall {
 
     /// The call as it stands.
     pub(crate) fn snapshot(&self) -> CallSnapshot {
-        lock(&self.snapshot).snapshot().clone()
+        self.snapshot.lock().snapshot().clone()
     }
 
-    /// Changes what we send as the person switches it (for the snapshot).
-    pub(crate) fn update_local(&self, change: impl FnOnce(&mut LocalMedia)) {
-        change(lock(&self.snapshot).local_mut());
+    /// Changes what we send as the person switches it.
+    /// Changes what the person switched on or off; gives back the result,
+    /// read under the same lock as the change.
+    pub(crate) fn update_local(&self, change: impl FnOnce(&mut LocalMedia)) -> LocalMedia {
+        let mut after = None;
+        self.snapshot.change(|keeper| {
+            let before = keeper.snapshot().local.clone();
+            change(keeper.local_mut());
+            let now = keeper.snapshot().local.clone();
+            let changed = now != before;
+            after = Some(now);
+            changed
+        });
+        after.unwrap_or_else(|| self.snapshot().local)
     }
 
     /// Whether the call has ended.
@@ -125,10 +155,10 @@ fn sfu_error_code(code: mulaqat_protocol::SfuErrorCode) -> mulaqat_protocol::Err
 /// Moves the runner's events to the snapshot and the UI.
 async fn forward(
     mut events: mpsc::UnboundedReceiver<RunnerEvent>,
-    snapshot: Arc<Mutex<SnapshotKeeper>>,
-    sink: Arc<dyn EventSink>,
+    snapshot: Arc<PublishedSnapshot>,
     engine: MediaEngine,
 ) {
+    let sink = snapshot.sink.clone();
     let mut speakers = SpeakerTracker::default();
     let speaker_event =
         |who: Option<String>| AppEvent::ActiveSpeaker(ipc::ActiveSpeaker { participant: who });
@@ -139,21 +169,16 @@ async fn forward(
                     sink.emit(speaker_event(who));
                 }
             }
-            RunnerEvent::Call(
-                ref call_event @ mulaqat_client::CallEvent::ParticipantLeft {
-                    ref participant, ..
-                },
-            ) => {
-                if let Some(who) = speakers.remove(participant.as_str()) {
-                    sink.emit(speaker_event(who));
-                }
-                let event = ipc::CallEvent::from(call_event.clone());
-                lock(&snapshot).apply(&event, unix_millis());
-                sink.emit(AppEvent::CallEvent(event));
-            }
             RunnerEvent::Call(event) => {
                 let event = ipc::CallEvent::from(event);
-                lock(&snapshot).apply(&event, unix_millis());
+                if let ipc::CallEvent::ParticipantLeft { participant, .. } = &event
+                    && let Some(who) = speakers.remove(participant)
+                {
+                    sink.emit(speaker_event(who));
+                }
+                // The snapshot first: what the UI does on the event sees the
+                // call as the event left it.
+                snapshot.change(|keeper| keeper.apply(&event, unix_millis()));
                 sink.emit(AppEvent::CallEvent(event));
             }
             RunnerEvent::Sfu(mulaqat_client::SfuNotice::Talking {
@@ -173,20 +198,19 @@ async fn forward(
                 sink.emit(AppEvent::CallEvent(event));
             }
             RunnerEvent::Stats(report) => sink.emit(AppEvent::Stats(report.into())),
-            RunnerEvent::Media(event @ MediaEvent::ScreenShareEnded { .. }) => {
-                // The session has turned sharing off and told the room; a
-                // screen from the desktop portal goes with the share.
-                engine.set_portal_screen(None);
-                lock(&snapshot).apply_media(&event);
-                if let Some(event) = crate::events::from_media(event) {
-                    sink.emit(event);
-                }
-            }
             RunnerEvent::Media(event) => {
-                lock(&snapshot).apply_media(&event);
-                if let Some(event) = crate::events::from_media(event) {
-                    sink.emit(event);
+                if matches!(event, MediaEvent::ScreenShareEnded { .. }) {
+                    // The session has turned sharing off and told the room; a
+                    // screen from the desktop portal goes with the share.
+                    engine.set_portal_screen(None);
                 }
+                let Some(event) = crate::events::from_media(event) else {
+                    continue;
+                };
+                if let AppEvent::MediaEvent(media) = &event {
+                    snapshot.change(|keeper| keeper.apply_media(media));
+                }
+                sink.emit(event);
             }
             other => tracing::debug!(?other, "runner event not for the UI"),
         }

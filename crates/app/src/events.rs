@@ -1,13 +1,17 @@
 //! What the backend tells the UI without being asked. The shell forwards
 //! each [`AppEvent`] as the Tauri event [`AppEvent::name`] gives (the UI
-//! contract's event names in kebab case: `call-event`, `stats`, ...).
+//! contract's event names in kebab case: `call-snapshot`, `call-event`, ...).
 
 use crate::ipc;
 
 /// An event for the UI.
 #[derive(Debug, Clone, PartialEq)]
 pub enum AppEvent {
-    /// The call changed.
+    /// The call as it stands, after every change: what the UI draws.
+    CallSnapshot(ipc::CallSnapshot),
+    /// What happened in the call, for what the UI does besides drawing it
+    /// (a knock to announce, a chat message to count, an error to show);
+    /// sent after the snapshot it changed.
     CallEvent(ipc::CallEvent),
     /// Once a second during a call.
     Stats(ipc::StatsReport),
@@ -26,6 +30,7 @@ impl AppEvent {
     /// (`callEvent` is emitted as `call-event`).
     pub fn name(&self) -> &'static str {
         match self {
+            AppEvent::CallSnapshot(_) => "call-snapshot",
             AppEvent::CallEvent(_) => "call-event",
             AppEvent::Stats(_) => "stats",
             AppEvent::MediaEvent(_) => "media-event",
@@ -38,6 +43,7 @@ impl AppEvent {
     /// The payload as JSON.
     pub fn payload(&self) -> serde_json::Value {
         let value = match self {
+            AppEvent::CallSnapshot(e) => serde_json::to_value(e),
             AppEvent::CallEvent(e) => serde_json::to_value(e),
             AppEvent::Stats(e) => serde_json::to_value(e),
             AppEvent::MediaEvent(e) => serde_json::to_value(e),

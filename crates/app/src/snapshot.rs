@@ -1,8 +1,16 @@
-//! The call as the backend holds it, so that a UI that reloads (or a
-//! window reopened from the tray) draws the call as it is without replaying
-//! history: a reducer over the same [`ipc::CallEvent`]s the UI receives.
+//! The call as the backend holds it: one reducer over the [`CallEvent`]s
+//! and [`MediaEvent`]s the UI is sent. The app sends the whole snapshot to
+//! the UI after every change (`callSnapshot`), so the UI draws what it is
+//! given and a reloaded UI asks for it again rather than replay history.
+//!
+//! The UI's backends with no Rust behind them (the mock, the browser client)
+//! keep the same snapshot with the same reducer in TypeScript
+//! (`ui/src/lib/ipc/callSnapshot.ts`); the vectors in
+//! `tests/golden/call_snapshot.json` hold the two together.
 
-use crate::ipc::{self, CallEvent, CallSnapshot, CallState, LocalMedia};
+use crate::ipc::{
+    self, CallEvent, CallSnapshot, CallState, ChatMessage, LocalMedia, MediaEvent, ParticipantInfo,
+};
 
 /// Keeps a [`CallSnapshot`] up to date.
 #[derive(Debug, Clone)]
@@ -10,9 +18,12 @@ pub(crate) struct SnapshotKeeper {
     snapshot: CallSnapshot,
 }
 
-/// At most this many chat messages are kept for a reattaching UI (the
-/// server replays its own history on a resume anyway).
+/// At most this many chat messages are kept (the server replays its own
+/// history on a resume anyway).
 const KEPT_CHAT: usize = 500;
+
+/// A shared screen sent apart from the camera, from a participant.
+const REMOTE_SCREEN_SUFFIX: &str = "/screen:video";
 
 impl SnapshotKeeper {
     /// No call yet: idle, nobody, nothing said.
@@ -36,98 +47,35 @@ impl SnapshotKeeper {
         &self.snapshot
     }
 
+    /// What the person has switched on: set by their commands, not by the
+    /// room's echo of them (see [`Self::apply`]).
     pub(crate) fn local_mut(&mut self) -> &mut LocalMedia {
         &mut self.snapshot.local
     }
 
-    /// Follows the shared screens that are tracks of their own (see
-    /// [`is_screen_track`]) as they start and end, and our own share ending
-    /// (the session has turned it off and told the room).
-    pub(crate) fn apply_media(&mut self, event: &mulaqat_media::MediaEvent) {
-        use mulaqat_media::MediaEvent;
-        let tracks = &mut self.snapshot.screen_tracks;
-        match event {
-            MediaEvent::ScreenShareEnded { .. } => self.snapshot.local.screen_sharing = false,
-            MediaEvent::TrackStarted { track, .. }
-                if is_screen_track(track.as_str())
-                    && !tracks.iter().any(|t| t == track.as_str()) =>
-            {
-                tracks.push(track.to_string());
-            }
-            MediaEvent::TrackEnded { track } => tracks.retain(|t| t != track.as_str()),
-            _ => {}
-        }
-    }
-
-    /// Applies one event; `now` is the wall clock in Unix milliseconds.
-    pub(crate) fn apply(&mut self, event: &CallEvent, now: u64) {
+    /// Applies one call event; `now` is the wall clock in Unix milliseconds.
+    /// Returns false when the event cannot have changed the snapshot (an
+    /// error, a chat message seen already).
+    ///
+    /// Our own media and hand as the room reports them change our entry in
+    /// `participants` only: `local` is what the person chose, which the
+    /// backend sends, and an echo of an older choice must not undo a newer one.
+    pub(crate) fn apply(&mut self, event: &CallEvent, now: u64) -> bool {
         let s = &mut self.snapshot;
         match event {
-            CallEvent::StateChanged { state } => {
-                let entering = matches!(state, CallState::InCall { .. })
-                    && !matches!(
-                        s.state,
-                        CallState::InCall { .. } | CallState::Reconnecting { .. }
-                    );
-                if entering {
-                    s.joined_at = Some(now);
-                }
-                if matches!(state, CallState::Ended { .. }) {
-                    s.lobby.clear();
-                    s.screen_tracks.clear();
-                }
-                match state {
-                    CallState::InCall {
-                        participant_id,
-                        role,
-                    } => {
-                        s.me = Some(ipc::SelfInfo {
-                            id: participant_id.clone(),
-                            role: Some(*role),
-                        });
-                    }
-                    CallState::WaitingInLobby { participant_id, .. } => {
-                        s.me = Some(ipc::SelfInfo {
-                            id: participant_id.clone(),
-                            role: None,
-                        });
-                    }
-                    _ => {}
-                }
-                s.state = state.clone();
-            }
+            CallEvent::StateChanged { state } => self.change_state(state, now),
             CallEvent::ParticipantJoined { participant } => {
-                s.lobby.retain(|p| p.id != participant.id);
-                match s.participants.iter_mut().find(|p| p.id == participant.id) {
-                    Some(known) => *known = participant.clone(),
-                    None => {
-                        s.participants.push(participant.clone());
-                        s.participants.sort_by_key(|p| p.join_order);
-                    }
-                }
+                remove(&mut s.lobby, &participant.id);
+                upsert(&mut s.participants, participant);
             }
             CallEvent::ParticipantLeft { participant, .. } => {
-                s.participants.retain(|p| &p.id != participant);
+                remove(&mut s.participants, participant);
             }
-            CallEvent::Knock { participant } => {
-                if !s.lobby.iter().any(|p| p.id == participant.id) {
-                    s.lobby.push(participant.clone());
-                }
-            }
-            CallEvent::KnockResolved { participant, .. } => {
-                s.lobby.retain(|p| &p.id != participant);
-            }
-            CallEvent::Chat { message } => {
-                if !s.chat.iter().any(|m| m.seq == message.seq) {
-                    s.chat.push(message.clone());
-                    if s.chat.len() > KEPT_CHAT {
-                        let excess = s.chat.len() - KEPT_CHAT;
-                        s.chat.drain(..excess);
-                    }
-                }
-            }
+            CallEvent::Knock { participant } => upsert(&mut s.lobby, participant),
+            CallEvent::KnockResolved { participant, .. } => remove(&mut s.lobby, participant),
+            CallEvent::Chat { message } => return add_chat(&mut s.chat, message),
             CallEvent::MediaStateChanged { participant, state } => {
-                if let Some(p) = s.participants.iter_mut().find(|p| &p.id == participant) {
+                if let Some(p) = find_mut(&mut s.participants, participant) {
                     p.media = state.clone();
                 }
             }
@@ -135,19 +83,122 @@ impl SnapshotKeeper {
                 participant,
                 raised,
             } => {
-                if let Some(p) = s.participants.iter_mut().find(|p| &p.id == participant) {
+                if let Some(p) = find_mut(&mut s.participants, participant) {
                     p.hand_raised = *raised;
                 }
             }
-            CallEvent::Error { .. } => {}
+            CallEvent::Error { .. } => return false,
         }
+        true
+    }
+
+    /// Follows the shared screens that are tracks of their own (see
+    /// [`is_screen_track`]) as they start and end, and our own share ending
+    /// (the session has turned it off and told the room). Returns whether
+    /// the snapshot changed.
+    pub(crate) fn apply_media(&mut self, event: &MediaEvent) -> bool {
+        let s = &mut self.snapshot;
+        match event {
+            MediaEvent::ScreenShareEnded { .. } => {
+                std::mem::replace(&mut s.local.screen_sharing, false)
+            }
+            MediaEvent::TrackStarted { track, .. }
+                if is_screen_track(track) && !s.screen_tracks.contains(track) =>
+            {
+                s.screen_tracks.push(track.clone());
+                true
+            }
+            MediaEvent::TrackEnded { track } => {
+                let before = s.screen_tracks.len();
+                s.screen_tracks.retain(|t| t != track);
+                s.screen_tracks.len() != before
+            }
+            _ => false,
+        }
+    }
+
+    fn change_state(&mut self, state: &CallState, now: u64) {
+        if matches!(state, CallState::Connecting) && !is_active(&self.snapshot.state) {
+            // A new call: nothing of an earlier one but the room and our choices.
+            let room = self.snapshot.room.take();
+            let local = self.snapshot.local.clone();
+            *self = Self::new(room, local);
+        }
+        let s = &mut self.snapshot;
+        if let Some(me) = identity(state) {
+            s.me = Some(me);
+        }
+        if matches!(state, CallState::InCall { .. }) && s.joined_at.is_none() {
+            s.joined_at = Some(now);
+        }
+        if matches!(state, CallState::Ended { .. }) {
+            s.me = None;
+            s.lobby.clear();
+            s.screen_tracks.clear();
+            s.local.screen_sharing = false;
+            s.local.hand_raised = false;
+        }
+        s.state = state.clone();
     }
 }
 
+/// Whether a call is under way (neither idle nor over).
+fn is_active(state: &CallState) -> bool {
+    !matches!(state, CallState::Idle | CallState::Ended { .. })
+}
+
+/// Who the state says we are: in the lobby we have an id but no role yet.
+/// `None` for the states that do not say (reconnecting keeps who we were).
+fn identity(state: &CallState) -> Option<ipc::SelfInfo> {
+    match state {
+        CallState::InCall {
+            participant_id,
+            role,
+        } => Some(ipc::SelfInfo {
+            id: participant_id.clone(),
+            role: Some(*role),
+        }),
+        CallState::WaitingInLobby { participant_id, .. } => Some(ipc::SelfInfo {
+            id: participant_id.clone(),
+            role: None,
+        }),
+        _ => None,
+    }
+}
+
+/// Puts `person` in `list` (in place of an earlier entry), in join order.
+fn upsert(list: &mut Vec<ParticipantInfo>, person: &ParticipantInfo) {
+    remove(list, &person.id);
+    list.push(person.clone());
+    list.sort_by_key(|p| p.join_order);
+}
+
+fn remove(list: &mut Vec<ParticipantInfo>, id: &str) {
+    list.retain(|p| p.id != id);
+}
+
+fn find_mut<'a>(list: &'a mut [ParticipantInfo], id: &str) -> Option<&'a mut ParticipantInfo> {
+    list.iter_mut().find(|p| p.id == id)
+}
+
+/// Adds a message not seen yet, dropping the oldest beyond [`KEPT_CHAT`].
+fn add_chat(chat: &mut Vec<ChatMessage>, message: &ChatMessage) -> bool {
+    if chat.iter().any(|m| m.seq == message.seq) {
+        return false;
+    }
+    chat.push(message.clone());
+    let excess = chat.len().saturating_sub(KEPT_CHAT);
+    chat.drain(..excess);
+    true
+}
+
 /// Whether `track` is a shared screen sent apart from the camera: our own
-/// preview, or a participant's screen feed.
+/// preview, or a participant's screen feed (`<participant>/screen:video`).
 fn is_screen_track(track: &str) -> bool {
-    track == mulaqat_media::SCREEN_PREVIEW_TRACK || track.ends_with("/screen:video")
+    track == mulaqat_media::SCREEN_PREVIEW_TRACK
+        || track
+            .strip_suffix(REMOTE_SCREEN_SUFFIX)
+            .is_some_and(|participant| !participant.is_empty())
 }
 
 /// The wall clock in Unix milliseconds.
@@ -160,21 +211,58 @@ pub(crate) fn unix_millis() -> u64 {
 
 #[cfg(test)]
 mod tests {
-    use super::*;
-    use crate::ipc::{ChatMessage, KnockOutcome, LeaveReason, MediaState, ParticipantInfo, Role};
+    use serde::Deserialize;
 
-    fn person(id: &str, order: u64) -> ParticipantInfo {
-        ParticipantInfo {
-            id: id.into(),
-            display_name: format!("Person {id}"),
-            role: Role::Guest,
-            join_order: order,
-            media: MediaState {
-                audio: true,
-                video: true,
-                screen: false,
-            },
-            hand_raised: false,
+    use super::*;
+    use crate::ipc::{ChatMessage, MediaKind, MediaState, Role};
+
+    /// `tests/golden/call_snapshot.json`: runs of events and the snapshot each
+    /// leads to, shared with the UI's TypeScript reducer.
+    const VECTORS: &str = include_str!("../tests/golden/call_snapshot.json");
+
+    #[derive(Deserialize)]
+    struct Vectors {
+        cases: Vec<Case>,
+    }
+
+    #[derive(Deserialize)]
+    struct Case {
+        name: String,
+        start: Start,
+        steps: Vec<Step>,
+        expect: CallSnapshot,
+    }
+
+    #[derive(Deserialize)]
+    struct Start {
+        room: Option<String>,
+        local: LocalMedia,
+    }
+
+    /// A call event at `at`, or a media event.
+    #[derive(Deserialize)]
+    struct Step {
+        #[serde(default)]
+        at: u64,
+        call: Option<CallEvent>,
+        media: Option<MediaEvent>,
+    }
+
+    #[test]
+    fn every_shared_vector_ends_in_its_snapshot() {
+        let vectors: Vectors = serde_json::from_str(VECTORS).unwrap();
+        assert!(vectors.cases.len() >= 8);
+        for case in vectors.cases {
+            let mut k = SnapshotKeeper::new(case.start.room, case.start.local);
+            for step in &case.steps {
+                if let Some(event) = &step.call {
+                    k.apply(event, step.at);
+                }
+                if let Some(event) = &step.media {
+                    k.apply_media(event);
+                }
+            }
+            assert_eq!(k.snapshot(), &case.expect, "{}", case.name);
         }
     }
 
@@ -190,128 +278,23 @@ mod tests {
         )
     }
 
-    #[test]
-    fn a_reloaded_ui_sees_who_is_here_who_waits_and_what_was_said() {
-        let mut k = keeper();
-        k.apply(
-            &CallEvent::StateChanged {
-                state: CallState::InCall {
-                    participant_id: "p-1".into(),
-                    role: Role::Host,
-                },
+    fn chat(seq: u64) -> CallEvent {
+        CallEvent::Chat {
+            message: ChatMessage {
+                seq,
+                from: "p-1".into(),
+                display_name: "A".into(),
+                text: "x".into(),
+                sent_at: seq,
             },
-            1_000,
-        );
-        k.apply(
-            &CallEvent::ParticipantJoined {
-                participant: person("p-3", 3),
-            },
-            1_100,
-        );
-        k.apply(
-            &CallEvent::ParticipantJoined {
-                participant: person("p-1", 1),
-            },
-            1_100,
-        );
-        k.apply(
-            &CallEvent::Knock {
-                participant: person("p-9", 9),
-            },
-            1_200,
-        );
-        k.apply(
-            &CallEvent::Knock {
-                participant: person("p-9", 9),
-            },
-            1_200,
-        );
-        k.apply(
-            &CallEvent::Chat {
-                message: ChatMessage {
-                    seq: 1,
-                    from: "p-3".into(),
-                    display_name: "Person p-3".into(),
-                    text: "<b>hi</b>".into(),
-                    sent_at: 1_150,
-                },
-            },
-            1_300,
-        );
-        k.apply(
-            &CallEvent::HandRaised {
-                participant: "p-3".into(),
-                raised: true,
-            },
-            1_400,
-        );
-        let s = k.snapshot();
-        assert_eq!(s.joined_at, Some(1_000));
-        assert_eq!(s.me.as_ref().map(|me| me.id.as_str()), Some("p-1"));
-        let ids: Vec<_> = s.participants.iter().map(|p| p.id.as_str()).collect();
-        assert_eq!(ids, ["p-1", "p-3"], "in join order");
-        assert_eq!(s.lobby.len(), 1, "a knock repeated is one person waiting");
-        assert_eq!(s.chat[0].text, "<b>hi</b>", "kept as text");
-        assert!(s.participants[1].hand_raised);
-
-        k.apply(
-            &CallEvent::KnockResolved {
-                participant: "p-9".into(),
-                outcome: KnockOutcome::Admitted,
-            },
-            1_500,
-        );
-        k.apply(
-            &CallEvent::ParticipantLeft {
-                participant: "p-3".into(),
-                reason: LeaveReason::Left,
-            },
-            1_600,
-        );
-        let s = k.snapshot();
-        assert!(s.lobby.is_empty());
-        assert_eq!(s.participants.len(), 1);
-    }
-
-    #[test]
-    fn reconnecting_keeps_the_call_timer() {
-        let mut k = keeper();
-        let in_call = CallState::InCall {
-            participant_id: "p-1".into(),
-            role: Role::Guest,
-        };
-        k.apply(
-            &CallEvent::StateChanged {
-                state: in_call.clone(),
-            },
-            1_000,
-        );
-        k.apply(
-            &CallEvent::StateChanged {
-                state: CallState::Reconnecting { attempt: 1 },
-            },
-            5_000,
-        );
-        k.apply(&CallEvent::StateChanged { state: in_call }, 9_000);
-        assert_eq!(k.snapshot().joined_at, Some(1_000));
+        }
     }
 
     #[test]
     fn old_chat_is_dropped_beyond_the_limit() {
         let mut k = keeper();
         for seq in 0..(KEPT_CHAT as u64 + 20) {
-            k.apply(
-                &CallEvent::Chat {
-                    message: ChatMessage {
-                        seq,
-                        from: "p-1".into(),
-                        display_name: "A".into(),
-                        text: "x".into(),
-                        sent_at: seq,
-                    },
-                },
-                seq,
-            );
+            k.apply(&chat(seq), seq);
         }
         let chat = &k.snapshot().chat;
         assert_eq!(chat.len(), KEPT_CHAT);
@@ -319,61 +302,63 @@ mod tests {
     }
 
     #[test]
-    fn ipc_types_are_what_the_snapshot_uses() {
-        // The snapshot serialises in the UI's shape.
+    fn what_cannot_change_the_call_is_not_sent_again() {
+        let mut k = keeper();
+        assert!(k.apply(&chat(1), 1));
+        assert!(!k.apply(&chat(1), 2), "a message seen already");
+        let error = CallEvent::Error {
+            code: ipc::ErrorCode::Forbidden,
+            message: "no".into(),
+        };
+        assert!(!k.apply(&error, 3));
+        let joined = CallEvent::ParticipantJoined {
+            participant: ipc::ParticipantInfo {
+                id: "p-2".into(),
+                display_name: "B".into(),
+                role: Role::Guest,
+                join_order: 2,
+                media: MediaState {
+                    audio: true,
+                    video: true,
+                    screen: false,
+                },
+                hand_raised: false,
+            },
+        };
+        assert!(k.apply(&joined, 4));
+
+        let camera = MediaEvent::TrackStarted {
+            track: "p-2:video".into(),
+            peer: "p-2".into(),
+            kind: MediaKind::Video,
+        };
+        assert!(!k.apply_media(&camera), "a camera is not a screen");
+        let ended = |track: &str| MediaEvent::TrackEnded {
+            track: track.into(),
+        };
+        assert!(!k.apply_media(&ended("p-2:video")));
+        let screen = MediaEvent::TrackStarted {
+            track: "p-2/screen:video".into(),
+            peer: "p-2/screen".into(),
+            kind: MediaKind::Video,
+        };
+        assert!(k.apply_media(&screen));
+        assert!(!k.apply_media(&screen), "announced twice, kept once");
+        assert!(k.apply_media(&ended("p-2/screen:video")));
+        let share_ended = MediaEvent::ScreenShareEnded {
+            cause: ipc::ScreenShareEnd::Failed,
+            reason: "gone".into(),
+        };
+        assert!(!k.apply_media(&share_ended), "we were not sharing");
+    }
+
+    #[test]
+    fn the_snapshot_serialises_in_the_uis_shape() {
         let json = serde_json::to_value(keeper().snapshot()).unwrap();
         assert_eq!(json["state"]["type"], "idle");
         assert_eq!(json["room"], "ward-7");
         assert_eq!(json["local"]["cameraEnabled"], true);
         assert!(json["joinedAt"].is_null());
-        let _: &ipc::CallSnapshot = keeper().snapshot();
-    }
-
-    #[test]
-    fn a_reloaded_ui_sees_the_screens_shared_apart_until_they_end() {
-        use mulaqat_media::{MediaEvent, MediaKind, PeerId, TrackId};
-        let mut k = keeper();
-        let started = |track: &str, peer: &str| MediaEvent::TrackStarted {
-            track: TrackId(track.into()),
-            peer: PeerId(peer.into()),
-            kind: MediaKind::Video,
-        };
-        k.apply_media(&started("p-2/screen:video", "p-2/screen"));
-        k.apply_media(&started("p-2/screen:video", "p-2/screen"));
-        k.apply_media(&started("p-3:video", "p-3"));
-        k.apply_media(&started("local:screen", "local"));
-        assert_eq!(
-            k.snapshot().screen_tracks,
-            ["p-2/screen:video", "local:screen"],
-            "screens only, each once"
-        );
-        k.apply_media(&MediaEvent::TrackEnded {
-            track: TrackId("p-2/screen:video".into()),
-        });
-        assert_eq!(k.snapshot().screen_tracks, ["local:screen"]);
-        k.apply(
-            &CallEvent::StateChanged {
-                state: CallState::Ended {
-                    reason: ipc::EndReason::Left,
-                },
-            },
-            2_000,
-        );
-        assert!(
-            k.snapshot().screen_tracks.is_empty(),
-            "a call that ended shares nothing"
-        );
-    }
-
-    #[test]
-    fn a_reloaded_ui_sees_that_our_share_ended_on_its_own() {
-        use mulaqat_media::{MediaEvent, ScreenShareEnd};
-        let mut k = keeper();
-        k.local_mut().screen_sharing = true;
-        k.apply_media(&MediaEvent::ScreenShareEnded {
-            cause: ScreenShareEnd::StoppedByDesktop,
-            reason: "stopped from the desktop".into(),
-        });
-        assert!(!k.snapshot().local.screen_sharing);
+        assert!(json["self"].is_null());
     }
 }

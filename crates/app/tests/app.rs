@@ -171,10 +171,24 @@ async fn a_meeting_started_here_is_joined_with_its_guest_link_and_video_flows() 
     family.app.set_mic_muted(true).await.unwrap();
     assert!(family.app.call_snapshot().await.local.mic_muted);
     assert!(
+        wait_for(&mut family.events, Duration::from_secs(5), |e| matches!(e,
+            AppEvent::CallSnapshot(s) if s.local.mic_muted))
+        .await,
+        "the guest's window is sent the call with the microphone muted"
+    );
+    let amina_muted = |e: &AppEvent| {
+        matches!(e, AppEvent::CallSnapshot(s)
+            if s.participants.iter().any(|p| p.display_name == "Amina" && !p.media.audio))
+    };
+    assert!(
+        wait_for(&mut doctor.events, Duration::from_secs(5), amina_muted).await,
+        "the host's window is sent the call with the guest muted"
+    );
+    assert!(
         wait_for(&mut doctor.events, Duration::from_secs(5), |e| matches!(e,
             AppEvent::CallEvent(CallEvent::MediaStateChanged { state, .. }) if !state.audio))
         .await,
-        "the host sees the guest muted"
+        "then the change itself, for what the window does besides drawing it"
     );
 
     family.app.leave_call().await.unwrap();

@@ -195,8 +195,7 @@ impl App {
         let Some(call) = call.as_ref().filter(|c| !c.is_over()) else {
             return Err(CommandError::not_in_call());
         };
-        call.update_local(change);
-        let local = call.snapshot().local;
+        let local = call.update_local(change);
         call.engine.set_microphone_muted(local.mic_muted);
         call.engine
             .set_camera_enabled(local.camera_enabled)

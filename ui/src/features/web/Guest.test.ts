@@ -198,7 +198,7 @@ describe("the browser client's failure pages", () => {
     await expectPage("denied", "The clinician did not let you in");
     await userEvent.click(screen.getByRole("button", { name: "Ask to join again" }));
     expect(mock.callsOf("joinCall")).toHaveLength(2);
-  });
+  }, 10_000);
 
   it("a meeting the host ended", async () => {
     const { app } = await boot({ scenario: "ended" });

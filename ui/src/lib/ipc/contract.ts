@@ -64,7 +64,10 @@ export interface Commands {
   stopPreview: { args: NoArgs; result: Unit };
   /** Switch devices, before or during a call. `null` leaves that one as it is. */
   setDevices: { args: SetDevicesArgs; result: Unit };
-  /** Ask to join; what follows arrives as `callEvent`s. Rejects with `invalidLink` for a bad link. */
+  /**
+   * Ask to join; what follows arrives as `callSnapshot`s (and the `callEvent`s behind them).
+   * Rejects with `invalidLink` for a bad link.
+   */
   joinCall: { args: JoinCallArgs; result: CallSnapshot };
   /** Create a room (configured server, else the embedded one) and return its links. */
   startMeeting: { args: StartMeetingArgs; result: StartedMeeting };
@@ -137,6 +140,12 @@ export const commandListIsComplete: MissingCommand extends never ? true : Missin
 
 /** Events the backend emits, `name: payload`. */
 export interface Events {
+  /** The call as it stands, after every change: what the UI draws. */
+  callSnapshot: CallSnapshot;
+  /**
+   * What changed the call, sent after the `callSnapshot` it led to: for what the UI does besides
+   * drawing the call (announce a knock, count a chat message, show an error).
+   */
   callEvent: CallEvent;
   stats: StatsReport;
   mediaEvent: MediaEvent;
@@ -151,6 +160,7 @@ export interface Events {
 export type EventName = keyof Events;
 
 export const EVENT_NAMES = [
+  "callSnapshot",
   "callEvent",
   "stats",
   "mediaEvent",

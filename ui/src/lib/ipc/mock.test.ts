@@ -1,5 +1,5 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
-import type { CallEvent, MediaEvent, StatsReport } from "./contract";
+import type { CallEvent, CallSnapshot, MediaEvent, StatsReport } from "./contract";
 import { createApi } from "./contract";
 import { MockBackend } from "./mock";
 import { SCENARIOS } from "./mockScenarios";
@@ -45,6 +45,36 @@ describe("MockBackend", () => {
     ]);
     const after = await api.getCallSnapshot();
     expect(after.participants).toHaveLength(3);
+  });
+
+  it("sends the call snapshot before each call event, the same one getCallSnapshot answers", async () => {
+    mock = new MockBackend({ scenario: "empty", latencyMs: 0 });
+    const order: string[] = [];
+    let last: CallSnapshot | null = null;
+    void mock.listen("callSnapshot", (s) => {
+      order.push(`snapshot:${s.participants.length}`);
+      last = s;
+    });
+    void mock.listen("callEvent", (e) => order.push(`event:${e.type}`));
+    const api = createApi(mock);
+    await api.joinCall({
+      target: { type: "roomCode", roomCode: "ward-7" },
+      displayName: "Dr. Test",
+      quality: "auto",
+    });
+    await vi.advanceTimersByTimeAsync(400);
+    expect(order).toEqual([
+      "snapshot:0",
+      "event:stateChanged",
+      "snapshot:0",
+      "event:stateChanged",
+      "snapshot:1",
+      "event:participantJoined",
+    ]);
+    expect(last).toEqual(await api.getCallSnapshot());
+    await api.setMicMuted({ muted: true });
+    expect((await api.getCallSnapshot()).local.micMuted).toBe(true);
+    expect(last).toEqual(await api.getCallSnapshot());
   });
 
   it("ticks stats once a second while in a call", async () => {

@@ -1,5 +1,6 @@
 // An in-memory backend for development, unit tests and browser tests: answers every command,
-// emits the events a real call would, and follows a scripted scenario (mockScenarios.ts).
+// emits the events a real call would, each call and media event after the call snapshot it led to
+// (the shared reducer, callSnapshot.ts), and follows a scripted scenario (mockScenarios.ts).
 // The call survives a page reload (sessionStorage), as the real call lives in the Rust process.
 
 import type {
@@ -15,12 +16,14 @@ import type {
   EventName,
   Events,
   FrameSocketLike,
+  MediaEvent,
   ParticipantInfo,
   ResultOf,
   Role,
   Settings,
   TrackId,
 } from "./contract";
+import { SnapshotKeeper, emptySnapshot } from "./callSnapshot";
 import { FakeFrameSocket, isScreenTrack } from "./mockFrames";
 import { MockCall } from "./mockCall";
 import { findScenario, type Scenario } from "./mockScenarios";
@@ -89,6 +92,12 @@ function fail(code: CommandErrorCode, message: string): CommandError {
 
 const STORAGE_KEY = "mulaqat.mock.call";
 
+/** What a reloaded page picks the call up from. */
+interface Saved {
+  call: ReturnType<MockCall["save"]>;
+  snapshot: CallSnapshot;
+}
+
 export class MockBackend implements Backend {
   readonly kind = "mock";
   readonly scenario: Scenario;
@@ -96,6 +105,8 @@ export class MockBackend implements Backend {
   readonly calls: { command: CommandName; args: unknown }[] = [];
   readonly notifications: ArgsOf<"notify">[] = [];
   readonly call: MockCall;
+  /** The call as the UI is sent it. */
+  private keeper = this.keep(emptySnapshot());
   settings: Settings;
   devices: DeviceInfo[] = MOCK_DEVICES.map((d) => ({ ...d }));
   private readonly listeners = new Map<EventName, Set<(payload: never) => void>>();
@@ -111,6 +122,7 @@ export class MockBackend implements Backend {
     this.settings = this.initialSettings();
     this.call = new MockCall(this.scenario, {
       emit: (event, payload) => this.emit(event, payload),
+      local: (change) => this.keeper.setLocal(change),
       changed: () => this.persist(),
       selfName: () => this.settings.displayName.value || "You",
     });
@@ -156,8 +168,23 @@ export class MockBackend implements Backend {
     return new FakeFrameSocket(url, (track) => this.isLive(track));
   }
 
+  /** Emits an event as the app does: a call or media event after the snapshot it changed. */
   emit<E extends EventName>(event: E, payload: Events[E]): void {
+    if (event === "callEvent") this.keeper.applyCall(payload as CallEvent);
+    if (event === "mediaEvent") this.keeper.applyMedia(payload as MediaEvent);
+    this.deliver(event, payload);
+  }
+
+  private deliver<E extends EventName>(event: E, payload: Events[E]): void {
     for (const h of this.listeners.get(event) ?? []) (h as (p: Events[E]) => void)(payload);
+  }
+
+  /** A keeper of `snapshot` that sends each change to the UI and keeps it for a reload. */
+  private keep(snapshot: CallSnapshot): SnapshotKeeper {
+    return new SnapshotKeeper((s) => {
+      this.deliver("callSnapshot", s);
+      this.persist();
+    }, snapshot);
   }
 
   /** Commands received with this name. */
@@ -267,7 +294,10 @@ export class MockBackend implements Backend {
             : a.target.type === "recent"
               ? a.target.room
               : "mock-room";
-        return call.join(room, a.displayName.trim(), role);
+        // A snapshot for this call, as the app keeps one per call: its room, and our choices.
+        this.keeper = this.keep({ ...emptySnapshot(), room, local: this.keeper.snapshot.local });
+        call.join(a.displayName.trim(), role);
+        return this.keeper.snapshot;
       }
       case "startMeeting": {
         const room = `room-${Math.random().toString(36).slice(2, 8)}`;
@@ -333,7 +363,7 @@ export class MockBackend implements Backend {
         call.setLocal({ handRaised: (rawArgs as ArgsOf<"raiseHand">).raised });
         return null;
       case "getCallSnapshot":
-        return call.snapshot();
+        return this.keeper.snapshot;
       case "runNetworkCheck": {
         const { target } = rawArgs as ArgsOf<"runNetworkCheck">;
         if (target.type === "link" && !looksLikeJoinLink(target.link))
@@ -416,15 +446,19 @@ export class MockBackend implements Backend {
 
   private persist(): void {
     if (!this.storage) return;
-    if (this.call.active) this.storage.setItem(STORAGE_KEY, JSON.stringify(this.call.save()));
-    else this.storage.removeItem(STORAGE_KEY);
+    if (this.call.active) {
+      const saved: Saved = { call: this.call.save(), snapshot: this.keeper.snapshot };
+      this.storage.setItem(STORAGE_KEY, JSON.stringify(saved));
+    } else this.storage.removeItem(STORAGE_KEY);
   }
 
   private restore(): void {
     const saved = this.storage?.getItem(STORAGE_KEY);
     if (!saved) return;
     try {
-      this.call.load(JSON.parse(saved) as ReturnType<MockCall["save"]>);
+      const { call, snapshot } = JSON.parse(saved) as Saved;
+      this.keeper = this.keep(snapshot);
+      this.call.load(call);
       if (this.call.active) this.startMic();
     } catch {
       this.storage?.removeItem(STORAGE_KEY);

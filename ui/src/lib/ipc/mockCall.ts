@@ -1,5 +1,6 @@
 // The mock backend's call: a small imitation of mulaqat-client's session and the media engine's
-// stats, driven by the UI's commands and by the scenario's script (MockControls).
+// stats, driven by the UI's commands and by the scenario's script (MockControls). Its events go
+// through the backend's SnapshotKeeper (mock.ts), as the session's go through the app's.
 
 import type {
   CallSnapshot,
@@ -14,13 +15,14 @@ import type {
   ParticipantId,
   ParticipantInfo,
   Role,
-  RoomId,
   TrackId,
 } from "./contract";
 import type { MockControls, Scenario } from "./mockScenarios";
 
 interface Hooks {
   emit<E extends EventName>(event: E, payload: Events[E]): void;
+  /** The person switched something (the backend's snapshot takes it on). */
+  local(change: Partial<LocalMedia>): void;
   /** The call changed (persist it). */
   changed(): void;
   selfName(): string;
@@ -28,12 +30,10 @@ interface Hooks {
 
 interface Saved {
   state: CallState;
-  room: RoomId | null;
   participants: ParticipantInfo[];
   lobby: ParticipantInfo[];
   chat: CallSnapshot["chat"];
   local: LocalMedia;
-  joinedAt: number | null;
   nextId: number;
   selfId: ParticipantId | null;
   role: Role;
@@ -48,12 +48,10 @@ const idle = (): LocalMedia => ({
 
 export class MockCall implements MockControls {
   state: CallState = { type: "idle" };
-  room: RoomId | null = null;
   participants: ParticipantInfo[] = [];
   lobby: ParticipantInfo[] = [];
   chat: CallSnapshot["chat"] = [];
   local: LocalMedia = idle();
-  joinedAt: number | null = null;
   network: "good" | "poor";
   /** Shared screens sent as tracks of their own (SFU rooms only), ours as `local:screen`. */
   readonly screenTracks = new Set<TrackId>();
@@ -81,31 +79,15 @@ export class MockCall implements MockControls {
     return this.inCall && this.role === "host";
   }
 
-  snapshot(): CallSnapshot {
-    const self =
-      this.selfId && this.active ? { id: this.selfId, role: this.inCall ? this.role : null } : null;
-    return structuredClone({
-      state: this.state,
-      self,
-      room: this.room,
-      participants: this.participants,
-      lobby: this.lobby,
-      chat: this.chat,
-      local: this.local,
-      joinedAt: this.joinedAt,
-      screenTracks: [...this.screenTracks],
-    });
-  }
-
   remotes(): ParticipantInfo[] {
     return this.participants.filter((p) => p.id !== this.selfId);
   }
 
   // ─────────────────────────── driven by commands ───────────────────────────
 
-  join(room: RoomId, displayName: string, role: Role): CallSnapshot {
+  join(displayName: string, role: Role): void {
     this.stopTimers();
-    Object.assign(this, { participants: [], lobby: [], chat: [], joinedAt: null, room });
+    Object.assign(this, { participants: [], lobby: [], chat: [] });
     this.local = { ...this.local, screenSharing: false, handRaised: false };
     this.role = role;
     this.selfName = displayName;
@@ -130,7 +112,6 @@ export class MockCall implements MockControls {
       this.enter(present);
       this.runScript();
     });
-    return this.snapshot();
   }
 
   private pendingPresent: ParticipantInfo[] = [];
@@ -150,7 +131,6 @@ export class MockCall implements MockControls {
       const first = present[0];
       if (first) first.role = "host";
     }
-    this.joinedAt = Date.now();
     this.setState({ type: "inCall", participantId: self.id, role: this.role });
     for (const p of [...present, self]) this.joinedEvent(p);
     this.statsTimer = setInterval(() => this.tickStats(), 1000);
@@ -191,6 +171,7 @@ export class MockCall implements MockControls {
   setLocal(change: Partial<LocalMedia>): void {
     const before = this.local;
     this.local = { ...this.local, ...change };
+    this.hooks.local(change);
     const self = this.participants.find((p) => p.id === this.selfId);
     if (!self) return this.hooks.changed();
     // In an SFU room our shared screen is a track of its own, with a preview for us.
@@ -362,15 +343,13 @@ export class MockCall implements MockControls {
   // ─────────────────────────── persistence, timers ───────────────────────────
 
   save(): Saved {
-    const { state, room, participants, lobby, chat, local, joinedAt, nextId, selfId, role } = this;
+    const { state, participants, lobby, chat, local, nextId, selfId, role } = this;
     return structuredClone({
       state,
-      room,
       participants,
       lobby,
       chat,
       local,
-      joinedAt,
       nextId,
       selfId,
       role,

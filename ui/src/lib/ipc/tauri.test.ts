@@ -18,6 +18,7 @@ describe("the Tauri backend", () => {
     expect(rustCommandName("joinCall")).toBe("join_call");
     expect(rustCommandName("getCallSnapshot")).toBe("get_call_snapshot");
     expect(rustEventName("callEvent")).toBe("call-event");
+    expect(rustEventName("callSnapshot")).toBe("call-snapshot");
     expect(rustEventName("stats")).toBe("stats");
     expect(rustEventName("openLink")).toBe("open-link");
   });

@@ -1,6 +1,8 @@
 // The window's state: what the backend told us (settings, devices, the call, stats) and where
 // the person is (home, pre-join, settings). Components read it and call its actions; only this
-// class talks to the API, so components stay small and tests can drive it with the mock.
+// class talks to the API, so components stay small and tests can drive it with the mock. The call
+// is the last snapshot the backend sent (`callSnapshot`); call and media events only drive what
+// drawing it does not (announcements, counts, notices).
 
 import { getContext, setContext } from "svelte";
 import { SvelteSet } from "svelte/reactivity";
@@ -13,6 +15,7 @@ import type {
   DeviceKind,
   EncoderInfo,
   JoinTarget,
+  LocalMedia,
   MediaEvent,
   ParticipantId,
   ParticipantInfo,
@@ -23,7 +26,6 @@ import type {
   Settings,
   StartedMeeting,
   StatsReport,
-  TrackId,
 } from "../ipc/contract";
 import { isCommandError } from "../ipc/contract";
 import { KnockAlert } from "../audio/knockAlert";
@@ -31,8 +33,8 @@ import { i18n, resolveLocale, t, type Locale } from "../i18n/index.svelte";
 import { FrameConnection } from "../video/connection";
 import { environmentFailure, failureFromCode, missingDevices, type Failure } from "../web/failures";
 import { isBrowserBackend, nextCamera } from "../web/guest";
-import { emptySnapshot, identityOf, isActive, isHostNow, reduceCall } from "./call";
-import { screenOwners, screenTrackOwner } from "./screens";
+import { emptySnapshot, isActive, isHostNow } from "./call";
+import { screenOwners } from "./screens";
 import { summariseStats, type StatsSummary } from "./stats";
 
 export type Page =
@@ -65,11 +67,6 @@ export class AppModel {
   audioOnly = $state<string | null>(null);
   cameraLost = $state<string | null>(null);
   encoder = $state<{ element: string; hardware: boolean } | null>(null);
-  /**
-   * Shared screens arriving as tracks of their own (SFU rooms), from `trackStarted` until
-   * `trackEnded`: `local:screen` (ours) and `<participant>/screen:video`. Empty peer to peer.
-   */
-  readonly screenTracks = new SvelteSet<TrackId>();
   notices = $state<Notice[]>([]);
   page = $state<Page>({ name: "home" });
   /** The ended screen was dismissed. */
@@ -103,6 +100,10 @@ export class AppModel {
   private unlisten: (() => void)[] = [];
   private frameConnection: FrameConnection | null = null;
   private noticeId = 0;
+  /** A `callSnapshot` has arrived: it is newer than what `start` asked for. */
+  private snapshotSent = false;
+  /** What the person switched that the backend has not answered yet: drawn over its snapshots. */
+  private pendingLocal: Partial<LocalMedia> = {};
   /** Browser client: the language chosen on the page, over the backend's setting. */
   private pageLocale: Locale | null = null;
 
@@ -121,9 +122,12 @@ export class AppModel {
   readonly self: ParticipantInfo | undefined = $derived(
     this.call.participants.find((p) => p.id === this.selfId),
   );
-  /** Participants (ourselves included) whose shared screen is a track of its own right now. */
+  /**
+   * Participants (ourselves included) whose shared screen is a track of its own right now (SFU
+   * rooms; the snapshot's `screenTracks`). Empty peer to peer.
+   */
   readonly screens: ReadonlySet<ParticipantId> = $derived(
-    screenOwners(this.screenTracks, this.selfId),
+    screenOwners(this.call.screenTracks, this.selfId),
   );
   /** Browser client without a camera: the guest joins with sound only, and the call says so. */
   readonly noCamera: boolean = $derived(this.web && this.lacks("camera"));
@@ -172,6 +176,7 @@ export class AppModel {
     // A browser that cannot make calls at all is told so before anything is tried.
     if (this.web) this.failure = environmentFailure(globalThis);
     this.unlisten.push(
+      api.on("callSnapshot", (s) => this.onSnapshot(s)),
       api.on("callEvent", (e) => this.onCallEvent(e)),
       api.on("stats", (r) => this.onStats(r)),
       api.on("mediaEvent", (e) => this.onMediaEvent(e)),
@@ -193,12 +198,7 @@ export class AppModel {
     if (info.openLink) this.onOpenLink(info.openLink);
     this.applySettings(settings);
     // Reattach: the call lives in the backend and may have started before this page loaded.
-    if (isActive(snapshot.state)) {
-      this.call = { ...snapshot, self: snapshot.self ?? identityOf(snapshot.state) };
-      // Screens shared apart that started before this page loaded.
-      for (const track of snapshot.screenTracks)
-        if (screenTrackOwner(track)) this.screenTracks.add(track);
-    }
+    if (isActive(snapshot.state) && !this.snapshotSent) this.call = snapshot;
     this.syncKnockAlert();
     this.ready = true;
     void this.refreshDevices();
@@ -226,9 +226,14 @@ export class AppModel {
 
   // ─────────────────────────── backend → model ───────────────────────────
 
+  private onSnapshot(snapshot: CallSnapshot): void {
+    this.snapshotSent = true;
+    this.call = { ...snapshot, local: { ...snapshot.local, ...this.pendingLocal } };
+    this.syncKnockAlert();
+  }
+
+  /** What a call event means besides the snapshot that came before it. */
   private onCallEvent(e: CallEvent): void {
-    const before = this.call;
-    this.call = reduceCall(before, e);
     switch (e.type) {
       case "stateChanged":
         if (e.state.type === "connecting") this.endedDismissed = false;
@@ -237,7 +242,6 @@ export class AppModel {
           this.lastReport = null;
           this.audioOnly = null;
           this.activeSpeaker = null;
-          this.screenTracks.clear();
           this.chatOpen = false;
           this.unreadChat = 0;
         }
@@ -265,7 +269,6 @@ export class AppModel {
         this.notify(t("error.server", { message: e.message }));
         break;
     }
-    this.syncKnockAlert();
   }
 
   private onStats(report: StatsReport): void {
@@ -286,13 +289,7 @@ export class AppModel {
         this.encoder = { element: e.element, hardware: e.hardware };
         break;
       case "trackStarted":
-        if (screenTrackOwner(e.track)) this.screenTracks.add(e.track);
-        this.mediaVersion += 1;
-        break;
       case "trackEnded":
-        this.screenTracks.delete(e.track);
-        this.mediaVersion += 1;
-        break;
       case "firstFrame":
         this.mediaVersion += 1;
         break;
@@ -301,7 +298,6 @@ export class AppModel {
         this.devicesMissing.add(e.kind);
         break;
       case "screenShareEnded":
-        this.call.local.screenSharing = false;
         this.notify(screenShareEndedNotice(e.cause, e.reason));
         break;
       case "error":
@@ -488,22 +484,39 @@ export class AppModel {
     }
   }
 
+  /**
+   * Shows `change` at once, over the backend's snapshots until `run` is answered; puts back
+   * `undo` if it fails.
+   */
+  private async switchLocal(
+    change: Partial<LocalMedia>,
+    undo: Partial<LocalMedia> | null,
+    run: () => Promise<unknown>,
+  ): Promise<boolean> {
+    Object.assign(this.pendingLocal, change);
+    Object.assign(this.call.local, change);
+    const ok = await this.attempt(run);
+    // Answered: the backend's snapshots say it from now on (unless switched again meanwhile).
+    const answered = (key: string, value: unknown) => change[key as keyof LocalMedia] === value;
+    this.pendingLocal = Object.fromEntries(
+      Object.entries(this.pendingLocal).filter(([key, value]) => !answered(key, value)),
+    );
+    if (!ok && undo) Object.assign(this.call.local, undo);
+    return ok;
+  }
+
   toggleMic = (): Promise<boolean> => {
     const muted = !this.call.local.micMuted;
-    this.call.local.micMuted = muted;
-    return this.attempt(() => this.api.setMicMuted({ muted })).then((ok) => {
-      if (!ok) this.call.local.micMuted = !muted;
-      return ok;
-    });
+    return this.switchLocal({ micMuted: muted }, { micMuted: !muted }, () =>
+      this.api.setMicMuted({ muted }),
+    );
   };
 
   toggleCamera = (): Promise<boolean> => {
     const enabled = !this.call.local.cameraEnabled;
-    this.call.local.cameraEnabled = enabled;
-    return this.attempt(() => this.api.setCameraEnabled({ enabled })).then((ok) => {
-      if (!ok) this.call.local.cameraEnabled = !enabled;
-      return ok;
-    });
+    return this.switchLocal({ cameraEnabled: enabled }, { cameraEnabled: !enabled }, () =>
+      this.api.setCameraEnabled({ enabled }),
+    );
   };
 
   toggleScreenShare = (): Promise<boolean> => {
@@ -518,8 +531,7 @@ export class AppModel {
 
   toggleHand = (): Promise<boolean> => {
     const raised = !this.call.local.handRaised;
-    this.call.local.handRaised = raised;
-    return this.attempt(() => this.api.raiseHand({ raised }));
+    return this.switchLocal({ handRaised: raised }, null, () => this.api.raiseHand({ raised }));
   };
 
   sendChat = (text: string): Promise<boolean> => this.attempt(() => this.api.sendChat({ text }));

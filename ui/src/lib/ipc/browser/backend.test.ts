@@ -2,7 +2,13 @@
 // WebSocket, fake WebRTC and devices. What the screens see: openLink, commands, events, a
 // reload that resumes the call.
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
-import { createApi, type Api, type CallEvent, type MediaEvent } from "../contract";
+import {
+  createApi,
+  type Api,
+  type CallEvent,
+  type CallSnapshot,
+  type MediaEvent,
+} from "../contract";
 import {
   FakePeerConnection,
   FakeWebSocket,
@@ -53,15 +59,30 @@ async function until<T>(get: () => T | undefined | null | false, what: string): 
   throw new Error(`timed out waiting for ${what}`);
 }
 
-function page(): { api: Api; calls: CallEvent[]; media: MediaEvent[]; links: string[] } {
+interface Page {
+  api: Api;
+  snapshots: CallSnapshot[];
+  calls: CallEvent[];
+  media: MediaEvent[];
+  links: string[];
+  /** `snapshot:<state>` and `event:<type>` for call snapshots and call events, in order. */
+  order: string[];
+}
+
+function page(): Page {
   const api = createApi(createBrowserBackend(window));
-  const calls: CallEvent[] = [];
-  const media: MediaEvent[] = [];
-  const links: string[] = [];
-  api.on("callEvent", (e) => calls.push(e));
-  api.on("mediaEvent", (e) => media.push(e));
-  api.on("openLink", (l) => links.push(l));
-  return { api, calls, media, links };
+  const p: Page = { api, snapshots: [], calls: [], media: [], links: [], order: [] };
+  api.on("callSnapshot", (s) => {
+    p.snapshots.push(s);
+    p.order.push(`snapshot:${s.state.type}`);
+  });
+  api.on("callEvent", (e) => {
+    p.calls.push(e);
+    p.order.push(`event:${e.type}`);
+  });
+  api.on("mediaEvent", (e) => p.media.push(e));
+  api.on("openLink", (l) => p.links.push(l));
+  return p;
 }
 
 describe("the browser backend", () => {
@@ -128,6 +149,9 @@ describe("the browser backend", () => {
       type: "stateChanged",
       state: { type: "waitingInLobby", participantId: "p2", reason: "awaitingAdmission" },
     });
+    // The UI is sent the call as it stands first, then what changed it.
+    expect(first.order.slice(-2)).toEqual(["snapshot:waitingInLobby", "event:stateChanged"]);
+    expect(first.snapshots.at(-1)?.self).toEqual({ id: "p2", role: null });
     ws.receive(welcome);
     expect(first.calls.slice(-3).map((e) => e.type)).toEqual([
       "stateChanged",
@@ -139,8 +163,10 @@ describe("the browser backend", () => {
     expect(offer).toMatchObject({ to: "p1", sdp: { type: "offer" } });
     expect(FakePeerConnection.made).toHaveLength(1);
     expect((await first.api.getCallSnapshot()).participants.map((p) => p.id)).toEqual(["p1", "p2"]);
+    expect(first.snapshots.at(-1)).toEqual(await first.api.getCallSnapshot());
 
     await first.api.setMicMuted({ muted: true });
+    expect(first.snapshots.at(-1)?.local.micMuted).toBe(true);
     expect(ws.sent.at(-1)).toEqual({
       type: "mediaState",
       audio: false,

@@ -16,7 +16,7 @@ import type {
   TrackId,
   Unlisten,
 } from "../contract";
-import { emptySnapshot } from "../../state/call";
+import { emptySnapshot } from "../callSnapshot";
 import { BrowserCall, type CallDeps } from "./call";
 import { browserProblem, LocalMedia } from "./local";
 import { pageServer, takePageLink, joinLinkText, type PageLink } from "./link";

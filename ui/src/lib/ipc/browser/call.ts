@@ -1,6 +1,8 @@
 // The browser client's call: what `joinCall` starts and the in-call commands act on. It picks
 // the media (our camera and microphone, relay-only or not, a forced codec), makes the engine and
-// the runner, measures once a second, follows who speaks, and keeps the call for a reload.
+// the runner, measures once a second, follows who speaks, and keeps the call for a reload. The
+// call's snapshot (the runner's, kept with the shared reducer of ../callSnapshot.ts) goes to the UI
+// as `callSnapshot` after each change, before the call or media event that made it.
 
 import type {
   ArgsOf,
@@ -15,6 +17,7 @@ import type {
   TrackId,
 } from "../contract";
 import { checkDisplayName } from "../../format/text";
+import { reduceMedia } from "../callSnapshot";
 import { decodableCodecs } from "./codecs";
 import { installDebug } from "./debug";
 import { MediaEngine, type EngineEnv } from "./engine";
@@ -142,9 +145,17 @@ export class BrowserCall {
     this.runner?.engine.tracks.setSpeaker(id);
   }
 
+  /** A media event: into the call's snapshot (screens shared apart, our share ending), then out. */
   mediaEvent(event: MediaEvent): void {
-    if (this.runner) this.runner.mediaEvent(event);
-    else this.d.emit("mediaEvent", event);
+    const runner = this.runner;
+    if (runner) {
+      const next = reduceMedia(runner.snapshot, event);
+      if (next !== runner.snapshot) {
+        runner.snapshot = next;
+        this.publish();
+      }
+    }
+    this.d.emit("mediaEvent", event);
   }
 
   /** A page reloaded during a call comes back into it (`join.resume`); whether it does. */
@@ -185,7 +196,6 @@ export class BrowserCall {
     const runner = this.runner;
     if (!runner?.active) throw fail("notInCall", "not in a call");
     const local = this.d.local;
-    const snap = runner.snapshot.local;
     switch (name) {
       case "setMicMuted":
         local.setMicMuted((raw as ArgsOf<"setMicMuted">).muted);
@@ -206,7 +216,7 @@ export class BrowserCall {
         return null;
       case "raiseHand": {
         const { raised } = raw as ArgsOf<"raiseHand">;
-        snap.handRaised = raised;
+        this.keepLocal(runner, { handRaised: raised });
         runner.act((s) => s.raiseHand(raised));
         return null;
       }
@@ -236,10 +246,22 @@ export class BrowserCall {
     });
   }
 
+  /** Sends the UI the call as it stands (a copy: the UI may change what it is given). */
+  private publish(): void {
+    if (this.runner) this.d.emit("callSnapshot", structuredClone(this.runner.snapshot));
+  }
+
+  /** Takes on what the person switched, in the snapshot and for the UI. */
+  private keepLocal(runner: CallRunner, change: Partial<CallSnapshot["local"]>): void {
+    Object.assign(runner.snapshot.local, change);
+    this.publish();
+  }
+
   private setLocal(change: Partial<CallSnapshot["local"]>): null {
     const runner = this.runner;
     if (!runner) return null;
-    const local = Object.assign(runner.snapshot.local, change);
+    this.keepLocal(runner, change);
+    const local = runner.snapshot.local;
     const media = {
       audio: !local.micMuted,
       video: local.cameraEnabled,
@@ -257,7 +279,7 @@ export class BrowserCall {
       this.env,
       local,
       (r) => this.runner?.input({ type: "media", report: r }),
-      (e) => this.runner?.mediaEvent(e),
+      (e) => this.mediaEvent(e),
     );
     const runner = new CallRunner(
       {
@@ -280,8 +302,11 @@ export class BrowserCall {
       engine,
       this.speakers,
       {
-        callEvent: (e) => this.d.emit("callEvent", e),
-        mediaEvent: (e) => this.d.emit("mediaEvent", e),
+        callEvent: (e) => {
+          // The runner has reduced it into its snapshot (an error changes nothing).
+          if (e.type !== "error") this.publish();
+          this.d.emit("callEvent", e);
+        },
         activeSpeaker: (c) => c && this.d.emit("activeSpeaker", c),
         persist: (call) => this.keep(call),
       },
@@ -309,10 +334,7 @@ export class BrowserCall {
     local.cameraEnabled = !!local.camera && (saved?.snapshot.local.cameraEnabled ?? true);
     local.setMicMuted(local.micMuted);
     local.setCameraEnabled(local.cameraEnabled);
-    Object.assign(runner.snapshot.local, {
-      micMuted: local.micMuted,
-      cameraEnabled: local.cameraEnabled,
-    });
+    this.keepLocal(runner, { micMuted: local.micMuted, cameraEnabled: local.cameraEnabled });
     for (const kind of local.missing) this.d.emit("mediaEvent", { type: "deviceMissing", kind });
     this.d.meter.start(local.mic);
     this.env.relayOnly = this.env.relayOnly || (await this.relay);

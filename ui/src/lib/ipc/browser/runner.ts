@@ -1,12 +1,11 @@
 // The browser client's call runner: the IO around the sans-IO session (session.ts), as
 // crates/client/src/runner.rs is for the desktop app. It owns the WebSocket (`ws(s)://host/ws`),
 // the session's timer and the media engine, turns outputs into frames, media commands and the
-// UI's events, keeps the call's snapshot (the UI's own reducer, state/call.ts) and keeps what a
-// reloaded page needs to resume the call in sessionStorage.
+// UI's events, keeps the call's snapshot (the shared reducer, ipc/callSnapshot.ts) and keeps what
+// a reloaded page needs to resume the call in sessionStorage.
 
-import type { CallEvent, CallSnapshot, MediaEvent } from "../contract";
-import { emptySnapshot, isActive, reduceCall } from "../../state/call";
-import { screenTrackOwner } from "../../state/screens";
+import type { CallEvent, CallSnapshot } from "../contract";
+import { emptySnapshot, isActive, reduceCall } from "../callSnapshot";
 import type { MediaEngine } from "./engine";
 import { Session, type SavedSession, type SessionConfig } from "./session";
 import type { SpeakerChange, SpeakerTracker } from "./speaker";
@@ -23,7 +22,6 @@ export interface RunnerEnv {
 
 export interface RunnerHooks {
   callEvent(event: CallEvent): void;
-  mediaEvent(event: MediaEvent): void;
   activeSpeaker(change: SpeakerChange): void;
   /** The call's snapshot changed (kept for a reload), or the call ended (null). */
   persist(saved: SavedCall | null): void;
@@ -94,17 +92,6 @@ export class CallRunner {
     return this.active ? new Promise((resolve) => this.ended.push(resolve)) : Promise.resolve();
   }
 
-  /** A media event the engine sent: to the UI, and into the snapshot for screens. */
-  mediaEvent(event: MediaEvent): void {
-    const s = this.snapshot;
-    if (event.type === "trackStarted" && screenTrackOwner(event.track)) {
-      if (!s.screenTracks.includes(event.track)) s.screenTracks = [...s.screenTracks, event.track];
-    } else if (event.type === "trackEnded") {
-      s.screenTracks = s.screenTracks.filter((t) => t !== event.track);
-    }
-    this.hooks.mediaEvent(event);
-  }
-
   private drain(): void {
     for (let out = this.session.pollOutput(); out; out = this.session.pollOutput()) this.carry(out);
     this.schedule();
@@ -135,7 +122,6 @@ export class CallRunner {
       if (change) this.hooks.activeSpeaker(change);
     }
     const ended = event.type === "stateChanged" && event.state.type === "ended";
-    if (ended) this.snapshot.screenTracks = [];
     this.hooks.callEvent(event);
     this.save();
     if (ended) {
