@@ -7,6 +7,7 @@ use std::sync::Arc;
 use axum::Router;
 use axum::extract::FromRef;
 use axum::routing::{get, post};
+use mulaqat_protocol::WELL_KNOWN_PATH;
 
 use crate::config::ServerConfig;
 use crate::netcheck::NetCheck;
@@ -56,7 +57,7 @@ pub(crate) fn router(config: &ServerConfig, state: AppState) -> Router {
         .route("/", get(crate::ws::upgrade))
         .route("/ws", get(crate::ws::upgrade))
         .route("/healthz", get(|| async { "ok\n" }))
-        .route("/.well-known/mulaqat", get(crate::well_known::well_known))
+        .route(WELL_KNOWN_PATH, get(crate::well_known::well_known))
         .route("/netcheck", post(crate::netcheck::start))
         .route("/netcheck/download", get(crate::netcheck::download))
         .route("/netcheck/upload", post(crate::netcheck::upload))

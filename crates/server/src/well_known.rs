@@ -1,11 +1,15 @@
 //! `GET /.well-known/mulaqat`: what a client learns of this server before
-//! it connects (the signalling URL, protocol versions, ICE policy, limits).
+//! it connects (the signalling URL, protocol versions, ICE policy, limits),
+//! as a [`WellKnown`] document.
 
 use std::sync::Arc;
 
 use axum::Json;
 use axum::extract::State;
 use axum::http::HeaderMap;
+use mulaqat_protocol::{
+    IcePolicy, MIN_SUPPORTED_VERSION, PROTOCOL_VERSION, ServerLimits, WellKnown,
+};
 
 use crate::config::ServerConfig;
 use crate::rooms::RoomSettings;
@@ -33,6 +37,31 @@ impl WellKnownSettings {
         }
     }
 
+    /// The document for a request with these `headers`.
+    fn document(&self, headers: &HeaderMap) -> WellKnown {
+        let count = |n: usize| Some(u32::try_from(n).unwrap_or(u32::MAX));
+        let max_message_bytes = Some(u64::try_from(self.max_message_bytes).unwrap_or(u64::MAX));
+        WellKnown {
+            ice_policy: Some(if self.force_relay {
+                IcePolicy::Relay
+            } else {
+                IcePolicy::All
+            }),
+            limits: ServerLimits {
+                max_chat_chars: count(self.rooms.max_chat_chars),
+                max_display_name_chars: count(self.rooms.max_display_name_chars),
+                max_lobby: count(self.rooms.max_lobby),
+                max_message_bytes,
+                max_participants: Some(self.rooms.max_participants),
+            },
+            max_message_bytes,
+            min_protocol_version: Some(MIN_SUPPORTED_VERSION),
+            protocol_version: PROTOCOL_VERSION,
+            server: Some(concat!("mulaqat-server/", env!("CARGO_PKG_VERSION")).to_owned()),
+            signalling: self.signalling_url(headers),
+        }
+    }
+
     /// The signalling URL: the public URL's, else the one the request came
     /// to (its `Host`).
     fn signalling_url(&self, headers: &HeaderMap) -> String {
@@ -54,20 +83,6 @@ impl WellKnownSettings {
 pub(crate) async fn well_known(
     State(settings): State<Arc<WellKnownSettings>>,
     headers: HeaderMap,
-) -> Json<serde_json::Value> {
-    Json(serde_json::json!({
-        "server": concat!("mulaqat-server/", env!("CARGO_PKG_VERSION")),
-        "signalling": settings.signalling_url(&headers),
-        "protocolVersion": mulaqat_protocol::PROTOCOL_VERSION,
-        "minProtocolVersion": mulaqat_protocol::MIN_SUPPORTED_VERSION,
-        "maxMessageBytes": settings.max_message_bytes,
-        "icePolicy": if settings.force_relay { "relay" } else { "all" },
-        "limits": {
-            "maxParticipants": settings.rooms.max_participants,
-            "maxLobby": settings.rooms.max_lobby,
-            "maxDisplayNameChars": settings.rooms.max_display_name_chars,
-            "maxChatChars": settings.rooms.max_chat_chars,
-            "maxMessageBytes": settings.max_message_bytes,
-        },
-    }))
+) -> Json<WellKnown> {
+    Json(settings.document(&headers))
 }

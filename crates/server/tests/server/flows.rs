@@ -263,4 +263,12 @@ async fn well_known_describes_the_signalling_endpoint() {
     let json: serde_json::Value = serde_json::from_str(body).expect("json");
     assert_eq!(json["signalling"], format!("ws://{addr}/ws"));
     assert_eq!(json["protocolVersion"], 1);
+    // Byte for byte what clients of every version have read (default settings).
+    let version = env!("CARGO_PKG_VERSION");
+    assert_eq!(
+        body,
+        format!(
+            r#"{{"icePolicy":"all","limits":{{"maxChatChars":4000,"maxDisplayNameChars":64,"maxLobby":50,"maxMessageBytes":65536,"maxParticipants":4}},"maxMessageBytes":65536,"minProtocolVersion":1,"protocolVersion":1,"server":"mulaqat-server/{version}","signalling":"ws://{addr}/ws"}}"#
+        )
+    );
 }
