@@ -18,6 +18,8 @@ mod rate;
 pub mod rooms;
 pub mod secret;
 mod server;
+#[cfg(feature = "testing")]
+pub mod testing;
 pub mod token;
 pub mod turn;
 pub mod web;

@@ -137,7 +137,7 @@ async fn command_rooms_go_to_the_least_loaded_node_refuse_a_wrong_pin_and_vanish
     assert_eq!(rooms_on(&j1).await, 1, "the other meeting goes on");
     b.send(&ClientMsg::EndMeeting).await;
     eventually("second room destroyed", async || rooms_on(&j1).await == 0).await;
-    server.server.shutdown().await;
+    server.shutdown().await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -176,7 +176,7 @@ async fn a_lost_node_moves_its_rooms_and_a_restarted_node_takes_new_ones() {
         1,
         "the restarted node takes the next room"
     );
-    server.server.shutdown().await;
+    server.shutdown().await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -196,7 +196,7 @@ async fn without_a_node_up_an_sfu_room_says_so_and_starts_when_one_returns() {
     j0.launch();
     access(&mut a).await;
     assert_eq!(rooms_on(&j0).await, 1);
-    server.server.shutdown().await;
+    server.shutdown().await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -223,7 +223,7 @@ async fn the_fifth_participant_moves_a_peer_to_peer_room_to_the_sfu() {
         "everyone gets the same room"
     );
     assert_eq!(rooms_on(&j0).await, 1);
-    server.server.shutdown().await;
+    server.shutdown().await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -261,5 +261,5 @@ async fn a_member_without_h264_moves_the_room_to_vp8_on_janus() {
         j0.video_codecs().await == ["vp8"]
     })
     .await;
-    server.server.shutdown().await;
+    server.shutdown().await;
 }

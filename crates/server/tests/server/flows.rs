@@ -244,7 +244,7 @@ async fn a_guest_token_cannot_open_another_room() {
 #[tokio::test]
 async fn well_known_describes_the_signalling_endpoint() {
     let server = TestServer::start().await;
-    let addr = server.server.local_addr();
+    let addr = server.local_addr();
     let mut stream = tokio::net::TcpStream::connect(addr).await.expect("connect");
     use tokio::io::{AsyncReadExt, AsyncWriteExt};
     stream

@@ -14,7 +14,6 @@ async fn shutdown_tells_every_client_before_closing() {
     let ((mut host, _), (mut guest, _)) = server.pair("r").await;
     let (mut waiting, _, _) = server.join("r", Role::Guest, "Waiting").await;
     let mut fresh = server.connect().await;
-    let TestServer { server, .. } = server;
     let stop = tokio::spawn(server.shutdown());
     for c in [&mut host, &mut guest, &mut waiting] {
         let (msgs, ending) = c.until_end().await;
