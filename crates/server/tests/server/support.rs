@@ -159,8 +159,13 @@ impl Client {
 
     /// The next protocol message; panics on timeout or close.
     pub async fn recv(&mut self) -> ServerMsg {
+        self.recv_within(WAIT).await
+    }
+
+    /// The next protocol message within `limit`; panics on timeout or close.
+    pub async fn recv_within(&mut self, limit: Duration) -> ServerMsg {
         loop {
-            let frame = tokio::time::timeout(WAIT, self.ws.next())
+            let frame = tokio::time::timeout(limit, self.ws.next())
                 .await
                 .expect("a message in time")
                 .expect("connection open")
