@@ -16,12 +16,11 @@ use mulaqat_app::ipc::{CheckProblem, JoinTarget};
 use mulaqat_app::{App, AppConfig, AppEvent, CommandErrorCode};
 use mulaqat_media::devices::TestDevices;
 use mulaqat_protocol::{Role, RoomId, UnixMillis};
+use mulaqat_server::ServerConfig;
+use mulaqat_server::testing::TestServer;
 use mulaqat_server::token::{TokenSigner, join_link};
-use mulaqat_server::{RunningServer, ServerConfig};
 use mulaqat_settings::SettingsFile;
 use tokio::sync::mpsc;
-
-const SECRET: &[u8] = b"netcheck-test-secret-of-32-bytes";
 
 struct Person {
     app: App,
@@ -59,10 +58,11 @@ fn now() -> UnixMillis {
     UnixMillis(since.as_millis() as u64)
 }
 
-fn link_to(server: &RunningServer, signer: &TokenSigner, room: &str) -> JoinTarget {
+/// A host link to `room` on `server`, signed by `signer`.
+fn link_to(server: &TestServer, signer: &TokenSigner, room: &str) -> JoinTarget {
     let token = signer.issue(RoomId::new(room).unwrap(), Role::Host, now(), 3600);
     JoinTarget::Link {
-        link: join_link(server.client_url(), &token),
+        link: join_link(server.running().client_url(), &token),
     }
 }
 
@@ -114,8 +114,8 @@ async fn a_link_the_server_did_not_issue_fails_the_check_with_what_to_do() {
 
     let expired = JoinTarget::Link {
         link: join_link(
-            server.client_url(),
-            &TokenSigner::new(SECRET).issue(
+            server.running().client_url(),
+            &server.signer().issue(
                 RoomId::new("ward-7").unwrap(),
                 Role::Guest,
                 UnixMillis(now().0 - 7_200_000),
@@ -137,7 +137,7 @@ async fn a_link_the_server_did_not_issue_fails_the_check_with_what_to_do() {
     assert_eq!(refused.code, CommandErrorCode::InvalidLink);
 
     // The same server with a link it did issue: all well.
-    let good = link_to(&server, &TokenSigner::new(SECRET), "ward-7");
+    let good = link_to(&server, server.signer(), "ward-7");
     let check = person.app.network_check(good).await.expect("it runs");
     assert!(check.server.ok && check.uplink_kbps.is_some(), "{check:?}");
     server.shutdown().await;
@@ -153,7 +153,7 @@ async fn the_relay_allocates_with_the_servers_short_lived_credentials() {
     let server = standalone(|c| coturn.configure(c, coturn.port)).await;
     let check = person
         .app
-        .network_check(link_to(&server, &TokenSigner::new(SECRET), "icu-2"))
+        .network_check(link_to(&server, server.signer(), "icu-2"))
         .await
         .expect("it runs");
     let turn = check.turn.clone().expect("the server has a relay");
@@ -170,7 +170,7 @@ async fn the_relay_allocates_with_the_servers_short_lived_credentials() {
     let dead = standalone(|c| coturn.configure(c, silent)).await;
     let check = person
         .app
-        .network_check(link_to(&dead, &TokenSigner::new(SECRET), "icu-2"))
+        .network_check(link_to(&dead, dead.signer(), "icu-2"))
         .await
         .expect("it runs");
     let turn = check.turn.clone().expect("the server names a relay");
@@ -198,14 +198,8 @@ fn host_ip() -> std::net::IpAddr {
     }
 }
 
-async fn standalone(tweak: impl FnOnce(&mut ServerConfig)) -> RunningServer {
-    let mut config = ServerConfig {
-        listen: "127.0.0.1:0".parse().unwrap(),
-        data_dir: Some(tempfile::tempdir().unwrap().keep()),
-        ..ServerConfig::default()
-    };
-    tweak(&mut config);
-    mulaqat_server::start(config, SECRET.to_vec())
+async fn standalone(configure: impl FnOnce(&mut ServerConfig)) -> TestServer {
+    TestServer::start_with(configure)
         .await
         .expect("the server starts")
 }

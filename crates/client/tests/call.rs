@@ -4,28 +4,17 @@
 
 #![allow(clippy::expect_used, clippy::unwrap_used)]
 
-use std::time::{Duration, SystemTime, UNIX_EPOCH};
+use std::time::Duration;
 
 use mulaqat_client::runner::{MediaPolicy, RunnerEvent, run};
 use mulaqat_client::transport::SignallingTarget;
 use mulaqat_client::{CallEvent, EndReason, Session, SessionConfig, UserAction};
 use mulaqat_media::devices::TestDevices;
 use mulaqat_media::{EngineSettings, MediaEngine, MediaKind, Quality, VideoCodec};
-use mulaqat_protocol::{LeaveReason, Role, RoomId, RoomKind, UnixMillis};
+use mulaqat_protocol::{LeaveReason, Role, RoomId, RoomKind};
 use mulaqat_server::rooms::RoomSettings;
-use mulaqat_server::token::TokenSigner;
+use mulaqat_server::testing::TestServer;
 use tokio::sync::mpsc;
-
-const SECRET: &[u8] = b"client-call-test-secret-32-bytes";
-
-fn now() -> UnixMillis {
-    UnixMillis(
-        SystemTime::now()
-            .duration_since(UNIX_EPOCH)
-            .unwrap()
-            .as_millis() as u64,
-    )
-}
 
 struct Client {
     events: mpsc::UnboundedReceiver<RunnerEvent>,
@@ -33,8 +22,8 @@ struct Client {
     done: tokio::task::JoinHandle<EndReason>,
 }
 
-fn start_client(url: &str, room: &RoomId, name: &str, role: Role) -> Client {
-    let token = TokenSigner::new(SECRET).issue(room.clone(), role, now(), 600);
+fn start_client(server: &TestServer, room: &RoomId, name: &str, role: Role) -> Client {
+    let token = server.token(room, role);
     let session = Session::new(SessionConfig::new(room.clone(), name, token));
     let (engine, engine_events) = MediaEngine::start(EngineSettings {
         test_devices: TestDevices::Only,
@@ -45,7 +34,7 @@ fn start_client(url: &str, room: &RoomId, name: &str, role: Role) -> Client {
     .expect("media engine");
     let (events_tx, events) = mpsc::unbounded_channel();
     let (user, user_rx) = mpsc::unbounded_channel();
-    let url = url.to_owned();
+    let url = server.ws_url();
     let done = tokio::spawn(async move {
         let reason = run(
             session,
@@ -81,26 +70,18 @@ async fn wait_for_video(client: &mut Client, frames: u64) -> bool {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn two_clients_see_each_other_through_the_server_and_leaving_ends_the_call() {
-    let data = tempfile::tempdir().expect("tempdir");
-    let server = mulaqat_server::start(
-        mulaqat_server::ServerConfig {
-            listen: "127.0.0.1:0".parse().unwrap(),
-            data_dir: Some(data.path().to_owned()),
-            rooms: RoomSettings {
-                default_kind: RoomKind::Meeting,
-                ..RoomSettings::default()
-            },
-            ..Default::default()
-        },
-        SECRET.to_vec(),
-    )
+    let server = TestServer::start_with(|c| {
+        c.rooms = RoomSettings {
+            default_kind: RoomKind::Meeting,
+            ..RoomSettings::default()
+        }
+    })
     .await
     .expect("server");
-    let url = format!("ws://{}/ws", server.local_addr());
     let room = RoomId::new("ward-7").unwrap();
 
-    let mut host = start_client(&url, &room, "Dr. Khan", Role::Host);
-    let mut guest = start_client(&url, &room, "Family", Role::Guest);
+    let mut host = start_client(&server, &room, "Dr. Khan", Role::Host);
+    let mut guest = start_client(&server, &room, "Family", Role::Guest);
     assert!(
         wait_for_video(&mut host, 30).await,
         "the host sees the guest's video"

@@ -5,17 +5,15 @@
 
 use futures_util::{SinkExt, StreamExt};
 use mulaqat_client::transport::{ConnectError, SignallingTarget, connect};
-use mulaqat_protocol::{
-    ClientMsg, MediaState, PROTOCOL_VERSION, Role, RoomId, ServerMsg, UnixMillis,
-};
+use mulaqat_protocol::{ClientMsg, MediaState, PROTOCOL_VERSION, Role, RoomId, ServerMsg};
 use mulaqat_server::config::TlsConfig;
-use mulaqat_server::token::TokenSigner;
+use mulaqat_server::testing::TestServer;
 use tokio_tungstenite::tungstenite::Message;
 
-const SECRET: &[u8] = b"client-transport-test-secret-32b";
-
+/// A server serving `wss://` with a self-signed certificate for `localhost`.
 struct TlsServer {
-    server: mulaqat_server::RunningServer,
+    server: TestServer,
+    /// The certificate, which is its own CA.
     ca_file: std::path::PathBuf,
     _dir: tempfile::TempDir,
 }
@@ -26,18 +24,12 @@ async fn tls_server() -> TlsServer {
     let (cert_path, key_path) = (dir.path().join("cert.pem"), dir.path().join("key.pem"));
     std::fs::write(&cert_path, cert.cert.pem()).unwrap();
     std::fs::write(&key_path, cert.signing_key.serialize_pem()).unwrap();
-    let server = mulaqat_server::start(
-        mulaqat_server::ServerConfig {
-            listen: "127.0.0.1:0".parse().unwrap(),
-            data_dir: Some(dir.path().join("data")),
-            tls: Some(TlsConfig {
-                cert: cert_path.clone(),
-                key: key_path,
-            }),
-            ..Default::default()
-        },
-        SECRET.to_vec(),
-    )
+    let server = TestServer::start_with(|c| {
+        c.tls = Some(TlsConfig {
+            cert: cert_path.clone(),
+            key: key_path,
+        })
+    })
     .await
     .expect("server with TLS");
     TlsServer {
@@ -62,7 +54,7 @@ async fn wss_with_the_pinned_ca_reaches_the_room() {
         .await
         .expect("trusted through the pinned CA");
     let room = RoomId::new("secure-ward").unwrap();
-    let token = TokenSigner::new(SECRET).issue(room.clone(), Role::Host, now(), 60);
+    let token = server.server.token(&room, Role::Host);
     for msg in [
         ClientMsg::Hello {
             version: PROTOCOL_VERSION,
@@ -139,13 +131,4 @@ async fn bad_addresses_and_closed_ports_say_so() {
         .unwrap_err();
     assert!(matches!(err, ConnectError::Unreachable { .. }), "{err:?}");
     assert!(err.to_string().contains("cannot reach"), "{err}");
-}
-
-fn now() -> UnixMillis {
-    UnixMillis(
-        std::time::SystemTime::now()
-            .duration_since(std::time::UNIX_EPOCH)
-            .unwrap()
-            .as_millis() as u64,
-    )
 }

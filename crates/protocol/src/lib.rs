@@ -6,6 +6,8 @@
 //! or `closed`. Failures are answered with `error {code, message}`; fatal
 //! codes are followed by a close. `docs/protocol.md` walks through it and
 //! `tests/golden/` holds one example of every message, checked by tests.
+//! [`WellKnown`] is the discovery document servers answer at
+//! [`WELL_KNOWN_PATH`].
 //!
 //! This crate holds wire types only: no sockets, no runtime, no media.
 
@@ -22,6 +24,7 @@ mod types;
 #[cfg(feature = "ts")]
 mod typescript;
 mod version;
+mod well_known;
 
 pub use client::{ClientMsg, Resume};
 pub use codec::{DEFAULT_MAX_MESSAGE_BYTES, DecodeError, decode_client, decode_server, encode};
@@ -37,3 +40,4 @@ pub use types::{
 #[cfg(feature = "ts")]
 pub use typescript::{TYPESCRIPT_PATH, typescript_declarations};
 pub use version::{MIN_SUPPORTED_VERSION, PROTOCOL_VERSION, is_supported};
+pub use well_known::{IcePolicy, ServerLimits, WELL_KNOWN_PATH, WellKnown};

@@ -1,4 +1,5 @@
-//! The wire format, pinned: one golden JSON file per message type.
+//! The wire format, pinned: one golden JSON file per message type, and one
+//! for the well-known discovery document.
 //!
 //! Each sample below is serialized and compared with its file in
 //! `tests/golden/`, and each file is parsed back and compared with the
@@ -9,7 +10,7 @@
 #![allow(clippy::expect_used, clippy::unwrap_used)]
 
 use std::collections::BTreeSet;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 use mulaqat_protocol::*;
 
@@ -273,6 +274,26 @@ fn golden_dir(side: &str) -> PathBuf {
         .join(side)
 }
 
+/// Compares `sample`, pretty-printed, with the golden file at `path` (after
+/// writing it there when `update`), and the file parsed with `sample`.
+fn check_file<T>(path: &Path, sample: &T, update: bool)
+where
+    T: serde::Serialize + serde::de::DeserializeOwned + PartialEq + std::fmt::Debug,
+{
+    let pretty = serde_json::to_string_pretty(sample).expect("serializes") + "\n";
+    if update {
+        let dir = path.parent().expect("golden files are in a folder");
+        std::fs::create_dir_all(dir).expect("create golden dir");
+        std::fs::write(path, &pretty).expect("write golden");
+    }
+    let golden = std::fs::read_to_string(path)
+        .unwrap_or_else(|e| panic!("{}: {e} (run with UPDATE_GOLDEN=1)", path.display()));
+    let shown = path.display();
+    assert_eq!(pretty, golden, "{shown} differs from the serialized sample");
+    let parsed: T = serde_json::from_str(&golden).expect("golden parses");
+    assert_eq!(&parsed, sample, "{shown} parses to something else");
+}
+
 fn check_side<T>(side: &str, samples: Vec<T>, type_name: fn(&T) -> &'static str, all: &[&str])
 where
     T: serde::Serialize + serde::de::DeserializeOwned + PartialEq + std::fmt::Debug,
@@ -283,23 +304,7 @@ where
     for sample in &samples {
         let name = type_name(sample);
         assert!(covered.insert(name), "two {side} samples of type {name}");
-        let path = dir.join(format!("{name}.json"));
-        let pretty = serde_json::to_string_pretty(sample).expect("serializes") + "\n";
-        if update {
-            std::fs::create_dir_all(&dir).expect("create golden dir");
-            std::fs::write(&path, &pretty).expect("write golden");
-        }
-        let golden = std::fs::read_to_string(&path)
-            .unwrap_or_else(|e| panic!("{}: {e} (run with UPDATE_GOLDEN=1)", path.display()));
-        assert_eq!(
-            pretty, golden,
-            "{side}/{name}.json differs from the serialized sample"
-        );
-        let parsed: T = serde_json::from_str(&golden).expect("golden parses");
-        assert_eq!(
-            &parsed, sample,
-            "{side}/{name}.json parses to something else"
-        );
+        check_file(&dir.join(format!("{name}.json")), sample, update);
     }
     let expected: BTreeSet<&str> = all.iter().copied().collect();
     assert_eq!(
@@ -336,6 +341,39 @@ fn server_messages_match_golden_files() {
         server_samples(),
         ServerMsg::type_name,
         &ServerMsg::TYPES,
+    );
+}
+
+fn well_known_sample() -> WellKnown {
+    WellKnown {
+        ice_policy: Some(IcePolicy::Relay),
+        limits: ServerLimits {
+            max_chat_chars: Some(4000),
+            max_display_name_chars: Some(64),
+            max_lobby: Some(50),
+            max_message_bytes: Some(65536),
+            max_participants: Some(4),
+        },
+        max_message_bytes: Some(65536),
+        min_protocol_version: Some(1),
+        protocol_version: 1,
+        server: Some("mulaqat-server/0.1.0".into()),
+        signalling: "wss://meet.hospital.example/ws".into(),
+    }
+}
+
+#[test]
+fn the_well_known_document_matches_its_golden_file() {
+    let path = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/golden/wellKnown.json");
+    let update = std::env::var_os("UPDATE_GOLDEN").is_some();
+    check_file(&path, &well_known_sample(), update);
+}
+
+#[test]
+fn the_well_known_document_is_sent_compact_with_its_keys_in_order() {
+    assert_eq!(
+        serde_json::to_string(&well_known_sample()).expect("serializes"),
+        r#"{"icePolicy":"relay","limits":{"maxChatChars":4000,"maxDisplayNameChars":64,"maxLobby":50,"maxMessageBytes":65536,"maxParticipants":4},"maxMessageBytes":65536,"minProtocolVersion":1,"protocolVersion":1,"server":"mulaqat-server/0.1.0","signalling":"wss://meet.hospital.example/ws"}"#
     );
 }
 

@@ -15,6 +15,7 @@
 use std::path::PathBuf;
 use std::time::Duration;
 
+use mulaqat_protocol::WellKnown;
 use reqwest::Url;
 use rustls::pki_types::CertificateDer;
 use rustls::pki_types::pem::PemObject;
@@ -22,8 +23,8 @@ use serde::{Deserialize, Serialize};
 
 use crate::error::{DiscoveryError, TrustError};
 
-/// The well-known path every Mulaqat server answers.
-pub const WELL_KNOWN_PATH: &str = "/.well-known/mulaqat";
+pub use mulaqat_protocol::{IcePolicy, ServerLimits, WELL_KNOWN_PATH};
+
 /// How long discovery may take, connection and answer included.
 pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(5);
 /// The largest answer read.
@@ -146,33 +147,6 @@ impl std::str::FromStr for ServerAddress {
     }
 }
 
-/// Which ICE candidates the server wants clients to use.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase")]
-pub enum IcePolicy {
-    /// Direct, STUN and TURN candidates.
-    #[default]
-    All,
-    /// TURN relays only (the server is configured to force them).
-    Relay,
-}
-
-/// Room limits the server announces; `None` when an older server does not.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(default, rename_all = "camelCase")]
-pub struct ServerLimits {
-    /// Most participants in a room, the lobby not counted.
-    pub max_participants: Option<u32>,
-    /// Most people waiting in one lobby.
-    pub max_lobby: Option<u32>,
-    /// Longest display name, in characters.
-    pub max_display_name_chars: Option<u32>,
-    /// Longest chat message, in characters.
-    pub max_chat_chars: Option<u32>,
-    /// Largest signalling message, in bytes.
-    pub max_message_bytes: Option<u64>,
-}
-
 /// What discovery learned about a server.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "camelCase")]
@@ -191,23 +165,6 @@ pub struct ServerInfo {
     pub min_protocol_version: u32,
     /// Room and message limits.
     pub limits: ServerLimits,
-}
-
-#[derive(Deserialize)]
-#[serde(rename_all = "camelCase")]
-struct WellKnown {
-    #[serde(default)]
-    server: Option<String>,
-    signalling: String,
-    protocol_version: u32,
-    #[serde(default)]
-    min_protocol_version: Option<u32>,
-    #[serde(default)]
-    max_message_bytes: Option<u64>,
-    #[serde(default)]
-    ice_policy: Option<String>,
-    #[serde(default)]
-    limits: ServerLimits,
 }
 
 impl ServerInfo {
@@ -272,16 +229,8 @@ impl ServerInfo {
             });
         }
 
-        let ice_policy = match doc.ice_policy.as_deref() {
-            None | Some("all") => IcePolicy::All,
-            Some("relay") => IcePolicy::Relay,
-            Some(other) => {
-                // Privacy first: a policy we do not know is treated as the
-                // strictest one we do.
-                tracing::warn!(%origin, policy = other, "unknown ICE policy; using relay only");
-                IcePolicy::Relay
-            }
-        };
+        // A policy this build does not know reads as relay (see WellKnown).
+        let ice_policy = doc.ice_policy.unwrap_or_default();
         let mut limits = doc.limits;
         if limits.max_message_bytes.is_none() {
             limits.max_message_bytes = doc.max_message_bytes;

@@ -6,26 +6,17 @@
 use std::sync::Arc;
 use std::time::Duration;
 
+use mulaqat_server::ServerConfig;
 use mulaqat_server::config::TlsConfig;
-use mulaqat_server::{RunningServer, ServerConfig};
+use mulaqat_server::testing::TestServer;
 use mulaqat_settings::{Discoverer, DiscoveryError, IcePolicy, TrustConfig, discover};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpListener;
 
-const SECRET: &[u8] = b"settings-test-secret-of-32-bytes";
-
-async fn start_server(tweak: impl FnOnce(&mut ServerConfig)) -> (RunningServer, tempfile::TempDir) {
-    let dir = tempfile::tempdir().expect("tempdir");
-    let mut config = ServerConfig {
-        listen: "127.0.0.1:0".parse().expect("addr"),
-        data_dir: Some(dir.path().to_owned()),
-        ..ServerConfig::default()
-    };
-    tweak(&mut config);
-    let server = mulaqat_server::start(config, SECRET.to_vec())
+async fn start_server(configure: impl FnOnce(&mut ServerConfig)) -> TestServer {
+    TestServer::start_with(configure)
         .await
-        .expect("server starts");
-    (server, dir)
+        .expect("server starts")
 }
 
 fn quick() -> Discoverer {
@@ -34,7 +25,7 @@ fn quick() -> Discoverer {
 
 #[tokio::test]
 async fn discovers_a_running_mulaqat_server_from_any_spelling_of_its_address() {
-    let (server, _dir) = start_server(|_| {}).await;
+    let server = start_server(|_| {}).await;
     let addr = server.local_addr();
     for input in [
         format!("http://{addr}"),
@@ -68,7 +59,7 @@ async fn a_server_that_forces_relay_and_has_a_public_url_says_so() {
     let secret_dir = tempfile::tempdir().expect("tempdir");
     let turn_secret = secret_dir.path().join("turn-secret");
     std::fs::write(&turn_secret, "coturn-shared-secret\n").expect("write");
-    let (server, _dir) = start_server(|c| {
+    let server = start_server(|c| {
         c.public_url = Some("wss://meet.hospital.example".into());
         c.rooms.max_participants = 6;
         c.ice.turn_urls = vec!["turn:127.0.0.1:3478".into()];
@@ -93,7 +84,7 @@ async fn a_tls_server_is_trusted_only_with_its_pinned_ca() {
     let (cert_path, key_path) = (dir.path().join("cert.pem"), dir.path().join("key.pem"));
     std::fs::write(&cert_path, cert.cert.pem()).expect("write cert");
     std::fs::write(&key_path, cert.signing_key.serialize_pem()).expect("write key");
-    let (server, _data) = start_server(|c| {
+    let server = start_server(|c| {
         c.tls = Some(TlsConfig {
             cert: cert_path.clone(),
             key: key_path.clone(),

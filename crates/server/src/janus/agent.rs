@@ -13,10 +13,10 @@ use serde_json::{Value, json};
 use tokio::sync::mpsc;
 use tokio::task::JoinHandle;
 
-use super::SfuEvent;
 use super::conn::JanusConn;
 use super::error::JanusError;
-use super::pool::PoolMsg;
+use super::events::{Mapped, candidate_json, map_event};
+use super::messages::{PoolMsg, SfuEvent};
 
 /// A member's request, for their agent.
 #[derive(Debug)]
@@ -47,6 +47,23 @@ pub(super) enum AgentCmd {
         candidate: IceCandidate,
     },
     Leave,
+}
+
+impl AgentCmd {
+    /// The publication or subscription the request is about, named in a
+    /// refusal (a subscribe has none until Janus offers one).
+    pub fn target(&self) -> Option<SfuTarget> {
+        match self {
+            Self::Publish { publication, .. } | Self::Unpublish { publication } => {
+                Some(SfuTarget::Publication(*publication))
+            }
+            Self::Answer { subscription, .. } | Self::Unsubscribe { subscription } => {
+                Some(SfuTarget::Subscription(*subscription))
+            }
+            Self::Trickle { target, .. } => Some(*target),
+            Self::Subscribe { .. } | Self::Leave => None,
+        }
+    }
 }
 
 /// What an agent needs to know.
@@ -105,105 +122,6 @@ struct AgentState {
     next_subscription: u64,
 }
 
-/// Where a Janus event of this session goes.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub(super) enum Mapped {
-    /// A candidate of Janus's side, for the client.
-    Candidate(SfuTarget, IceCandidate),
-    /// A feed ended (Janus publisher id).
-    FeedGone(u64),
-    /// A publisher started or stopped talking.
-    Talking(u64, bool),
-    /// The session is gone on Janus.
-    SessionGone,
-    /// Nothing to do.
-    Ignore,
-}
-
-/// Maps one Janus event to what it means for us. `target_of` names the
-/// publication or subscription of a handle, `own_feed` a handle's feed.
-pub(super) fn map_event(
-    event: &Value,
-    target_of: impl Fn(u64) -> Option<SfuTarget>,
-    own_feed: impl Fn(u64) -> Option<u64>,
-) -> Vec<Mapped> {
-    let sender = event.get("sender").and_then(Value::as_u64);
-    match event.get("janus").and_then(Value::as_str) {
-        Some("trickle") => {
-            let Some(target) = sender.and_then(&target_of) else {
-                return vec![Mapped::Ignore];
-            };
-            let c = event.get("candidate").cloned().unwrap_or(Value::Null);
-            let candidate = if c.get("completed").and_then(Value::as_bool) == Some(true) {
-                IceCandidate {
-                    candidate: String::new(),
-                    sdp_mid: None,
-                    sdp_m_line_index: None,
-                }
-            } else {
-                IceCandidate {
-                    candidate: c
-                        .get("candidate")
-                        .and_then(Value::as_str)
-                        .unwrap_or_default()
-                        .to_owned(),
-                    sdp_mid: c.get("sdpMid").and_then(Value::as_str).map(str::to_owned),
-                    sdp_m_line_index: c
-                        .get("sdpMLineIndex")
-                        .and_then(Value::as_u64)
-                        .and_then(|i| u32::try_from(i).ok()),
-                }
-            };
-            vec![Mapped::Candidate(target, candidate)]
-        }
-        Some("hangup") => match sender.and_then(own_feed) {
-            Some(feed) => vec![Mapped::FeedGone(feed)],
-            None => vec![Mapped::Ignore],
-        },
-        Some("timeout") => vec![Mapped::SessionGone],
-        Some("event") => {
-            let Some(data) = event.pointer("/plugindata/data") else {
-                return vec![Mapped::Ignore];
-            };
-            let mut out = Vec::new();
-            match data.get("videoroom").and_then(Value::as_str) {
-                Some("talking") | Some("stopped-talking") => {
-                    let talking = data.get("videoroom").and_then(Value::as_str) == Some("talking");
-                    if let Some(id) = data.get("id").and_then(Value::as_u64) {
-                        out.push(Mapped::Talking(id, talking));
-                    }
-                }
-                _ => {
-                    for key in ["unpublished", "leaving"] {
-                        if let Some(id) = data.get(key).and_then(Value::as_u64) {
-                            out.push(Mapped::FeedGone(id));
-                        }
-                    }
-                }
-            }
-            if out.is_empty() {
-                out.push(Mapped::Ignore);
-            }
-            out
-        }
-        _ => vec![Mapped::Ignore],
-    }
-}
-
-fn candidate_json(c: &IceCandidate) -> Value {
-    if c.candidate.is_empty() {
-        return json!({"completed": true});
-    }
-    let mut v = json!({"candidate": c.candidate});
-    if let Some(mid) = &c.sdp_mid {
-        v["sdpMid"] = json!(mid);
-    }
-    if let Some(i) = c.sdp_m_line_index {
-        v["sdpMLineIndex"] = json!(i);
-    }
-    v
-}
-
 impl AgentState {
     async fn run(mut self, mut rx: mpsc::UnboundedReceiver<AgentCmd>) {
         let mut events: Option<mpsc::UnboundedReceiver<Value>> = None;
@@ -223,7 +141,7 @@ impl AgentState {
                                 self.session = Some(s);
                             }
                             Err(e) => {
-                                self.failed(&cmd_target(&cmd), &e);
+                                self.failed(&cmd.target(), &e);
                                 continue;
                             }
                         }
@@ -303,7 +221,7 @@ impl AgentState {
     }
 
     async fn on_cmd(&mut self, cmd: AgentCmd) -> Result<(), JanusError> {
-        let target = cmd_target(&cmd);
+        let target = cmd.target();
         let result = self.run_cmd(cmd).await;
         if let Err(e) = &result {
             self.failed(&target, e);
@@ -322,49 +240,7 @@ impl AgentState {
                 publication,
                 sdp,
                 feed_id,
-            } => {
-                if let Some((old, old_feed)) = self.publications.remove(&publication) {
-                    let _ = conn.detach(session, old).await;
-                    self.feed_gone(old_feed);
-                }
-                let handle = conn.attach_videoroom(session).await?;
-                let join = json!({
-                    "request": "join",
-                    "ptype": "publisher",
-                    "room": self.ctx.janus_room,
-                    "id": feed_id,
-                    "display": format!("{}/{}", self.ctx.participant, publication.as_str()),
-                    "pin": pin,
-                });
-                let publish = json!({"request": "publish"});
-                let offer = json!({"type": "offer", "sdp": sdp});
-                let answer = async {
-                    conn.message(session, handle, join, None).await?;
-                    let (_, jsep) = conn.message(session, handle, publish, Some(offer)).await?;
-                    sdp_of(jsep)
-                }
-                .await;
-                match answer {
-                    Ok(sdp) => {
-                        self.publications.insert(publication, (handle, feed_id));
-                        self.to_client(ServerMsg::SfuPublished { publication, sdp });
-                        let _ = self.ctx.pool.send(PoolMsg::FeedUp {
-                            room: self.ctx.room.clone(),
-                            generation: self.ctx.generation,
-                            feed_id,
-                            feed: SfuFeed {
-                                participant: self.ctx.participant.clone(),
-                                publication,
-                            },
-                        });
-                        Ok(())
-                    }
-                    Err(e) => {
-                        let _ = conn.detach(session, handle).await;
-                        Err(e)
-                    }
-                }
-            }
+            } => self.publish(session, pin, publication, sdp, feed_id).await,
             AgentCmd::Unpublish { publication } => {
                 let (handle, feed_id) = self
                     .publications
@@ -374,38 +250,7 @@ impl AgentState {
                 conn.detach(session, handle).await
             }
             AgentCmd::Subscribe { pin, feed_id, feed } => {
-                let handle = conn.attach_videoroom(session).await?;
-                let join = json!({
-                    "request": "join",
-                    "ptype": "subscriber",
-                    "room": self.ctx.janus_room,
-                    "streams": [{"feed": feed_id}],
-                    "use_msid": false,
-                    "pin": pin,
-                });
-                match conn
-                    .message(session, handle, join, None)
-                    .await
-                    .and_then(|(_, jsep)| sdp_of(jsep))
-                {
-                    Ok(sdp) => {
-                        let subscription = self.next_subscription;
-                        self.next_subscription += 1;
-                        self.subscriptions
-                            .insert(subscription, (handle, feed.clone()));
-                        self.to_client(ServerMsg::SfuOffer {
-                            subscription,
-                            feed: feed.participant,
-                            publication: feed.publication,
-                            sdp,
-                        });
-                        Ok(())
-                    }
-                    Err(e) => {
-                        let _ = conn.detach(session, handle).await;
-                        Err(e)
-                    }
-                }
+                self.subscribe(session, pin, feed_id, feed).await
             }
             AgentCmd::Answer { subscription, sdp } => {
                 let handle = self
@@ -430,6 +275,102 @@ impl AgentState {
             }
             AgentCmd::Leave => Ok(()),
         }
+    }
+
+    /// Publishes on a handle of its own (replacing an older publication of
+    /// the same kind), answers the client and tells the pool of the feed.
+    async fn publish(
+        &mut self,
+        session: u64,
+        pin: String,
+        publication: SfuPublication,
+        sdp: String,
+        feed_id: u64,
+    ) -> Result<(), JanusError> {
+        let conn = self.ctx.conn.clone();
+        if let Some((old, old_feed)) = self.publications.remove(&publication) {
+            let _ = conn.detach(session, old).await;
+            self.feed_gone(old_feed);
+        }
+        let handle = conn.attach_videoroom(session).await?;
+        let join = json!({
+            "request": "join",
+            "ptype": "publisher",
+            "room": self.ctx.janus_room,
+            "id": feed_id,
+            "display": format!("{}/{}", self.ctx.participant, publication.as_str()),
+            "pin": pin,
+        });
+        let publish = json!({"request": "publish"});
+        let offer = json!({"type": "offer", "sdp": sdp});
+        let answer = async {
+            conn.message(session, handle, join, None).await?;
+            let (_, jsep) = conn.message(session, handle, publish, Some(offer)).await?;
+            sdp_of(jsep)
+        }
+        .await;
+        let sdp = match answer {
+            Ok(sdp) => sdp,
+            Err(e) => {
+                let _ = conn.detach(session, handle).await;
+                return Err(e);
+            }
+        };
+        self.publications.insert(publication, (handle, feed_id));
+        self.to_client(ServerMsg::SfuPublished { publication, sdp });
+        let _ = self.ctx.pool.send(PoolMsg::FeedUp {
+            room: self.ctx.room.clone(),
+            generation: self.ctx.generation,
+            feed_id,
+            feed: SfuFeed {
+                participant: self.ctx.participant.clone(),
+                publication,
+            },
+        });
+        Ok(())
+    }
+
+    /// Subscribes to a feed on a handle of its own and forwards Janus's
+    /// offer to the client under a new subscription number.
+    async fn subscribe(
+        &mut self,
+        session: u64,
+        pin: String,
+        feed_id: u64,
+        feed: SfuFeed,
+    ) -> Result<(), JanusError> {
+        let conn = self.ctx.conn.clone();
+        let handle = conn.attach_videoroom(session).await?;
+        let join = json!({
+            "request": "join",
+            "ptype": "subscriber",
+            "room": self.ctx.janus_room,
+            "streams": [{"feed": feed_id}],
+            "use_msid": false,
+            "pin": pin,
+        });
+        let offer = conn
+            .message(session, handle, join, None)
+            .await
+            .and_then(|(_, jsep)| sdp_of(jsep));
+        let sdp = match offer {
+            Ok(sdp) => sdp,
+            Err(e) => {
+                let _ = conn.detach(session, handle).await;
+                return Err(e);
+            }
+        };
+        let subscription = self.next_subscription;
+        self.next_subscription += 1;
+        self.subscriptions
+            .insert(subscription, (handle, feed.clone()));
+        self.to_client(ServerMsg::SfuOffer {
+            subscription,
+            feed: feed.participant,
+            publication: feed.publication,
+            sdp,
+        });
+        Ok(())
     }
 
     fn feed_gone(&self, feed_id: u64) {
@@ -492,19 +433,6 @@ async fn recv(events: &mut Option<mpsc::UnboundedReceiver<Value>>) -> Option<Val
     }
 }
 
-fn cmd_target(cmd: &AgentCmd) -> Option<SfuTarget> {
-    match cmd {
-        AgentCmd::Publish { publication, .. } | AgentCmd::Unpublish { publication } => {
-            Some(SfuTarget::Publication(*publication))
-        }
-        AgentCmd::Answer { subscription, .. } | AgentCmd::Unsubscribe { subscription } => {
-            Some(SfuTarget::Subscription(*subscription))
-        }
-        AgentCmd::Trickle { target, .. } => Some(*target),
-        AgentCmd::Subscribe { .. } | AgentCmd::Leave => None,
-    }
-}
-
 fn unknown_target() -> JanusError {
     JanusError::VideoRoom {
         code: 0,
@@ -518,76 +446,4 @@ fn sdp_of(jsep: Option<Value>) -> Result<String, JanusError> {
         .and_then(Value::as_str)
         .map(str::to_owned)
         .ok_or_else(|| JanusError::Protocol("Janus answered without an SDP".into()))
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn janus_events_become_candidates_feeds_and_talking() {
-        let trickle = json!({"janus": "trickle", "session_id": 1, "sender": 7,
-            "candidate": {"sdpMid": "0", "sdpMLineIndex": 0, "candidate": "candidate:1 1 udp 1 10.0.0.1 20000 typ host"}});
-        let target = |h: u64| (h == 7).then_some(SfuTarget::Subscription(2));
-        let none = |_: u64| None::<SfuTarget>;
-        let no_feed = |_: u64| None::<u64>;
-        let m = map_event(&trickle, target, no_feed);
-        assert!(
-            matches!(&m[..], [Mapped::Candidate(SfuTarget::Subscription(2), c)]
-            if c.candidate.starts_with("candidate:1") && c.sdp_m_line_index == Some(0))
-        );
-
-        let done = json!({"janus": "trickle", "sender": 7, "candidate": {"completed": true}});
-        let m = map_event(&done, target, no_feed);
-        assert!(matches!(&m[..], [Mapped::Candidate(_, c)] if c.candidate.is_empty()));
-
-        let unpublished = json!({"janus": "event", "sender": 7, "plugindata": {"plugin": "janus.plugin.videoroom",
-            "data": {"videoroom": "event", "room": 5, "unpublished": 99}}});
-        assert_eq!(
-            map_event(&unpublished, none, no_feed),
-            vec![Mapped::FeedGone(99)]
-        );
-        let own = json!({"janus": "event", "plugindata": {"data": {"videoroom": "event", "unpublished": "ok"}}});
-        assert_eq!(map_event(&own, none, no_feed), vec![Mapped::Ignore]);
-
-        let talking = json!({"janus": "event", "plugindata": {"data": {"videoroom": "talking", "room": 5, "id": 42, "audio-level-dBov-avg": -30.0}}});
-        assert_eq!(
-            map_event(&talking, none, no_feed),
-            vec![Mapped::Talking(42, true)]
-        );
-        let stopped = json!({"janus": "event", "plugindata": {"data": {"videoroom": "stopped-talking", "id": 42}}});
-        assert_eq!(
-            map_event(&stopped, none, no_feed),
-            vec![Mapped::Talking(42, false)]
-        );
-
-        let hangup = json!({"janus": "hangup", "sender": 3, "reason": "DTLS alert"});
-        assert_eq!(
-            map_event(&hangup, none, |h| (h == 3).then_some(11)),
-            vec![Mapped::FeedGone(11)]
-        );
-        assert_eq!(
-            map_event(&json!({"janus": "timeout", "session_id": 1}), none, no_feed),
-            vec![Mapped::SessionGone]
-        );
-    }
-
-    #[test]
-    fn an_empty_candidate_tells_janus_that_gathering_is_complete() {
-        let end = IceCandidate {
-            candidate: String::new(),
-            sdp_mid: None,
-            sdp_m_line_index: None,
-        };
-        assert_eq!(candidate_json(&end), json!({"completed": true}));
-        let c = IceCandidate {
-            candidate: "candidate:x".into(),
-            sdp_mid: Some("0".into()),
-            sdp_m_line_index: Some(0),
-        };
-        assert_eq!(
-            candidate_json(&c),
-            json!({"candidate": "candidate:x", "sdpMid": "0", "sdpMLineIndex": 0})
-        );
-    }
 }

@@ -10,20 +10,24 @@
 //! carries the client's requests with the API secret added. Clients never
 //! see the API secret or the room secret; they get the room pin, which they
 //! present with each publish and subscribe, and Janus checks it.
+//!
+//! Modules, each using only those listed after it: `pool` (the task owning
+//! every node and room), `room` (one placed room's feeds and agents),
+//! `agent` (one participant's Janus session), `node` (one node's state and
+//! admin requests), `messages` (commands, events and the news tasks send
+//! the pool), `events` (Janus events read for a participant), `placement`,
+//! `conn` (the WebSocket API client), `error`, `config`.
 
 mod agent;
 mod config;
 pub mod conn;
 pub mod error;
+mod events;
+mod messages;
 mod node;
 pub mod placement;
 mod pool;
 mod room;
-
-use mulaqat_protocol::{
-    IceCandidate, ParticipantId, RoomId, ServerMsg, SfuErrorCode, SfuFeed, SfuPublication,
-    SfuTarget, VideoCodec,
-};
 
 pub use config::{JanusNodeConfig, SfuConfig};
 
@@ -36,163 +40,5 @@ pub mod config_defaults {
 }
 pub use conn::JanusConn;
 pub use error::JanusError;
+pub use messages::{SfuCommand, SfuEvent};
 pub use pool::SfuPool;
-
-/// What the room handler asks of the SFU pool.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum SfuCommand {
-    /// Set up the room on the least loaded node that is up.
-    CreateRoom {
-        /// The room.
-        room: RoomId,
-        /// Counts set-ups of this room; replies carry it back.
-        generation: u32,
-        /// Most publishers (the room's participant limit).
-        publishers: u32,
-        /// The video codec publishers send (Janus's `videocodec`).
-        codec: VideoCodec,
-    },
-    /// The meeting is over: destroy the room on its node.
-    DestroyRoom {
-        /// The room.
-        room: RoomId,
-    },
-    /// `sfuPublish` from a member.
-    Publish {
-        /// The room.
-        room: RoomId,
-        /// Who.
-        participant: ParticipantId,
-        /// The pin the client presented.
-        pin: String,
-        /// Camera or screen.
-        publication: SfuPublication,
-        /// The SDP offer.
-        sdp: String,
-    },
-    /// `sfuUnpublish` from a member.
-    Unpublish {
-        /// The room.
-        room: RoomId,
-        /// Who.
-        participant: ParticipantId,
-        /// Which publication.
-        publication: SfuPublication,
-    },
-    /// `sfuSubscribe` from a member.
-    Subscribe {
-        /// The room.
-        room: RoomId,
-        /// Who subscribes.
-        participant: ParticipantId,
-        /// The pin the client presented.
-        pin: String,
-        /// The feed wanted.
-        feed: SfuFeed,
-    },
-    /// `sfuAnswer` from a member.
-    Answer {
-        /// The room.
-        room: RoomId,
-        /// Who.
-        participant: ParticipantId,
-        /// Their subscription.
-        subscription: u64,
-        /// The SDP answer.
-        sdp: String,
-    },
-    /// `sfuUnsubscribe` from a member.
-    Unsubscribe {
-        /// The room.
-        room: RoomId,
-        /// Who.
-        participant: ParticipantId,
-        /// Their subscription.
-        subscription: u64,
-    },
-    /// `sfuCandidate` from a member.
-    Trickle {
-        /// The room.
-        room: RoomId,
-        /// Who.
-        participant: ParticipantId,
-        /// Which of their peer connections.
-        target: SfuTarget,
-        /// The candidate; empty means the end of candidates.
-        candidate: IceCandidate,
-    },
-    /// A member left the room (or the SFU): end their Janus session.
-    Leave {
-        /// The room.
-        room: RoomId,
-        /// Who.
-        participant: ParticipantId,
-    },
-}
-
-/// What the SFU pool tells the room handler.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum SfuEvent {
-    /// How many nodes are up now (sent whenever it changes).
-    NodesUp(usize),
-    /// The room is set up on a node.
-    RoomReady {
-        /// The room.
-        room: RoomId,
-        /// From the `CreateRoom`.
-        generation: u32,
-        /// The pin for members.
-        pin: String,
-    },
-    /// The room could not be set up.
-    RoomFailed {
-        /// The room.
-        room: RoomId,
-        /// From the `CreateRoom`.
-        generation: u32,
-        /// For the members.
-        code: SfuErrorCode,
-        /// For the members.
-        message: String,
-    },
-    /// The node hosting the room was lost, and the room with it.
-    RoomLost {
-        /// The room.
-        room: RoomId,
-    },
-    /// Feeds appeared or ended.
-    Feeds {
-        /// The room.
-        room: RoomId,
-        /// New feeds.
-        available: Vec<SfuFeed>,
-        /// Ended feeds.
-        gone: Vec<SfuFeed>,
-    },
-    /// A publisher started or stopped talking.
-    Talking {
-        /// The room.
-        room: RoomId,
-        /// Who.
-        participant: ParticipantId,
-        /// Started or stopped.
-        talking: bool,
-    },
-    /// A reply for one member (`sfuPublished`, `sfuOffer`, `sfuCandidate`,
-    /// `sfuRefused`).
-    ToParticipant {
-        /// The room.
-        room: RoomId,
-        /// Who.
-        participant: ParticipantId,
-        /// The message.
-        msg: ServerMsg,
-    },
-    /// A member's own Janus session ended: they must publish and subscribe afresh.
-    SessionLost {
-        /// The room.
-        room: RoomId,
-        /// Who.
-        participant: ParticipantId,
-    },
-}

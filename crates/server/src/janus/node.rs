@@ -3,13 +3,17 @@
 //! and the rooms it still owes a destroy. Also the admin requests
 //! themselves: opening that session and destroying a room.
 
+use std::future::Future;
 use std::time::Duration;
 
 use serde_json::json;
+use tokio::sync::mpsc;
 
 use super::config::JanusNodeConfig;
 use super::conn::JanusConn;
 use super::error::JanusError;
+use super::messages::PoolMsg;
+use super::placement::Backoff;
 
 /// Whether a node answers.
 #[derive(Debug)]
@@ -61,10 +65,64 @@ impl Node {
     pub fn is_up(&self) -> bool {
         matches!(self.state, NodeState::Up { .. })
     }
+
+    /// The task that reaches this node (`index` in the pool) after `delay`:
+    /// it retries with backoff (up to `retry_max` apart) until the node
+    /// answers or the pool is gone, reports [`PoolMsg::NodeUp`], then
+    /// [`PoolMsg::NodeDown`] when the connection closes.
+    pub fn reach(
+        &self,
+        index: usize,
+        delay: Duration,
+        timeout: Duration,
+        retry_max: Duration,
+        pool: mpsc::UnboundedSender<PoolMsg>,
+    ) -> impl Future<Output = ()> + Send + 'static {
+        let (url, secret, epoch, label) = (
+            self.url.clone(),
+            self.secret.clone(),
+            self.epoch,
+            self.label.clone(),
+        );
+        async move {
+            tokio::time::sleep(delay).await;
+            let mut backoff = Backoff::new(retry_max);
+            loop {
+                match open_admin(&url, &secret, timeout).await {
+                    Ok((conn, session, handle)) => {
+                        let watched = conn.clone();
+                        let up = PoolMsg::NodeUp {
+                            node: index,
+                            epoch,
+                            conn,
+                            session,
+                            handle,
+                        };
+                        let _ = pool.send(up);
+                        watched.closed().await;
+                        let _ = pool.send(PoolMsg::NodeDown {
+                            node: index,
+                            epoch,
+                            why: "connection closed".into(),
+                        });
+                        return;
+                    }
+                    Err(e) => {
+                        let wait = backoff.next_delay();
+                        tracing::debug!(node = %label, "Janus not reachable ({e}); retrying in {wait:?}");
+                        if pool.is_closed() {
+                            return;
+                        }
+                        tokio::time::sleep(wait).await;
+                    }
+                }
+            }
+        }
+    }
 }
 
 /// Connects to a node and opens its admin session and VideoRoom handle.
-pub(super) async fn open_admin(
+async fn open_admin(
     url: &str,
     secret: &str,
     timeout: Duration,

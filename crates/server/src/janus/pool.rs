@@ -6,67 +6,17 @@
 use std::collections::HashMap;
 use std::time::Duration;
 
-use mulaqat_protocol::{
-    ParticipantId, RoomId, ServerMsg, SfuErrorCode, SfuFeed, SfuTarget, VideoCodec,
-};
-use serde_json::json;
+use mulaqat_protocol::{ParticipantId, RoomId, ServerMsg, SfuErrorCode, SfuFeed, VideoCodec};
 use tokio::sync::mpsc;
 
 use super::agent::{Agent, AgentCmd, AgentCtx};
 use super::config::SfuConfig;
 use super::conn::JanusConn;
 use super::error::JanusError;
-use super::node::{Node, NodeState, destroy_room, open_admin};
-use super::placement::{Backoff, NodeLoad, pick_node};
+use super::messages::{PoolMsg, SfuCommand, SfuEvent};
+use super::node::{Node, NodeState, destroy_room};
+use super::placement::{NodeLoad, pick_node};
 use super::room::{PoolRoom, random_id};
-use super::{SfuCommand, SfuEvent};
-
-/// Messages to the pool task.
-#[derive(Debug)]
-pub(super) enum PoolMsg {
-    Command(SfuCommand),
-    NodeUp {
-        node: usize,
-        epoch: u64,
-        conn: JanusConn,
-        session: u64,
-        handle: u64,
-    },
-    NodeDown {
-        node: usize,
-        epoch: u64,
-        why: String,
-    },
-    Created {
-        room: RoomId,
-        generation: u32,
-        node: usize,
-        epoch: u64,
-        result: Result<(), JanusError>,
-    },
-    FeedUp {
-        room: RoomId,
-        generation: u32,
-        feed_id: u64,
-        feed: SfuFeed,
-    },
-    FeedGone {
-        room: RoomId,
-        generation: u32,
-        feed_id: u64,
-    },
-    Talking {
-        room: RoomId,
-        generation: u32,
-        feed_id: u64,
-        talking: bool,
-    },
-    AgentLost {
-        room: RoomId,
-        generation: u32,
-        participant: ParticipantId,
-    },
-}
 
 /// A handle on the pool task; dropping every handle stops it.
 #[derive(Debug, Clone)]
@@ -168,50 +118,11 @@ impl Pool {
 
     /// Connects to `node` after `delay`, retrying with backoff until it answers.
     fn connect(&mut self, node: usize, delay: Duration) {
-        let Some(n) = self.nodes.get(node) else {
+        let (Some(n), Some(pool)) = (self.nodes.get(node), self.tx.upgrade()) else {
             return;
         };
-        let (url, secret, epoch, label) =
-            (n.url.clone(), n.secret.clone(), n.epoch, n.label.clone());
-        let timeout = self.timeout();
-        let max = Duration::from_millis(self.config.retry_max_ms);
-        let Some(tx) = self.tx.upgrade() else {
-            return;
-        };
-        tokio::spawn(async move {
-            tokio::time::sleep(delay).await;
-            let mut backoff = Backoff::new(max);
-            loop {
-                match open_admin(&url, &secret, timeout).await {
-                    Ok((conn, session, handle)) => {
-                        let watched = conn.clone();
-                        let monitor_tx = tx.clone();
-                        let _ = tx.send(PoolMsg::NodeUp {
-                            node,
-                            epoch,
-                            conn,
-                            session,
-                            handle,
-                        });
-                        watched.closed().await;
-                        let _ = monitor_tx.send(PoolMsg::NodeDown {
-                            node,
-                            epoch,
-                            why: "connection closed".into(),
-                        });
-                        return;
-                    }
-                    Err(e) => {
-                        let wait = backoff.next_delay();
-                        tracing::debug!(node = %label, "Janus not reachable ({e}); retrying in {wait:?}");
-                        if tx.is_closed() {
-                            return;
-                        }
-                        tokio::time::sleep(wait).await;
-                    }
-                }
-            }
-        });
+        let retry_max = Duration::from_millis(self.config.retry_max_ms);
+        tokio::spawn(n.reach(node, delay, self.timeout(), retry_max, pool));
     }
 
     fn on_msg(&mut self, msg: PoolMsg) {
@@ -384,114 +295,87 @@ impl Pool {
                     self.destroy_on_node(&room, r);
                 }
             }
-            SfuCommand::Leave { room, participant } => {
-                if let Some(r) = self.rooms.get_mut(&room)
-                    && let Some(agent) = r.agents.remove(&participant)
-                {
-                    agent.send(AgentCmd::Leave);
-                    self.drop_feeds_of(&room, &participant);
-                }
-            }
+            SfuCommand::Leave { room, participant } => self.leave(&room, &participant),
             SfuCommand::Subscribe {
                 room,
                 participant,
                 pin,
                 feed,
-            } => {
-                let feed_id = self.rooms.get(&room).and_then(|r| r.feed_id(&feed));
-                let Some(feed_id) = feed_id else {
-                    self.emit(SfuEvent::ToParticipant {
-                        room,
-                        participant,
-                        msg: ServerMsg::sfu_refused(
-                            None,
-                            SfuErrorCode::UnknownFeed,
-                            format!(
-                                "{} has no {} feed; follow sfuFeeds",
-                                feed.participant,
-                                feed.publication.as_str()
-                            ),
-                        ),
-                    });
-                    return;
-                };
-                self.dispatch_to_agent(
-                    room,
-                    participant,
-                    AgentCmd::Subscribe { pin, feed_id, feed },
-                    None,
-                );
-            }
+            } => self.subscribe(room, participant, pin, feed),
             SfuCommand::Publish {
                 room,
                 participant,
                 pin,
                 publication,
                 sdp,
-            } => self.dispatch_to_agent(
-                room,
-                participant,
-                AgentCmd::Publish {
+            } => {
+                let feed_id = random_id();
+                let publish = AgentCmd::Publish {
                     pin,
                     publication,
                     sdp,
-                    feed_id: random_id(),
-                },
-                Some(SfuTarget::Publication(publication)),
-            ),
+                    feed_id,
+                };
+                self.dispatch_to_agent(room, participant, publish);
+            }
             SfuCommand::Unpublish {
                 room,
                 participant,
                 publication,
-            } => self.dispatch_to_agent(
-                room,
-                participant,
-                AgentCmd::Unpublish { publication },
-                Some(SfuTarget::Publication(publication)),
-            ),
+            } => self.dispatch_to_agent(room, participant, AgentCmd::Unpublish { publication }),
             SfuCommand::Answer {
                 room,
                 participant,
                 subscription,
                 sdp,
-            } => self.dispatch_to_agent(
-                room,
-                participant,
-                AgentCmd::Answer { subscription, sdp },
-                Some(SfuTarget::Subscription(subscription)),
-            ),
+            } => self.dispatch_to_agent(room, participant, AgentCmd::Answer { subscription, sdp }),
             SfuCommand::Unsubscribe {
                 room,
                 participant,
                 subscription,
-            } => self.dispatch_to_agent(
-                room,
-                participant,
-                AgentCmd::Unsubscribe { subscription },
-                Some(SfuTarget::Subscription(subscription)),
-            ),
+            } => self.dispatch_to_agent(room, participant, AgentCmd::Unsubscribe { subscription }),
             SfuCommand::Trickle {
                 room,
                 participant,
                 target,
                 candidate,
-            } => self.dispatch_to_agent(
-                room,
-                participant,
-                AgentCmd::Trickle { target, candidate },
-                Some(target),
-            ),
+            } => self.dispatch_to_agent(room, participant, AgentCmd::Trickle { target, candidate }),
         }
     }
 
+    /// Ends a member's Janus session and the feeds they published.
+    fn leave(&mut self, room: &RoomId, participant: &ParticipantId) {
+        if let Some(r) = self.rooms.get_mut(room)
+            && let Some(agent) = r.agents.remove(participant)
+        {
+            agent.send(AgentCmd::Leave);
+            self.drop_feeds_of(room, participant);
+        }
+    }
+
+    /// Subscribes a member to a published feed, or refuses a feed that is
+    /// not (or no longer) published.
+    fn subscribe(&mut self, room: RoomId, participant: ParticipantId, pin: String, feed: SfuFeed) {
+        let feed_id = self.rooms.get(&room).and_then(|r| r.feed_id(&feed));
+        let Some(feed_id) = feed_id else {
+            let message = format!(
+                "{} has no {} feed; follow sfuFeeds",
+                feed.participant,
+                feed.publication.as_str()
+            );
+            self.emit(SfuEvent::ToParticipant {
+                room,
+                participant,
+                msg: ServerMsg::sfu_refused(None, SfuErrorCode::UnknownFeed, message),
+            });
+            return;
+        };
+        let subscribe = AgentCmd::Subscribe { pin, feed_id, feed };
+        self.dispatch_to_agent(room, participant, subscribe);
+    }
+
     /// Hands a member's request to their agent, starting one if needed.
-    fn dispatch_to_agent(
-        &mut self,
-        room_id: RoomId,
-        participant: ParticipantId,
-        cmd: AgentCmd,
-        target: Option<SfuTarget>,
-    ) {
+    fn dispatch_to_agent(&mut self, room_id: RoomId, participant: ParticipantId, cmd: AgentCmd) {
         let keepalive = Duration::from_secs(self.config.keepalive_secs);
         let ready = self.rooms.get(&room_id).filter(|r| r.ready).map(|r| r.node);
         let conn = ready.and_then(|node| match &self.nodes.get(node)?.state {
@@ -503,7 +387,7 @@ impl Pool {
                 room: room_id,
                 participant,
                 msg: ServerMsg::sfu_refused(
-                    target,
+                    cmd.target(),
                     SfuErrorCode::NotReady,
                     "the SFU room is not set up (yet); wait for modeChanged",
                 ),
@@ -556,25 +440,8 @@ impl Pool {
             (conn.clone(), *session, *handle, self.nodes[node].epoch);
         let placed = PoolRoom::new(generation, node, codec);
         tracing::info!(node = %self.nodes[node].label, generation, %codec, "placing an SFU room");
-        let mut body = json!({
-            "request": "create",
-            "room": placed.janus_id,
-            "permanent": false,
-            "description": "mulaqat",
-            "secret": placed.secret,
-            "pin": placed.pin,
-            "is_private": true,
-            "publishers": publishers.max(1),
-            "bitrate": self.config.bitrate,
-            "fir_freq": 10,
-            "audiocodec": "opus",
-            "videocodec": codec.as_str(),
-            "audiolevel_event": true,
-            "notify_joining": false,
-        });
-        if let Some(key) = &self.nodes[node].admin_key {
-            body["admin_key"] = json!(key);
-        }
+        let admin_key = self.nodes[node].admin_key.as_deref();
+        let body = placed.create_request(publishers, self.config.bitrate, admin_key);
         self.rooms.insert(room.clone(), placed);
         let Some(tx) = self.tx.upgrade() else {
             return;

@@ -6,9 +6,10 @@
 use std::collections::{HashMap, HashSet};
 
 use mulaqat_protocol::{ParticipantId, RoomId, SfuFeed, VideoCodec};
+use serde_json::{Value, json};
 
-use super::SfuEvent;
 use super::agent::Agent;
+use super::messages::SfuEvent;
 
 /// Janus room and feed ids stay below 2^53 so that JSON numbers keep them exact.
 pub(super) fn random_id() -> u64 {
@@ -65,6 +66,32 @@ impl PoolRoom {
             talking: HashSet::new(),
             agents: HashMap::new(),
         }
+    }
+
+    /// The VideoRoom `create` request for this room: at most `publishers`
+    /// publishers (at least one), each at most `bitrate` bits a second, with
+    /// the node's admin key when it sets one.
+    pub fn create_request(&self, publishers: u32, bitrate: u32, admin_key: Option<&str>) -> Value {
+        let mut body = json!({
+            "request": "create",
+            "room": self.janus_id,
+            "permanent": false,
+            "description": "mulaqat",
+            "secret": self.secret,
+            "pin": self.pin,
+            "is_private": true,
+            "publishers": publishers.max(1),
+            "bitrate": bitrate,
+            "fir_freq": 10,
+            "audiocodec": "opus",
+            "videocodec": self.codec.as_str(),
+            "audiolevel_event": true,
+            "notify_joining": false,
+        });
+        if let Some(key) = admin_key {
+            body["admin_key"] = json!(key);
+        }
+        body
     }
 
     /// The Janus id of a published feed.
@@ -197,6 +224,24 @@ mod tests {
         let room = PoolRoom::new(3, 1, VideoCodec::H264);
         assert_ne!(room.secret, room.pin);
         assert!(!room.ready);
+    }
+
+    #[test]
+    fn the_create_request_carries_the_room_secret_pin_and_codec() {
+        let room = PoolRoom::new(1, 0, VideoCodec::Vp8);
+        let body = room.create_request(0, 512_000, None);
+        assert_eq!(body["room"], json!(room.janus_id));
+        assert_eq!(body["secret"], json!(room.secret));
+        assert_eq!(body["pin"], json!(room.pin));
+        assert_eq!(body["videocodec"], "vp8");
+        assert_eq!(body["publishers"], 1, "at least one publisher");
+        assert_eq!(body["bitrate"], 512_000);
+        assert!(body.get("admin_key").is_none());
+        let keyed = room.create_request(6, 512_000, Some("key"));
+        assert_eq!(
+            (keyed["publishers"].clone(), keyed["admin_key"].clone()),
+            (json!(6), json!("key"))
+        );
     }
 
     #[test]

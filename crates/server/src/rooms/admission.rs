@@ -2,13 +2,13 @@
 //! and resuming after a dropped connection.
 
 use mulaqat_protocol::{
-    CloseReason, ErrorCode, IceServer, KnockOutcome, LeaveReason, LobbyReason, MediaMode,
-    MediaState, PROTOCOL_VERSION, ParticipantId, ParticipantInfo, Resume, Role, RoomId, RoomPolicy,
-    ServerMsg, UnixMillis, VideoCodec, is_supported, text,
+    CloseReason, ErrorCode, IceServer, LeaveReason, MediaMode, MediaState, PROTOCOL_VERSION,
+    ParticipantId, ParticipantInfo, Resume, Role, RoomId, RoomPolicy, ServerMsg, UnixMillis,
+    VideoCodec, is_supported, text,
 };
 use subtle::ConstantTimeEq;
 
-use super::room::{Member, Room, Waiting};
+use super::room::{Member, Room};
 use super::{
     CloseFrame, ConnId, Handler, Rejection, Stage, internal, new_participant_id, new_secret, reject,
 };
@@ -152,36 +152,10 @@ impl Handler {
             media,
             decodes,
         } = request;
-        let claims = match self.conns.get(&conn) {
-            Some(Stage::Greeted(claims)) => claims.clone(),
-            Some(Stage::Fresh) => {
-                return reject(
-                    ErrorCode::HelloRequired,
-                    "send hello with your join token first",
-                );
-            }
-            _ => {
-                return reject(
-                    ErrorCode::AlreadyJoined,
-                    "this connection has already joined",
-                );
-            }
-        };
+        let claims = self.greeted_claims(conn)?;
         // A long gap between hello and join must not stretch a token's life.
         self.verify_token_expiry(&claims, now)?;
-        if claims.room != room_id {
-            return reject(
-                ErrorCode::WrongRoom,
-                format!("this join link is for room {}, not {room_id}", claims.room),
-            );
-        }
-        let role = role.unwrap_or(claims.role);
-        if !claims.role.allows(role) {
-            return reject(
-                ErrorCode::Forbidden,
-                "this join link does not allow joining as a host",
-            );
-        }
+        let role = joining_role(&claims, &room_id, role)?;
         let display_name = text::display_name(&display_name, self.settings.max_display_name_chars)
             .map_err(|e| Rejection {
                 code: ErrorCode::InvalidDisplayName,
@@ -201,41 +175,12 @@ impl Handler {
             return Ok(());
         }
 
-        if !self.rooms.contains_key(&room_id) {
-            let (policy, predefined) = self.room_policy(&room_id);
-            self.rooms
-                .insert(room_id.clone(), Room::new(policy, predefined, now));
-            if self.sfu.enabled
-                && self
-                    .rooms
-                    .get(&room_id)
-                    .is_some_and(|r| r.policy.kind.sfu_from_start())
-            {
-                self.start_sfu(&room_id);
-            }
-        }
+        self.open_room(now, &room_id);
         let sfu_blocked = self.sfu_blocks_entry(&room_id);
         let max_lobby = self.settings.max_lobby;
         let room = self.rooms.get_mut(&room_id).ok_or_else(internal)?;
         let must_wait = role == Role::Guest && (room.policy.lobby || !room.opened);
-        if must_wait && room.lobby.len() >= max_lobby {
-            return reject(
-                ErrorCode::RoomFull,
-                "the waiting room is full; try again later",
-            );
-        }
-        if !must_wait && let Some(message) = sfu_blocked {
-            return reject(ErrorCode::RoomFull, message);
-        }
-        if !must_wait && room.is_full() {
-            return reject(
-                ErrorCode::RoomFull,
-                format!(
-                    "the room holds {} participants and is full",
-                    room.policy.max_participants
-                ),
-            );
-        }
+        check_space(room, must_wait, max_lobby, sfu_blocked)?;
         let info = ParticipantInfo {
             id: new_participant_id(),
             display_name,
@@ -245,31 +190,7 @@ impl Handler {
             hand_raised: false,
         };
         if must_wait {
-            let reason = if room.has_host() {
-                LobbyReason::AwaitingAdmission
-            } else {
-                LobbyReason::HostNotPresent
-            };
-            let hosts = room.host_conns();
-            room.lobby.push(Waiting {
-                info: info.clone(),
-                conn,
-                reason,
-                decodes,
-            });
-            room.empty_since = None;
-            self.conns
-                .insert(conn, Stage::Waiting(room_id, info.id.clone()));
-            self.send(
-                conn,
-                ServerMsg::LobbyWaiting {
-                    version: PROTOCOL_VERSION,
-                    participant_id: info.id.clone(),
-                    reason,
-                },
-            );
-            self.send_all(hosts, &ServerMsg::Knock { participant: info });
-            return Ok(());
+            return self.wait_in_lobby(conn, room_id, info, decodes);
         }
         let entrant = Entrant {
             conn,
@@ -282,6 +203,36 @@ impl Handler {
             self.host_arrived(now, &room_id);
         }
         Ok(())
+    }
+
+    /// The claims of a connection that said hello and has not joined yet.
+    fn greeted_claims(&self, conn: ConnId) -> Result<TokenClaims, Rejection> {
+        match self.conns.get(&conn) {
+            Some(Stage::Greeted(claims)) => Ok(claims.clone()),
+            Some(Stage::Fresh) => reject(
+                ErrorCode::HelloRequired,
+                "send hello with your join token first",
+            ),
+            _ => reject(
+                ErrorCode::AlreadyJoined,
+                "this connection has already joined",
+            ),
+        }
+    }
+
+    /// Sets the room up on its first join, with the SFU from the start when
+    /// its kind wants it.
+    fn open_room(&mut self, now: UnixMillis, room_id: &RoomId) {
+        if self.rooms.contains_key(room_id) {
+            return;
+        }
+        let (policy, predefined) = self.room_policy(room_id);
+        let sfu_from_start = policy.kind.sfu_from_start();
+        self.rooms
+            .insert(room_id.clone(), Room::new(policy, predefined, now));
+        if self.sfu.enabled && sfu_from_start {
+            self.start_sfu(room_id);
+        }
     }
 
     pub(super) fn verify_token_expiry(
@@ -382,62 +333,6 @@ impl Handler {
         }
     }
 
-    /// A host is now in the room: waiting guests either get admitted (no
-    /// lobby) or learn that a host will answer their knock.
-    pub(super) fn host_arrived(&mut self, now: UnixMillis, room_id: &RoomId) {
-        let Some(room) = self.rooms.get_mut(room_id) else {
-            return;
-        };
-        if room.policy.lobby {
-            self.relabel_lobby(room_id, LobbyReason::AwaitingAdmission);
-        } else {
-            let waiting: Vec<ParticipantId> =
-                room.lobby.iter().map(|w| w.info.id.clone()).collect();
-            for pid in waiting {
-                // Stops at the first refusal: the room is then full.
-                if self.admit_waiting(now, room_id, &pid).is_err() {
-                    break;
-                }
-            }
-        }
-    }
-
-    /// Tells the guests in the lobby why they wait, where that changed.
-    fn relabel_lobby(&mut self, room_id: &RoomId, reason: LobbyReason) {
-        let Some(room) = self.rooms.get_mut(room_id) else {
-            return;
-        };
-        let changed: Vec<(ConnId, ParticipantId)> = room
-            .lobby
-            .iter_mut()
-            .filter(|w| w.reason != reason)
-            .map(|w| {
-                w.reason = reason;
-                (w.conn, w.info.id.clone())
-            })
-            .collect();
-        for (conn, participant_id) in changed {
-            self.send(
-                conn,
-                ServerMsg::LobbyWaiting {
-                    version: PROTOCOL_VERSION,
-                    participant_id,
-                    reason,
-                },
-            );
-        }
-    }
-
-    /// The last host left: guests still waiting are told no one can answer yet.
-    pub(super) fn host_departed(&mut self, room_id: &RoomId) {
-        let Some(room) = self.rooms.get_mut(room_id) else {
-            return;
-        };
-        if !room.has_host() {
-            self.relabel_lobby(room_id, LobbyReason::HostNotPresent);
-        }
-    }
-
     #[allow(clippy::too_many_arguments)]
     pub(super) fn try_resume(
         &mut self,
@@ -514,82 +409,55 @@ impl Handler {
         }
         true
     }
+}
 
-    pub(super) fn admit(
-        &mut self,
-        now: UnixMillis,
-        conn: ConnId,
-        pid: &ParticipantId,
-    ) -> Result<(), Rejection> {
-        let (room_id, _) = self.host_of(conn)?;
-        self.admit_waiting(now, &room_id, pid)
-    }
-
-    pub(super) fn admit_waiting(
-        &mut self,
-        now: UnixMillis,
-        room_id: &RoomId,
-        pid: &ParticipantId,
-    ) -> Result<(), Rejection> {
-        let room = self.rooms.get_mut(room_id).ok_or_else(internal)?;
-        if !room.lobby.iter().any(|w| &w.info.id == pid) {
-            return reject(
-                ErrorCode::UnknownParticipant,
-                "no one by that id is waiting in this room's lobby",
-            );
-        }
-        if room.is_full() {
-            return reject(
-                ErrorCode::RoomFull,
-                "the room is full; someone must leave before another can be admitted",
-            );
-        }
-        if let Some(message) = self.sfu_blocks_entry(room_id) {
-            return reject(ErrorCode::RoomFull, message);
-        }
-        let room = self.rooms.get_mut(room_id).ok_or_else(internal)?;
-        let waiting = room.remove_waiting(pid, now).ok_or_else(internal)?;
-        let hosts = room.host_conns();
-        self.send_all(
-            hosts,
-            &ServerMsg::KnockResolved {
-                participant: pid.clone(),
-                outcome: KnockOutcome::Admitted,
-            },
+/// The role a join asks for, if its token is for this room and allows it.
+fn joining_role(
+    claims: &TokenClaims,
+    room_id: &RoomId,
+    asked: Option<Role>,
+) -> Result<Role, Rejection> {
+    if claims.room != *room_id {
+        return reject(
+            ErrorCode::WrongRoom,
+            format!("this join link is for room {}, not {room_id}", claims.room),
         );
-        let entrant = Entrant {
-            conn: waiting.conn,
-            info: waiting.info,
-            decodes: waiting.decodes,
-            restarted: false,
-        };
-        self.enter(now, room_id, entrant);
-        Ok(())
     }
-
-    pub(super) fn deny(
-        &mut self,
-        now: UnixMillis,
-        conn: ConnId,
-        pid: &ParticipantId,
-    ) -> Result<(), Rejection> {
-        let (room_id, _) = self.host_of(conn)?;
-        let room = self.rooms.get_mut(&room_id).ok_or_else(internal)?;
-        let Some(waiting) = room.remove_waiting(pid, now) else {
-            return reject(
-                ErrorCode::UnknownParticipant,
-                "no one by that id is waiting in this room's lobby",
-            );
-        };
-        let hosts = room.host_conns();
-        self.end_session(waiting.conn, CloseReason::Denied, CloseFrame::NORMAL);
-        self.send_all(
-            hosts,
-            &ServerMsg::KnockResolved {
-                participant: pid.clone(),
-                outcome: KnockOutcome::Denied,
-            },
+    let role = asked.unwrap_or(claims.role);
+    if !claims.role.allows(role) {
+        return reject(
+            ErrorCode::Forbidden,
+            "this join link does not allow joining as a host",
         );
-        Ok(())
     }
+    Ok(role)
+}
+
+/// Refuses a join when the lobby (for those who must wait) or the room
+/// (for those who enter) has no space, or the SFU blocks entry.
+fn check_space(
+    room: &Room,
+    must_wait: bool,
+    max_lobby: usize,
+    sfu_blocked: Option<String>,
+) -> Result<(), Rejection> {
+    if must_wait && room.lobby.len() >= max_lobby {
+        return reject(
+            ErrorCode::RoomFull,
+            "the waiting room is full; try again later",
+        );
+    }
+    if !must_wait && let Some(message) = sfu_blocked {
+        return reject(ErrorCode::RoomFull, message);
+    }
+    if !must_wait && room.is_full() {
+        return reject(
+            ErrorCode::RoomFull,
+            format!(
+                "the room holds {} participants and is full",
+                room.policy.max_participants
+            ),
+        );
+    }
+    Ok(())
 }

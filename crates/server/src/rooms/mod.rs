@@ -3,6 +3,7 @@
 //! sockets and no clock inside, so every rule is tested message by message.
 
 mod admission;
+mod lobby;
 mod room;
 mod settings;
 mod sfu;

@@ -268,39 +268,12 @@ impl Handler {
     /// What the pool reports.
     pub(super) fn on_sfu_event(&mut self, event: SfuEvent) {
         match event {
-            SfuEvent::NodesUp(up) => {
-                self.sfu_nodes_up = up;
-                if up > 0 {
-                    let waiting: Vec<RoomId> = self
-                        .rooms
-                        .iter()
-                        .filter(|(_, r)| r.sfu.state == SfuState::WaitingForNode)
-                        .map(|(id, _)| id.clone())
-                        .collect();
-                    for room_id in waiting {
-                        self.start_sfu(&room_id);
-                    }
-                }
-            }
+            SfuEvent::NodesUp(up) => self.on_sfu_nodes_up(up),
             SfuEvent::RoomReady {
                 room,
                 generation,
                 pin,
-            } => {
-                let Some(r) = self.rooms.get_mut(&room) else {
-                    return;
-                };
-                if r.sfu.generation != generation || r.sfu.state != SfuState::Starting {
-                    return;
-                }
-                r.sfu.state = SfuState::Ready { pin };
-                let msg = ServerMsg::ModeChanged {
-                    mode: MediaMode::Sfu,
-                    sfu: r.sfu.access(),
-                };
-                let conns = self.members_of(&room);
-                self.send_all(conns, &msg);
-            }
+            } => self.sfu_room_ready(&room, generation, pin),
             SfuEvent::RoomFailed {
                 room,
                 generation,
@@ -317,28 +290,7 @@ impl Handler {
                 let conns = self.members_of(&room);
                 self.send_all(conns, &ServerMsg::sfu_refused(None, code, message));
             }
-            SfuEvent::RoomLost { room } => {
-                let Some(r) = self.rooms.get(&room) else {
-                    return;
-                };
-                if r.mode != MediaMode::Sfu {
-                    return;
-                }
-                let conns = self.members_of(&room);
-                self.send_all(
-                    conns.clone(),
-                    &ServerMsg::SfuReset {
-                        reason: SfuResetReason::NodeLost,
-                    },
-                );
-                self.start_sfu(&room);
-                if let Some(r) = self.rooms.get(&room)
-                    && r.sfu.state == SfuState::WaitingForNode
-                {
-                    let msg = not_ready(&r.sfu.state, None);
-                    self.send_all(conns, &msg);
-                }
-            }
+            SfuEvent::RoomLost { room } => self.sfu_room_lost(&room),
             SfuEvent::Feeds {
                 room,
                 available,
@@ -360,13 +312,11 @@ impl Handler {
                 talking,
             } => {
                 let conns = self.members_of(&room);
-                self.send_all(
-                    conns,
-                    &ServerMsg::SfuTalking {
-                        participant,
-                        talking,
-                    },
-                );
+                let msg = ServerMsg::SfuTalking {
+                    participant,
+                    talking,
+                };
+                self.send_all(conns, &msg);
             }
             SfuEvent::ToParticipant {
                 room,
@@ -379,23 +329,87 @@ impl Handler {
                 }
             }
             SfuEvent::SessionLost { room, participant } => {
-                let Some(conn) = self
-                    .rooms
-                    .get(&room)
-                    .and_then(|r| r.member(&participant))
-                    .map(|m| m.conn)
-                else {
-                    return;
-                };
-                self.send(
-                    conn,
-                    ServerMsg::SfuReset {
-                        reason: SfuResetReason::SessionLost,
-                    },
-                );
-                self.greet_sfu(&room, conn);
+                self.sfu_session_lost(&room, &participant)
             }
         }
+    }
+
+    /// Rooms waiting for a node start their SFU once one is up.
+    fn on_sfu_nodes_up(&mut self, up: usize) {
+        self.sfu_nodes_up = up;
+        if up == 0 {
+            return;
+        }
+        let waiting: Vec<RoomId> = self
+            .rooms
+            .iter()
+            .filter(|(_, r)| r.sfu.state == SfuState::WaitingForNode)
+            .map(|(id, _)| id.clone())
+            .collect();
+        for room_id in waiting {
+            self.start_sfu(&room_id);
+        }
+    }
+
+    /// The current set-up of the room is ready: members get its pin.
+    fn sfu_room_ready(&mut self, room: &RoomId, generation: u32, pin: String) {
+        let Some(r) = self.rooms.get_mut(room) else {
+            return;
+        };
+        if r.sfu.generation != generation || r.sfu.state != SfuState::Starting {
+            return;
+        }
+        r.sfu.state = SfuState::Ready { pin };
+        let msg = ServerMsg::ModeChanged {
+            mode: MediaMode::Sfu,
+            sfu: r.sfu.access(),
+        };
+        let conns = self.members_of(room);
+        self.send_all(conns, &msg);
+    }
+
+    /// The room's node was lost: members reset, and the room is set up
+    /// again (or waits for a node).
+    fn sfu_room_lost(&mut self, room: &RoomId) {
+        let Some(r) = self.rooms.get(room) else {
+            return;
+        };
+        if r.mode != MediaMode::Sfu {
+            return;
+        }
+        let conns = self.members_of(room);
+        self.send_all(
+            conns.clone(),
+            &ServerMsg::SfuReset {
+                reason: SfuResetReason::NodeLost,
+            },
+        );
+        self.start_sfu(room);
+        if let Some(r) = self.rooms.get(room)
+            && r.sfu.state == SfuState::WaitingForNode
+        {
+            let msg = not_ready(&r.sfu.state, None);
+            self.send_all(conns, &msg);
+        }
+    }
+
+    /// A member's Janus session ended: they reset and are greeted afresh.
+    fn sfu_session_lost(&mut self, room: &RoomId, participant: &ParticipantId) {
+        let Some(conn) = self
+            .rooms
+            .get(room)
+            .and_then(|r| r.member(participant))
+            .map(|m| m.conn)
+        else {
+            return;
+        };
+        self.send(
+            conn,
+            ServerMsg::SfuReset {
+                reason: SfuResetReason::SessionLost,
+            },
+        );
+        self.greet_sfu(room, conn);
     }
 
     /// The room and member of an `sfu*` request, if the room's SFU is ready.

@@ -95,7 +95,7 @@ const OFFER: &str = "v=0\r\no=- 1 1 IN IP4 127.0.0.1\r\ns=-\r\nt=0 0\r\n";
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn command_rooms_go_to_the_least_loaded_node_refuse_a_wrong_pin_and_vanish_at_the_end() {
-    let Some(bin) = janus_binary() else { return };
+    let bin = janus_binary();
     let (j0, j1) = (Janus::start(&bin), Janus::start(&bin));
     let server = server(&[&j0, &j1], 4, RoomKind::Command).await;
 
@@ -137,12 +137,12 @@ async fn command_rooms_go_to_the_least_loaded_node_refuse_a_wrong_pin_and_vanish
     assert_eq!(rooms_on(&j1).await, 1, "the other meeting goes on");
     b.send(&ClientMsg::EndMeeting).await;
     eventually("second room destroyed", async || rooms_on(&j1).await == 0).await;
-    server.server.shutdown().await;
+    server.shutdown().await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_lost_node_moves_its_rooms_and_a_restarted_node_takes_new_ones() {
-    let Some(bin) = janus_binary() else { return };
+    let bin = janus_binary();
     let (mut j0, j1) = (Janus::start(&bin), Janus::start(&bin));
     let server = server(&[&j0, &j1], 4, RoomKind::Command).await;
 
@@ -167,21 +167,44 @@ async fn a_lost_node_moves_its_rooms_and_a_restarted_node_takes_new_ones() {
     assert_eq!(rooms_on(&j1).await, 2, "new rooms avoid the down node");
 
     j0.launch();
-    // Once the node is back (retries within 0.5 s), it is the least loaded.
-    tokio::time::sleep(Duration::from_millis(1500)).await;
-    let (mut c, _, _) = enter(&server, "ops-c", "KP PDMA").await;
-    access(&mut c).await;
-    assert_eq!(
-        rooms_on(&j0).await,
-        1,
-        "the restarted node takes the next room"
-    );
-    server.server.shutdown().await;
+    // Once the pool has reached it again (retrying at most 0.5 s apart),
+    // the restarted node is the least loaded and takes the next room.
+    until_a_new_room_lands_on(&server, &j0, &j1, 2).await;
+    server.shutdown().await;
+}
+
+/// Starts rooms until one is placed on `back` (a node that came back with
+/// no rooms), while `other` holds `other_rooms`; a room started before the
+/// pool has reached `back` again goes to `other` and is ended. Panics
+/// after 10 s.
+async fn until_a_new_room_lands_on(
+    server: &TestServer,
+    back: &Janus,
+    other: &Janus,
+    other_rooms: usize,
+) {
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(10);
+    for attempt in 0.. {
+        let (mut c, _, _) = enter(server, &format!("ops-c{attempt}"), "KP PDMA").await;
+        access(&mut c).await;
+        if rooms_on(back).await == 1 {
+            return;
+        }
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "the restarted node took no new room in time"
+        );
+        c.send(&ClientMsg::EndMeeting).await;
+        eventually("the early room ended", async || {
+            rooms_on(other).await == other_rooms
+        })
+        .await;
+    }
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn without_a_node_up_an_sfu_room_says_so_and_starts_when_one_returns() {
-    let Some(bin) = janus_binary() else { return };
+    let bin = janus_binary();
     let mut j0 = Janus::start(&bin);
     j0.kill();
     let server = server(&[&j0], 4, RoomKind::Command).await;
@@ -196,12 +219,12 @@ async fn without_a_node_up_an_sfu_room_says_so_and_starts_when_one_returns() {
     j0.launch();
     access(&mut a).await;
     assert_eq!(rooms_on(&j0).await, 1);
-    server.server.shutdown().await;
+    server.shutdown().await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_fifth_participant_moves_a_peer_to_peer_room_to_the_sfu() {
-    let Some(bin) = janus_binary() else { return };
+    let bin = janus_binary();
     let j0 = Janus::start(&bin);
     let server = server(&[&j0], 4, RoomKind::Meeting).await;
     let mut clients = Vec::new();
@@ -223,12 +246,12 @@ async fn the_fifth_participant_moves_a_peer_to_peer_room_to_the_sfu() {
         "everyone gets the same room"
     );
     assert_eq!(rooms_on(&j0).await, 1);
-    server.server.shutdown().await;
+    server.shutdown().await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_member_without_h264_moves_the_room_to_vp8_on_janus() {
-    let Some(bin) = janus_binary() else { return };
+    let bin = janus_binary();
     let j0 = Janus::start(&bin);
     let server = server(&[&j0], 4, RoomKind::Command).await;
     let (mut a, _, _) = enter(&server, "ops", "Lahore").await;
@@ -261,5 +284,5 @@ async fn a_member_without_h264_moves_the_room_to_vp8_on_janus() {
         j0.video_codecs().await == ["vp8"]
     })
     .await;
-    server.server.shutdown().await;
+    server.shutdown().await;
 }

@@ -114,7 +114,7 @@ async fn a_battery_of_bad_input_is_answered_and_others_carry_on() {
         3600,
     );
     let expired = server
-        .signer
+        .signer()
         .issue(room("good-room"), Role::Host, now().plus_millis(0), 0);
     let genuine = server.token("good-room", Role::Guest);
     let (claims_and_mac, _) = genuine.split_at(genuine.len() - 1);

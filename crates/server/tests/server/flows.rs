@@ -244,7 +244,7 @@ async fn a_guest_token_cannot_open_another_room() {
 #[tokio::test]
 async fn well_known_describes_the_signalling_endpoint() {
     let server = TestServer::start().await;
-    let addr = server.server.local_addr();
+    let addr = server.local_addr();
     let mut stream = tokio::net::TcpStream::connect(addr).await.expect("connect");
     use tokio::io::{AsyncReadExt, AsyncWriteExt};
     stream
@@ -263,4 +263,12 @@ async fn well_known_describes_the_signalling_endpoint() {
     let json: serde_json::Value = serde_json::from_str(body).expect("json");
     assert_eq!(json["signalling"], format!("ws://{addr}/ws"));
     assert_eq!(json["protocolVersion"], 1);
+    // Byte for byte what clients of every version have read (default settings).
+    let version = env!("CARGO_PKG_VERSION");
+    assert_eq!(
+        body,
+        format!(
+            r#"{{"icePolicy":"all","limits":{{"maxChatChars":4000,"maxDisplayNameChars":64,"maxLobby":50,"maxMessageBytes":65536,"maxParticipants":4}},"maxMessageBytes":65536,"minProtocolVersion":1,"protocolVersion":1,"server":"mulaqat-server/{version}","signalling":"ws://{addr}/ws"}}"#
+        )
+    );
 }

@@ -91,7 +91,7 @@ fn assert_refused(reply: &HttpReply, code: &str, words: &str) {
 #[tokio::test]
 async fn netcheck_refuses_a_missing_foreign_or_expired_token_with_what_to_do() {
     let (server, _dir) = with_turn().await;
-    let addr = server.server.local_addr();
+    let addr = server.local_addr();
 
     let none = http(addr, "POST", "/netcheck", None, b"", None).await;
     assert_refused(&none, "invalidToken", "join link");
@@ -109,7 +109,7 @@ async fn netcheck_refuses_a_missing_foreign_or_expired_token_with_what_to_do() {
         "no TURN credentials without a valid token"
     );
 
-    let expired = server.signer.issue(
+    let expired = server.signer().issue(
         room("netcheck-a"),
         Role::Guest,
         UnixMillis(now().0 - 7_200_000),
@@ -138,7 +138,7 @@ async fn turn_credentials_come_with_a_valid_token_and_live_two_minutes() {
     let token = server.token("netcheck-b", Role::Guest);
     let before = now().as_secs();
     let reply = http(
-        server.server.local_addr(),
+        server.local_addr(),
         "POST",
         "/netcheck",
         Some(&token),
@@ -178,7 +178,7 @@ async fn turn_credentials_come_with_a_valid_token_and_live_two_minutes() {
     let plain = TestServer::start().await;
     let token = plain.token("netcheck-b", Role::Host);
     let reply = http(
-        plain.server.local_addr(),
+        plain.local_addr(),
         "POST",
         "/netcheck",
         Some(&token),
@@ -193,7 +193,7 @@ async fn turn_credentials_come_with_a_valid_token_and_live_two_minutes() {
 #[tokio::test]
 async fn downloads_and_uploads_are_capped_at_one_mebibyte() {
     let server = TestServer::start().await;
-    let addr = server.server.local_addr();
+    let addr = server.local_addr();
     let token = server.token("netcheck-c", Role::Guest);
 
     let small = http(
@@ -267,7 +267,7 @@ async fn downloads_and_uploads_are_capped_at_one_mebibyte() {
 #[tokio::test]
 async fn one_link_cannot_pull_credentials_or_bandwidth_in_a_loop() {
     let (server, _dir) = with_turn().await;
-    let addr = server.server.local_addr();
+    let addr = server.local_addr();
     let token = server.token("netcheck-d", Role::Guest);
     let mut statuses = Vec::new();
     for _ in 0..6 {

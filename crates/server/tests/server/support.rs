@@ -1,5 +1,7 @@
-//! A scripted WebSocket client and an in-process server for tests.
+//! A scripted WebSocket client, and the in-process server of the
+//! `testing` feature with helpers for it.
 
+use std::ops::Deref;
 use std::time::Duration;
 
 use futures_util::{SinkExt, StreamExt};
@@ -7,18 +9,23 @@ use mulaqat_protocol::{
     ClientMsg, ErrorCode, MediaState, ParticipantId, Role, RoomId, ServerMsg, UnixMillis,
     decode_server, encode,
 };
-use mulaqat_server::token::TokenSigner;
-use mulaqat_server::{RunningServer, ServerConfig};
+use mulaqat_server::ServerConfig;
+use mulaqat_server::testing;
 use tokio::net::TcpStream;
 use tokio_tungstenite::tungstenite::Message;
 use tokio_tungstenite::{MaybeTlsStream, WebSocketStream};
 
-pub const SECRET: &[u8] = b"integration-test-secret-32-bytes";
 const WAIT: Duration = Duration::from_secs(5);
 
-pub struct TestServer {
-    pub server: RunningServer,
-    pub signer: TokenSigner,
+/// A [`testing::TestServer`] with scripted clients: tokens for rooms by
+/// name, and connections that say hello and join.
+pub struct TestServer(testing::TestServer);
+
+impl Deref for TestServer {
+    type Target = testing::TestServer;
+    fn deref(&self) -> &testing::TestServer {
+        &self.0
+    }
 }
 
 pub fn now() -> UnixMillis {
@@ -38,28 +45,23 @@ impl TestServer {
     }
 
     pub async fn start_with(tweak: impl FnOnce(&mut ServerConfig)) -> Self {
-        let mut config = ServerConfig {
-            listen: "127.0.0.1:0".parse().expect("addr"),
-            // Nothing set up ahead of time unless a test writes it.
-            data_dir: Some(tempfile::tempdir().expect("tempdir").keep()),
-            ..ServerConfig::default()
-        };
-        tweak(&mut config);
-        let server = mulaqat_server::start(config, SECRET.to_vec())
+        let server = testing::TestServer::start_with(tweak)
             .await
             .expect("server starts");
-        Self {
-            server,
-            signer: TokenSigner::new(SECRET),
-        }
+        Self(server)
+    }
+
+    pub async fn shutdown(self) {
+        self.0.shutdown().await;
     }
 
     pub fn url(&self) -> String {
-        format!("ws://{}/ws", self.server.local_addr())
+        self.ws_url()
     }
 
+    /// A join token for the room named `room_name`.
     pub fn token(&self, room_name: &str, role: Role) -> String {
-        self.signer.issue(room(room_name), role, now(), 3600)
+        self.0.token(&room(room_name), role)
     }
 
     pub async fn connect(&self) -> Client {
@@ -157,8 +159,13 @@ impl Client {
 
     /// The next protocol message; panics on timeout or close.
     pub async fn recv(&mut self) -> ServerMsg {
+        self.recv_within(WAIT).await
+    }
+
+    /// The next protocol message within `limit`; panics on timeout or close.
+    pub async fn recv_within(&mut self, limit: Duration) -> ServerMsg {
         loop {
-            let frame = tokio::time::timeout(WAIT, self.ws.next())
+            let frame = tokio::time::timeout(limit, self.ws.next())
                 .await
                 .expect("a message in time")
                 .expect("connection open")

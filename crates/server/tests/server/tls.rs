@@ -28,9 +28,9 @@ async fn serves_wss_with_the_configured_certificate() {
     })
     .await;
     assert!(
-        server.server.client_url().starts_with("wss://"),
+        server.running().client_url().starts_with("wss://"),
         "{}",
-        server.server.client_url()
+        server.running().client_url()
     );
 
     let mut roots = RootCertStore::empty();
@@ -40,14 +40,14 @@ async fn serves_wss_with_the_configured_certificate() {
     let tls = ClientConfig::builder()
         .with_root_certificates(roots)
         .with_no_client_auth();
-    let tcp = tokio::net::TcpStream::connect(server.server.local_addr())
+    let tcp = tokio::net::TcpStream::connect(server.local_addr())
         .await
         .expect("tcp");
     let stream = tokio_rustls::TlsConnector::from(Arc::new(tls))
         .connect(ServerName::try_from("localhost").expect("name"), tcp)
         .await
         .expect("TLS handshake with the configured certificate");
-    let url = format!("wss://localhost:{}/ws", server.server.local_addr().port());
+    let url = format!("wss://localhost:{}/ws", server.local_addr().port());
     let (mut ws, _) = tokio_tungstenite::client_async(url, stream)
         .await
         .expect("websocket over TLS");
@@ -71,23 +71,18 @@ async fn serves_wss_with_the_configured_certificate() {
     ));
 
     // A plain ws:// client gets nowhere.
-    let plain = format!("ws://{}/ws", server.server.local_addr());
+    let plain = format!("ws://{}/ws", server.local_addr());
     assert!(tokio_tungstenite::connect_async(plain).await.is_err());
 }
 
 #[tokio::test]
 async fn a_missing_certificate_is_a_clear_start_error() {
-    let result = mulaqat_server::start(
-        mulaqat_server::ServerConfig {
-            listen: "127.0.0.1:0".parse().expect("addr"),
-            tls: Some(TlsConfig {
-                cert: "/nonexistent/cert.pem".into(),
-                key: "/nonexistent/key.pem".into(),
-            }),
-            ..Default::default()
-        },
-        SECRET.to_vec(),
-    )
+    let result = mulaqat_server::testing::TestServer::start_with(|c| {
+        c.tls = Some(TlsConfig {
+            cert: "/nonexistent/cert.pem".into(),
+            key: "/nonexistent/key.pem".into(),
+        })
+    })
     .await;
     let err = result.expect_err("must not start").to_string();
     assert!(err.contains("/nonexistent/cert.pem"), "{err}");

@@ -325,7 +325,7 @@ async fn a_server_built_without_the_client_says_how_to_add_it() {
 #[tokio::test]
 async fn the_server_serves_its_embedded_client_beside_the_websocket() {
     let server = TestServer::start().await;
-    let addr = server.server.local_addr();
+    let addr = server.local_addr();
     let page = request(addr, "GET", "/join", &["Accept-Encoding: gzip"]).await;
     page.assert_secure(&format!("'self' ws://{addr}"));
     if !web::built_in() {
@@ -376,10 +376,8 @@ async fn the_page_is_served_over_https_on_the_websocket_listener() {
     let tls = ClientConfig::builder()
         .with_root_certificates(roots)
         .with_no_client_auth();
-    let port = server.server.local_addr().port();
-    let tcp = TcpStream::connect(server.server.local_addr())
-        .await
-        .expect("tcp");
+    let port = server.local_addr().port();
+    let tcp = TcpStream::connect(server.local_addr()).await.expect("tcp");
     let stream = tokio_rustls::TlsConnector::from(Arc::new(tls))
         .connect(ServerName::try_from("localhost").expect("name"), tcp)
         .await

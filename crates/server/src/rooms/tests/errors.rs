@@ -38,11 +38,12 @@ fn a_full_room_and_a_full_lobby_refuse_politely() {
     assert_eq!(error_code(&out, conn), Some(ErrorCode::RoomFull));
 }
 
-#[test]
-fn session_errors_have_their_codes_and_only_fatal_ones_close() {
-    let mut w = World::new();
-    type Case = Box<dyn Fn(&mut World) -> (ConnId, Vec<Output>)>;
-    let cases: Vec<(ErrorCode, Case)> = vec![
+/// A refusal to provoke: the connection refused and what the handler put out.
+type Case = Box<dyn Fn(&mut World) -> (ConnId, Vec<Output>)>;
+
+/// Refusals of `hello` and `join`.
+fn hello_and_join_refusals() -> Vec<(ErrorCode, Case)> {
+    vec![
         (
             ErrorCode::HelloRequired,
             Box::new(|w| {
@@ -117,6 +118,12 @@ fn session_errors_have_their_codes_and_only_fatal_ones_close() {
                 (c, w.send(c, join_msg("r", "bad\u{202E}name")))
             }),
         ),
+    ]
+}
+
+/// Refusals of requests that need a joined member (or a host).
+fn member_refusals() -> Vec<(ErrorCode, Case)> {
+    vec![
         (
             ErrorCode::NotJoined,
             Box::new(|w| {
@@ -176,7 +183,15 @@ fn session_errors_have_their_codes_and_only_fatal_ones_close() {
                 )
             }),
         ),
-    ];
+    ]
+}
+
+#[test]
+fn session_errors_have_their_codes_and_only_fatal_ones_close() {
+    let mut w = World::new();
+    let cases = hello_and_join_refusals()
+        .into_iter()
+        .chain(member_refusals());
     for (expected, case) in cases {
         let (conn, out) = case(&mut w);
         assert_eq!(error_code(&out, conn), Some(expected), "{out:?}");
