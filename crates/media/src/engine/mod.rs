@@ -19,6 +19,7 @@ pub(crate) mod encoding;
 mod events;
 mod fallback;
 mod ice;
+mod ids;
 mod live_caps;
 mod numbering;
 mod pacing;
@@ -51,7 +52,7 @@ use tokio::sync::mpsc;
 pub use events::{InboundStats, MediaEvent, OutboundStats, ScreenShareEnd, StatsReport};
 /// The TURN probe (`crate::turn_probe`) sets its relays the way peers do.
 pub(crate) use ice::webrtcbin_url;
-pub use screen_stream::SCREEN_PREVIEW_TRACK;
+pub use ids::{CAPTURE_TRACK, SCREEN_PREVIEW_TRACK, SELF_VIEW_TRACK};
 pub use sdp::{RemoteSdp, check_remote_sdp};
 pub use settings::{EngineSettings, FrameSink, PeerConfig};
 
@@ -60,11 +61,7 @@ use crate::devices::{DeviceEvent, DeviceKind, DeviceWatcher};
 use crate::types::{
     DeviceId, IceCandidate, PeerId, Resolution, SessionDescription, TrackId, VideoCodec,
 };
-
-/// The self-view frames (small, for the UI).
-pub const SELF_VIEW_TRACK: &str = "local:camera";
-/// Every frame captured for sending (counted, not delivered).
-pub const CAPTURE_TRACK: &str = "local:capture";
+use ids::Track;
 
 /// Receives the engine's events.
 pub type EventReceiver = mpsc::UnboundedReceiver<MediaEvent>;
@@ -121,8 +118,8 @@ pub(crate) struct State {
     video_encoders: HashMap<VideoCodec, encoding::VideoEncoder>,
     audio_encoder: Option<encoding::AudioEncoder>,
     peers: HashMap<PeerId, peer::Peer>,
-    tracks: HashMap<TrackId, Arc<receive::TrackCounters>>,
-    tiles: HashMap<TrackId, tiles::Tile>,
+    tracks: HashMap<Track, Arc<receive::TrackCounters>>,
+    tiles: HashMap<Track, tiles::Tile>,
     /// The level meter of each peer's audio, by element name.
     audio_levels: HashMap<String, PeerId>,
 }
@@ -130,6 +127,12 @@ pub(crate) struct State {
 impl Shared {
     fn lock(&self) -> MutexGuard<'_, State> {
         self.state.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+
+    /// The counters of the track the outside world calls `track`.
+    fn counters(&self, track: &TrackId) -> Option<Arc<receive::TrackCounters>> {
+        let track = Track::try_from(track).ok()?;
+        self.lock().tracks.get(&track).cloned()
     }
 
     fn emit(&self, event: MediaEvent) {
@@ -198,7 +201,7 @@ impl MediaEngine {
     /// Adds a remote peer: links our audio and video to a new `webrtcbin`.
     /// The initiator sends an offer (as [`MediaEvent::LocalDescription`]).
     pub fn add_peer(&self, peer: PeerId, config: PeerConfig) -> Result<(), MediaError> {
-        peer::add(&self.shared, peer, config)
+        peer::add(&self.shared, peer, config, ids::Role::Mesh)
     }
 
     /// SFU: adds a send-only connection that publishes our video and audio;
@@ -304,20 +307,20 @@ impl MediaEngine {
     /// Capture-to-display delays seen on `track`, in milliseconds, since the
     /// last call (needs [`EngineSettings::stamp_frames`] on both sides).
     pub fn take_latency_samples(&self, track: &TrackId) -> Vec<u32> {
-        let counters = self.shared.lock().tracks.get(track).cloned();
-        counters.map(|c| c.take_latencies()).unwrap_or_default()
+        self.shared
+            .counters(track)
+            .map(|c| c.take_latencies())
+            .unwrap_or_default()
     }
 
     /// Frames received on `track` so far.
     pub fn frames_received(&self, track: &TrackId) -> u64 {
-        let counters = self.shared.lock().tracks.get(track).cloned();
-        counters.map_or(0, |c| c.frames())
+        self.shared.counters(track).map_or(0, |c| c.frames())
     }
 
     /// The size of the newest frame on `track`.
     pub fn track_resolution(&self, track: &TrackId) -> Option<Resolution> {
-        let counters = self.shared.lock().tracks.get(track).cloned();
-        counters.and_then(|c| c.size())
+        self.shared.counters(track).and_then(|c| c.size())
     }
 
     /// The encoder in use for `codec`, if one runs.
@@ -454,7 +457,7 @@ fn build_local(
     selector
         .link(&video_tee)
         .map_err(|e| MediaError::build("the video input", e))?;
-    let captured = Arc::new(receive::TrackCounters::new(None));
+    let captured = Arc::new(receive::TrackCounters::new());
     receive::count_frames(&video_tee, captured.clone());
 
     let placeholder = capture::placeholder_bin(quality, fps)?;
@@ -482,11 +485,7 @@ fn build_local(
         elements: self_view,
         counters,
         tile: self_tile,
-    } = receive::local_preview(
-        settings,
-        &TrackId(SELF_VIEW_TRACK.into()),
-        "mulaqat-selfview",
-    )?;
+    } = receive::local_preview(settings, &Track::SelfView, "mulaqat-selfview")?;
     let snapshot_queue = capture::leaky_queue("mulaqat-snapshot-queue", 1)?;
     let snapshot_sink = capture::latest_only_sink("mulaqat-snapshot-sink", None)?;
     pipeline
@@ -533,8 +532,8 @@ fn build_local(
         .map_err(|e| MediaError::build("the speaker output", e))?;
 
     let mut tracks = HashMap::new();
-    tracks.insert(TrackId(SELF_VIEW_TRACK.into()), counters);
-    tracks.insert(TrackId(CAPTURE_TRACK.into()), captured);
+    tracks.insert(Track::SelfView, counters);
+    tracks.insert(Track::Capture, captured);
     Ok(State {
         camera: Some(CameraInput {
             device: camera_id,
@@ -558,7 +557,7 @@ fn build_local(
         peers: HashMap::new(),
         tracks,
         tiles: self_tile
-            .map(|tile| (TrackId(SELF_VIEW_TRACK.into()), tile))
+            .map(|tile| (Track::SelfView, tile))
             .into_iter()
             .collect(),
         audio_levels: HashMap::new(),

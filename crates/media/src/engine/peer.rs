@@ -9,15 +9,15 @@ use gst::glib;
 use gst::prelude::*;
 
 use super::dtls::{Gate, PeerCheck};
+use super::ids::{Role, Source, Track, peer_tag};
 use super::numbering::Numbering;
 use super::recovery::Congestion;
 use super::reports::PeerReports;
-use super::sfu::Direction;
 use super::{MediaEvent, PeerConfig, Shared, encoding, receive, sdp};
 use crate::MediaError;
 use crate::types::{
     IceCandidate, IcePolicy, MediaKind, PeerId, PeerState, Quality, SdpKind, SessionDescription,
-    TrackId, VideoCodec,
+    VideoCodec,
 };
 
 pub(crate) struct Peer {
@@ -38,66 +38,20 @@ pub(crate) struct Peer {
     pub connected: Arc<AtomicBool>,
     /// The DTLS certificate check (see [`super::dtls`]).
     pub dtls: Arc<PeerCheck>,
-    /// Both ways (a mesh peer), or one way (an SFU publication or subscription).
-    pub direction: Direction,
-    /// What it sends.
-    pub source: Source,
+    /// What it is for: a mesh peer (both ways), an SFU publication or
+    /// subscription (one way).
+    pub role: Role,
 }
 
-/// What a connection sends.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(crate) enum Source {
-    /// The camera (or what stands in for it: the placeholder, or the screen
-    /// shared in its place) and the microphone.
-    Camera,
-    /// Only the screen, as a stream of its own (see [`super::screen_stream`]).
-    Screen,
-}
-
-/// Element names of a peer: `mulaqat-<peer>-...` with the id made safe.
-pub(super) fn tag(peer: &PeerId) -> String {
-    let safe: String = peer
-        .as_str()
-        .chars()
-        .map(|c| {
-            if c.is_ascii_alphanumeric() || c == '-' || c == '_' {
-                c
-            } else {
-                '_'
-            }
-        })
-        .collect();
-    format!("mulaqat-{safe}")
-}
-
+/// Adds a connection for `role`: one that sends and receives (a mesh peer),
+/// or only sends (offering: an SFU publication), or only receives
+/// (answering: an SFU subscription). One-way connections have no
+/// congestion controller on the receiving side and no senders on it.
 pub(super) fn add(
     shared: &Arc<Shared>,
     peer: PeerId,
     config: PeerConfig,
-) -> Result<(), MediaError> {
-    add_with(shared, peer, config, Direction::SendRecv)
-}
-
-/// Adds a connection that sends and receives (a mesh peer), or only sends
-/// (offering: an SFU publication), or only receives (answering: an SFU
-/// subscription). One-way connections have no congestion controller on
-/// the receiving side and no senders on it.
-pub(super) fn add_with(
-    shared: &Arc<Shared>,
-    peer: PeerId,
-    config: PeerConfig,
-    direction: Direction,
-) -> Result<(), MediaError> {
-    add_sending(shared, peer, config, direction, Source::Camera)
-}
-
-/// [`add_with`] for a connection that sends `source`.
-pub(super) fn add_sending(
-    shared: &Arc<Shared>,
-    peer: PeerId,
-    config: PeerConfig,
-    direction: Direction,
-    source: Source,
+    role: Role,
 ) -> Result<(), MediaError> {
     if shared.lock().peers.contains_key(&peer) {
         return Err(MediaError::build(
@@ -105,7 +59,7 @@ pub(super) fn add_sending(
             "it is already connected",
         ));
     }
-    let name = tag(&peer);
+    let name = peer_tag(&peer);
     let webrtcbin = crate::make_element("webrtcbin", &format!("{name}-webrtc"))?;
     webrtcbin.set_property_from_str("bundle-policy", "max-bundle");
     webrtcbin.set_property("latency", shared.settings.jitter_buffer_ms);
@@ -132,9 +86,9 @@ pub(super) fn add_sending(
         shared,
         &peer,
         &webrtcbin,
-        (initiator, direction, offered.clone()),
+        (initiator, role, offered.clone()),
         (congestion.clone(), connected.clone(), dtls.clone()),
-        sending_quality(shared, source),
+        sending_quality(shared, role),
     );
     let offerer = webrtcbin.clone();
     shared
@@ -156,11 +110,10 @@ pub(super) fn add_sending(
             config,
             connected,
             dtls,
-            direction,
-            source,
+            role,
         },
     );
-    if initiator && direction != Direction::RecvOnly {
+    if initiator && role.sends().is_some() {
         let codec = match video_codec {
             Some(codec) => codec,
             None => first_sendable_codec(shared)?,
@@ -177,12 +130,12 @@ pub(super) fn add_sending(
     Ok(())
 }
 
-/// The most a connection sending `source` sends (its congestion
-/// controller's ceiling follows it).
-fn sending_quality(shared: &Shared, source: Source) -> Quality {
-    match source {
-        Source::Camera => shared.settings.quality,
-        Source::Screen => super::screen_stream::quality(shared.settings.quality),
+/// The most a connection for `role` sends (its congestion controller's
+/// ceiling follows it).
+fn sending_quality(shared: &Shared, role: Role) -> Quality {
+    match role.sends() {
+        Some(Source::Screen) => super::screen_stream::quality(shared.settings.quality),
+        _ => shared.settings.quality,
     }
 }
 
@@ -201,7 +154,7 @@ fn connect_signals(
     shared: &Arc<Shared>,
     peer: &PeerId,
     webrtcbin: &gst::Element,
-    (initiator, direction, offered): (bool, Direction, Arc<AtomicBool>),
+    (initiator, role, offered): (bool, Role, Arc<AtomicBool>),
     (congestion, connected, dtls): (Arc<Congestion>, Arc<AtomicBool>, Arc<PeerCheck>),
     quality: Quality,
 ) {
@@ -318,7 +271,7 @@ fn connect_signals(
             receive::on_pad_added(&gate.weak, &gate.peer, pad);
         });
     }
-    if direction == Direction::RecvOnly {
+    if role.sends().is_none() {
         // Nothing is sent: no congestion controller to pace it.
         return;
     }
@@ -398,15 +351,15 @@ fn publish_local(
 /// initiator's new connection offers at once; the other side rebuilds its
 /// own when that offer arrives (see [`set_remote_description`]).
 pub(super) fn restart(shared: &Arc<Shared>, peer: &PeerId) -> Result<(), MediaError> {
-    let (config, direction, source) = shared
+    let (config, role) = shared
         .lock()
         .peers
         .get(peer)
-        .map(|p| (p.config.clone(), p.direction, p.source))
+        .map(|p| (p.config.clone(), p.role))
         .ok_or_else(|| MediaError::NoSuchPeer(peer.to_string()))?;
     tracing::info!(%peer, "restarting the connection");
     disconnect(shared, peer);
-    add_sending(shared, peer.clone(), config, direction, source)
+    add(shared, peer.clone(), config, role)
 }
 
 pub(super) fn set_remote_description(
@@ -431,7 +384,7 @@ pub(super) fn set_remote_description(
             .lock()
             .unwrap_or_else(std::sync::PoisonError::into_inner) = Some(fingerprint);
         // A receive-only connection answers without senders.
-        let linked = p.codec.is_some() || p.direction == Direction::RecvOnly;
+        let linked = p.codec.is_some() || p.role.sends().is_none();
         (p.webrtcbin.clone(), linked)
     };
     let kind = match description.kind {
@@ -479,13 +432,13 @@ pub(super) fn set_remote_description(
 /// A new offer on a connection that already has the peer's description is
 /// the peer restarting (see [`restart`]): answer it on a new connection.
 fn answer_restart_if_renegotiated(shared: &Arc<Shared>, peer: &PeerId) -> Result<(), MediaError> {
-    let (webrtcbin, config, direction) = {
+    let (webrtcbin, config, role) = {
         let state = shared.lock();
         let p = state
             .peers
             .get(peer)
             .ok_or_else(|| MediaError::NoSuchPeer(peer.to_string()))?;
-        (p.webrtcbin.clone(), p.config.clone(), p.direction)
+        (p.webrtcbin.clone(), p.config.clone(), p.role)
     };
     let negotiated = webrtcbin
         .property::<Option<gst_webrtc::WebRTCSessionDescription>>("current-remote-description")
@@ -495,7 +448,7 @@ fn answer_restart_if_renegotiated(shared: &Arc<Shared>, peer: &PeerId) -> Result
     }
     tracing::info!(%peer, "the peer restarted its connection: answering on a new one");
     remove(shared, peer);
-    add_with(
+    add(
         shared,
         peer.clone(),
         PeerConfig {
@@ -503,7 +456,7 @@ fn answer_restart_if_renegotiated(shared: &Arc<Shared>, peer: &PeerId) -> Result
             video_codec: None,
             ..config
         },
-        direction,
+        role,
     )
 }
 
@@ -546,13 +499,13 @@ pub(super) fn add_ice_candidate(
 
 /// Removes a peer and its tracks (and the screen stream it sent, if any).
 pub(super) fn remove(shared: &Arc<Shared>, peer: &PeerId) {
-    if disconnect(shared, peer) == Some(Source::Screen) {
+    if disconnect(shared, peer) == Some(Role::Publication(Source::Screen)) {
         super::screen_stream::stop(shared);
     }
 }
 
-/// Removes a peer's connection and its tracks; gives what it sent.
-fn disconnect(shared: &Arc<Shared>, peer: &PeerId) -> Option<Source> {
+/// Removes a peer's connection and its tracks; gives what it was for.
+fn disconnect(shared: &Arc<Shared>, peer: &PeerId) -> Option<Role> {
     let p = shared.lock().peers.remove(peer)?;
     for (tee, pad) in &p.tee_pads {
         if let Some(peer_pad) = pad.peer() {
@@ -560,15 +513,15 @@ fn disconnect(shared: &Arc<Shared>, peer: &PeerId) -> Option<Source> {
         }
         tee.release_request_pad(pad);
     }
-    receive::remove_branches(shared, &tag(peer));
+    receive::remove_branches(shared, &peer_tag(peer));
     crate::end_idle_threads();
-    let tracks: Vec<TrackId> = {
+    let tracks: Vec<Track> = {
         let mut state = shared.lock();
-        let gone: Vec<TrackId> = state
+        let gone: Vec<Track> = state
             .tracks
-            .iter()
-            .filter(|(_, c)| c.peer.as_ref() == Some(peer))
-            .map(|(t, _)| t.clone())
+            .keys()
+            .filter(|t| t.peer() == Some(peer))
+            .cloned()
             .collect();
         for t in &gone {
             state.tracks.remove(t);
@@ -578,11 +531,11 @@ fn disconnect(shared: &Arc<Shared>, peer: &PeerId) -> Option<Source> {
         gone
     };
     for track in tracks {
-        shared.emit(MediaEvent::TrackEnded { track });
+        shared.emit(MediaEvent::TrackEnded { track: track.id() });
     }
     shared.emit(MediaEvent::PeerState {
         peer: peer.clone(),
         state: PeerState::Closed,
     });
-    Some(p.source)
+    Some(p.role)
 }

@@ -8,17 +8,17 @@ use std::time::Instant;
 use gst::prelude::*;
 use gst_video::prelude::*;
 
+use super::ids::{Track, peer_tag};
 use super::settings::FrameSink;
 use super::{MediaEvent, Shared, capture, tiles};
 use crate::MediaError;
-use crate::types::{MediaKind, PeerId, Resolution, TrackId, VideoCodec};
+use crate::types::{MediaKind, PeerId, Resolution, VideoCodec};
 
 /// Called once, with the size of the first frame of a track.
 type FirstFrameHook = Box<dyn FnOnce(Resolution) + Send>;
 
 /// What the stats and the latency measurement need to know about a track.
 pub(crate) struct TrackCounters {
-    pub peer: Option<PeerId>,
     frames: AtomicU64,
     inner: Mutex<FrameTiming>,
     pub decoder: Mutex<Option<String>>,
@@ -31,7 +31,6 @@ pub(crate) struct TrackCounters {
 impl std::fmt::Debug for TrackCounters {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("TrackCounters")
-            .field("peer", &self.peer)
             .field("frames", &self.frames)
             .finish_non_exhaustive()
     }
@@ -51,9 +50,8 @@ struct FrameTiming {
 }
 
 impl TrackCounters {
-    pub(crate) fn new(peer: Option<PeerId>) -> Self {
+    pub(crate) fn new() -> Self {
         Self {
-            peer,
             frames: AtomicU64::new(0),
             inner: Mutex::new(FrameTiming::default()),
             decoder: Mutex::new(None),
@@ -69,7 +67,7 @@ impl TrackCounters {
     /// in sequence numbers: a keyframe lost before the receiving side was
     /// ready (its DTLS keys not yet in place) would otherwise leave the
     /// tile empty for the whole interval. Called once a second.
-    pub(crate) fn ask_keyframe_if_stalled(&self) {
+    pub(crate) fn ask_keyframe_if_stalled(&self, track: &Track) {
         let stalled = self.frames() == 0
             || self
                 .inner
@@ -92,7 +90,7 @@ impl TrackCounters {
             // Upstream from the depayloader's sink pad: webrtcbin's RTP
             // session turns it into a PLI to the sender.
             let sent = pad.push_event(event);
-            tracing::debug!(peer = ?self.peer, sent, "no picture yet: asked for a keyframe");
+            tracing::debug!(%track, sent, "no picture yet: asked for a keyframe");
         }
     }
 
@@ -239,12 +237,12 @@ pub(super) struct FrameTargets {
 }
 
 impl FrameTargets {
-    pub(super) fn new(shared_settings: &super::EngineSettings, track: &TrackId) -> Self {
+    pub(super) fn new(shared_settings: &super::EngineSettings, track: &Track) -> Self {
         FrameTargets {
             publisher: shared_settings
                 .frame_output
                 .as_ref()
-                .map(|o| o.publisher(track)),
+                .map(|o| o.publisher(&track.id())),
             sink: shared_settings.frame_sink.clone(),
         }
     }
@@ -265,11 +263,12 @@ fn unix_micros() -> u64 {
 /// when someone looks), counting frames and, with stamps, latency.
 pub(super) fn deliver_frames(
     sink: &gst_app::AppSink,
-    track: TrackId,
+    track: &Track,
     counters: Arc<TrackCounters>,
     targets: FrameTargets,
     read_stamps: bool,
 ) {
+    let track = track.id();
     sink.set_callbacks(
         gst_app::AppSinkCallbacks::builder()
             .new_sample(move |sink| {
@@ -336,7 +335,7 @@ pub(super) struct LocalPreview {
 /// while nobody asks (what other frame consumers get).
 pub(super) fn local_preview(
     settings: &super::EngineSettings,
-    track: &TrackId,
+    track: &Track,
     prefix: &str,
 ) -> Result<LocalPreview, MediaError> {
     let size = settings.self_view;
@@ -347,7 +346,7 @@ pub(super) fn local_preview(
     let convert = crate::make_element("videoconvert", &format!("{prefix}-convert"))?;
     let filter = tiles::size_filter(&format!("{prefix}-size"), Some(size), &scale)?;
     let sink = capture::latest_only_sink(&format!("{prefix}-sink"), None)?;
-    let counters = Arc::new(TrackCounters::new(None));
+    let counters = Arc::new(TrackCounters::new());
     let targets = FrameTargets::new(settings, track);
     skip_unwatched(&queue, targets.clone());
     let tile = targets.publisher.clone().map(|publisher| tiles::Tile {
@@ -357,7 +356,7 @@ pub(super) fn local_preview(
         applied: Some(size),
         unasked: Some(size),
     });
-    deliver_frames(&sink, track.clone(), counters.clone(), targets, false);
+    deliver_frames(&sink, track, counters.clone(), targets, false);
     Ok(LocalPreview {
         elements: vec![
             queue,
@@ -532,8 +531,11 @@ fn receive_video(
     codec: VideoCodec,
 ) -> Result<(), MediaError> {
     let what = format!("the video from {peer}");
-    let track = TrackId(format!("{peer}:video"));
-    let tag = format!("{}-video", super::peer::tag(peer));
+    let track = Track::Remote {
+        peer: peer.clone(),
+        kind: MediaKind::Video,
+    };
+    let tag = format!("{}-video", peer_tag(peer));
     let decoder_name = decoder_for(codec).ok_or_else(|| MediaError::MissingElement {
         element: format!("a {codec} decoder"),
         hint: "gstreamer1.0-libav",
@@ -572,7 +574,7 @@ fn receive_video(
     )?);
     chain.push(filter.element().clone());
     let sink = capture::latest_only_sink(&format!("{tag}-sink"), None)?;
-    let counters = Arc::new(TrackCounters::new(Some(peer.clone())));
+    let counters = Arc::new(TrackCounters::new());
     *counters
         .decoder
         .lock()
@@ -582,7 +584,7 @@ fn receive_video(
         .lock()
         .unwrap_or_else(PoisonError::into_inner) = keyframe_pad;
     {
-        let (weak, track, peer) = (Arc::downgrade(shared), track.clone(), peer.clone());
+        let (weak, track, peer) = (Arc::downgrade(shared), track.id(), peer.clone());
         counters.on_first_frame(move |resolution| {
             if let Some(shared) = weak.upgrade() {
                 shared.emit(MediaEvent::FirstFrame {
@@ -596,7 +598,7 @@ fn receive_video(
     let targets = FrameTargets::new(&shared.settings, &track);
     deliver_frames(
         &sink,
-        track.clone(),
+        &track,
         counters.clone(),
         targets.clone(),
         shared.settings.stamp_frames,
@@ -621,7 +623,7 @@ fn receive_video(
     }
     tracing::info!(%peer, %codec, decoder = decoder_name, "receiving video");
     shared.emit(MediaEvent::TrackStarted {
-        track,
+        track: track.id(),
         peer: peer.clone(),
         kind: MediaKind::Video,
     });
@@ -630,7 +632,7 @@ fn receive_video(
 
 fn receive_audio(shared: &Arc<Shared>, peer: &PeerId, pad: &gst::Pad) -> Result<(), MediaError> {
     let what = format!("the audio from {peer}");
-    let tag = format!("{}-audio", super::peer::tag(peer));
+    let tag = format!("{}-audio", peer_tag(peer));
     let queue = crate::make_element("queue", &format!("{tag}-queue"))?;
     let depay = crate::make_element("rtpopusdepay", &format!("{tag}-depay"))?;
     let dec = crate::make_element("opusdec", &format!("{tag}-dec"))?;
@@ -652,14 +654,17 @@ fn receive_audio(shared: &Arc<Shared>, peer: &PeerId, pad: &gst::Pad) -> Result<
         .ok_or_else(|| MediaError::build(&what, "no src pad"))?
         .link(&mixer_pad)
         .map_err(|e| MediaError::build(&what, e))?;
-    let track = TrackId(format!("{peer}:audio"));
-    shared.lock().tracks.insert(
-        track.clone(),
-        Arc::new(TrackCounters::new(Some(peer.clone()))),
-    );
+    let track = Track::Remote {
+        peer: peer.clone(),
+        kind: MediaKind::Audio,
+    };
+    shared
+        .lock()
+        .tracks
+        .insert(track.clone(), Arc::new(TrackCounters::new()));
     tracing::info!(%peer, "receiving audio");
     shared.emit(MediaEvent::TrackStarted {
-        track,
+        track: track.id(),
         peer: peer.clone(),
         kind: MediaKind::Audio,
     });

@@ -18,13 +18,11 @@ use std::sync::Arc;
 
 use gst::prelude::*;
 
+use super::ids::{Role, Source, Track};
 use super::screen_feed::ScreenFeed;
 use super::{MediaEvent, Shared, encoding, receive, sharing};
 use crate::MediaError;
-use crate::types::{MediaKind, PeerId, Quality, TrackId, VideoCodec};
-
-/// The preview of the screen being published, for the presenter's own tile.
-pub const SCREEN_PREVIEW_TRACK: &str = "local:screen";
+use crate::types::{MediaKind, PeerId, Quality, VideoCodec};
 
 /// What every element of the stream is named after.
 const PREFIX: &str = "mulaqat-screenstream";
@@ -65,7 +63,7 @@ pub(super) fn start(shared: &Arc<Shared>, codec: VideoCodec) -> Result<(), Media
             return Err(e);
         }
     };
-    let track = TrackId(SCREEN_PREVIEW_TRACK.into());
+    let track = Track::ScreenPreview;
     // Started and recorded under the lock: a capture that fails at once
     // finds the stream to end, and its end follows its start.
     let started = {
@@ -83,7 +81,7 @@ pub(super) fn start(shared: &Arc<Shared>, codec: VideoCodec) -> Result<(), Media
                 state.tiles.insert(track.clone(), tile);
             }
             shared.emit(MediaEvent::TrackStarted {
-                track,
+                track: track.id(),
                 peer: PeerId("local".into()),
                 kind: MediaKind::Video,
             });
@@ -126,7 +124,7 @@ fn build(
         .map_err(|e| MediaError::build(what, e))?;
     let preview = receive::local_preview(
         settings,
-        &TrackId(SCREEN_PREVIEW_TRACK.into()),
+        &Track::ScreenPreview,
         &format!("{PREFIX}-preview"),
     )?;
     pipeline
@@ -158,7 +156,7 @@ fn build(
 
 /// Stops the screen stream and its preview. A no-op when there is none.
 pub(super) fn stop(shared: &Arc<Shared>) {
-    let track = TrackId(SCREEN_PREVIEW_TRACK.into());
+    let track = Track::ScreenPreview;
     let had = {
         let mut state = shared.lock();
         state.tracks.remove(&track);
@@ -173,7 +171,7 @@ pub(super) fn stop(shared: &Arc<Shared>) {
     receive::remove_branches(shared, PREFIX);
     crate::end_idle_threads();
     tracing::info!("screen stream stopped");
-    shared.emit(MediaEvent::TrackEnded { track });
+    shared.emit(MediaEvent::TrackEnded { track: track.id() });
 }
 
 /// Whether a pipeline error from `source` (an element's path) is the
@@ -188,6 +186,6 @@ pub(super) fn publishing_peer(shared: &Shared) -> Option<PeerId> {
         .lock()
         .peers
         .iter()
-        .find(|(_, p)| p.source == super::peer::Source::Screen)
+        .find(|(_, p)| p.role == Role::Publication(Source::Screen))
         .map(|(id, _)| id.clone())
 }

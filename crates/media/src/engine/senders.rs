@@ -9,9 +9,8 @@ use gst::glib;
 use gst::prelude::*;
 use gst_rtp::prelude::*;
 
+use super::ids::{Source, peer_tag};
 use super::numbering::{Numbering, TWCC_URI};
-use super::peer::{Source, tag};
-use super::sfu::Direction;
 use super::{MediaEvent, Shared, encoding};
 use crate::MediaError;
 use crate::types::{MediaKind, PeerId, VideoCodec};
@@ -24,15 +23,19 @@ pub(super) fn link(
     codec: VideoCodec,
     numbering: &Numbering,
 ) -> Result<(), MediaError> {
-    let source = shared
+    let sends = shared
         .lock()
         .peers
         .get(peer)
-        .map(|p| p.source)
+        .map(|p| p.role.sends())
         .ok_or_else(|| MediaError::NoSuchPeer(peer.to_string()))?;
-    match source {
-        Source::Camera => link_camera_senders(shared, peer, codec, numbering),
-        Source::Screen => link_screen_sender(shared, peer, codec, numbering),
+    match sends {
+        Some(Source::Camera) => link_camera_senders(shared, peer, codec, numbering),
+        Some(Source::Screen) => link_screen_sender(shared, peer, codec, numbering),
+        None => Err(MediaError::build(
+            format!("sending to {peer}"),
+            "the connection only receives",
+        )),
     }
 }
 
@@ -43,7 +46,7 @@ fn link_screen_sender(
     codec: VideoCodec,
     numbering: &Numbering,
 ) -> Result<(), MediaError> {
-    let name = tag(peer);
+    let name = peer_tag(peer);
     let mut state = shared.lock();
     let tee = state
         .screen_stream
@@ -84,7 +87,7 @@ fn link_camera_senders(
     codec: VideoCodec,
     numbering: &Numbering,
 ) -> Result<(), MediaError> {
-    let name = tag(peer);
+    let name = peer_tag(peer);
     let mut state = shared.lock();
     if !state.video_encoders.contains_key(&codec) {
         let encoder = encoding::build_video(
@@ -122,7 +125,7 @@ fn link_camera_senders(
         .ok_or_else(|| MediaError::NoSuchPeer(peer.to_string()))?;
     let webrtcbin = p.webrtcbin.clone();
     let connected = p.connected.clone();
-    let send_only = p.direction == Direction::SendOnly;
+    let send_only = p.role.send_only();
     let (video_pad, video_sent) = link_sender(
         &shared.pipeline,
         &video_tee,

@@ -3,7 +3,7 @@
 //! subscribed feed that only receives (the SFU offers, we answer).
 //!
 //! Both are ordinary peers of the engine (one `webrtcbin` each, see
-//! `peer.rs`) with a [`Direction`]. A subscription is keyed by the feed's
+//! `peer.rs`) with a [`Role`]. A subscription is keyed by the feed's
 //! participant, so its tracks are `<participant>:video` and
 //! `<participant>:audio` exactly as from a mesh peer, and stats, tiles and
 //! audio levels need nothing new.
@@ -19,21 +19,10 @@
 
 use std::sync::Arc;
 
-use super::peer::Source;
+use super::ids::{Role, Source};
 use super::{PeerConfig, Shared, peer, screen_stream};
 use crate::MediaError;
 use crate::types::{PeerId, SdpKind, SessionDescription};
-
-/// Which way media flows on a connection.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(crate) enum Direction {
-    /// Both ways: a peer of the mesh.
-    SendRecv,
-    /// Only ours to them: a publication to the SFU.
-    SendOnly,
-    /// Only theirs to us: a subscription from the SFU.
-    RecvOnly,
-}
 
 /// Adds a send-only connection that offers our camera (or shared screen)
 /// and microphone; the offer comes as a `LocalDescription` for `peer`.
@@ -42,14 +31,14 @@ pub(super) fn add_publication(
     peer: PeerId,
     config: PeerConfig,
 ) -> Result<(), MediaError> {
-    peer::add_with(
+    peer::add(
         shared,
         peer,
         PeerConfig {
             initiator: true,
             ..config
         },
-        Direction::SendOnly,
+        Role::Publication(Source::Camera),
     )
 }
 
@@ -66,7 +55,7 @@ pub(super) fn add_screen_publication(
         None => peer::first_sendable_codec(shared)?,
     };
     screen_stream::start(shared, codec)?;
-    let added = peer::add_sending(
+    let added = peer::add(
         shared,
         peer.clone(),
         PeerConfig {
@@ -74,8 +63,7 @@ pub(super) fn add_screen_publication(
             video_codec: Some(codec),
             ..config
         },
-        Direction::SendOnly,
-        Source::Screen,
+        Role::Publication(Source::Screen),
     );
     if added.is_err() {
         // Half made: the connection (if it got as far) and the capture go.
@@ -93,7 +81,7 @@ pub(super) fn add_subscription(
     config: PeerConfig,
     offer: String,
 ) -> Result<(), MediaError> {
-    peer::add_with(
+    peer::add(
         shared,
         peer.clone(),
         PeerConfig {
@@ -101,7 +89,7 @@ pub(super) fn add_subscription(
             video_codec: None,
             ..config
         },
-        Direction::RecvOnly,
+        Role::Subscription,
     )?;
     let applied = peer::set_remote_description(
         shared,

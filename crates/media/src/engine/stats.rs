@@ -9,10 +9,10 @@ use std::time::Instant;
 use gst::prelude::*;
 
 use super::events::{InboundStats, OutboundStats, StatsReport};
-use super::peer::Source;
+use super::ids::{Source, Track};
 use super::reports::{PeerReports, Received};
 use super::{MediaEvent, STATS_PERIOD, Shared};
-use crate::types::{MediaKind, PeerId, TrackId, VideoCodec};
+use crate::types::{MediaKind, PeerId, VideoCodec};
 
 /// What one sending branch handed to `webrtcbin`, counted by the engine
 /// itself: `webrtcbin` 1.22 stops reporting a sender's stream once it has
@@ -76,9 +76,14 @@ pub(super) fn run(weak: Weak<Shared>) {
             }
         }
         super::tiles::follow_sizes(&shared);
-        let received: Vec<_> = shared.lock().tracks.values().cloned().collect();
-        for track in received {
-            track.ask_keyframe_if_stalled();
+        let received: Vec<_> = shared
+            .lock()
+            .tracks
+            .iter()
+            .map(|(track, counters)| (track.clone(), counters.clone()))
+            .collect();
+        for (track, counters) in received {
+            counters.ask_keyframe_if_stalled(&track);
         }
         let (report, repairs) = collect(&shared, &mut previous);
         recover_bitrates(&shared, &report);
@@ -246,7 +251,7 @@ fn follow_estimates(shared: &Shared) -> Option<u32> {
             continue;
         }
         let kbps = bps / 1000;
-        if peer.source == Source::Screen {
+        if peer.role.sends() == Some(Source::Screen) {
             // The screen stream has its own encoder and connection: its
             // estimate neither lowers the camera nor sends it audio-only.
             screen_kbps = Some(kbps);
@@ -437,18 +442,14 @@ fn collect(shared: &Shared, previous: &mut Previous) -> (StatsReport, Repairs) {
                 Some(gst_webrtc::WebRTCStatsType::InboundRtp) => {
                     let kind = kind_of(&s);
                     let bytes = s.get::<u64>("bytes-received").unwrap_or(0);
-                    let track = TrackId(format!(
-                        "{peer}:{}",
-                        if kind == MediaKind::Video {
-                            "video"
-                        } else {
-                            "audio"
-                        }
-                    ));
+                    let track = Track::Remote {
+                        peer: peer.clone(),
+                        kind,
+                    };
                     let counters = shared.lock().tracks.get(&track).cloned();
                     let frames = counters.as_ref().map_or(0, |c| c.frames());
                     report.inbound.push(InboundStats {
-                        track: track.clone(),
+                        track: track.id(),
                         peer: peer.clone(),
                         kind,
                         packets_received: s.get::<u64>("packets-received").unwrap_or(0),
@@ -526,7 +527,7 @@ fn sending_figures(
     let screen = state
         .peers
         .get(peer)
-        .is_some_and(|p| p.source == Source::Screen);
+        .is_some_and(|p| p.role.sends() == Some(Source::Screen));
     let enc = if screen {
         state.screen_stream.as_ref().map(|s| &s.encoder)
     } else {
