@@ -1,7 +1,7 @@
 //! The engine's state and its one owner, [`Shared`]: the pipeline, the
 //! settings, the event channel out, and one [`State`] behind one lock.
 //!
-//! Each part of [`State`] is changed by the folder that owns it (`local`,
+//! Each part of [`State`] is changed by the folder its field names (`local`,
 //! `screen`, `peers`, `control`); the others only read it. A check and the
 //! action that depends on it take the lock once. Under the lock: looking,
 //! bookkeeping, building and linking elements. Never under it: setting an
@@ -64,7 +64,8 @@ pub(crate) struct State {
     pub mixer: gst::Element,
     /// `local`: the newest full-size camera frame.
     pub snapshot_sink: gst_app::AppSink,
-    /// `peers`: the shared encoders, made for the first peer that needs one.
+    /// `peers`: the shared encoders, made for the first connection that
+    /// needs one; `control` adapts them to the link.
     pub video_encoders: HashMap<VideoCodec, VideoEncoder>,
     pub audio_encoder: Option<AudioEncoder>,
     /// `screen`: the screen while it is shared in the camera's place.
@@ -76,9 +77,10 @@ pub(crate) struct State {
     pub portal: Option<PortalHold>,
     /// `peers`: one connection each.
     pub peers: HashMap<PeerId, Peer>,
-    /// Whoever makes a track: its frame counts.
+    /// Each track's frame counts, recorded by whoever makes the track
+    /// (`local`, `screen`, `peers`) and gone with it.
     pub tracks: HashMap<Track, Arc<TrackCounters>>,
-    /// Whoever makes a track: the tiles shown in the UI.
+    /// The tiles shown in the UI, as `tracks`; `control` sizes them.
     pub tiles: HashMap<Track, Tile>,
     /// `peers`: each received audio's level meter and its peer.
     pub audio_levels: HashMap<gst::Object, PeerId>,
