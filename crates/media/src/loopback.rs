@@ -126,7 +126,7 @@ pub fn run(options: &LoopbackOptions) -> Result<LoopbackResult, MediaError> {
     // The app probes its encoders at start-up, long before a call: do the
     // same here, so the time to the first frame is the call's alone.
     crate::init()?;
-    crate::engine::encoding::default_registry().wait(Duration::from_secs(30));
+    crate::engine::elements::encoding::default_registry().wait(Duration::from_secs(30));
     let settings = EngineSettings {
         test_devices: TestDevices::Only,
         quality: options.quality,
