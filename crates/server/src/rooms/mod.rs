@@ -513,9 +513,7 @@ impl Handler {
 
     fn tick(&mut self, now: UnixMillis) {
         let empty_grace = self.settings.empty_room_grace_secs.saturating_mul(1000);
-        for room in self.rooms.values_mut() {
-            room.resumable.retain(|_, r| r.until > now);
-        }
+        self.expire_resumable(now);
         let mut gone = Vec::new();
         self.rooms.retain(|id, room| {
             let keep = match room.empty_since {

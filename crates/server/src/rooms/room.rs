@@ -118,6 +118,13 @@ impl Room {
         }
     }
 
+    /// Forgets who may no longer resume; whether anyone was forgotten.
+    pub fn expire_resumable(&mut self, now: UnixMillis) -> bool {
+        let before = self.resumable.len();
+        self.resumable.retain(|_, r| r.until > now);
+        self.resumable.len() != before
+    }
+
     pub fn is_full(&self) -> bool {
         self.members.len() >= self.policy.max_participants as usize
     }

@@ -165,6 +165,17 @@ impl Handler {
         }
     }
 
+    /// Forgets who may no longer resume. Someone who will not come back may
+    /// have been the last member without H.264.
+    pub(super) fn expire_resumable(&mut self, now: mulaqat_protocol::UnixMillis) {
+        let expired: Vec<RoomId> = (self.rooms.iter_mut())
+            .filter_map(|(id, room)| room.expire_resumable(now).then(|| id.clone()))
+            .collect();
+        for id in expired {
+            self.check_codec(&id, None);
+        }
+    }
+
     /// Sets an SFU room up again when its members now all decode a
     /// different codec than it sends (someone joined who does not decode
     /// H.264, or the last of them left). Members but `newcomer` (not yet

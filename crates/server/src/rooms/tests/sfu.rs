@@ -153,3 +153,18 @@ fn a_room_waiting_for_a_node_is_set_up_in_the_codec_its_members_decode() {
     assert_eq!(created(&out), [(2, VideoCodec::Vp8)]);
     assert_eq!(publish_codec(&ready(&mut w, 2), a.conn), [VideoCodec::Vp8]);
 }
+
+#[test]
+fn a_member_without_h264_who_never_comes_back_gives_the_room_back_to_h264() {
+    let mut w = sfu_world();
+    let (a, _) = enter(&mut w, "A", None);
+    ready(&mut w, 1);
+    let (b, _) = enter(&mut w, "Firefox", Some(vec![VideoCodec::Vp8]));
+    ready(&mut w, 2);
+    let out = w.input(Input::Disconnected(b.conn));
+    assert!(created(&out).is_empty(), "they may come back: {out:?}");
+    w.advance_secs(RoomSettings::default().resume_grace_secs + 1);
+    let out = w.input(Input::Tick);
+    assert_eq!(created(&out), [(3, VideoCodec::H264)]);
+    assert_eq!(codec_resets(&out, a.conn), 1);
+}
