@@ -46,6 +46,7 @@ use serde_json::{Value, json};
 use mulaqat_lab::measure;
 use mulaqat_lab::netns::{self as lab, Lab, SERVER_ADDR};
 use mulaqat_lab::procs::{Bins, Client, Proc, Server, Stats};
+use mulaqat_media::Quality;
 
 use chromium::Chromium;
 use cost::Snapshot;
@@ -121,12 +122,8 @@ fn pause(d: Duration) {
 
 /// Frame size of a quality name.
 fn size_of(quality: &str) -> Option<(u32, u32)> {
-    match quality {
-        "360p" => Some((640, 360)),
-        "720p" => Some((1280, 720)),
-        "1080p" => Some((1920, 1080)),
-        _ => None,
-    }
+    let size = quality.parse::<Quality>().ok()?.resolution();
+    Some((size.width, size.height))
 }
 
 fn epoch_ms(t: SystemTime) -> f64 {

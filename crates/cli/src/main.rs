@@ -105,13 +105,8 @@ pub(crate) struct StationArgs {
 }
 
 fn parse_quality(s: &str) -> Result<Quality, String> {
-    match s.to_ascii_lowercase().as_str() {
-        "360p" => Ok(Quality::P360),
-        "720p" => Ok(Quality::P720),
-        "1080p" => Ok(Quality::P1080),
-        "2160p" | "4k" => Ok(Quality::P2160),
-        other => Err(format!("{other:?}: use 360p, 720p, 1080p or 2160p")),
-    }
+    s.parse()
+        .map_err(|e: mulaqat_media::UnknownQuality| e.to_string())
 }
 
 /// Exit codes people and scripts can act on.

@@ -154,6 +154,43 @@ impl Quality {
             .into_iter()
             .find(|q| q.resolution().height == height)
     }
+
+    /// The name people use and the command lines take (`"720p"`).
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Quality::P360 => "360p",
+            Quality::P720 => "720p",
+            Quality::P1080 => "1080p",
+            Quality::P2160 => "2160p",
+        }
+    }
+}
+
+impl fmt::Display for Quality {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// A quality name that is not one of [`Quality::ALL`].
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{0:?} is not a quality: use 360p, 720p, 1080p or 2160p (4k)")]
+pub struct UnknownQuality(pub String);
+
+impl std::str::FromStr for Quality {
+    type Err = UnknownQuality;
+
+    /// `"720p"` (any case); `"4k"` is 2160p.
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        let name = s.trim().to_ascii_lowercase();
+        if name == "4k" {
+            return Ok(Quality::P2160);
+        }
+        Quality::ALL
+            .into_iter()
+            .find(|q| q.as_str() == name)
+            .ok_or_else(|| UnknownQuality(s.to_owned()))
+    }
 }
 
 /// Offer or answer.
@@ -223,3 +260,6 @@ pub enum PeerState {
     /// Closed by us.
     Closed,
 }
+
+#[cfg(test)]
+mod tests;

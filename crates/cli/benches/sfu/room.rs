@@ -11,6 +11,7 @@ use mulaqat_lab::janus::Janus;
 use mulaqat_lab::measure;
 use mulaqat_lab::netns::Lab;
 use mulaqat_lab::procs::{Bins, Client, Server, Stats, frames};
+use mulaqat_media::Quality;
 
 /// The room type that goes through the SFU from its first participant.
 const COMMAND_ROOMS: &str = "[rooms]\ndefault_kind = \"command\"\n";
@@ -46,10 +47,8 @@ impl RoomSpec {
             Some(q) => (q, true),
             None => (rest, false),
         };
-        let height = match quality {
-            "360p" => 360,
-            "720p" => 720,
-            "1080p" => 1080,
+        let height = match quality.parse::<Quality>() {
+            Ok(q) if q <= Quality::P1080 => q.resolution().height,
             _ => return Err(format!("{text:?}: the size is 360p, 720p or 1080p")),
         };
         let sends = (0..parties)
