@@ -97,16 +97,16 @@ fn camera_off_sends_the_placeholder_and_on_brings_the_picture_back() {
         "the test camera shows a moving ball ({live_variance})"
     );
     call.a.engine.set_camera_enabled(false).expect("camera off");
-    std::thread::sleep(Duration::from_secs(2));
-    let (mean, variance) = luma_stats(&call.b.frames, "a:video").expect("frame");
+    let placeholder = |mean: f64, variance: f64| variance < 30.0 && (20.0..60.0).contains(&mean);
+    let (mean, variance) = wait_for_picture(&call.b.frames, "a:video", placeholder).expect("frame");
     assert!(variance < 30.0, "the placeholder is flat ({variance})");
     assert!(
         (20.0..60.0).contains(&mean),
         "the placeholder is a dark slate ({mean})"
     );
     call.a.engine.set_camera_enabled(true).expect("camera on");
-    std::thread::sleep(Duration::from_secs(2));
-    let (_, variance) = luma_stats(&call.b.frames, "a:video").expect("frame");
+    let (_, variance) =
+        wait_for_picture(&call.b.frames, "a:video", |_, v| v > 100.0).expect("frame");
     assert!(variance > 100.0, "the camera is back ({variance})");
 }
 
@@ -125,9 +125,9 @@ fn sharing_the_screen_replaces_the_camera_for_the_peer_without_renegotiating() {
         .engine
         .start_screen_share()
         .expect("share the screen");
-    std::thread::sleep(Duration::from_secs(2));
     // The test screen is a small white ball on black, at the call's size.
-    let (mean, variance) = luma_stats(&call.b.frames, "a:video").expect("frame");
+    let screen = |mean: f64, variance: f64| mean < 40.0 && variance > 30.0;
+    let (mean, variance) = wait_for_picture(&call.b.frames, "a:video", screen).expect("frame");
     assert!(
         mean < 40.0 && variance > 30.0,
         "the peer sees the shared screen (mean {mean:.0}, variance {variance:.0})"
@@ -142,8 +142,7 @@ fn sharing_the_screen_replaces_the_camera_for_the_peer_without_renegotiating() {
         "the screen arrives at the call's rate ({fps:.1} fps)"
     );
     call.a.engine.stop_screen_share();
-    std::thread::sleep(Duration::from_secs(2));
-    let (mean, _) = luma_stats(&call.b.frames, "a:video").expect("frame");
+    let (mean, _) = wait_for_picture(&call.b.frames, "a:video", |m, _| m > 60.0).expect("frame");
     assert!(
         mean > 60.0,
         "the camera is back when sharing stops ({mean:.0})"

@@ -199,6 +199,29 @@ pub fn wait_frames(engine: &MediaEngine, track: &str, count: u64, within: Durati
     false
 }
 
+/// Waits until the newest frame of `track` looks as `looks(mean, variance)`
+/// of its luma says; gives the last frame's figures either way (`None`
+/// without any frame), for the caller's assertion to show.
+pub fn wait_for_picture(
+    frames: &LatestFrames,
+    track: &str,
+    looks: impl Fn(f64, f64) -> bool,
+) -> Option<(f64, f64)> {
+    let deadline = Instant::now() + PICTURE_WAIT;
+    loop {
+        let last = luma_stats(frames, track);
+        let done = last.is_some_and(|(mean, variance)| looks(mean, variance));
+        if done || Instant::now() >= deadline {
+            return last;
+        }
+        std::thread::sleep(Duration::from_millis(50));
+    }
+}
+
+/// How long a change of picture (camera off, screen shared) may take to
+/// reach the other side.
+pub const PICTURE_WAIT: Duration = Duration::from_secs(10);
+
 /// Frames per second on `track` over `window`.
 pub fn measure_fps(engine: &MediaEngine, track: &str, window: Duration) -> f64 {
     let track = TrackId(track.into());
