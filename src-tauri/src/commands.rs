@@ -4,6 +4,7 @@
 
 use std::sync::Arc;
 
+use mulaqat_app::DeviceId;
 use mulaqat_app::args::{
     JoinCallArgs, NotifyArgs, ParticipantArgs, PlayTestSoundArgs, RaiseHandArgs, SendChatArgs,
     SetCameraEnabledArgs, SetDevicesArgs, SetMicMutedArgs, StartMeetingArgs, StartPreviewArgs,
@@ -11,7 +12,6 @@ use mulaqat_app::args::{
 };
 use mulaqat_app::ipc;
 use mulaqat_app::{App, CommandError};
-use mulaqat_media::DeviceId;
 use tauri::State;
 
 type AppState<'a> = State<'a, Arc<App>>;

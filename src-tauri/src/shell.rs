@@ -7,7 +7,6 @@ use std::sync::Arc;
 use anyhow::Context;
 use mulaqat_app::args::NotifyArgs;
 use mulaqat_app::{App, AppConfig, AppEvent, EventSink};
-use mulaqat_media::devices::TestDevices;
 use tauri::menu::{Menu, MenuItem};
 use tauri::tray::TrayIconBuilder;
 use tauri::{AppHandle, Emitter, Manager, RunEvent, WindowEvent};
@@ -30,30 +29,12 @@ impl EventSink for WindowSink {
     }
 }
 
-fn test_devices() -> TestDevices {
-    match std::env::var("MULAQAT_TEST_DEVICES").as_deref() {
-        Ok("only") => TestDevices::Only,
-        Ok("always") => TestDevices::Always,
-        _ => TestDevices::WhenMissing,
-    }
-}
-
 fn app_config(handle: &AppHandle) -> anyhow::Result<AppConfig> {
     let data_dir = handle
         .path()
         .app_data_dir()
         .context("no data folder for this user")?;
-    Ok(AppConfig {
-        settings_file: mulaqat_settings::SettingsFile::default_location()
-            .context("no settings folder for this user")?,
-        policy: mulaqat_settings::MachinePolicy::load(),
-        test_devices: test_devices(),
-        embedded_listen: std::env::var("MULAQAT_EMBEDDED_LISTEN")
-            .unwrap_or_else(|_| "0.0.0.0:8717".into())
-            .parse()
-            .context("MULAQAT_EMBEDDED_LISTEN is not an address:port")?,
-        data_dir: data_dir.join("server"),
-    })
+    Ok(AppConfig::from_environment(data_dir.join("server"))?)
 }
 
 /// Shows and focuses the main window.

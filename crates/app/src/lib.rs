@@ -31,6 +31,8 @@ mod snapshot;
 mod speaker;
 pub mod webview;
 
-pub use app::{App, AppConfig};
+pub use app::{App, AppConfig, ConfigError};
 pub use error::{CommandError, CommandErrorCode};
 pub use events::{AppEvent, EventSink};
+/// Camera, microphone and speaker ids, as the shell's commands pass them.
+pub use mulaqat_media::DeviceId;

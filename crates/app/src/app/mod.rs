@@ -44,6 +44,46 @@ pub struct AppConfig {
     pub data_dir: PathBuf,
 }
 
+/// Why [`AppConfig::from_environment`] could not make a configuration.
+#[derive(Debug, thiserror::Error)]
+pub enum ConfigError {
+    /// The person's settings folder cannot be found.
+    #[error("no settings folder for this user: {0}")]
+    Settings(#[from] mulaqat_settings::SettingsError),
+    /// `MULAQAT_EMBEDDED_LISTEN` is set to something else than an address.
+    #[error("MULAQAT_EMBEDDED_LISTEN is not an address:port ({0:?})")]
+    EmbeddedListen(String),
+}
+
+/// Where the embedded server listens unless `MULAQAT_EMBEDDED_LISTEN` says.
+const DEFAULT_EMBEDDED_LISTEN: &str = "0.0.0.0:8717";
+
+impl AppConfig {
+    /// This person on this machine: their settings file where it usually
+    /// is, the machine policy, test devices as `MULAQAT_TEST_DEVICES` says
+    /// (`only`, `always`; otherwise when a device is missing), and the
+    /// embedded server on `MULAQAT_EMBEDDED_LISTEN` (default
+    /// `0.0.0.0:8717`) keeping its data in `data_dir`.
+    pub fn from_environment(data_dir: PathBuf) -> Result<Self, ConfigError> {
+        let test_devices = match std::env::var("MULAQAT_TEST_DEVICES").as_deref() {
+            Ok("only") => TestDevices::Only,
+            Ok("always") => TestDevices::Always,
+            _ => TestDevices::WhenMissing,
+        };
+        let listen = std::env::var("MULAQAT_EMBEDDED_LISTEN")
+            .unwrap_or_else(|_| DEFAULT_EMBEDDED_LISTEN.into());
+        Ok(AppConfig {
+            settings_file: SettingsFile::default_location()?,
+            policy: mulaqat_settings::MachinePolicy::load(),
+            test_devices,
+            embedded_listen: listen
+                .parse()
+                .map_err(|_| ConfigError::EmbeddedListen(listen))?,
+            data_dir,
+        })
+    }
+}
+
 /// The frame socket's wire version (docs/frames.md).
 const FRAME_PROTOCOL: u32 = 1;
 
