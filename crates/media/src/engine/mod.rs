@@ -92,14 +92,17 @@ impl MediaEngine {
     /// Adds a remote peer: links our audio and video to a new `webrtcbin`.
     /// The initiator sends an offer (as [`MediaEvent::LocalDescription`]).
     pub fn add_peer(&self, peer: PeerId, config: PeerConfig) -> Result<(), MediaError> {
-        peers::connection::add(&self.shared, peer, config, Role::Mesh)
+        self.shared.call(move |shared, state| {
+            peers::connection::add(shared, state, peer, config, Role::Mesh)
+        })?
     }
 
     /// SFU: adds a send-only connection that publishes our video and audio;
     /// it offers (as [`MediaEvent::LocalDescription`] for `peer`), and the
     /// SFU's answer goes in with [`MediaEngine::set_remote_description`].
     pub fn add_publication(&self, peer: PeerId, config: PeerConfig) -> Result<(), MediaError> {
-        peers::sfu::add_publication(&self.shared, peer, config)
+        self.shared
+            .call(move |shared, state| peers::sfu::add_publication(shared, state, peer, config))?
     }
 
     /// SFU: adds a send-only connection that publishes the screen as a
@@ -114,7 +117,9 @@ impl MediaEngine {
         peer: PeerId,
         config: PeerConfig,
     ) -> Result<(), MediaError> {
-        control::add_screen_publication(&self.shared, peer, config)
+        self.shared.call(move |shared, state| {
+            control::add_screen_publication(shared, state, peer, config)
+        })?
     }
 
     /// SFU: adds a receive-only connection for the SFU's `offer` of one
@@ -127,19 +132,27 @@ impl MediaEngine {
         config: PeerConfig,
         offer: String,
     ) -> Result<(), MediaError> {
-        peers::sfu::add_subscription(&self.shared, peer, config, offer)
+        self.shared.call(move |shared, state| {
+            peers::sfu::add_subscription(shared, state, peer, config, offer)
+        })?
     }
 
     /// Replaces the connection to a peer with a new one set up the same way
     /// (new ICE credentials, new DTLS handshake): what a restart of ICE does,
     /// for a connection that failed or whose network changed.
     pub fn restart_peer(&self, peer: &PeerId) -> Result<(), MediaError> {
-        peers::connection::restart(&self.shared, peer)
+        let peer = peer.clone();
+        self.shared
+            .call(move |shared, state| peers::connection::restart(shared, state, &peer))?
     }
 
     /// Removes a peer and its tracks.
     pub fn remove_peer(&self, peer: &PeerId) {
-        control::remove_peer(&self.shared, peer);
+        let peer = peer.clone();
+        // `Stopped`: the engine took every peer down already.
+        let _ = self
+            .shared
+            .call(move |shared, state| control::remove_peer(shared, state, &peer));
     }
 
     /// Applies the peer's offer (then answers) or answer.
@@ -148,7 +161,10 @@ impl MediaEngine {
         peer: &PeerId,
         description: SessionDescription,
     ) -> Result<(), MediaError> {
-        peers::remote::set_remote_description(&self.shared, peer, description)
+        let peer = peer.clone();
+        self.shared.call(move |shared, state| {
+            peers::remote::set_remote_description(shared, state, &peer, description)
+        })?
     }
 
     /// Adds a trickled candidate from the peer.
@@ -157,25 +173,31 @@ impl MediaEngine {
         peer: &PeerId,
         candidate: IceCandidate,
     ) -> Result<(), MediaError> {
-        peers::connection::add_ice_candidate(&self.shared, peer, candidate)
+        let peer = peer.clone();
+        self.shared
+            .call(move |_, state| peers::connection::add_ice_candidate(state, &peer, candidate))?
     }
 
     /// Mutes or unmutes the microphone: while muted no audio packets are sent.
     pub fn set_microphone_muted(&self, muted: bool) {
-        self.shared.lock().mic_valve.set_property("drop", muted);
+        let _ = self
+            .shared
+            .call(move |_, state| state.mic_valve.set_property("drop", muted));
     }
 
     /// Turns the camera off (peers see the placeholder) or back on.
     pub fn set_camera_enabled(&self, enabled: bool) -> Result<(), MediaError> {
-        let mut state = self.shared.lock();
-        state.camera_enabled = enabled;
-        local::input::select_video_input(&state);
-        Ok(())
+        self.shared.call(move |_, state| {
+            state.camera_enabled = enabled;
+            local::input::select_video_input(state);
+        })
     }
 
     /// Switches to another camera without renegotiating with anyone.
     pub fn switch_camera(&self, camera: &DeviceId) -> Result<(), MediaError> {
-        local::camera::switch_camera(&self.shared, camera)
+        let camera = camera.clone();
+        self.shared
+            .call(move |shared, state| local::camera::switch_camera(shared, state, &camera))?
     }
 
     /// Whether `other` is a clone of this engine.
@@ -191,48 +213,51 @@ impl MediaEngine {
     /// Writes the newest camera frame, at full capture resolution, to `path`
     /// as PNG (`.png`) or JPEG at quality 95 (anything else).
     pub fn snapshot(&self, path: &std::path::Path) -> Result<Resolution, MediaError> {
-        let sink = self.shared.lock().snapshot_sink.clone();
+        let sink = self.shared.call(|_, state| state.snapshot_sink.clone())?;
         elements::snapshot::capture(&sink, path)
     }
 
     /// Capture-to-display delays seen on `track`, in milliseconds, since the
     /// last call (needs [`EngineSettings::stamp_frames`] on both sides).
     pub fn take_latency_samples(&self, track: &TrackId) -> Vec<u32> {
-        self.shared
-            .counters(track)
+        self.counters(track)
             .map(|c| c.take_latencies())
             .unwrap_or_default()
     }
 
     /// Frames received on `track` so far.
     pub fn frames_received(&self, track: &TrackId) -> u64 {
-        self.shared.counters(track).map_or(0, |c| c.frames())
+        self.counters(track).map_or(0, |c| c.frames())
     }
 
     /// The size of the newest frame on `track`.
     pub fn track_resolution(&self, track: &TrackId) -> Option<Resolution> {
-        self.shared.counters(track).and_then(|c| c.size())
+        self.counters(track).and_then(|c| c.size())
     }
 
     /// The encoder in use for `codec`, if one runs.
     pub fn encoder_in_use(&self, codec: VideoCodec) -> Option<String> {
         self.shared
-            .lock()
-            .video_encoders
-            .get(&codec)
-            .map(|e| e.element_name().to_owned())
+            .call(move |_, state| {
+                let encoder = state.video_encoders.get(&codec)?;
+                Some(encoder.element_name().to_owned())
+            })
+            .ok()
+            .flatten()
     }
 
     /// Sends the screen instead of the camera (to every peer, without
     /// renegotiating), until [`Self::stop_screen_share`]. The
     /// self-view shows what is sent.
     pub fn start_screen_share(&self) -> Result<(), MediaError> {
-        screen::sharing::start(&self.shared)
+        self.shared.call(screen::sharing::start)?
     }
 
     /// Goes back to the camera (or the placeholder if it is off).
     pub fn stop_screen_share(&self) {
-        screen::sharing::stop(&self.shared);
+        let _ = self
+            .shared
+            .call(|shared, state| screen::sharing::stop(shared, state));
     }
 
     /// How the screen is captured here, or why it cannot be (for people).
@@ -240,23 +265,38 @@ impl MediaEngine {
     /// a screen from [`crate::portal::choose_screen`], handed over with
     /// [`Self::set_portal_screen`] before sharing starts.
     pub fn screen_source(&self) -> Result<crate::screen::ScreenSource, String> {
-        screen::portal::availability(&self.shared)
+        self.shared
+            .call(|shared, state| screen::portal::availability(shared, state))
+            .map_err(|e| e.to_string())?
     }
 
     /// Whether a screen from the portal is held (so sharing needs no dialog).
     pub fn has_portal_screen(&self) -> bool {
-        screen::portal::holds_portal_screen(&self.shared.lock())
+        self.shared
+            .call(|_, state| screen::portal::holds_portal_screen(state))
+            .unwrap_or(false)
     }
 
     /// Hands over the screen the person chose in the desktop portal, which
     /// screen sharing captures from then on; `None` lets it go once nothing
     /// captures it any more (the portal's session then closes).
     pub fn set_portal_screen(&self, screen: Option<crate::portal::PortalScreen>) {
-        screen::portal::hold_portal_screen(&self.shared, screen);
+        let _ = self
+            .shared
+            .call(move |_, state| screen::portal::hold_portal_screen(state, screen));
     }
 
     /// Stops everything and releases the devices.
     pub fn stop(&self) {
         control::stop(&self.shared);
+    }
+
+    /// The counters of the track the outside world calls `track`.
+    fn counters(&self, track: &TrackId) -> Option<Arc<elements::frames::TrackCounters>> {
+        let track = track.clone();
+        self.shared
+            .call(move |_, state| state.counters(&track))
+            .ok()
+            .flatten()
     }
 }

@@ -10,7 +10,7 @@ use gst::prelude::*;
 use super::stats::Repairs;
 use crate::engine::events::{MediaEvent, StatsReport};
 use crate::engine::ids::Source;
-use crate::engine::state::Shared;
+use crate::engine::state::{Shared, State};
 use crate::engine::webrtc::fallback::{self, Fallback};
 use crate::types::{MediaKind, PeerId, VideoCodec};
 
@@ -46,13 +46,13 @@ fn wanted_buffer_ms(base_ms: u32, jitter_ms: f64, lost: bool, rtt_ms: f64) -> u3
 
 pub(super) fn adapt_jitter_buffers(
     shared: &Shared,
+    state: &State,
     report: &StatsReport,
     repairs: &Repairs,
     buffers: &mut HashMap<PeerId, JitterBuffer>,
 ) {
     let base = shared.settings.jitter_buffer_ms;
-    let peers: Vec<(PeerId, gst::Element)> = shared
-        .lock()
+    let peers: Vec<(PeerId, gst::Element)> = state
         .peers
         .iter()
         .map(|(id, p)| (id.clone(), p.webrtcbin.clone()))
@@ -107,21 +107,17 @@ pub(super) fn adapt_jitter_buffers(
 }
 
 /// Stops or resumes video on every encoder, and says so.
-pub(super) fn apply_fallback(shared: &Shared, change: Fallback) {
+pub(super) fn apply_fallback(shared: &Shared, state: &State, change: Fallback) {
     let (active, reason) = match change {
         Fallback::AudioOnly(reason) => (true, reason),
         Fallback::Video(reason) => (false, reason),
     };
-    let congestion: Vec<_> = {
-        let state = shared.lock();
-        for encoder in state.video_encoders.values() {
-            encoder.set_sending(!active);
-        }
-        state.peers.values().map(|p| p.congestion.clone()).collect()
-    };
+    for encoder in state.video_encoders.values() {
+        encoder.set_sending(!active);
+    }
     if !active {
-        for c in congestion {
-            c.raise_to(fallback::LEAVE_ABOVE_KBPS);
+        for peer in state.peers.values() {
+            peer.congestion.raise_to(fallback::LEAVE_ABOVE_KBPS);
         }
     }
     tracing::warn!(audio_only = active, "{reason}");
@@ -130,8 +126,7 @@ pub(super) fn apply_fallback(shared: &Shared, change: Fallback) {
 
 /// Each shared encoder follows the lowest estimate among the peers it
 /// feeds; returns the lowest of all (`None` before any estimate).
-pub(super) fn follow_estimates(shared: &Shared) -> Option<u32> {
-    let mut state = shared.lock();
+pub(super) fn follow_estimates(state: &mut State) -> Option<u32> {
     let mut lowest: HashMap<VideoCodec, u32> = HashMap::new();
     let mut screen_kbps = None;
     for peer in state.peers.values() {
@@ -172,21 +167,14 @@ pub(super) fn follow_estimates(shared: &Shared) -> Option<u32> {
 
 /// Lets each sending connection's recovery look at its estimate and the
 /// video loss its peer reports (see [`crate::engine::webrtc::recovery`]).
-pub(super) fn recover_bitrates(shared: &Shared, report: &StatsReport) {
-    let peers: Vec<_> = shared
-        .lock()
-        .peers
-        .iter()
-        .filter(|(_, p)| p.codec.is_some())
-        .map(|(id, p)| (id.clone(), p.congestion.clone()))
-        .collect();
-    for (peer, congestion) in peers {
+pub(super) fn recover_bitrates(state: &State, report: &StatsReport) {
+    for (peer, p) in state.peers.iter().filter(|(_, p)| p.codec.is_some()) {
         let loss = report
             .outbound
             .iter()
-            .find(|s| s.peer == peer && s.kind == MediaKind::Video)
+            .find(|s| s.peer == *peer && s.kind == MediaKind::Video)
             .and_then(|s| s.fraction_lost);
-        congestion.tick(&peer, loss);
+        p.congestion.tick(peer, loss);
     }
 }
 

@@ -1,7 +1,7 @@
 //! The engine's control: starting and stopping it, what takes more than
 //! one owner (a connection with the screen stream it sends, a screen
-//! capture that ends), the control thread (`bus`: the pipeline's messages
-//! and the events GStreamer threads post) and the once-a-second tick
+//! capture that ends), the control thread that owns the engine's state
+//! (`bus`: jobs, the pipeline's messages) and its once-a-second tick
 //! (`tick`: adaptation, tiles, keyframes, stats).
 
 mod adapt;
@@ -24,11 +24,11 @@ use crate::engine::local::{self, camera};
 use crate::engine::peers::connection;
 use crate::engine::screen::{portal, sharing, stream};
 use crate::engine::settings::{EngineSettings, PeerConfig};
-use crate::engine::state::{Events, Shared};
+use crate::engine::state::{Events, Shared, State};
 use crate::types::{PeerId, PeerState};
 
 /// Builds the pipeline (capture, self-view, playback), starts it and the
-/// engine's two threads; the receiving end of its events.
+/// control thread with the engine's state; the receiving end of its events.
 pub(crate) fn start(
     settings: EngineSettings,
 ) -> Result<(Arc<Shared>, crate::engine::EventReceiver), MediaError> {
@@ -52,17 +52,15 @@ pub(crate) fn start(
         .encoders
         .clone()
         .unwrap_or_else(encoding::default_registry);
-    let (shared, control_events) =
-        Shared::new((pipeline, settings, devices), encoders, events, state);
+    let (shared, jobs) = Shared::new((pipeline, settings, devices), encoders, events);
     shared
         .pipeline
         .set_state(gst::State::Playing)
         .map_err(|_| MediaError::Pipeline(pipeline_error(&shared.pipeline)))?;
-    if let Some(camera) = &shared.lock().camera {
+    if let Some(camera) = &state.camera {
         camera::watch_camera_end(Arc::downgrade(&shared), &camera.bin);
     }
-    shared.spawn("mulaqat-bus", move |weak| bus::run(&weak, &control_events))?;
-    shared.spawn("mulaqat-stats", tick::run)?;
+    shared.spawn("mulaqat-control", move |weak| bus::run(&weak, &jobs, state))?;
     tracing::info!(quality = ?shared.settings.quality, "media engine started");
     Ok((shared, receiver))
 }
@@ -76,9 +74,9 @@ fn make_dtls_certificate() {
 }
 
 /// Removes a peer and its tracks, and the screen stream it published.
-pub(crate) fn remove_peer(shared: &Arc<Shared>, peer: &PeerId) {
-    if connection::remove(shared, peer) == Some(Role::Publication(Source::Screen)) {
-        stream::stop(shared);
+pub(crate) fn remove_peer(shared: &Arc<Shared>, state: &mut State, peer: &PeerId) {
+    if connection::remove(shared, state, peer) == Some(Role::Publication(Source::Screen)) {
+        stream::stop(shared, state);
     }
 }
 
@@ -87,6 +85,7 @@ pub(crate) fn remove_peer(shared: &Arc<Shared>, peer: &PeerId) {
 /// comes as a `LocalDescription` for `peer`.
 pub(crate) fn add_screen_publication(
     shared: &Arc<Shared>,
+    state: &mut State,
     peer: PeerId,
     config: PeerConfig,
 ) -> Result<(), MediaError> {
@@ -94,9 +93,10 @@ pub(crate) fn add_screen_publication(
         Some(codec) => codec,
         None => connection::first_sendable_codec(shared)?,
     };
-    stream::start(shared, codec)?;
+    stream::start(shared, state, codec)?;
     let added = connection::add(
         shared,
+        state,
         peer,
         PeerConfig {
             initiator: true,
@@ -107,7 +107,7 @@ pub(crate) fn add_screen_publication(
     );
     if added.is_err() {
         // The connection took itself apart; the capture goes too.
-        stream::stop(shared);
+        stream::stop(shared, state);
     }
     added
 }
@@ -116,44 +116,34 @@ pub(crate) fn add_screen_publication(
 /// ended it): back to the camera, the SFU's screen publication ended, the
 /// portal's screen let go (sharing again asks anew), and
 /// [`MediaEvent::ScreenShareEnded`] if anything was being shared.
-pub(crate) fn capture_ended(shared: &Arc<Shared>, cause: ScreenShareEnd, reason: String) {
+pub(crate) fn capture_ended(
+    shared: &Arc<Shared>,
+    state: &mut State,
+    cause: ScreenShareEnd,
+    reason: String,
+) {
     let mut sharing = false;
-    if let Some(peer) = stream::publishing_peer(shared) {
-        remove_peer(shared, &peer);
+    if let Some(peer) = stream::publishing_peer(state) {
+        remove_peer(shared, state, &peer);
         sharing = true;
     }
     // Ended before its connection was made.
-    sharing |= stream::stop(shared);
-    sharing |= sharing::stop(shared);
-    portal::forget_portal_screen(shared);
+    sharing |= stream::stop(shared, state);
+    sharing |= sharing::stop(shared, state);
+    portal::forget_portal_screen(state);
     if sharing {
         shared.emit(MediaEvent::ScreenShareEnded { cause, reason });
     }
 }
 
-/// Stops everything and releases the devices.
+/// Stops everything and releases the devices: the control thread takes
+/// the pipeline and its state down and ends, then its caller joins it.
 pub(crate) fn stop(shared: &Arc<Shared>) {
-    if shared.stopping.swap(true, Ordering::SeqCst) {
+    if shared.stopping.load(Ordering::SeqCst) {
         return;
     }
-    // The whole pipeline at once: GStreamer stops it sinks first, which is
-    // safe where taking peers apart one by one under a running pipeline is not.
-    set_null_with_children(shared.pipeline.upcast_ref());
-    let peers: Vec<PeerId> = {
-        let mut state = shared.lock();
-        state.tracks.clear();
-        state.tiles.clear();
-        // Their captures run in pipelines of their own: dropped, they stop.
-        state.screen = None;
-        state.screen_stream = None;
-        state.peers.drain().map(|(id, _)| id).collect()
-    };
-    for peer in peers {
-        shared.emit(MediaEvent::PeerState {
-            peer,
-            state: PeerState::Closed,
-        });
-    }
+    // `Stopped`: another caller's stop ran first.
+    let _ = shared.call(take_down);
     let threads = std::mem::take(
         &mut *shared
             .threads
@@ -170,4 +160,26 @@ pub(crate) fn stop(shared: &Arc<Shared>) {
         .unwrap_or_else(PoisonError::into_inner)
         .take();
     tracing::info!("media engine stopped");
+}
+
+/// On the control thread: the pipeline stopped and the state emptied; the
+/// thread ends after this job.
+fn take_down(shared: &Arc<Shared>, state: &mut State) {
+    if shared.stopping.swap(true, Ordering::SeqCst) {
+        return;
+    }
+    // The whole pipeline at once: GStreamer stops it sinks first, which is
+    // safe where taking peers apart one by one under a running pipeline is not.
+    set_null_with_children(shared.pipeline.upcast_ref());
+    state.tracks.clear();
+    state.tiles.clear();
+    // Their captures run in pipelines of their own: dropped, they stop.
+    state.screen = None;
+    state.screen_stream = None;
+    for (peer, _) in state.peers.drain() {
+        shared.emit(MediaEvent::PeerState {
+            peer,
+            state: PeerState::Closed,
+        });
+    }
 }

@@ -11,7 +11,7 @@ use gst::prelude::*;
 
 use crate::engine::events::{InboundStats, OutboundStats, StatsReport};
 use crate::engine::ids::{Source, Track};
-use crate::engine::state::Shared;
+use crate::engine::state::State;
 use crate::engine::webrtc::reports::{PeerReports, Received};
 use crate::engine::webrtc::sent::Sent;
 use crate::types::{MediaKind, PeerId, VideoCodec};
@@ -19,13 +19,18 @@ use crate::types::{MediaKind, PeerId, VideoCodec};
 /// Byte counters from the previous round, to turn totals into rates.
 pub(super) type Previous = HashMap<(PeerId, String), (u64, Instant)>;
 
+/// How long the control thread waits for a connection's stats.
+const STATS_WAIT: std::time::Duration = std::time::Duration::from_millis(500);
+
+/// The connection's stats, or `None` if it does not answer in
+/// [`STATS_WAIT`] (the control thread must not wait on one connection).
 fn get_stats(webrtcbin: &gst::Element) -> Option<gst::Structure> {
-    let promise = gst::Promise::new();
+    let (reply, answer) = std::sync::mpsc::sync_channel(1);
+    let promise = gst::Promise::with_change_func(move |result| {
+        let _ = reply.send(result.ok().flatten().map(|r| r.to_owned()));
+    });
     webrtcbin.emit_by_name::<()>("get-stats", &[&None::<gst::Pad>, &promise]);
-    match promise.wait() {
-        gst::PromiseResult::Replied => promise.get_reply().map(|r| r.to_owned()),
-        _ => None,
-    }
+    answer.recv_timeout(STATS_WAIT).ok().flatten()
 }
 
 fn stat_type(s: &gst::StructureRef) -> Option<gst_webrtc::WebRTCStatsType> {
@@ -78,9 +83,8 @@ struct Connection {
     reports: Arc<PeerReports>,
 }
 
-fn connections(shared: &Shared) -> Vec<Connection> {
-    shared
-        .lock()
+fn connections(state: &State) -> Vec<Connection> {
+    state
         .peers
         .iter()
         .map(|(id, p)| Connection {
@@ -95,10 +99,10 @@ fn connections(shared: &Shared) -> Vec<Connection> {
 }
 
 /// This round's report, and the packets each peer's retransmissions repaired.
-pub(super) fn collect(shared: &Shared, previous: &mut Previous) -> (StatsReport, Repairs) {
+pub(super) fn collect(state: &State, previous: &mut Previous) -> (StatsReport, Repairs) {
     let mut report = StatsReport::default();
     let mut own: Vec<Branch> = Vec::new();
-    for connection in connections(shared) {
+    for connection in connections(state) {
         // One look per stream and period: the loss is counted between looks.
         let reported: HashMap<u32, Received> = connection
             .sent
@@ -115,7 +119,7 @@ pub(super) fn collect(shared: &Shared, previous: &mut Previous) -> (StatsReport,
         }));
         if let Some(all) = get_stats(&connection.webrtcbin) {
             let read = (&connection, &all, &reported);
-            read_connection(shared, previous, read, &mut report);
+            read_connection(state, previous, read, &mut report);
         }
     }
     let repairs = keep_main_streams(&mut report);
@@ -125,7 +129,7 @@ pub(super) fn collect(shared: &Shared, previous: &mut Previous) -> (StatsReport,
             .iter()
             .any(|s| s.peer == branch.peer && s.kind == branch.kind);
         if !reported {
-            report.outbound.push(own_figures(shared, previous, branch));
+            report.outbound.push(own_figures(state, previous, branch));
         }
     }
     for s in &mut report.inbound {
@@ -137,7 +141,7 @@ pub(super) fn collect(shared: &Shared, previous: &mut Previous) -> (StatsReport,
 
 /// Adds what `webrtcbin` reports of one connection's streams to `report`.
 fn read_connection(
-    shared: &Shared,
+    state: &State,
     previous: &mut Previous,
     (connection, all, reported): (&Connection, &gst::Structure, &HashMap<u32, Received>),
     report: &mut StatsReport,
@@ -150,12 +154,12 @@ fn read_connection(
         match stat_type(&s) {
             Some(gst_webrtc::WebRTCStatsType::OutboundRtp) => {
                 let stream = (id.as_str(), s.as_ref(), all.as_ref());
-                let stats = outbound(shared, previous, connection, stream, reported);
+                let stats = outbound(state, previous, connection, stream, reported);
                 report.outbound.push(stats);
             }
             Some(gst_webrtc::WebRTCStatsType::InboundRtp) => {
                 let stream = (id.as_str(), s.as_ref());
-                let stats = inbound(shared, previous, &connection.peer, stream, &buffer_losses);
+                let stats = inbound(state, previous, &connection.peer, stream, &buffer_losses);
                 report.inbound.push(stats);
             }
             _ => {}
@@ -166,7 +170,7 @@ fn read_connection(
 /// One sending stream `webrtcbin` reports (`s`, named `id` among `all`),
 /// with the peer's own reports first (see [`crate::engine::webrtc::reports`]).
 fn outbound(
-    shared: &Shared,
+    state: &State,
     previous: &mut Previous,
     connection: &Connection,
     (id, s, all): (&str, &gst::StructureRef, &gst::StructureRef),
@@ -185,7 +189,7 @@ fn outbound(
         .and_then(|rid| all.get::<gst::Structure>(rid).ok());
     let video = kind == MediaKind::Video;
     let (encoder, resolution, target) = if video {
-        sending_figures(shared, peer, connection.codec)
+        sending_figures(state, peer, connection.codec)
     } else {
         (None, None, None)
     };
@@ -218,7 +222,7 @@ fn outbound(
 /// One received stream `webrtcbin` reports (`s`, named `id`), with the
 /// track's own counts and the receive buffer's losses.
 fn inbound(
-    shared: &Shared,
+    state: &State,
     previous: &mut Previous,
     peer: &PeerId,
     (id, s): (&str, &gst::StructureRef),
@@ -230,7 +234,7 @@ fn inbound(
         peer: peer.clone(),
         kind,
     };
-    let counters = shared.lock().tracks.get(&track).cloned();
+    let counters = state.tracks.get(&track).cloned();
     InboundStats {
         track: track.id(),
         peer: peer.clone(),
@@ -313,7 +317,7 @@ fn receive_buffer_losses(peer: &PeerId, webrtcbin: &gst::Element) -> HashMap<u32
 
 /// The encoder, the size it encodes and its target bitrate (kbit/s).
 fn sending_figures(
-    shared: &Shared,
+    state: &State,
     peer: &PeerId,
     codec: Option<VideoCodec>,
 ) -> (
@@ -321,7 +325,6 @@ fn sending_figures(
     Option<crate::types::Resolution>,
     Option<f64>,
 ) {
-    let state = shared.lock();
     let screen = state
         .peers
         .get(peer)
@@ -352,7 +355,7 @@ struct Branch {
 
 /// A sending stream `webrtcbin` did not report, from the engine's own
 /// counts and the peer's reports.
-fn own_figures(shared: &Shared, previous: &mut Previous, branch: Branch) -> OutboundStats {
+fn own_figures(state: &State, previous: &mut Previous, branch: Branch) -> OutboundStats {
     let Branch {
         peer,
         kind,
@@ -364,7 +367,7 @@ fn own_figures(shared: &Shared, previous: &mut Previous, branch: Branch) -> Outb
     let video = kind == MediaKind::Video;
     let bytes = sent.bytes.load(Ordering::Relaxed);
     let (encoder, resolution, target) = if video {
-        sending_figures(shared, &peer, codec)
+        sending_figures(state, &peer, codec)
     } else {
         (None, None, None)
     };

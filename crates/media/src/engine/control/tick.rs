@@ -1,55 +1,68 @@
-//! Once a second: the encoders follow their connections' congestion
-//! estimates (or stop for an audio-only spell), tiles follow what the UI
-//! asks, stalled videos ask for keyframes, and the stats go out, from which
-//! bitrates recover and receive buffers adapt.
+//! Once a second, on the control thread: the encoders follow their
+//! connections' congestion estimates (or stop for an audio-only spell),
+//! tiles follow what the UI asks, stalled videos ask for keyframes, and the
+//! stats go out, from which bitrates recover and receive buffers adapt.
 
 use std::collections::HashMap;
-use std::sync::Weak;
-use std::sync::atomic::Ordering;
-use std::time::Duration;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
 
-use super::{adapt, stats};
+use super::adapt::{self, JitterBuffer};
+use super::stats;
 use crate::engine::elements::tiles;
 use crate::engine::events::MediaEvent;
-use crate::engine::state::Shared;
+use crate::engine::state::{Shared, State};
 use crate::engine::webrtc::fallback::AudioOnlyGuard;
+use crate::types::PeerId;
 
 /// How often the tick runs.
 const PERIOD: Duration = Duration::from_secs(1);
 
-/// Runs until the engine stops or is dropped.
-pub(super) fn run(weak: Weak<Shared>) {
-    let mut previous = stats::Previous::new();
-    let mut buffers = HashMap::new();
-    let mut guard = AudioOnlyGuard::default();
-    loop {
-        std::thread::sleep(PERIOD);
-        let Some(shared) = weak.upgrade() else { return };
-        if shared.stopping.load(Ordering::Relaxed) {
+/// What the tick remembers from one second to the next.
+pub(super) struct Tick {
+    due: Instant,
+    previous: stats::Previous,
+    buffers: HashMap<PeerId, JitterBuffer>,
+    guard: AudioOnlyGuard,
+}
+
+impl Tick {
+    pub(super) fn new() -> Tick {
+        Tick {
+            due: Instant::now() + PERIOD,
+            previous: stats::Previous::new(),
+            buffers: HashMap::new(),
+            guard: AudioOnlyGuard::default(),
+        }
+    }
+
+    /// Runs the tick if a second has passed since the last one.
+    pub(super) fn run_if_due(&mut self, shared: &Arc<Shared>, state: &mut State) {
+        let now = Instant::now();
+        if now < self.due {
             return;
         }
-        let lowest = adapt::follow_estimates(&shared);
-        if let Some(change) = guard.tick(lowest) {
-            adapt::apply_fallback(&shared, change);
-        } else if guard.audio_only() {
+        self.due = now + PERIOD;
+        self.run(shared, state);
+    }
+
+    fn run(&mut self, shared: &Arc<Shared>, state: &mut State) {
+        let lowest = adapt::follow_estimates(state);
+        if let Some(change) = self.guard.tick(lowest) {
+            adapt::apply_fallback(shared, state, change);
+        } else if self.guard.audio_only() {
             // An encoder made since (a new peer's codec) holds back too.
-            for encoder in shared.lock().video_encoders.values() {
+            for encoder in state.video_encoders.values() {
                 encoder.set_sending(false);
             }
         }
-        tiles::follow_sizes(&mut shared.lock().tiles);
-        let received: Vec<_> = shared
-            .lock()
-            .tracks
-            .iter()
-            .map(|(track, counters)| (track.clone(), counters.clone()))
-            .collect();
-        for (track, counters) in received {
-            counters.ask_keyframe_if_stalled(&track);
+        tiles::follow_sizes(&mut state.tiles);
+        for (track, counters) in &state.tracks {
+            counters.ask_keyframe_if_stalled(track);
         }
-        let (report, repairs) = stats::collect(&shared, &mut previous);
-        adapt::recover_bitrates(&shared, &report);
-        adapt::adapt_jitter_buffers(&shared, &report, &repairs, &mut buffers);
+        let (report, repairs) = stats::collect(state, &mut self.previous);
+        adapt::recover_bitrates(state, &report);
+        adapt::adapt_jitter_buffers(shared, state, &report, &repairs, &mut self.buffers);
         shared.emit(MediaEvent::Stats { report });
     }
 }

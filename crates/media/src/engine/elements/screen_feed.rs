@@ -10,9 +10,9 @@
 //! Why apart: a capture can take long to start. `pipewiresrc` waits up to
 //! 30 s, inside its state change, for a portal stream that is never linked
 //! (the shared window was closed before sharing began). Started in the
-//! call's pipeline under the engine's lock, that froze stats, the bus and
-//! every command for 30 s; started there without the lock, its failing
-//! state change and its streaming thread (held at the selector) deadlocked.
+//! call's pipeline by the engine's control thread, that would freeze
+//! stats, the bus and every command for 30 s; and its failing state change
+//! and its streaming thread (held at the selector) can deadlock.
 //! Here the capture starts on a thread of its own, and nothing in the call's
 //! pipeline waits for it: the feed is an ordinary live source there, which
 //! stops at once and never carries the capture's EOS. The capture counts as

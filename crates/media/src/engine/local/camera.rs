@@ -9,7 +9,7 @@ use super::input::{link_to_selector, select_video_input};
 use crate::MediaError;
 use crate::engine::elements::{capture, frames};
 use crate::engine::events::MediaEvent;
-use crate::engine::state::{CameraInput, Shared};
+use crate::engine::state::{CameraInput, Shared, State};
 use crate::types::DeviceId;
 
 /// A camera that ends its stream (unplugged, or a driver that gives up)
@@ -22,13 +22,12 @@ pub(crate) fn watch_camera_end(shared_weak: Weak<Shared>, bin: &gst::Bin) {
         if let Some(gst::PadProbeData::Event(event)) = &info.data
             && event.type_() == gst::EventType::Eos
         {
-            let weak = shared_weak.clone();
             // Not on the streaming thread: switching removes this very bin.
-            std::thread::spawn(move || {
-                if let Some(shared) = weak.upgrade() {
-                    camera_lost(&shared, "the camera stopped sending pictures".into());
-                }
-            });
+            if let Some(shared) = shared_weak.upgrade() {
+                shared.post(|shared, state| {
+                    camera_lost(shared, state, "the camera stopped sending pictures".into());
+                });
+            }
             // Handled, not Drop: see `live_caps::keep_to_the_branch`.
             return gst::PadProbeReturn::Handled;
         }
@@ -45,9 +44,12 @@ pub(crate) fn stamp_camera(bin: &gst::Bin) {
 
 /// Switches to `camera`: its bin is built, linked and started beside the
 /// old one, then the selector moves to it and the old one goes.
-pub(crate) fn switch_camera(shared: &Arc<Shared>, camera: &DeviceId) -> Result<(), MediaError> {
+pub(crate) fn switch_camera(
+    shared: &Arc<Shared>,
+    state: &mut State,
+    camera: &DeviceId,
+) -> Result<(), MediaError> {
     let settings = &shared.settings;
-    let mut state = shared.lock();
     state.camera_generation += 1;
     let name = format!("mulaqat-camera-{}", state.camera_generation);
     let bin = capture::camera_bin(
@@ -85,7 +87,7 @@ pub(crate) fn switch_camera(shared: &Arc<Shared>, camera: &DeviceId) -> Result<(
         bin,
         selector_pad,
     });
-    select_video_input(&state);
+    select_video_input(state);
     if let Some(old) = old {
         release_camera(shared, &state.selector, old);
     }
@@ -100,21 +102,19 @@ fn release_camera(shared: &Shared, selector: &gst::Element, old: CameraInput) {
 }
 
 /// The camera failed or was unplugged: show the placeholder and say so.
-pub(crate) fn camera_lost(shared: &Arc<Shared>, reason: String) {
-    let mut state = shared.lock();
+pub(crate) fn camera_lost(shared: &Shared, state: &mut State, reason: String) {
     let Some(old) = state.camera.take() else {
         return;
     };
-    select_video_input(&state);
+    select_video_input(state);
     let device = old.device.clone();
     release_camera(shared, &state.selector, old);
-    drop(state);
     tracing::warn!(%device, %reason, "camera lost; sending the placeholder");
     shared.emit(MediaEvent::CameraLost { device, reason });
 }
 
 /// The current camera, if it is a real device that the watcher no longer lists.
-pub(crate) fn removed_camera(shared: &Shared) -> Option<DeviceId> {
-    let device = shared.lock().camera.as_ref().map(|c| c.device.clone())?;
+pub(crate) fn removed_camera(shared: &Shared, state: &State) -> Option<DeviceId> {
+    let device = state.camera.as_ref().map(|c| c.device.clone())?;
     shared.devices.find(&device).is_none().then_some(device)
 }

@@ -1,5 +1,5 @@
-//! One `webrtcbin` per connection: added (its name claimed under the same
-//! lock that checked it was free), restarted, given the peer's candidates,
+//! One `webrtcbin` per connection: added (on the control thread, which
+//! checked its name was free), restarted, given the peer's candidates,
 //! and removed with everything it made. What it sends is linked by
 //! [`super::senders`], what it receives by [`super::receive`], its
 //! handlers are in [`super::signals`].
@@ -18,7 +18,7 @@ use crate::engine::elements::screen_capture::stream_quality;
 use crate::engine::events::MediaEvent;
 use crate::engine::ids::{Role, Source, Track, peer_tag};
 use crate::engine::settings::PeerConfig;
-use crate::engine::state::{Peer, Shared};
+use crate::engine::state::{Peer, Shared, State};
 use crate::engine::webrtc::dtls::PeerCheck;
 use crate::engine::webrtc::numbering::Numbering;
 use crate::engine::webrtc::recovery::Congestion;
@@ -33,6 +33,7 @@ use crate::types::{IceCandidate, IcePolicy, PeerId, PeerState, Quality, VideoCod
 /// connection that fails half way is taken apart again.
 pub(crate) fn add(
     shared: &Arc<Shared>,
+    state: &mut State,
     peer: PeerId,
     config: PeerConfig,
     role: Role,
@@ -44,25 +45,22 @@ pub(crate) fn add(
     // is true from the start (no local description): an early ask, before
     // the senders were linked, is never repeated.
     let offered = Arc::new(AtomicBool::new(false));
+    if state.peers.contains_key(&peer) {
+        return Err(MediaError::build(
+            format!("peer {peer}"),
+            "it is already connected",
+        ));
+    }
     let connection = new_connection(shared, &peer, config, role, offered.clone())?;
     let webrtcbin = connection.webrtcbin.clone();
-    {
-        let mut state = shared.lock();
-        if state.peers.contains_key(&peer) {
-            return Err(MediaError::build(
-                format!("peer {peer}"),
-                "it is already connected",
-            ));
-        }
-        state.peers.insert(peer.clone(), connection);
-    }
+    state.peers.insert(peer.clone(), connection);
     let started = start(shared, &peer, &webrtcbin).and_then(|()| {
         if initiator && role.sends().is_some() {
             let codec = match video_codec {
                 Some(codec) => codec,
                 None => first_sendable_codec(shared)?,
             };
-            senders::link(shared, &peer, codec, &Numbering::OURS)?;
+            senders::link(shared, state, &peer, codec, &Numbering::OURS)?;
             if !offered.swap(true, Ordering::AcqRel) {
                 negotiate::create_offer(&Arc::downgrade(shared), &peer, &webrtcbin);
             }
@@ -72,10 +70,10 @@ pub(crate) fn add(
     if let Err(e) = started {
         // Only what got into the pipeline is taken apart: a `webrtcbin`
         // refused there (its name taken) made nothing else.
-        if let Some((half_made, _)) = take(shared, &peer)
+        if let Some((half_made, _)) = take(state, &peer)
             && half_made.webrtcbin.parent().is_some()
         {
-            take_apart(shared, &peer, &half_made);
+            take_apart(shared, state, &peer, &half_made);
         }
         return Err(e);
     }
@@ -175,32 +173,34 @@ pub(crate) fn first_sendable_codec(shared: &Shared) -> Result<VideoCodec, MediaE
 /// credentials and candidates, a new DTLS handshake, the same senders. The
 /// initiator's new connection offers at once; the other side rebuilds its
 /// own when that offer arrives (see `remote.rs`).
-pub(crate) fn restart(shared: &Arc<Shared>, peer: &PeerId) -> Result<(), MediaError> {
-    let (config, role) = shared
-        .lock()
+pub(crate) fn restart(
+    shared: &Arc<Shared>,
+    state: &mut State,
+    peer: &PeerId,
+) -> Result<(), MediaError> {
+    let (config, role) = state
         .peers
         .get(peer)
         .map(|p| (p.config.clone(), p.role))
         .ok_or_else(|| MediaError::NoSuchPeer(peer.to_string()))?;
     tracing::info!(%peer, "restarting the connection");
-    remove(shared, peer);
-    add(shared, peer.clone(), config, role)
+    remove(shared, state, peer);
+    add(shared, state, peer.clone(), config, role)
 }
 
 /// Adds a trickled candidate from the peer.
 pub(crate) fn add_ice_candidate(
-    shared: &Arc<Shared>,
+    state: &State,
     peer: &PeerId,
     candidate: IceCandidate,
 ) -> Result<(), MediaError> {
     if candidate.candidate.is_empty() {
         return Ok(()); // End of candidates: nothing to add.
     }
-    let webrtcbin = shared
-        .lock()
+    let webrtcbin = state
         .peers
         .get(peer)
-        .map(|p| p.webrtcbin.clone())
+        .map(|p| &p.webrtcbin)
         .ok_or_else(|| MediaError::NoSuchPeer(peer.to_string()))?;
     webrtcbin.emit_by_name::<()>(
         "add-ice-candidate",
@@ -211,9 +211,9 @@ pub(crate) fn add_ice_candidate(
 
 /// Removes a peer's connection and its tracks, saying so; gives what the
 /// connection was for (a screen publication's stream is its owner's to stop).
-pub(crate) fn remove(shared: &Arc<Shared>, peer: &PeerId) -> Option<Role> {
-    let (gone, tracks) = take(shared, peer)?;
-    take_apart(shared, peer, &gone);
+pub(crate) fn remove(shared: &Arc<Shared>, state: &mut State, peer: &PeerId) -> Option<Role> {
+    let (gone, tracks) = take(state, peer)?;
+    take_apart(shared, state, peer, &gone);
     for track in tracks {
         shared.emit(MediaEvent::TrackEnded { track: track.id() });
     }
@@ -224,11 +224,10 @@ pub(crate) fn remove(shared: &Arc<Shared>, peer: &PeerId) -> Option<Role> {
     Some(gone.role)
 }
 
-/// Takes `peer` and its tracks out of the engine's state, under one lock:
-/// from then on nothing new is made for it (a stream arriving late on its
-/// `webrtcbin` finds no connection to build for).
-fn take(shared: &Shared, peer: &PeerId) -> Option<(Peer, Vec<Track>)> {
-    let mut state = shared.lock();
+/// Takes `peer` and its tracks out of the engine's state: from then on
+/// nothing new is made for it (a stream arriving late on its `webrtcbin`
+/// finds no connection to build for).
+fn take(state: &mut State, peer: &PeerId) -> Option<(Peer, Vec<Track>)> {
     let gone = state.peers.remove(peer)?;
     let tracks: Vec<Track> = state
         .tracks
@@ -245,16 +244,15 @@ fn take(shared: &Shared, peer: &PeerId) -> Option<(Peer, Vec<Track>)> {
 }
 
 /// Stops and removes what a taken connection made: its senders off the
-/// encoders' tees, its `webrtcbin` and its branches. Outside the lock:
-/// stopping waits for their streaming threads.
-fn take_apart(shared: &Shared, peer: &PeerId, gone: &Peer) {
+/// encoders' tees, its `webrtcbin` and its branches (stopping them waits
+/// for their streaming threads, none of which waits for the control thread).
+fn take_apart(shared: &Shared, state: &State, peer: &PeerId, gone: &Peer) {
     for (tee, pad) in &gone.tee_pads {
         if let Some(peer_pad) = pad.peer() {
             let _ = pad.unlink(&peer_pad);
         }
         tee.release_request_pad(pad);
     }
-    let mixer = shared.lock().mixer.clone();
-    remove_named(&shared.pipeline, &mixer, &peer_tag(peer));
+    remove_named(&shared.pipeline, &state.mixer, &peer_tag(peer));
     crate::end_idle_threads();
 }

@@ -29,7 +29,7 @@ impl Gate {
                 if !self.connected.swap(true, Ordering::AcqRel)
                     && let Some(shared) = self.weak.upgrade()
                 {
-                    shared.lock().request_keyframes();
+                    shared.post(|_, state| state.request_keyframes());
                 }
                 true
             }

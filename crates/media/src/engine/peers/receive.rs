@@ -14,15 +14,30 @@ use crate::engine::ids::{Track, peer_tag};
 use crate::engine::state::{Shared, State};
 use crate::types::{MediaKind, PeerId, VideoCodec};
 
-/// A `src` pad appeared on a peer's webrtcbin: build its decode branch.
-/// The connection is looked up, the branch built and its track recorded
-/// under one lock, so a connection taken apart meanwhile gets no branch.
+/// A `src` pad appeared on a peer's webrtcbin (on a GStreamer thread): its
+/// stream is held there until the control thread has built and linked its
+/// decode branch (a buffer pushed into an unlinked pad would end the
+/// stream with an error).
 pub(crate) fn on_pad_added(weak: &Weak<Shared>, peer: &PeerId, pad: &gst::Pad) {
     if pad.direction() != gst::PadDirection::Src {
         return;
     }
     let Some(shared) = weak.upgrade() else { return };
-    let mut state = shared.lock();
+    let Some(hold) = pad.add_probe(gst::PadProbeType::BLOCK_DOWNSTREAM, |_, _| {
+        gst::PadProbeReturn::Ok
+    }) else {
+        return;
+    };
+    let (peer, pad) = (peer.clone(), pad.clone());
+    shared.post(move |shared, state| {
+        build_branch(shared, state, &peer, &pad);
+        pad.remove_probe(hold);
+    });
+}
+
+/// Builds the decode branch of `pad`, the connection's stream, and records
+/// its track; a connection taken apart meanwhile gets no branch.
+fn build_branch(shared: &Arc<Shared>, state: &mut State, peer: &PeerId, pad: &gst::Pad) {
     // A connection being replaced (restart, SFU resubscription) may still
     // add a pad while it is taken apart: its branch would outlive it and
     // take the names its successor needs.
@@ -49,10 +64,10 @@ pub(crate) fn on_pad_added(weak: &Weak<Shared>, peer: &PeerId, pad: &gst::Pad) {
         .unwrap_or("")
         .to_ascii_uppercase();
     let result = match (media, encoding.as_str()) {
-        ("audio", _) => receive_audio(&shared, &mut state, peer, pad),
-        ("video", "H264") => receive_video(&shared, &mut state, (peer, pad), VideoCodec::H264),
-        ("video", "H265") => receive_video(&shared, &mut state, (peer, pad), VideoCodec::H265),
-        ("video", "VP8") => receive_video(&shared, &mut state, (peer, pad), VideoCodec::Vp8),
+        ("audio", _) => receive_audio(shared, state, peer, pad),
+        ("video", "H264") => receive_video(shared, state, (peer, pad), VideoCodec::H264),
+        ("video", "H265") => receive_video(shared, state, (peer, pad), VideoCodec::H265),
+        ("video", "VP8") => receive_video(shared, state, (peer, pad), VideoCodec::Vp8),
         _ => Err(MediaError::build(
             "a receive branch",
             format!("unsupported stream {media}/{encoding}"),

@@ -9,7 +9,7 @@ use gst::prelude::*;
 use super::{connection, negotiate, senders};
 use crate::MediaError;
 use crate::engine::elements::{decoders, encoding};
-use crate::engine::state::Shared;
+use crate::engine::state::{Shared, State};
 use crate::engine::webrtc::numbering::{self, Numbering};
 use crate::engine::webrtc::{dtls, sdp};
 use crate::types::{PeerId, SdpKind, SessionDescription, VideoCodec};
@@ -17,6 +17,7 @@ use crate::types::{PeerId, SdpKind, SessionDescription, VideoCodec};
 /// Applies the peer's offer (then answers) or answer.
 pub(crate) fn set_remote_description(
     shared: &Arc<Shared>,
+    state: &mut State,
     peer: &PeerId,
     description: SessionDescription,
 ) -> Result<(), MediaError> {
@@ -25,10 +26,9 @@ pub(crate) fn set_remote_description(
         .map_err(|why| MediaError::Sdp(format!("refused: {why}")))?;
     let offer = description.kind == SdpKind::Offer;
     if offer {
-        answer_restart_if_renegotiated(shared, peer)?;
+        answer_restart_if_renegotiated(shared, state, peer)?;
     }
     let (webrtcbin, linked) = {
-        let state = shared.lock();
         let p = state
             .peers
             .get(peer)
@@ -46,7 +46,7 @@ pub(crate) fn set_remote_description(
         // Sent as the offer numbers it (see [`numbering`]).
         let numbering = Numbering::from_offer(&sdp, codec)
             .map_err(|why| MediaError::Sdp(format!("cannot answer: {why}")))?;
-        senders::link(shared, peer, codec, &numbering)?;
+        senders::link(shared, state, peer, codec, &numbering)?;
     }
     let kind = if offer {
         gst_webrtc::WebRTCSDPType::Offer
@@ -89,9 +89,12 @@ fn answer_codec(shared: &Shared, sdp: &gst_sdp::SDPMessage) -> Result<VideoCodec
 /// A new offer on a connection that already has the peer's description is
 /// the peer restarting (see [`connection::restart`]): answer it on a new
 /// connection.
-fn answer_restart_if_renegotiated(shared: &Arc<Shared>, peer: &PeerId) -> Result<(), MediaError> {
+fn answer_restart_if_renegotiated(
+    shared: &Arc<Shared>,
+    state: &mut State,
+    peer: &PeerId,
+) -> Result<(), MediaError> {
     let (webrtcbin, config, role) = {
-        let state = shared.lock();
         let p = state
             .peers
             .get(peer)
@@ -105,9 +108,10 @@ fn answer_restart_if_renegotiated(shared: &Arc<Shared>, peer: &PeerId) -> Result
         return Ok(());
     }
     tracing::info!(%peer, "the peer restarted its connection: answering on a new one");
-    connection::remove(shared, peer);
+    connection::remove(shared, state, peer);
     connection::add(
         shared,
+        state,
         peer.clone(),
         crate::engine::settings::PeerConfig {
             initiator: false,

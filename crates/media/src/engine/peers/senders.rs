@@ -19,23 +19,22 @@ use crate::engine::webrtc::sent::Sent;
 use crate::types::{MediaKind, PeerId, VideoCodec};
 
 /// Links this peer's payloaders to what it sends, numbered as `numbering`
-/// says (ours when we offer, the offer's when we answer). Under one lock:
-/// the connection found is the one linked.
+/// says (ours when we offer, the offer's when we answer).
 pub(crate) fn link(
     shared: &Arc<Shared>,
+    state: &mut State,
     peer: &PeerId,
     codec: VideoCodec,
     numbering: &Numbering,
 ) -> Result<(), MediaError> {
-    let mut state = shared.lock();
     let sends = state
         .peers
         .get(peer)
         .map(|p| p.role.sends())
         .ok_or_else(|| MediaError::NoSuchPeer(peer.to_string()))?;
     match sends {
-        Some(Source::Camera) => link_camera_senders(shared, &mut state, peer, (codec, numbering)),
-        Some(Source::Screen) => link_screen_sender(shared, &mut state, peer, (codec, numbering)),
+        Some(Source::Camera) => link_camera_senders(shared, state, peer, (codec, numbering)),
+        Some(Source::Screen) => link_screen_sender(shared, state, peer, (codec, numbering)),
         None => Err(MediaError::build(
             format!("sending to {peer}"),
             "the connection only receives",

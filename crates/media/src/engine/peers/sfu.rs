@@ -24,18 +24,20 @@ use super::{connection, remote};
 use crate::MediaError;
 use crate::engine::ids::{Role, Source};
 use crate::engine::settings::PeerConfig;
-use crate::engine::state::Shared;
+use crate::engine::state::{Shared, State};
 use crate::types::{PeerId, SdpKind, SessionDescription};
 
 /// Adds a send-only connection that offers our camera (or shared screen)
 /// and microphone; the offer comes as a `LocalDescription` for `peer`.
 pub(crate) fn add_publication(
     shared: &Arc<Shared>,
+    state: &mut State,
     peer: PeerId,
     config: PeerConfig,
 ) -> Result<(), MediaError> {
     connection::add(
         shared,
+        state,
         peer,
         PeerConfig {
             initiator: true,
@@ -49,12 +51,14 @@ pub(crate) fn add_publication(
 /// as a `LocalDescription` for `peer` (the feed's participant).
 pub(crate) fn add_subscription(
     shared: &Arc<Shared>,
+    state: &mut State,
     peer: PeerId,
     config: PeerConfig,
     offer: String,
 ) -> Result<(), MediaError> {
     connection::add(
         shared,
+        state,
         peer.clone(),
         PeerConfig {
             initiator: false,
@@ -65,6 +69,7 @@ pub(crate) fn add_subscription(
     )?;
     let applied = remote::set_remote_description(
         shared,
+        state,
         &peer,
         SessionDescription {
             kind: SdpKind::Offer,
@@ -72,7 +77,7 @@ pub(crate) fn add_subscription(
         },
     );
     if applied.is_err() {
-        connection::remove(shared, &peer);
+        connection::remove(shared, state, &peer);
     }
     applied
 }

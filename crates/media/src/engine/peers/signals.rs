@@ -52,20 +52,20 @@ fn offer_when_needed(
 ) {
     let (weak, peer) = (weak.clone(), peer.clone());
     webrtcbin.connect("on-negotiation-needed", false, move |values| {
-        // webrtcbin also asks when it starts, before anything is linked:
-        // an offer then would have no media. Our senders going in ask again.
-        let ready = weak.upgrade().is_some_and(|shared| {
-            shared
-                .lock()
-                .peers
-                .get(&peer)
-                .is_some_and(|p| p.codec.is_some())
-        });
-        if ready
-            && !offered.swap(true, Ordering::AcqRel)
-            && let Ok(webrtcbin) = values[0].get::<gst::Element>()
-        {
-            negotiate::create_offer(&weak, &peer, &webrtcbin);
+        if let (Some(shared), Ok(webrtcbin)) = (weak.upgrade(), values[0].get::<gst::Element>()) {
+            let (peer, offered) = (peer.clone(), offered.clone());
+            shared.post(move |shared, state| {
+                // webrtcbin also asks when it starts, before anything is
+                // linked: an offer then would have no media. Our senders
+                // going in ask again.
+                let ready = state
+                    .peers
+                    .get(&peer)
+                    .is_some_and(|p| p.webrtcbin == webrtcbin && p.codec.is_some());
+                if ready && !offered.swap(true, Ordering::AcqRel) {
+                    negotiate::create_offer(&Arc::downgrade(shared), &peer, &webrtcbin);
+                }
+            });
         }
         None
     });

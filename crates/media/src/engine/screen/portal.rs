@@ -7,8 +7,7 @@ use crate::screen::{ScreenEnvironment, ScreenSource, choose_screen_source};
 
 /// Holds the portal's `screen` for captures to come; `None` lets the one
 /// held go once nothing captures it.
-pub(crate) fn hold_portal_screen(shared: &Shared, screen: Option<crate::portal::PortalScreen>) {
-    let mut state = shared.lock();
+pub(crate) fn hold_portal_screen(state: &mut State, screen: Option<crate::portal::PortalScreen>) {
     match screen {
         Some(screen) => {
             state.portal = Some(PortalHold {
@@ -20,7 +19,7 @@ pub(crate) fn hold_portal_screen(shared: &Shared, screen: Option<crate::portal::
             if let Some(hold) = state.portal.as_mut() {
                 hold.released = true;
             }
-            release_unused_portal(&mut state);
+            release_unused_portal(state);
         }
     }
 }
@@ -37,8 +36,8 @@ pub(crate) fn release_unused_portal(state: &mut State) {
 
 /// A screen capture failed: a portal screen it read is over too (the
 /// person may have stopped it from the desktop's own sharing indicator).
-pub(crate) fn forget_portal_screen(shared: &Shared) {
-    shared.lock().portal = None;
+pub(crate) fn forget_portal_screen(state: &mut State) {
+    state.portal = None;
 }
 
 /// Whether a portal screen is held that the caller has not let go.
@@ -48,9 +47,8 @@ pub(crate) fn holds_portal_screen(state: &State) -> bool {
 
 /// Whether the portal's screen is held and the desktop has ended it (the
 /// person pressed the desktop's own "stop sharing").
-pub(crate) fn portal_ended_by_desktop(shared: &Shared) -> bool {
-    shared
-        .lock()
+pub(crate) fn portal_ended_by_desktop(state: &State) -> bool {
+    state
         .portal
         .as_ref()
         .is_some_and(|hold| hold.screen.ended_by_desktop())
@@ -63,8 +61,8 @@ pub(crate) fn portal_stream(state: &State) -> Option<(i32, u32)> {
 
 /// Whether the screen can be shared here, and if not why (for people). A
 /// screen handed over from the portal is what is shared while it is held.
-pub(crate) fn availability(shared: &Shared) -> Result<ScreenSource, String> {
-    if holds_portal_screen(&shared.lock()) {
+pub(crate) fn availability(shared: &Shared, state: &State) -> Result<ScreenSource, String> {
+    if holds_portal_screen(state) {
         return Ok(ScreenSource::Portal);
     }
     let only_test_devices = shared.settings.test_devices == crate::devices::TestDevices::Only;

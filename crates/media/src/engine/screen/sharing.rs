@@ -17,10 +17,9 @@ use crate::engine::state::{ScreenInput, Shared, State};
 /// The capture starts in the background ([`ScreenFeed`]): the camera goes
 /// on until it has, and one that does not start ends the share as
 /// [`MediaEvent::ScreenShareEnded`](crate::MediaEvent::ScreenShareEnded).
-pub(crate) fn start(shared: &Arc<Shared>) -> Result<(), MediaError> {
+pub(crate) fn start(shared: &Arc<Shared>, state: &mut State) -> Result<(), MediaError> {
     let what = "the screen capture";
-    let source = portal::availability(shared).map_err(MediaError::ScreenUnavailable)?;
-    let mut state = shared.lock();
+    let source = portal::availability(shared, state).map_err(MediaError::ScreenUnavailable)?;
     if state.screen.is_some() {
         return Ok(());
     }
@@ -28,7 +27,7 @@ pub(crate) fn start(shared: &Arc<Shared>) -> Result<(), MediaError> {
     let feed = ScreenFeed::new(
         &source,
         (settings.quality, settings.fps),
-        portal::portal_stream(&state),
+        portal::portal_stream(state),
         "mulaqat-screen",
     )?;
     shared
@@ -61,7 +60,7 @@ pub(crate) fn start(shared: &Arc<Shared>) -> Result<(), MediaError> {
             )
         });
     if let Err(e) = begun {
-        release(shared, &state, input);
+        release(shared, state, input);
         return Err(e);
     }
     state.screen = Some(input);
@@ -71,14 +70,13 @@ pub(crate) fn start(shared: &Arc<Shared>) -> Result<(), MediaError> {
 
 /// Goes back to the camera (or the placeholder); whether the screen was
 /// shared (a no-op when not).
-pub(crate) fn stop(shared: &Arc<Shared>) -> bool {
-    let mut state = shared.lock();
+pub(crate) fn stop(shared: &Shared, state: &mut State) -> bool {
     let Some(input) = state.screen.take() else {
         return false;
     };
-    select_video_input(&state);
-    release(shared, &state, input);
-    portal::release_unused_portal(&mut state);
+    select_video_input(state);
+    release(shared, state, input);
+    portal::release_unused_portal(state);
     state.request_keyframes();
     tracing::info!("screen sharing stopped");
     true

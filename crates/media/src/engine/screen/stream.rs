@@ -39,21 +39,22 @@ const PREFIX: &str = "mulaqat-screenstream";
 /// a capture that does not start (it starts in the background, see
 /// [`ScreenFeed`]) ends the publication with `ScreenShareEnded`.
 ///
-/// Checked, built, started and recorded under one lock: two starts never
-/// both build (their elements would share names), a capture that fails at
-/// once finds the stream to end, and its end follows its start. Nothing
-/// of the stream waits for the lock, so taking a half-built one apart
-/// under it is safe.
-pub(crate) fn start(shared: &Arc<Shared>, codec: VideoCodec) -> Result<(), MediaError> {
-    let source = portal::availability(shared).map_err(MediaError::ScreenUnavailable)?;
-    let mut state = shared.lock();
+/// Checked, built, started and recorded in one job of the control thread:
+/// two starts never both build (their elements would share names), and a
+/// capture that fails at once is ended after it was recorded.
+pub(crate) fn start(
+    shared: &Arc<Shared>,
+    state: &mut State,
+    codec: VideoCodec,
+) -> Result<(), MediaError> {
+    let source = portal::availability(shared, state).map_err(MediaError::ScreenUnavailable)?;
     if state.screen_stream.is_some() {
         return Err(MediaError::build(
             "the screen stream",
             "the screen is published already",
         ));
     }
-    let started = build(shared, &state, &source, codec).and_then(|built| {
+    let started = build(shared, state, &source, codec).and_then(|built| {
         let element = built.feed.element().clone();
         built.feed.start(
             &source,
@@ -178,20 +179,16 @@ fn preview_branch(shared: &Shared, tee: &gst::Element) -> Result<LocalPreview, M
 
 /// Stops the screen stream and its preview; whether there was one (a no-op
 /// when not).
-pub(crate) fn stop(shared: &Arc<Shared>) -> bool {
+pub(crate) fn stop(shared: &Shared, state: &mut State) -> bool {
     let track = Track::ScreenPreview;
-    let (had, mixer) = {
-        let mut state = shared.lock();
-        state.tracks.remove(&track);
-        state.tiles.remove(&track);
-        let had = state.screen_stream.take().is_some();
-        portal::release_unused_portal(&mut state);
-        (had, state.mixer.clone())
-    };
+    state.tracks.remove(&track);
+    state.tiles.remove(&track);
+    let had = state.screen_stream.take().is_some();
+    portal::release_unused_portal(state);
     if !had {
         return false;
     }
-    remove_named(&shared.pipeline, &mixer, PREFIX);
+    remove_named(&shared.pipeline, &state.mixer, PREFIX);
     crate::end_idle_threads();
     tracing::info!("screen stream stopped");
     shared.emit(MediaEvent::TrackEnded { track: track.id() });
@@ -199,9 +196,8 @@ pub(crate) fn stop(shared: &Arc<Shared>) -> bool {
 }
 
 /// The peer publishing the screen stream, if any.
-pub(crate) fn publishing_peer(shared: &Shared) -> Option<PeerId> {
-    shared
-        .lock()
+pub(crate) fn publishing_peer(state: &State) -> Option<PeerId> {
+    state
         .peers
         .iter()
         .find(|(_, p)| p.role == Role::Publication(Source::Screen))

@@ -1,13 +1,12 @@
-//! What a screen capture says as it starts and runs, for the screen shared
-//! in the camera's place and for the published screen alike: live, or
-//! ended (which the control thread handles, since it may take the screen's
-//! publication with it).
+//! What a screen capture says as it starts and runs (on a thread of its
+//! own), for the screen shared in the camera's place and for the published
+//! screen alike: live, or ended. Either goes to the control thread as a job.
 
 use std::sync::Arc;
 
 use crate::engine::events::ScreenShareEnd;
 use crate::engine::local::input::select_video_input;
-use crate::engine::state::{ControlEvent, Shared};
+use crate::engine::state::{Job, Shared, State};
 
 /// What to do when the capture feeding `feed` has started, or has not.
 pub(crate) fn on_started(
@@ -18,10 +17,10 @@ pub(crate) fn on_started(
     move |started| {
         let Some(shared) = weak.upgrade() else { return };
         match started {
-            Ok(()) => capture_live(&shared, &feed),
+            Ok(()) => shared.post(move |_, state| capture_live(state, &feed)),
             Err((cause, reason)) => {
                 tracing::warn!("{reason}");
-                shared.post(ControlEvent::ScreenCaptureEnded {
+                shared.send(Job::ScreenCaptureEnded {
                     feed,
                     cause,
                     reason,
@@ -40,7 +39,7 @@ pub(crate) fn on_lost(
     move |reason| {
         if let Some(shared) = weak.upgrade() {
             tracing::warn!("screen capture lost: {reason}");
-            shared.post(ControlEvent::ScreenCaptureEnded {
+            shared.send(Job::ScreenCaptureEnded {
                 feed,
                 cause: ScreenShareEnd::Failed,
                 reason,
@@ -51,8 +50,7 @@ pub(crate) fn on_lost(
 
 /// Whether `feed` is the screen's feed now (shared or published), not one
 /// stopped since.
-pub(crate) fn is_current(shared: &Shared, feed: &gst::Element) -> bool {
-    let state = shared.lock();
+pub(crate) fn is_current(state: &State, feed: &gst::Element) -> bool {
     state
         .screen
         .as_ref()
@@ -65,13 +63,12 @@ pub(crate) fn is_current(shared: &Shared, feed: &gst::Element) -> bool {
 
 /// The capture feeding `feed` has started: the selector sends the screen
 /// if it is the shared one (a published screen's feed needs nothing).
-fn capture_live(shared: &Arc<Shared>, feed: &gst::Element) {
-    let mut state = shared.lock();
+fn capture_live(state: &mut State, feed: &gst::Element) {
     let Some(input) = state.screen.as_mut().filter(|s| s.feed.element() == feed) else {
         return;
     };
     input.live = true;
-    select_video_input(&state);
+    select_video_input(state);
     state.request_keyframes();
     tracing::info!("screen sharing started");
 }

@@ -1,21 +1,21 @@
-//! The engine's state and its one owner, [`Shared`]: the pipeline, the
-//! settings, the event channel out, and one [`State`] behind one lock.
-//!
-//! Each part of [`State`] is changed by the folder its field names (`local`,
-//! `screen`, `peers`, `control`); the others only read it. A check and the
-//! action that depends on it take the lock once. Under the lock: looking,
-//! bookkeeping, building and linking elements. Never under it: setting an
-//! element to NULL or waiting for a promise, which can wait for a
-//! streaming thread that wants the lock. A GStreamer thread that needs
-//! another owner to act posts a [`ControlEvent`] to the control thread
-//! (`control/bus.rs`) rather than calling it.
+//! The engine's state and who owns it. [`State`] belongs to the control
+//! thread (`control/bus.rs`) alone and is never behind a lock: every change
+//! to it, and every check that a change depends on, runs there as a
+//! [`Job`]. The engine's API sends a job and waits for its answer
+//! ([`Shared::call`]); a GStreamer thread that saw something posts one and
+//! goes on ([`Shared::post`]). What every thread may touch without the
+//! control thread is in [`Shared`]: the pipeline, the settings, the device
+//! list, the encoder probe and the event channel out, none of which a job
+//! changes. Objects a streaming thread must read at once (a track's frame
+//! counters, a connection's congestion controller and reports) are shared
+//! handles that keep their own small state.
 
 mod parts;
 
 use std::collections::HashMap;
 use std::sync::atomic::AtomicBool;
-use std::sync::{Arc, Mutex, MutexGuard, PoisonError, Weak, mpsc};
-use std::thread::JoinHandle;
+use std::sync::{Arc, Mutex, OnceLock, PoisonError, Weak, mpsc};
+use std::thread::{JoinHandle, ThreadId};
 
 use gst::prelude::*;
 
@@ -31,12 +31,17 @@ use crate::engine::ids::Track;
 use crate::engine::settings::EngineSettings;
 use crate::types::{PeerId, TrackId, VideoCodec};
 
-/// What a GStreamer thread asks the control thread to do, when it takes
-/// more than the owner it runs for.
-#[derive(Debug)]
-pub(crate) enum ControlEvent {
+/// A piece of work the control thread runs with the engine's state.
+pub(crate) type Work = Box<dyn FnOnce(&Arc<Shared>, &mut State) + Send>;
+
+/// Work for the control thread, which runs it with the engine's state.
+pub(crate) enum Job {
+    /// A command from the engine's API, or what a GStreamer thread saw
+    /// that one owner deals with.
+    Run(Work),
     /// The screen capture feeding `feed` failed, did not start, or the
-    /// desktop ended it: the share ends (and the SFU's screen publication).
+    /// desktop ended it: the control decides what ends with it (the share,
+    /// the SFU's screen publication).
     ScreenCaptureEnded {
         feed: gst::Element,
         cause: ScreenShareEnd,
@@ -44,7 +49,8 @@ pub(crate) enum ControlEvent {
     },
 }
 
-/// The engine's parts, each owned by one folder of the engine.
+/// The engine's parts, owned by the control thread; each part is changed
+/// by the folder its field names (`local`, `screen`, `peers`, `control`).
 pub(crate) struct State {
     /// `local`: the camera in use.
     pub camera: Option<CameraInput>,
@@ -109,6 +115,12 @@ impl State {
         }
     }
 
+    /// The counters of the track the outside world calls `track`.
+    pub(crate) fn counters(&self, track: &TrackId) -> Option<Arc<TrackCounters>> {
+        let track = Track::try_from(track).ok()?;
+        self.tracks.get(&track).cloned()
+    }
+
     /// Which part owns `top`, an element of the pipeline itself.
     pub(crate) fn owner_of(&self, top: &gst::Element) -> Option<Owner> {
         if self
@@ -131,7 +143,8 @@ impl State {
     }
 }
 
-/// The engine's one owner of its state (see the module's notes).
+/// What every thread of the engine shares (see the module's notes), and
+/// the way to the control thread.
 pub(crate) struct Shared {
     pub pipeline: gst::Pipeline,
     pub settings: EngineSettings,
@@ -139,38 +152,38 @@ pub(crate) struct Shared {
     pub encoders: crate::encode::EncoderRegistry,
     /// Taken on stop, which ends the caller's event stream.
     pub events: Events,
-    state: Mutex<State>,
     pub stopping: AtomicBool,
     pub threads: Mutex<Vec<JoinHandle<()>>>,
-    control: mpsc::Sender<ControlEvent>,
+    jobs: mpsc::Sender<Job>,
+    /// The control thread, which must never wait for itself.
+    control_thread: OnceLock<ThreadId>,
 }
 
 impl Shared {
-    /// The owner of `state`, and the receiving end of its control events
-    /// (for the control thread).
+    /// The shared part, and the receiving end of the control thread's jobs.
     pub(crate) fn new(
         (pipeline, settings, devices): (gst::Pipeline, EngineSettings, DeviceWatcher),
         encoders: crate::encode::EncoderRegistry,
         events: Events,
-        state: State,
-    ) -> (Arc<Shared>, mpsc::Receiver<ControlEvent>) {
-        let (control, commands) = mpsc::channel();
+    ) -> (Arc<Shared>, mpsc::Receiver<Job>) {
+        let (jobs, receiver) = mpsc::channel();
         let shared = Arc::new(Shared {
             pipeline,
             settings,
             devices,
             encoders,
             events,
-            state: Mutex::new(state),
             stopping: AtomicBool::new(false),
             threads: Mutex::new(Vec::new()),
-            control,
+            jobs,
+            control_thread: OnceLock::new(),
         });
-        (shared, commands)
+        (shared, receiver)
     }
 
-    pub(crate) fn lock(&self) -> MutexGuard<'_, State> {
-        self.state.lock().unwrap_or_else(PoisonError::into_inner)
+    /// Marks the calling thread as the control thread.
+    pub(crate) fn claim_control(&self) {
+        let _ = self.control_thread.set(std::thread::current().id());
     }
 
     pub(crate) fn emit(&self, event: MediaEvent) {
@@ -181,10 +194,16 @@ impl Shared {
         }
     }
 
-    /// Hands `event` to the control thread, and wakes it (it waits on the
-    /// pipeline's bus).
-    pub(crate) fn post(&self, event: ControlEvent) {
-        if self.control.send(event).is_ok()
+    /// Hands `job` to the control thread and goes on (what GStreamer's
+    /// threads do), waking it (it waits on the pipeline's bus). Dropped
+    /// unrun once the engine has stopped.
+    pub(crate) fn post(&self, job: impl FnOnce(&Arc<Shared>, &mut State) + Send + 'static) {
+        self.send(Job::Run(Box::new(job)));
+    }
+
+    /// Hands `job` to the control thread, as [`Self::post`] does.
+    pub(crate) fn send(&self, job: Job) {
+        if self.jobs.send(job).is_ok()
             && let Some(bus) = self.pipeline.bus()
         {
             let wake = gst::message::Application::new(gst::Structure::new_empty(CONTROL_WAKE));
@@ -192,10 +211,25 @@ impl Shared {
         }
     }
 
-    /// The counters of the track the outside world calls `track`.
-    pub(crate) fn counters(&self, track: &TrackId) -> Option<Arc<TrackCounters>> {
-        let track = Track::try_from(track).ok()?;
-        self.lock().tracks.get(&track).cloned()
+    /// Runs `job` on the control thread and gives its answer (what the
+    /// engine's API does): [`MediaError::Stopped`] once the engine has
+    /// stopped. Never from the control thread itself, which would wait
+    /// for itself: a job there is refused.
+    pub(crate) fn call<R: Send + 'static>(
+        &self,
+        job: impl FnOnce(&Arc<Shared>, &mut State) -> R + Send + 'static,
+    ) -> Result<R, MediaError> {
+        if self.control_thread.get() == Some(&std::thread::current().id()) {
+            tracing::error!("the media engine was called from its own control thread");
+            return Err(MediaError::Pipeline(
+                "the media engine was called from its own control thread".into(),
+            ));
+        }
+        let (reply, answer) = mpsc::sync_channel(1);
+        self.post(move |shared, state| {
+            let _ = reply.send(job(shared, state));
+        });
+        answer.recv().map_err(|_| MediaError::Stopped)
     }
 
     /// Runs `body` on a thread of its own, named `name`, joined on stop.
