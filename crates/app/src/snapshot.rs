@@ -9,7 +9,8 @@
 //! `tests/golden/call_snapshot.json` hold the two together.
 
 use crate::ipc::{
-    self, CallEvent, CallSnapshot, CallState, ChatMessage, LocalMedia, MediaEvent, ParticipantInfo,
+    self, CallEvent, CallSnapshot, CallState, ChatMessage, LocalMedia, MediaEvent, MediaOrigin,
+    MediaSource, ParticipantInfo, SharedScreen,
 };
 
 /// Keeps a [`CallSnapshot`] up to date.
@@ -21,9 +22,6 @@ pub(crate) struct SnapshotKeeper {
 /// At most this many chat messages are kept (the server replays its own
 /// history on a resume anyway).
 const KEPT_CHAT: usize = 500;
-
-/// A shared screen sent apart from the camera, from a participant.
-const REMOTE_SCREEN_SUFFIX: &str = "/screen:video";
 
 impl SnapshotKeeper {
     /// No call yet: idle, nobody, nothing said.
@@ -38,7 +36,7 @@ impl SnapshotKeeper {
                 local,
                 joined_at: None,
                 me: None,
-                screen_tracks: Vec::new(),
+                screens: Vec::new(),
             },
         }
     }
@@ -92,8 +90,8 @@ impl SnapshotKeeper {
         true
     }
 
-    /// Follows the shared screens that are tracks of their own (see
-    /// [`is_screen_track`]) as they start and end, and our own share ending
+    /// Follows the shared screens that are tracks of their own as they
+    /// start and end (told by the track's origin), and our own share ending
     /// (the session has turned it off and told the room). Returns whether
     /// the snapshot changed.
     pub(crate) fn apply_media(&mut self, event: &MediaEvent) -> bool {
@@ -102,16 +100,25 @@ impl SnapshotKeeper {
             MediaEvent::ScreenShareEnded { .. } => {
                 std::mem::replace(&mut s.local.screen_sharing, false)
             }
-            MediaEvent::TrackStarted { track, .. }
-                if is_screen_track(track) && !s.screen_tracks.contains(track) =>
-            {
-                s.screen_tracks.push(track.clone());
+            MediaEvent::TrackStarted {
+                track,
+                origin:
+                    Some(MediaOrigin {
+                        participant,
+                        source: MediaSource::Screen,
+                    }),
+                ..
+            } if !s.screens.iter().any(|screen| &screen.track == track) => {
+                s.screens.push(SharedScreen {
+                    track: track.clone(),
+                    participant: participant.clone(),
+                });
                 true
             }
             MediaEvent::TrackEnded { track } => {
-                let before = s.screen_tracks.len();
-                s.screen_tracks.retain(|t| t != track);
-                s.screen_tracks.len() != before
+                let before = s.screens.len();
+                s.screens.retain(|screen| &screen.track != track);
+                s.screens.len() != before
             }
             _ => false,
         }
@@ -134,7 +141,7 @@ impl SnapshotKeeper {
         if matches!(state, CallState::Ended { .. }) {
             s.me = None;
             s.lobby.clear();
-            s.screen_tracks.clear();
+            s.screens.clear();
             s.local.screen_sharing = false;
             s.local.hand_raised = false;
         }
@@ -192,15 +199,6 @@ fn add_chat(chat: &mut Vec<ChatMessage>, message: &ChatMessage) -> bool {
     true
 }
 
-/// Whether `track` is a shared screen sent apart from the camera: our own
-/// preview, or a participant's screen feed (`<participant>/screen:video`).
-fn is_screen_track(track: &str) -> bool {
-    track == mulaqat_media::SCREEN_PREVIEW_TRACK
-        || track
-            .strip_suffix(REMOTE_SCREEN_SUFFIX)
-            .is_some_and(|participant| !participant.is_empty())
-}
-
 /// The wall clock in Unix milliseconds.
 pub(crate) fn unix_millis() -> u64 {
     std::time::SystemTime::now()
@@ -214,7 +212,7 @@ mod tests {
     use serde::Deserialize;
 
     use super::*;
-    use crate::ipc::{ChatMessage, MediaKind, MediaState, Role};
+    use crate::ipc::{ChatMessage, MediaState, Role};
 
     /// `tests/golden/call_snapshot.json`: runs of events and the snapshot each
     /// leads to, shared with the UI's TypeScript reducer.
@@ -327,22 +325,24 @@ mod tests {
         };
         assert!(k.apply(&joined, 4));
 
-        let camera = MediaEvent::TrackStarted {
-            track: "p-2:video".into(),
-            peer: "p-2".into(),
-            kind: MediaKind::Video,
+        // As the engine says it, with the origin the app reads from it.
+        let started = |track: &str, peer: &str| {
+            MediaEvent::from_engine(mulaqat_media::MediaEvent::TrackStarted {
+                track: mulaqat_media::TrackId(track.into()),
+                peer: mulaqat_media::PeerId(peer.into()),
+                kind: mulaqat_media::MediaKind::Video,
+            })
+            .expect("for the UI")
         };
+        let camera = started("p-2:video", "p-2");
         assert!(!k.apply_media(&camera), "a camera is not a screen");
         let ended = |track: &str| MediaEvent::TrackEnded {
             track: track.into(),
         };
         assert!(!k.apply_media(&ended("p-2:video")));
-        let screen = MediaEvent::TrackStarted {
-            track: "p-2/screen:video".into(),
-            peer: "p-2/screen".into(),
-            kind: MediaKind::Video,
-        };
+        let screen = started("p-2/screen:video", "p-2/screen");
         assert!(k.apply_media(&screen));
+        assert_eq!(k.snapshot().screens[0].participant.as_deref(), Some("p-2"));
         assert!(!k.apply_media(&screen), "announced twice, kept once");
         assert!(k.apply_media(&ended("p-2/screen:video")));
         let share_ended = MediaEvent::ScreenShareEnded {

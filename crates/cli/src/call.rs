@@ -94,7 +94,7 @@ fn engine_settings(args: &CallArgs) -> EngineSettings {
 /// stamps `--stamp-frames` draws) into the stats.
 fn take_latencies(engine: &MediaEngine, report: &StatsReport, collector: &mut stats::Collector) {
     for s in report.inbound.iter().filter(|s| s.kind == MediaKind::Video) {
-        let samples = engine.take_latency_samples(&TrackId(format!("{}:video", s.peer)));
+        let samples = engine.take_latency_samples(&TrackId::remote(&s.peer, MediaKind::Video));
         collector.latencies(s.peer.as_str(), &samples);
     }
 }
@@ -396,9 +396,9 @@ impl CallWatch<'_> {
 }
 
 /// Reads threads and descriptors once the engine is gone, waiting up to
-/// three seconds for its threads to end (the stats thread wakes once a
-/// second, and stopped GStreamer tasks hand their threads back to GLib's
-/// pool a moment after), for the stats file's `resources.afterCall`.
+/// three seconds for its threads to end (stopped GStreamer tasks hand
+/// their threads back to GLib's pool a moment after the engine stops),
+/// for the stats file's `resources.afterCall`.
 async fn record_release(collector: &mut stats::Collector) {
     let deadline = Instant::now() + Duration::from_secs(3);
     loop {

@@ -7,7 +7,7 @@ use std::path::Path;
 
 use anyhow::{Context, Result};
 use mulaqat_client::{CallEvent, EndReason};
-use mulaqat_media::{MediaKind, StatsReport};
+use mulaqat_media::{MediaKind, PeerId, Source, StatsReport};
 use serde_json::{Value, json};
 
 use crate::call::describe_state;
@@ -221,8 +221,8 @@ impl Collector {
 
     pub(crate) fn update(&mut self, report: &StatsReport) {
         for s in &report.inbound {
-            if s.peer.as_str().contains(':') {
-                // Not a participant: our own SFU publication (`sfu:camera`).
+            if s.peer.origin().is_none() {
+                // Not a participant: our own SFU publication.
                 continue;
             }
             let remote = self.remote.entry(s.peer.to_string()).or_default();
@@ -266,9 +266,12 @@ impl Collector {
             .remote
             .iter()
             .map(|(id, r)| {
-                // A shared screen (`<participant>/screen`, SFU rooms) is
-                // its owner's: their name, their presence.
-                let owner = id.strip_suffix("/screen").and_then(|o| self.remote.get(o));
+                // A shared screen (SFU rooms) is its owner's: their name,
+                // their presence.
+                let owner = match PeerId(id.clone()).origin() {
+                    Some((participant, Source::Screen)) => self.remote.get(&participant),
+                    _ => None,
+                };
                 let (name, present) = match owner {
                     Some(o) => (o.name.as_ref().map(|n| format!("{n} (screen)")), o.present),
                     None => (r.name.clone(), r.present),

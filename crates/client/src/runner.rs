@@ -6,7 +6,9 @@ use std::collections::HashMap;
 use std::time::Instant;
 
 use futures_util::{SinkExt, StreamExt};
-use mulaqat_media::{MediaEngine, MediaEvent, PeerConfig, PeerId, PeerState, StatsReport};
+use mulaqat_media::{
+    MediaEngine, MediaEvent, PeerConfig, PeerId, PeerName, PeerState, StatsReport,
+};
 use mulaqat_protocol::{
     IceCandidate, IceServer, ParticipantId, SdpKind, SfuPublication, SfuTarget, VideoCodec,
     decode_server, encode,
@@ -49,10 +51,17 @@ enum Route {
 /// The engine peers the runner made, and what each is.
 type Routes = HashMap<PeerId, Route>;
 
-/// The engine peer of a publication: `sfu:camera` (`:` never appears in a
-/// participant id, so it cannot meet a subscription's).
+/// What a publication or a feed shows, in the media engine's words.
+fn media_source(publication: SfuPublication) -> mulaqat_media::Source {
+    match publication {
+        SfuPublication::Camera => mulaqat_media::Source::Camera,
+        SfuPublication::Screen => mulaqat_media::Source::Screen,
+    }
+}
+
+/// The engine peer of a publication (`sfu:camera`, see [`PeerName`]).
 fn publication_peer(publication: SfuPublication) -> PeerId {
-    PeerId(format!("sfu:{}", publication.as_str()))
+    PeerName::Publication(media_source(publication)).into()
 }
 
 fn sfu_peer(routes: &Routes, target: SfuTarget) -> Option<PeerId> {
@@ -101,17 +110,17 @@ fn media_codec(codec: VideoCodec) -> mulaqat_media::VideoCodec {
 }
 
 fn peer_id(p: &ParticipantId) -> PeerId {
-    PeerId(p.as_str().to_owned())
+    PeerName::Participant(p.as_str().to_owned()).into()
 }
 
-/// The engine peer of a subscription: named after the feed's participant,
-/// so that a camera's tracks are `<participant>:video` as from a mesh peer,
-/// and a screen's `<participant>/screen:video` (`/` never appears in a
-/// participant id).
+/// The engine peer of a subscription: a camera feed is named after its
+/// participant, as a mesh peer is (so its tracks are the same), a screen
+/// feed is the participant's screen (see [`PeerName`]).
 fn subscription_peer(feed: &ParticipantId, publication: SfuPublication) -> PeerId {
+    let participant = feed.as_str().to_owned();
     match publication {
-        SfuPublication::Camera => peer_id(feed),
-        SfuPublication::Screen => PeerId(format!("{feed}/{}", publication.as_str())),
+        SfuPublication::Camera => PeerName::Participant(participant).into(),
+        SfuPublication::Screen => PeerName::ParticipantScreen(participant).into(),
     }
 }
 

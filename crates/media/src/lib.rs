@@ -14,6 +14,7 @@ mod error;
 pub mod frames;
 pub mod inventory;
 pub mod loopback;
+mod names;
 #[cfg(all(unix, not(target_os = "macos")))]
 pub mod portal;
 #[cfg(not(all(unix, not(target_os = "macos"))))]
@@ -33,6 +34,7 @@ pub use engine::{
     StatsReport, check_remote_sdp, decodable_codecs, shared_encoders,
 };
 pub use error::MediaError;
+pub use names::{PeerName, Source, TrackOrigin, UnknownPeer};
 pub use tone::play_test_tone;
 pub use types::*;
 

@@ -332,6 +332,20 @@ export type LocalMedia = {
 };
 
 /**
+ * A shared screen that is a track of its own (SFU rooms).
+ */
+export type SharedScreen = {
+  /**
+   * Its track on the frame socket.
+   */
+  track: TrackId;
+  /**
+   * Whose screen; `null` for ours.
+   */
+  participant: ParticipantId | null;
+};
+
+/**
  * Everything needed to draw the call after a UI reload: the call lives in the
  * backend (UI DTO built from the session's accessors).
  */
@@ -369,10 +383,10 @@ export type CallSnapshot = {
    */
   joinedAt: UnixMillis | null;
   /**
-   * Shared screens arriving as tracks of their own now (SFU rooms):
-   * `local:screen` (ours) and `<participant>/screen:video`.
+   * Shared screens arriving as tracks of their own now (SFU rooms),
+   * ours among them, in the order they started.
    */
-  screenTracks: Array<TrackId>;
+  screens: Array<SharedScreen>;
 };
 
 /**
@@ -404,6 +418,26 @@ export type QualityChoice = "auto" | "p360" | "p720" | "p1080" | "p2160";
  * `mulaqat_media::MediaKind`.
  */
 export type MediaKind = "audio" | "video";
+
+/**
+ * `mulaqat_media::Source`: what a stream shows.
+ */
+export type MediaSource = "camera" | "screen";
+
+/**
+ * Whose picture or sound a track, or a connection's media, is: the UI
+ * reads this and never takes a track or peer id apart.
+ */
+export type MediaOrigin = {
+  /**
+   * The participant it comes from; `null` for our own.
+   */
+  participant: ParticipantId | null;
+  /**
+   * Their camera, or their shared screen.
+   */
+  source: MediaSource;
+};
 
 /**
  * `mulaqat_media::VideoCodec`.
@@ -482,6 +516,10 @@ export type OutboundStats = {
    */
   peer: PeerId;
   /**
+   * Whose media the connection carries (`null`: our SFU publication).
+   */
+  origin: MediaOrigin | null;
+  /**
    * Audio or video.
    */
   kind: MediaKind;
@@ -535,6 +573,10 @@ export type InboundStats = {
    * From whom.
    */
   peer: PeerId;
+  /**
+   * Whose it is: a participant's camera or shared screen.
+   */
+  origin: MediaOrigin | null;
   /**
    * Audio or video.
    */
@@ -616,7 +658,7 @@ export type MediaEvent =
   | {
       type: "trackStarted";
       /**
-       * The track.
+       * The track (to subscribe to on the frame socket).
        */
       track: TrackId;
       /**
@@ -627,6 +669,10 @@ export type MediaEvent =
        * Audio or video.
        */
       kind: MediaKind;
+      /**
+       * Whose it is.
+       */
+      origin: MediaOrigin | null;
     }
   | {
       type: "firstFrame";
@@ -642,6 +688,10 @@ export type MediaEvent =
        * Its size.
        */
       resolution: Resolution;
+      /**
+       * Whose it is.
+       */
+      origin: MediaOrigin | null;
     }
   | {
       type: "trackEnded";

@@ -9,7 +9,7 @@ use mulaqat_client as client;
 use serde::{Deserialize, Serialize};
 use ts_rs::TS;
 
-use super::ids::{ParticipantId, RoomId, UnixMillis, ts};
+use super::ids::{ParticipantId, RoomId, TrackId, UnixMillis, ts};
 use super::protocol::{
     ChatMessage, ErrorCode, KnockOutcome, LeaveReason, LobbyReason, MediaState, ParticipantInfo,
     Role,
@@ -210,10 +210,21 @@ pub struct CallSnapshot {
     /// When we got into the call (for the call timer).
     #[ts(as = "Option<ts::UnixMillis>")]
     pub joined_at: Option<UnixMillis>,
-    /// Shared screens arriving as tracks of their own now (SFU rooms):
-    /// `local:screen` (ours) and `<participant>/screen:video`.
-    #[ts(as = "Vec<ts::TrackId>")]
-    pub screen_tracks: Vec<String>,
+    /// Shared screens arriving as tracks of their own now (SFU rooms),
+    /// ours among them, in the order they started.
+    pub screens: Vec<SharedScreen>,
+}
+
+/// A shared screen that is a track of its own (SFU rooms).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[serde(rename_all = "camelCase")]
+pub struct SharedScreen {
+    /// Its track on the frame socket.
+    #[ts(as = "ts::TrackId")]
+    pub track: TrackId,
+    /// Whose screen; `null` for ours.
+    #[ts(as = "Option<ts::ParticipantId>")]
+    pub participant: Option<ParticipantId>,
 }
 
 impl From<client::EndReason> for EndReason {

@@ -63,6 +63,67 @@ impl QualityChoice {
     }
 }
 
+/// `mulaqat_media::Source`: what a stream shows.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, TS)]
+#[serde(rename_all = "camelCase")]
+pub enum MediaSource {
+    /// A camera (or what stands in for it).
+    Camera,
+    /// A screen shared as a stream of its own.
+    Screen,
+}
+
+impl From<media::Source> for MediaSource {
+    fn from(source: media::Source) -> Self {
+        match source {
+            media::Source::Camera => MediaSource::Camera,
+            media::Source::Screen => MediaSource::Screen,
+        }
+    }
+}
+
+/// Whose picture or sound a track, or a connection's media, is: the UI
+/// reads this and never takes a track or peer id apart.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize, TS)]
+#[serde(rename_all = "camelCase")]
+pub struct MediaOrigin {
+    /// The participant it comes from; `null` for our own.
+    #[ts(as = "Option<ts::ParticipantId>")]
+    pub participant: Option<ParticipantId>,
+    /// Their camera, or their shared screen.
+    pub source: MediaSource,
+}
+
+impl MediaOrigin {
+    /// Whose `track` is (`None` for an id the engine never gives).
+    pub fn of_track(track: &media::TrackId) -> Option<MediaOrigin> {
+        Some(match track.origin()? {
+            media::TrackOrigin::Local(source) => MediaOrigin {
+                participant: None,
+                source: source.into(),
+            },
+            media::TrackOrigin::Remote {
+                participant,
+                source,
+                ..
+            } => MediaOrigin {
+                participant: Some(participant),
+                source: source.into(),
+            },
+        })
+    }
+
+    /// Whose media the connection to `peer` carries (`None` for our own
+    /// publications to the SFU).
+    pub fn of_peer(peer: &media::PeerId) -> Option<MediaOrigin> {
+        let (participant, source) = peer.origin()?;
+        Some(MediaOrigin {
+            participant: Some(participant),
+            source: source.into(),
+        })
+    }
+}
+
 /// `mulaqat_media::ScreenShareEnd`: why screen sharing ended on its own.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, TS)]
 #[serde(rename_all = "camelCase")]
@@ -145,7 +206,7 @@ pub enum MediaEvent {
     },
     /// Media from a peer started arriving.
     TrackStarted {
-        /// The track.
+        /// The track (to subscribe to on the frame socket).
         #[ts(as = "ts::TrackId")]
         track: TrackId,
         /// From whom.
@@ -153,6 +214,8 @@ pub enum MediaEvent {
         peer: PeerId,
         /// Audio or video.
         kind: MediaKind,
+        /// Whose it is.
+        origin: Option<MediaOrigin>,
     },
     /// The first picture of a peer's video was decoded.
     FirstFrame {
@@ -164,6 +227,8 @@ pub enum MediaEvent {
         peer: PeerId,
         /// Its size.
         resolution: Resolution,
+        /// Whose it is.
+        origin: Option<MediaOrigin>,
     },
     /// A peer's track ended.
     TrackEnded {
@@ -242,6 +307,7 @@ impl MediaUpdate {
                 state: state.into(),
             }),
             E::TrackStarted { track, peer, kind } => MediaUpdate::Event(MediaEvent::TrackStarted {
+                origin: MediaOrigin::of_track(&track),
                 track: track.0,
                 peer: peer.0,
                 kind: kind.into(),
@@ -251,6 +317,7 @@ impl MediaUpdate {
                 peer,
                 resolution,
             } => MediaUpdate::Event(MediaEvent::FirstFrame {
+                origin: MediaOrigin::of_track(&track),
                 track: track.0,
                 peer: peer.0,
                 resolution: resolution.into(),

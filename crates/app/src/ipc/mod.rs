@@ -27,15 +27,15 @@ pub use app::{
     AppInfo, BrowserLinkNote, CheckProblem, CheckStep, FrameSocketInfo, JoinTarget, MeetingServer,
     NetworkCheck, NotificationAction, NotificationActionKind, Platform, StartedMeeting,
 };
-pub use call::{CallEvent, CallSnapshot, CallState, EndReason, LocalMedia, SelfInfo};
+pub use call::{CallEvent, CallSnapshot, CallState, EndReason, LocalMedia, SelfInfo, SharedScreen};
 pub use devices::{DeviceChange, DeviceInfo, DeviceKind, PixelFormat, VideoMode};
 pub use error::{CommandError, CommandErrorCode};
 pub use ids::{
     DeviceId, ParticipantId, PeerId, RoomId, TrackId, UnixMillis, participant_id, room_id,
 };
 pub use media::{
-    ActiveSpeaker, EncoderInfo, MediaEvent, MediaKind, MediaUpdate, MicLevel, PeerState, Quality,
-    QualityChoice, Resolution, ScreenShareEnd, VideoCodec,
+    ActiveSpeaker, EncoderInfo, MediaEvent, MediaKind, MediaOrigin, MediaSource, MediaUpdate,
+    MicLevel, PeerState, Quality, QualityChoice, Resolution, ScreenShareEnd, VideoCodec,
 };
 pub use protocol::{
     ChatMessage, ErrorCode, KnockOutcome, LeaveReason, LobbyReason, MediaState, ParticipantInfo,
@@ -97,12 +97,15 @@ pub fn typescript_bindings() -> String {
         CallState,
         CallEvent,
         LocalMedia,
+        SharedScreen,
         CallSnapshot,
         // media
         Resolution,
         Quality,
         QualityChoice,
         MediaKind,
+        MediaSource,
+        MediaOrigin,
         VideoCodec,
         PeerState,
         DeviceKind,

@@ -5,7 +5,7 @@ use serde::{Deserialize, Serialize};
 use ts_rs::TS;
 
 use super::ids::{PeerId, TrackId, ts};
-use super::media::{MediaKind, Resolution};
+use super::media::{MediaKind, MediaOrigin, Resolution};
 
 /// `mulaqat_media::engine::OutboundStats`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS)]
@@ -14,6 +14,8 @@ pub struct OutboundStats {
     /// To whom.
     #[ts(as = "ts::PeerId")]
     pub peer: PeerId,
+    /// Whose media the connection carries (`null`: our SFU publication).
+    pub origin: Option<MediaOrigin>,
     /// Audio or video.
     pub kind: MediaKind,
     /// Packets sent so far.
@@ -48,6 +50,8 @@ pub struct InboundStats {
     /// From whom.
     #[ts(as = "ts::PeerId")]
     pub peer: PeerId,
+    /// Whose it is: a participant's camera or shared screen.
+    pub origin: Option<MediaOrigin>,
     /// Audio or video.
     pub kind: MediaKind,
     /// Packets received so far.
@@ -100,6 +104,7 @@ impl From<media::OutboundStats> for OutboundStats {
             target_bitrate_kbps,
         } = s;
         OutboundStats {
+            origin: MediaOrigin::of_peer(&peer),
             peer: peer.0,
             kind: kind.into(),
             packets_sent,
@@ -133,6 +138,7 @@ impl From<media::InboundStats> for InboundStats {
             decoder,
         } = s;
         InboundStats {
+            origin: MediaOrigin::of_peer(&peer),
             track: track.0,
             peer: peer.0,
             kind: kind.into(),

@@ -7,16 +7,13 @@
 use std::fmt;
 use std::str::FromStr;
 
+use crate::names::TrackOrigin;
 use crate::types::{MediaKind, PeerId, TrackId};
 
 /// What a connection sends: the camera (or what stands in for it: the
 /// placeholder, or the screen shared in its place) with the microphone, or
 /// only the screen, as a stream of its own.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(crate) enum Source {
-    Camera,
-    Screen,
-}
+pub(crate) use crate::names::Source;
 
 /// What a connection of the engine is for, which says which way media flows.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -137,6 +134,33 @@ impl TryFrom<&TrackId> for Track {
 
     fn try_from(id: &TrackId) -> Result<Self, Self::Error> {
         id.as_str().parse()
+    }
+}
+
+impl TrackId {
+    /// The track of `kind` that `peer` sends.
+    pub fn remote(peer: &PeerId, kind: MediaKind) -> TrackId {
+        Track::Remote {
+            peer: peer.clone(),
+            kind,
+        }
+        .id()
+    }
+
+    /// Whose picture or sound it is; `None` for an id the engine never gives.
+    pub fn origin(&self) -> Option<TrackOrigin> {
+        match Track::try_from(self).ok()? {
+            Track::SelfView | Track::Capture => Some(TrackOrigin::Local(Source::Camera)),
+            Track::ScreenPreview => Some(TrackOrigin::Local(Source::Screen)),
+            Track::Remote { peer, kind } => {
+                let (participant, source) = peer.origin()?;
+                Some(TrackOrigin::Remote {
+                    participant,
+                    source,
+                    kind,
+                })
+            }
+        }
     }
 }
 

@@ -1,6 +1,7 @@
 import { fireEvent, screen, within } from "@testing-library/svelte";
 import userEvent from "@testing-library/user-event";
 import { afterEach, describe, expect, it } from "vitest";
+import { receivedFrom } from "../../lib/state/stats";
 import CallView from "./CallView.svelte";
 import { inCall, renderWith, settle, until, type Harness } from "../../test/render";
 
@@ -255,7 +256,10 @@ describe("the call window", () => {
       "Nurse Bilal",
     ]);
     const shared = screen.getByRole("figure", { name: "Amina Yousaf's screen" });
-    expect(shared).toHaveAttribute("data-track", `${amina.id}/screen:video`);
+    // The track the snapshot lists as hers.
+    expect(h.app.call.screens).toEqual([
+      { track: shared.getAttribute("data-track"), participant: amina.id },
+    ]);
     expect(within(shared).getByText("Presenting")).toBeInTheDocument();
     expect(within(shared).queryByText("Microphone off")).toBeNull();
     const camera = screen.getByRole("figure", { name: "Amina Yousaf" });
@@ -322,7 +326,8 @@ describe("the call window", () => {
     h.mock.call.shareScreen(amina.id, true);
     renderWith(CallView, h);
     await userEvent.click(screen.getByRole("button", { name: "Statistics" }));
-    await until(() => h.app.stats?.peers.has(`${amina.id}/screen`) === true, 2500);
+    const hersShared = { participant: amina.id, source: "screen" } as const;
+    await until(() => receivedFrom(h.app.stats, hersShared) !== undefined, 2500);
     await settle();
     const overlay = screen.getByTestId("stats-overlay");
     expect(within(overlay).getByRole("rowheader", { name: "Amina Yousaf" })).toBeInTheDocument();

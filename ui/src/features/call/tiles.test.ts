@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, it } from "vitest";
 import { i18n } from "../../lib/i18n/index.svelte";
-import type { ParticipantInfo } from "../../lib/ipc/contract";
+import type { MediaOrigin, ParticipantInfo, SharedScreen } from "../../lib/ipc/contract";
 import type { PeerSummary, StatsSummary } from "../../lib/state/stats";
 import { buildTiles, featuredTile, type TileModel } from "./tiles";
 
@@ -17,7 +17,8 @@ const person = (
   handRaised: false,
 });
 
-const peer = (quality: PeerSummary["quality"]): PeerSummary => ({
+const peer = (quality: PeerSummary["quality"], origin: MediaOrigin): PeerSummary => ({
+  origin,
   quality,
   lossPercent: 0,
   rttMs: null,
@@ -37,9 +38,10 @@ const stats: StatsSummary = {
     estimatedKbps: null,
     quality: "fair",
   },
+  // Keyed by connection; a tile finds its own by origin.
   peers: new Map([
-    ["amina", peer("good")],
-    ["amina/screen", peer("poor")],
+    ["conn-1", peer("good", { participant: "amina", source: "camera" })],
+    ["conn-2", peer("poor", { participant: "amina", source: "screen" })],
   ]),
   poorNetwork: false,
 };
@@ -49,6 +51,12 @@ const bilal = person("bilal", "Nurse Bilal");
 const aminaSharing = { ...person("amina", "Amina", { screen: true }), handRaised: true };
 
 const ids = (tiles: TileModel[]) => tiles.map((x) => x.id);
+
+/** A shared screen as the snapshot lists it (`null`: ours), its track named apart from its owner. */
+const screenOf = (participant: string | null): SharedScreen => ({
+  track: `screen-track-of-${participant ?? "us"}`,
+  participant,
+});
 
 describe("buildTiles", () => {
   afterEach(() => i18n.apply("en", document));
@@ -68,13 +76,13 @@ describe("buildTiles", () => {
     // Empty screen sets change nothing.
     expect(buildTiles([me, aminaSharing, bilal], "me", stats, "amina", false, {})).toEqual(tiles);
     expect(
-      buildTiles([me, aminaSharing, bilal], "me", stats, "amina", false, { screens: new Set() }),
+      buildTiles([me, aminaSharing, bilal], "me", stats, "amina", false, { screens: [] }),
     ).toEqual(tiles);
   });
 
   it("adds a screen tile right after the sharer's camera when their screen track is started", () => {
     const tiles = buildTiles([me, aminaSharing, bilal], "me", stats, "amina", false, {
-      screens: new Set(["amina"]),
+      screens: [screenOf("amina")],
     });
     expect(ids(tiles)).toEqual(["me", "amina", "amina#screen", "bilal"]);
     const [, camera, screen] = tiles;
@@ -84,7 +92,7 @@ describe("buildTiles", () => {
       id: "amina#screen",
       owner: "amina",
       kind: "screen",
-      track: "amina/screen:video",
+      track: "screen-track-of-amina",
       name: "Amina's screen",
       self: false,
       muted: false,
@@ -95,9 +103,31 @@ describe("buildTiles", () => {
     });
   });
 
+  it("takes each screen tile's track from the entry with its owner, ours from the one of nobody", () => {
+    const sharing = person("me", "Dr. Test", { screen: true });
+    const bilalSharing = person("bilal", "Nurse Bilal", { screen: true });
+    const tiles = buildTiles([sharing, aminaSharing, bilalSharing], "me", stats, null, false, {
+      screens: [screenOf("bilal"), screenOf(null), screenOf("amina")],
+    });
+    expect(tiles.filter((x) => x.kind === "screen").map((x) => [x.owner, x.track])).toEqual([
+      ["me", "screen-track-of-us"],
+      ["amina", "screen-track-of-amina"],
+      ["bilal", "screen-track-of-bilal"],
+    ]);
+  });
+
+  it("gives a sharer no screen tile without an entry of their own: they present by camera", () => {
+    // Our own entry is nobody's: it is never taken for someone else's.
+    const tiles = buildTiles([me, aminaSharing], "me", stats, null, false, {
+      screens: [screenOf(null)],
+    });
+    expect(ids(tiles)).toEqual(["me", "amina"]);
+    expect(tiles[1]).toMatchObject({ kind: "camera", presenting: true });
+  });
+
   it("gives no screen tile to someone whose flag is off, even with a track left over", () => {
     const tiles = buildTiles([me, bilal], "me", stats, null, false, {
-      screens: new Set(["bilal"]),
+      screens: [screenOf("bilal")],
     });
     expect(ids(tiles)).toEqual(["me", "bilal"]);
   });
@@ -105,7 +135,7 @@ describe("buildTiles", () => {
   it("shows no microphone mark on a muted sharer's screen", () => {
     const muted = person("amina", "Amina", { screen: true, audio: false });
     const [camera, screen] = buildTiles([muted], "me", null, null, false, {
-      screens: new Set(["amina"]),
+      screens: [screenOf("amina")],
     });
     expect(camera?.muted).toBe(true);
     expect(screen).toMatchObject({ muted: false, quality: "unknown" });
@@ -114,7 +144,7 @@ describe("buildTiles", () => {
   it("names our own screen 'Your screen', with the preview track and the send quality", () => {
     const sharing = person("me", "Dr. Test", { screen: true });
     const [camera, screen] = buildTiles([sharing], "me", stats, "me", false, {
-      screens: new Set(["me"]),
+      screens: [{ track: "local:screen", participant: null }],
     });
     expect(camera).toMatchObject({ track: "local:camera", presenting: false, speaking: true });
     expect(screen).toMatchObject({
@@ -130,7 +160,7 @@ describe("buildTiles", () => {
 
   it("asks for no pictures in audio-only mode, screen included", () => {
     const tiles = buildTiles([aminaSharing], "me", stats, null, true, {
-      screens: new Set(["amina"]),
+      screens: [screenOf("amina")],
     });
     expect(tiles.map((x) => x.track)).toEqual([null, null]);
   });
@@ -144,7 +174,7 @@ describe("buildTiles", () => {
       null,
       false,
       {
-        screens: new Set(["me", "amina"]),
+        screens: [screenOf(null), screenOf("amina")],
       },
     );
     expect(tiles.filter((x) => x.kind === "screen").map((x) => x.name)).toEqual([
@@ -155,7 +185,7 @@ describe("buildTiles", () => {
 
   it("takes the screen's name from the caller when given", () => {
     const tiles = buildTiles([aminaSharing], "me", null, null, false, {
-      screens: new Set(["amina"]),
+      screens: [screenOf("amina")],
       screenName: (name, self) => `${self ? "mine" : name}: screen`,
     });
     expect(tiles[1]?.name).toBe("Amina: screen");
@@ -163,8 +193,11 @@ describe("buildTiles", () => {
 });
 
 describe("featuredTile", () => {
-  const sfu = (people: ParticipantInfo[], screens: string[]) =>
-    buildTiles(people, "me", null, null, false, { screens: new Set(screens) });
+  /** An SFU room where `sharers` share a screen of its own ("me": ourselves). */
+  const sfu = (people: ParticipantInfo[], sharers: string[]) =>
+    buildTiles(people, "me", null, null, false, {
+      screens: sharers.map((id) => screenOf(id === "me" ? null : id)),
+    });
 
   it("features a remote shared screen over the speaker and over its owner's camera", () => {
     const tiles = sfu([me, aminaSharing, bilal], ["amina"]);

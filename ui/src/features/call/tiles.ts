@@ -5,9 +5,15 @@
 // peer the screen replaces the camera picture, and the camera tile is marked as presenting.
 
 import { t } from "../../lib/i18n/index.svelte";
-import type { ParticipantId, ParticipantInfo, TrackId } from "../../lib/ipc/contract";
-import { LOCAL_SCREEN_TRACK, remoteScreenTrack, screenPeer } from "../../lib/state/screens";
-import type { LinkQuality, StatsSummary } from "../../lib/state/stats";
+import type {
+  MediaSource,
+  ParticipantId,
+  ParticipantInfo,
+  SharedScreen,
+  TrackId,
+} from "../../lib/ipc/contract";
+import { sharedScreenTrack } from "../../lib/state/screens";
+import { receivedFrom, type LinkQuality, type StatsSummary } from "../../lib/state/stats";
 
 /** A tile's key: the participant's id for their camera, `<id>#screen` for their screen. */
 export type TileId = string;
@@ -36,8 +42,8 @@ export function screenTileId(owner: ParticipantId): TileId {
 }
 
 export interface TileOptions {
-  /** Participants whose shared screen is a track of its own (SFU rooms); ourselves included. */
-  screens?: ReadonlySet<ParticipantId>;
+  /** Shared screens that are tracks of their own (SFU rooms; the snapshot's `screens`). */
+  screens?: readonly SharedScreen[];
   /** A screen tile's name: "Amina's screen", or "Your screen" for our own. */
   screenName?: (ownerName: string, self: boolean) => string;
 }
@@ -51,14 +57,17 @@ export function buildTiles(
   stats: StatsSummary | null,
   activeSpeaker: ParticipantId | null,
   audioOnly: boolean,
-  { screens, screenName = defaultScreenName }: TileOptions = {},
+  { screens = [], screenName = defaultScreenName }: TileOptions = {},
 ): TileModel[] {
   const sendQuality = stats?.send?.quality ?? "unknown";
-  const peerQuality = (peer: string) => stats?.peers.get(peer)?.quality ?? "unknown";
+  const receivedQuality = (participant: ParticipantId, source: MediaSource) =>
+    receivedFrom(stats, { participant, source })?.quality ?? "unknown";
   return participants.flatMap((p) => {
     const self = p.id === selfId;
     const video = p.media.video && !audioOnly;
-    const ownScreen = p.media.screen && (screens?.has(p.id) ?? false);
+    // The snapshot lists our own screen as nobody's (`participant: null`).
+    const screenTrack = sharedScreenTrack(screens, self ? null : p.id);
+    const ownScreen = p.media.screen && screenTrack !== null;
     const camera: TileModel = {
       id: p.id,
       owner: p.id,
@@ -67,7 +76,7 @@ export function buildTiles(
       name: p.displayName,
       self,
       muted: !p.media.audio,
-      quality: self ? sendQuality : peerQuality(p.id),
+      quality: self ? sendQuality : receivedQuality(p.id, "camera"),
       speaking: p.id === activeSpeaker && p.media.audio,
       handRaised: p.handRaised,
       // With a screen tile of its own, that tile is the presentation.
@@ -78,12 +87,12 @@ export function buildTiles(
       id: screenTileId(p.id),
       owner: p.id,
       kind: "screen",
-      track: audioOnly ? null : self ? LOCAL_SCREEN_TRACK : remoteScreenTrack(p.id),
+      track: audioOnly ? null : screenTrack,
       name: screenName(p.displayName, self),
       self,
       // A screen carries no sound: no microphone mark, never the speaker.
       muted: false,
-      quality: self ? sendQuality : peerQuality(screenPeer(p.id)),
+      quality: self ? sendQuality : receivedQuality(p.id, "screen"),
       speaking: false,
       handRaised: false,
       presenting: true,

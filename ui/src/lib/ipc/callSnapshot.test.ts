@@ -3,7 +3,14 @@
 // client cannot disagree about the call a person sees.
 import { describe, expect, it } from "vitest";
 import vectorFile from "../../../../crates/app/tests/golden/call_snapshot.json";
-import type { CallEvent, CallSnapshot, LocalMedia, MediaEvent, RoomId } from "./contract";
+import type {
+  CallEvent,
+  CallSnapshot,
+  LocalMedia,
+  MediaEvent,
+  MediaOrigin,
+  RoomId,
+} from "./contract";
 import { KEPT_CHAT, SnapshotKeeper, emptySnapshot, reduceCall, reduceMedia } from "./callSnapshot";
 
 interface Vectors {
@@ -43,10 +50,32 @@ describe("reduceCall and reduceMedia", () => {
     reduceMedia(start, {
       type: "trackStarted",
       track: "local:screen",
-      peer: "local",
+      peer: "sfu:screen",
       kind: "video",
+      origin: { participant: null, source: "screen" },
     });
     expect(start).toEqual(before);
+  });
+
+  it("tell a shared screen and whose it is by the track's origin, never by its name", () => {
+    const started = (track: string, origin: MediaOrigin | null): MediaEvent => ({
+      type: "trackStarted",
+      track,
+      peer: "x",
+      kind: "video",
+      origin,
+    });
+    let s = emptySnapshot();
+    s = reduceMedia(s, started("a", { participant: "p7", source: "screen" }));
+    s = reduceMedia(s, started("b", { participant: "p7", source: "camera" }));
+    s = reduceMedia(s, started("p8/screen:video", null));
+    s = reduceMedia(s, started("c", { participant: null, source: "screen" }));
+    expect(s.screens).toEqual([
+      { track: "a", participant: "p7" },
+      { track: "c", participant: null },
+    ]);
+    s = reduceMedia(s, { type: "trackEnded", track: "a" });
+    expect(s.screens).toEqual([{ track: "c", participant: null }]);
   });
 
   it("drop the oldest chat messages beyond the limit", () => {
@@ -69,7 +98,13 @@ describe("SnapshotKeeper", () => {
     k.applyCall(chat(1));
     k.applyCall(chat(1));
     k.applyCall({ type: "error", code: "forbidden", message: "no" });
-    k.applyMedia({ type: "trackStarted", track: "p2:video", peer: "p2", kind: "video" });
+    k.applyMedia({
+      type: "trackStarted",
+      track: "p2:video",
+      peer: "p2",
+      kind: "video",
+      origin: { participant: "p2", source: "camera" },
+    });
     k.setLocal({ micMuted: false });
     expect(sent.map((s) => [s.state.type, s.chat.length])).toEqual([
       ["connecting", 0],

@@ -13,8 +13,8 @@ import type {
   MediaEvent,
   ParticipantId,
   ParticipantInfo,
+  SharedScreen,
 } from "./contract";
-import { screenTrackOwner } from "../state/screens";
 
 /** At most this many chat messages are kept (the server replays its own history on a resume). */
 export const KEPT_CHAT = 500;
@@ -30,7 +30,7 @@ export function emptySnapshot(): CallSnapshot {
     chat: [],
     local: { micMuted: false, cameraEnabled: true, screenSharing: false, handRaised: false },
     joinedAt: null,
-    screenTracks: [],
+    screens: [],
   };
 }
 
@@ -76,7 +76,7 @@ function changeState(s: CallSnapshot, state: CallState, now: number): CallSnapsh
   if (state.type === "ended") {
     next.self = null;
     next.lobby = [];
-    next.screenTracks = [];
+    next.screens = [];
     next.local = { ...next.local, screenSharing: false, handRaised: false };
   }
   return next;
@@ -128,19 +128,27 @@ export function reduceCall(s: CallSnapshot, event: CallEvent, now = Date.now()):
   }
 }
 
+/** The shared screen a started track is, told by its origin; null for any other track. */
+function sharedScreenOf(event: Extract<MediaEvent, { type: "trackStarted" }>): SharedScreen | null {
+  if (event.origin?.source !== "screen") return null;
+  return { track: event.track, participant: event.origin.participant };
+}
+
 /**
- * Applies one media event: the shared screens that are tracks of their own as they start and end,
- * and our own share ending (the session has turned it off and told the room). Returns the same
- * snapshot when nothing changed.
+ * Applies one media event: the shared screens that are tracks of their own as they start and end
+ * (each track's origin says whether it is one, and whose), and our own share ending (the session
+ * has turned it off and told the room). Returns the same snapshot when nothing changed.
  */
 export function reduceMedia(s: CallSnapshot, event: MediaEvent): CallSnapshot {
   switch (event.type) {
-    case "trackStarted":
-      if (!screenTrackOwner(event.track) || s.screenTracks.includes(event.track)) return s;
-      return { ...s, screenTracks: [...s.screenTracks, event.track] };
+    case "trackStarted": {
+      const screen = sharedScreenOf(event);
+      if (!screen || s.screens.some((x) => x.track === screen.track)) return s;
+      return { ...s, screens: [...s.screens, screen] };
+    }
     case "trackEnded":
-      if (!s.screenTracks.includes(event.track)) return s;
-      return { ...s, screenTracks: s.screenTracks.filter((t) => t !== event.track) };
+      if (!s.screens.some((x) => x.track === event.track)) return s;
+      return { ...s, screens: s.screens.filter((x) => x.track !== event.track) };
     case "screenShareEnded":
       if (!s.local.screenSharing) return s;
       return { ...s, local: { ...s.local, screenSharing: false } };

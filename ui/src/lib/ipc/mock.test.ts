@@ -197,17 +197,20 @@ describe("MockBackend", () => {
     await vi.advanceTimersByTimeAsync(2500);
     const amina = mock.call.remotes().find((p) => p.displayName === "Dr. Amina Siddiqui");
     if (!amina) throw new Error("no Amina");
-    const track = `${amina.id}/screen:video`;
-    expect(media).toEqual([
-      { type: "trackStarted", track, peer: `${amina.id}/screen`, kind: "video" },
-    ]);
+    const origin = { participant: amina.id, source: "screen" };
+    const started = media.find((e) => e.type === "trackStarted");
+    if (started?.type !== "trackStarted") throw new Error("no screen track");
+    const { track, peer } = started;
+    expect(media).toEqual([{ type: "trackStarted", track, peer, kind: "video", origin }]);
+    const snapshot = await createApi(mock).getCallSnapshot();
+    expect(snapshot.screens).toEqual([{ track, participant: amina.id }]);
     expect(amina.media).toEqual({ audio: true, video: true, screen: true });
     expect(events.at(-1)).toEqual({
       type: "mediaStateChanged",
       participant: amina.id,
       state: { audio: true, video: true, screen: true },
     });
-    expect(stats.at(-1)?.inbound.find((i) => i.track === track)?.peer).toBe(`${amina.id}/screen`);
+    expect(stats.at(-1)?.inbound.find((i) => i.track === track)).toMatchObject({ peer, origin });
 
     // Frames flow for the screen track while it is shared.
     const socket = mock.openFrameSocket("ws://127.0.0.1:9/?token=t");
@@ -229,6 +232,28 @@ describe("MockBackend", () => {
     socket.close();
   });
 
+  it("previews our own screen in an SFU room as a track of ours, under its publication", async () => {
+    mock = new MockBackend({ scenario: "sfu-empty", latencyMs: 0 });
+    const media: MediaEvent[] = [];
+    void mock.listen("mediaEvent", (e) => media.push(e));
+    const api = createApi(mock);
+    await api.joinCall({ target: { type: "link", link }, displayName: "Host", quality: "auto" });
+    await vi.advanceTimersByTimeAsync(400);
+    const { track } = await api.startScreenShare();
+    expect(media).toEqual([
+      {
+        type: "trackStarted",
+        track,
+        peer: "sfu:screen",
+        kind: "video",
+        origin: { participant: null, source: "screen" },
+      },
+    ]);
+    expect((await api.getCallSnapshot()).screens).toEqual([{ track, participant: null }]);
+    await api.stopScreenShare();
+    expect(media.at(-1)).toEqual({ type: "trackEnded", track });
+  });
+
   it("shares a screen peer to peer by the flag alone, no extra track", async () => {
     mock = new MockBackend({ scenario: "empty", latencyMs: 0 });
     const media: MediaEvent[] = [];
@@ -241,7 +266,7 @@ describe("MockBackend", () => {
     await api.startScreenShare();
     mock.call.shareScreen(a.id, false);
     expect(media).toEqual([]);
-    expect(mock.call.screenTracks.size).toBe(0);
+    expect(mock.call.sharedScreens.size).toBe(0);
   });
 
   it("has a description for every scenario and unique names", () => {
@@ -275,11 +300,11 @@ describe("FakeFrameSocket", () => {
   });
 
   it("draws a shared screen as a moving slide, unlike a camera", () => {
-    const a = fakePicture("p1/screen:video", 320, 180, 0);
-    const b = fakePicture("p1/screen:video", 320, 180, 0.5);
+    const a = fakePicture("t1", "screen", 320, 180, 0);
+    const b = fakePicture("t1", "screen", 320, 180, 0.5);
     expect(a.y).not.toEqual(b.y);
-    expect(a.y).not.toEqual(fakePicture("p1:video", 320, 180, 0).y);
-    expect(fakePicture("local:screen", 64, 36, 1).y).toHaveLength(64 * 36);
+    expect(a.y).not.toEqual(fakePicture("t1", "camera", 320, 180, 0).y);
+    expect(fakePicture("t2", "screen", 64, 36, 1).y).toHaveLength(64 * 36);
   });
 
   it("sizes fake pictures to the tile, small and even", () => {

@@ -17,6 +17,7 @@ import type {
   Events,
   FrameSocketLike,
   MediaEvent,
+  MediaSource,
   ParticipantInfo,
   ResultOf,
   Role,
@@ -24,7 +25,7 @@ import type {
   TrackId,
 } from "./contract";
 import { SnapshotKeeper, emptySnapshot } from "./callSnapshot";
-import { FakeFrameSocket, isScreenTrack } from "./mockFrames";
+import { FakeFrameSocket } from "./mockFrames";
 import { MockCall } from "./mockCall";
 import { findScenario, type Scenario } from "./mockScenarios";
 import {
@@ -165,7 +166,7 @@ export class MockBackend implements Backend {
   }
 
   openFrameSocket(url: string): FrameSocketLike {
-    return new FakeFrameSocket(url, (track) => this.isLive(track));
+    return new FakeFrameSocket(url, (track) => this.picture(track));
   }
 
   /** Emits an event as the app does: a call or media event after the snapshot it changed. */
@@ -433,13 +434,13 @@ export class MockBackend implements Backend {
     this.micTimer = null;
   }
 
-  private isLive(track: TrackId): boolean {
+  /** What a subscribed track shows now, or null while it sends nothing (a camera off). */
+  private picture(track: TrackId): MediaSource | null {
     if (track === "local:camera") {
-      return this.call.active ? this.call.local.cameraEnabled : this.previewing;
+      const on = this.call.active ? this.call.local.cameraEnabled : this.previewing;
+      return on ? "camera" : null;
     }
-    if (isScreenTrack(track)) return this.call.screenTracks.has(track);
-    const peer = track.split(":")[0];
-    return this.call.remotes().some((p) => p.id === peer && p.media.video);
+    return this.call.picture(track);
   }
 
   // ─────────────────────────── reload survival ───────────────────────────

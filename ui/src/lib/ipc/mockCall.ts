@@ -11,6 +11,7 @@ import type {
   Events,
   InboundStats,
   LocalMedia,
+  MediaSource,
   OutboundStats,
   ParticipantId,
   ParticipantInfo,
@@ -39,6 +40,21 @@ interface Saved {
   role: Role;
 }
 
+// The mock names its tracks and connections as the engine does, and says whose each is wherever
+// it tells of one (`origin`): the UI never takes these names apart.
+
+/** A participant's camera picture. */
+const cameraTrack = (participant: ParticipantId): TrackId => `${participant}:video`;
+
+/** A participant's shared screen in an SFU room: its track, and the connection it comes on. */
+const screenFeed = (participant: ParticipantId) => ({
+  track: `${participant}/screen:video`,
+  peer: `${participant}/screen`,
+});
+
+/** The preview of our own shared screen in an SFU room, beside its publication. */
+const OWN_SCREEN = { track: "local:screen", peer: "sfu:screen" };
+
 const idle = (): LocalMedia => ({
   micMuted: false,
   cameraEnabled: true,
@@ -53,8 +69,8 @@ export class MockCall implements MockControls {
   chat: CallSnapshot["chat"] = [];
   local: LocalMedia = idle();
   network: "good" | "poor";
-  /** Shared screens sent as tracks of their own (SFU rooms only), ours as `local:screen`. */
-  readonly screenTracks = new Set<TrackId>();
+  /** The tracks of the shared screens sent apart (SFU rooms only), ours among them. */
+  readonly sharedScreens = new Set<TrackId>();
   private selfId: ParticipantId | null = null;
   private role: Role = "host";
   private nextId = 1;
@@ -139,7 +155,7 @@ export class MockCall implements MockControls {
   end(reason: EndReason): void {
     this.stopTimers();
     if (!this.active) return;
-    this.screenTracks.clear();
+    this.sharedScreens.clear();
     this.participants = [];
     this.lobby = [];
     this.setState({ type: "ended", reason });
@@ -176,7 +192,7 @@ export class MockCall implements MockControls {
     if (!self) return this.hooks.changed();
     // In an SFU room our shared screen is a track of its own, with a preview for us.
     if (this.scenario.sfu && this.local.screenSharing !== before.screenSharing)
-      this.screenTrack("local:screen", "local", this.local.screenSharing);
+      this.screenTrack(null, this.local.screenSharing);
     if (change.handRaised !== undefined && change.handRaised !== before.handRaised) {
       self.handRaised = this.local.handRaised;
       this.hooks.emit("callEvent", {
@@ -271,9 +287,9 @@ export class MockCall implements MockControls {
     const p = this.participants.find((x) => x.id === id);
     if (!p || id === this.selfId || p.media.screen === on) return;
     // The track arrives before the flag says so, and goes after it: either order must work.
-    if (on && this.scenario.sfu) this.screenTrack(`${id}/screen:video`, `${id}/screen`, true);
+    if (on && this.scenario.sfu) this.screenTrack(id, true);
     this.setRemoteMedia(id, { screen: on });
-    if (!on) this.screenTrack(`${id}/screen:video`, `${id}/screen`, false);
+    if (!on) this.screenTrack(id, false);
   }
 
   raiseRemoteHand(id: ParticipantId, raised: boolean): void {
@@ -410,20 +426,32 @@ export class MockCall implements MockControls {
     this.hooks.changed();
   }
 
-  /** Starts or ends a screen track, with the media event the engine sends. */
-  private screenTrack(track: TrackId, peer: string, on: boolean): void {
-    if (on === this.screenTracks.has(track)) return;
+  /**
+   * Starts or ends the screen track of `participant` (null: ours), with the media event the
+   * engine sends.
+   */
+  private screenTrack(participant: ParticipantId | null, on: boolean): void {
+    const { track, peer } = participant === null ? OWN_SCREEN : screenFeed(participant);
+    if (on === this.sharedScreens.has(track)) return;
     if (on) {
-      this.screenTracks.add(track);
-      this.hooks.emit("mediaEvent", { type: "trackStarted", track, peer, kind: "video" });
+      this.sharedScreens.add(track);
+      const origin = { participant, source: "screen" } as const;
+      this.hooks.emit("mediaEvent", { type: "trackStarted", track, peer, kind: "video", origin });
     } else {
-      this.screenTracks.delete(track);
+      this.sharedScreens.delete(track);
       this.hooks.emit("mediaEvent", { type: "trackEnded", track });
     }
   }
 
+  /** What a track of this call shows now (a camera, a shared screen), or null while nothing. */
+  picture(track: TrackId): MediaSource | null {
+    if (this.sharedScreens.has(track)) return "screen";
+    const camera = this.remotes().some((p) => p.media.video && cameraTrack(p.id) === track);
+    return camera ? "camera" : null;
+  }
+
   private leftEvent(id: ParticipantId, reason: "left" | "disconnected" | "removedByHost"): void {
-    this.screenTrack(`${id}/screen:video`, `${id}/screen`, false);
+    this.screenTrack(id, false);
     this.participants = this.participants.filter((p) => p.id !== id);
     this.hooks.emit("callEvent", { type: "participantLeft", participant: id, reason });
     this.hooks.changed();
@@ -442,8 +470,10 @@ export class MockCall implements MockControls {
     const inbound: InboundStats[] = [];
     for (const p of this.remotes()) {
       const videoKbps = (poor ? 280 : 2400) * jitter();
+      const camera = { participant: p.id, source: "camera" } as const;
       outbound.push({
         peer: p.id,
+        origin: camera,
         kind: "video",
         packetsSent: this.grow(`${p.id}:os`, Math.round(videoKbps / 9.6)),
         bytesSent: this.grow(`${p.id}:ob`, Math.round(videoKbps * 125)),
@@ -458,8 +488,9 @@ export class MockCall implements MockControls {
       if (!p.media.video) continue;
       const received = this.grow(`${p.id}:ir`, poor ? 30 : 220);
       inbound.push({
-        track: `${p.id}:video`,
+        track: cameraTrack(p.id),
         peer: p.id,
+        origin: camera,
         kind: "video",
         packetsReceived: received,
         packetsLost: this.grow(`${p.id}:il`, poor ? 4 : 0),
@@ -473,11 +504,12 @@ export class MockCall implements MockControls {
       });
     }
     for (const p of this.remotes()) {
-      const track = `${p.id}/screen:video`;
-      if (!this.screenTracks.has(track)) continue;
+      const { track, peer } = screenFeed(p.id);
+      if (!this.sharedScreens.has(track)) continue;
       inbound.push({
         track,
-        peer: `${p.id}/screen`,
+        peer,
+        origin: { participant: p.id, source: "screen" },
         kind: "video",
         packetsReceived: this.grow(`${track}:r`, poor ? 20 : 90),
         packetsLost: this.grow(`${track}:l`, poor ? 3 : 0),

@@ -1,9 +1,10 @@
 // A stand-in for the engine's frame socket: speaks the same JSON and binary messages
 // (docs/frames.md) so the real parser, subscription manager and renderer run in the mock.
 // Each subscribed track gets a moving picture: colour bands that drift, a hue per track; a
-// shared screen (`local:screen`, `<id>/screen:video`) looks like a slide with a moving pointer.
+// shared screen looks like a slide with a moving pointer. The mock backend says which a track
+// shows.
 
-import type { FrameSocketLike, TrackId } from "./contract";
+import type { FrameSocketLike, MediaSource, TrackId } from "./contract";
 import { encodeFrame } from "../video/wire";
 
 /** Keep fake frames small: the point is movement, not detail. */
@@ -27,14 +28,15 @@ export function fakeFrameSize(width: number, height: number): { width: number; h
   return { width: w, height: h };
 }
 
-/** Tracks that carry a shared screen rather than a camera. */
-export function isScreenTrack(track: TrackId): boolean {
-  return track === "local:screen" || track.endsWith("/screen:video");
-}
-
-/** One NV12 picture of `track` at time `t` (seconds). */
-export function fakePicture(track: TrackId, width: number, height: number, t: number) {
-  if (isScreenTrack(track)) return fakeScreen(track, width, height, t);
+/** One NV12 picture of `track`, showing a camera or a shared screen, at time `t` (seconds). */
+export function fakePicture(
+  track: TrackId,
+  source: MediaSource,
+  width: number,
+  height: number,
+  t: number,
+) {
+  if (source === "screen") return fakeScreen(track, width, height, t);
   const y = new Uint8Array(width * height);
   const uv = new Uint8Array((width * height) / 2);
   const hue = (hash(track) % 360) * (Math.PI / 180) + t * 0.6;
@@ -102,8 +104,11 @@ export class FakeFrameSocket implements FrameSocketLike {
 
   constructor(
     readonly url: string,
-    /** Only these tracks produce frames (others are subscribed but silent, like a camera off). */
-    private readonly live: (track: TrackId) => boolean = () => true,
+    /**
+     * What each track shows now; null: subscribed but silent, like a camera off. Every track a
+     * camera by default.
+     */
+    private readonly shows: (track: TrackId) => MediaSource | null = () => "camera",
   ) {
     setTimeout(() => {
       if (this.readyState !== 0) return;
@@ -155,8 +160,9 @@ export class FakeFrameSocket implements FrameSocketLike {
   private tick(): void {
     const t = (Date.now() - this.started) / 1000;
     for (const [track, size] of this.subs) {
-      if (!this.live(track)) continue;
-      const { y, uv } = fakePicture(track, size.width, size.height, t);
+      const source = this.shows(track);
+      if (!source) continue;
+      const { y, uv } = fakePicture(track, source, size.width, size.height, t);
       const data = encodeFrame(track, size.width, size.height, BigInt(Math.round(t * 1e6)), y, uv);
       this.onmessage?.(new MessageEvent("message", { data }));
     }

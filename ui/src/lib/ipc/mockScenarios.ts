@@ -26,8 +26,9 @@ export interface MockControls {
   ): void;
   /**
    * Someone starts or stops sharing their screen. In an SFU room (`sfu`) the screen is a track
-   * of its own, `<id>/screen:video`, announced with `trackStarted` / `trackEnded`, next to their
-   * camera; peer to peer it replaces the camera picture (only `media.screen` changes).
+   * of its own, announced with `trackStarted` (its origin saying whose screen) / `trackEnded`,
+   * next to their camera; peer to peer it replaces the camera picture (only `media.screen`
+   * changes).
    */
   shareScreen(id: ParticipantId, on: boolean): void;
   raiseRemoteHand(id: ParticipantId, raised: boolean): void;
@@ -72,8 +73,8 @@ export interface Scenario {
    */
   screenShare?: boolean | "cancelled";
   /**
-   * The room runs through the SFU (large meetings): a shared screen is a video track of its own
-   * (`<id>/screen:video`, ours `local:screen`) next to the camera. Peer to peer when absent.
+   * The room runs through the SFU (large meetings): a shared screen, ours too, is a video track
+   * of its own next to the camera. Peer to peer when absent.
    */
   sfu?: boolean;
   script: ScenarioStep[];

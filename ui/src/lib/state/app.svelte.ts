@@ -33,7 +33,6 @@ import { FrameConnection } from "../video/connection";
 import { environmentFailure, failureFromCode, missingDevices, type Failure } from "../web/failures";
 import { isBrowserBackend, nextCamera } from "../web/guest";
 import { emptySnapshot, isActive, isHostNow } from "./call";
-import { screenOwners } from "./screens";
 import { describeError, screenShareEndedNotice } from "./messages";
 import { summariseStats, type StatsSummary } from "./stats";
 
@@ -121,13 +120,6 @@ export class AppModel {
   );
   readonly self: ParticipantInfo | undefined = $derived(
     this.call.participants.find((p) => p.id === this.selfId),
-  );
-  /**
-   * Participants (ourselves included) whose shared screen is a track of its own right now (SFU
-   * rooms; the snapshot's `screenTracks`). Empty peer to peer.
-   */
-  readonly screens: ReadonlySet<ParticipantId> = $derived(
-    screenOwners(this.call.screenTracks, this.selfId),
   );
   /** Browser client without a camera: the guest joins with sound only, and the call says so. */
   readonly noCamera: boolean = $derived(this.web && this.lacks("camera"));

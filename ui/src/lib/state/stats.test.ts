@@ -1,9 +1,10 @@
 import { describe, expect, it } from "vitest";
 import type { InboundStats, OutboundStats, StatsReport } from "../ipc/contract";
-import { intervalLoss, qualityOf, summariseStats } from "./stats";
+import { intervalLoss, qualityOf, receivedFrom, summariseStats } from "./stats";
 
 const out = (extra: Partial<OutboundStats> = {}): OutboundStats => ({
   peer: "p1",
+  origin: { participant: "p1", source: "camera" },
   kind: "video",
   packetsSent: 100,
   bytesSent: 1000,
@@ -19,6 +20,7 @@ const out = (extra: Partial<OutboundStats> = {}): OutboundStats => ({
 const inb = (extra: Partial<InboundStats> = {}): InboundStats => ({
   track: "p1:video",
   peer: "p1",
+  origin: { participant: "p1", source: "camera" },
   kind: "video",
   packetsReceived: 1000,
   packetsLost: 0,
@@ -73,6 +75,25 @@ describe("summariseStats", () => {
     });
     expect(s.poorNetwork).toBe(true);
     expect(s.send?.lossPercent).toBeCloseTo(12);
+  });
+
+  it("finds what we receive of someone's camera and screen by origin, not by peer name", () => {
+    const screen = inb({
+      track: "s-track",
+      peer: "s-peer",
+      origin: { participant: "p1", source: "screen" },
+      fps: 5,
+    });
+    const s = summariseStats(null, { outbound: [out()], inbound: [inb(), screen] });
+    expect(receivedFrom(s, { participant: "p1", source: "camera" })).toMatchObject({ fps: 30 });
+    expect(receivedFrom(s, { participant: "p1", source: "screen" })).toMatchObject({
+      fps: 5,
+      origin: { participant: "p1", source: "screen" },
+      // The round trip is that of the connection the screen came on: none here.
+      rttMs: null,
+    });
+    expect(receivedFrom(s, { participant: "p2", source: "camera" })).toBeUndefined();
+    expect(receivedFrom(null, { participant: "p1", source: "camera" })).toBeUndefined();
   });
 
   it("has no sending summary before video is sent", () => {

@@ -1,7 +1,13 @@
 // Turning the engine's once-a-second StatsReport into what people see: a quality mark per
 // tile, a "poor network" banner, and the numbers in the stats overlay.
 
-import type { InboundStats, OutboundStats, ParticipantId, StatsReport } from "../ipc/contract";
+import type {
+  InboundStats,
+  MediaOrigin,
+  OutboundStats,
+  PeerId,
+  StatsReport,
+} from "../ipc/contract";
 
 export type LinkQuality = "good" | "fair" | "poor" | "unknown";
 
@@ -28,6 +34,8 @@ export function qualityOf(
 }
 
 export interface PeerSummary {
+  /** Whose picture it is (a participant's camera or shared screen); null if the backend cannot say. */
+  origin: MediaOrigin | null;
   quality: LinkQuality;
   lossPercent: number;
   rttMs: number | null;
@@ -49,7 +57,8 @@ export interface SendSummary {
 
 export interface StatsSummary {
   send: SendSummary | null;
-  peers: Map<ParticipantId, PeerSummary>;
+  /** What we receive, per connection (by peer id); `receivedFrom` finds one by whose it is. */
+  peers: Map<PeerId, PeerSummary>;
   /** Our own link looks poor: show the banner. */
   poorNetwork: boolean;
 }
@@ -79,13 +88,14 @@ function summariseSend(out: OutboundStats[]): SendSummary | null {
 
 export function summariseStats(prev: StatsReport | null, cur: StatsReport): StatsSummary {
   const send = summariseSend(cur.outbound);
-  const peers = new Map<ParticipantId, PeerSummary>();
+  const peers = new Map<PeerId, PeerSummary>();
   for (const inb of cur.inbound) {
     if (inb.kind !== "video") continue;
     const before = prev?.inbound.find((p) => p.track === inb.track);
     const loss = intervalLoss(before, inb);
     const rtt = cur.outbound.find((o) => o.peer === inb.peer)?.rttMs ?? null;
     peers.set(inb.peer, {
+      origin: inb.origin,
       quality: qualityOf(loss, rtt, inb.jitterMs),
       lossPercent: loss * 100,
       rttMs: rtt,
@@ -96,4 +106,14 @@ export function summariseStats(prev: StatsReport | null, cur: StatsReport): Stat
     });
   }
   return { send, peers, poorNetwork: send?.quality === "poor" };
+}
+
+/** What we receive of a participant's camera or shared screen, found by its origin. */
+export function receivedFrom(
+  stats: StatsSummary | null,
+  origin: MediaOrigin,
+): PeerSummary | undefined {
+  return [...(stats?.peers.values() ?? [])].find(
+    (p) => p.origin?.participant === origin.participant && p.origin.source === origin.source,
+  );
 }

@@ -196,13 +196,16 @@ fn stats_use_numbers_and_null_for_what_is_unknown() {
         &StatsReport::from(report),
         json!({
             "outbound": [{
-                "peer": "p-2", "kind": "video", "packetsSent": 1200, "bytesSent": 1_500_000,
+                "peer": "p-2", "origin": {"participant": "p-2", "source": "camera"},
+                "kind": "video", "packetsSent": 1200, "bytesSent": 1_500_000,
                 "bitrateKbps": 1800.5, "rttMs": 42.0, "fractionLost": null,
                 "encoder": "vah264enc", "resolution": {"width": 1280, "height": 720},
                 "estimatedBandwidthKbps": 2500.0, "targetBitrateKbps": null,
             }],
             "inbound": [{
-                "track": "p-2:audio", "peer": "p-2", "kind": "audio", "packetsReceived": 900,
+                "track": "p-2:audio", "peer": "p-2",
+                "origin": {"participant": "p-2", "source": "camera"},
+                "kind": "audio", "packetsReceived": 900,
                 "packetsLost": -1, "bitrateKbps": 32.0, "jitterMs": null, "framesDecoded": 0,
                 "fps": 0.0, "resolution": null, "freezeCount": 0, "decoder": null,
             }],
@@ -327,7 +330,10 @@ fn a_snapshot_says_who_we_are_under_self() {
         chat: Vec::new(),
         local: LocalMedia::default(),
         joined_at: None,
-        screen_tracks: vec!["p-2/screen:video".into()],
+        screens: vec![SharedScreen {
+            track: "p-2/screen:video".into(),
+            participant: Some("p-2".into()),
+        }],
     };
     assert_json(
         &snapshot,
@@ -340,7 +346,7 @@ fn a_snapshot_says_who_we_are_under_self() {
             "chat": [],
             "local": {"micMuted": false, "cameraEnabled": false, "screenSharing": false, "handRaised": false},
             "joinedAt": null,
-            "screenTracks": ["p-2/screen:video"],
+            "screens": [{"track": "p-2/screen:video", "participant": "p-2"}],
         }),
     );
 }

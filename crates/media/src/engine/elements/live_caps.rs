@@ -1,7 +1,7 @@
 //! Caps that change under running video: a tile resized, an encoder
 //! stepping its size down. Both end a branch off a tee in
 //! `... ! videoscale ! videoconvert ! capsfilter ! ...`, and both changes are
-//! decided on another thread (the stats thread, once a second).
+//! decided on another thread (the engine's control thread, once a second).
 //!
 //! Set straight on the `capsfilter` from that thread, a change races the
 //! branch's streaming thread: a frame the scaler negotiated at the old size

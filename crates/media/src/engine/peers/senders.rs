@@ -18,6 +18,9 @@ use crate::engine::webrtc::numbering::{Numbering, TWCC_URI};
 use crate::engine::webrtc::sent::Sent;
 use crate::types::{MediaKind, PeerId, VideoCodec};
 
+/// What a connection sends from: each stream's kind and the tee it hangs off.
+type Feeds = Vec<(MediaKind, gst::Element)>;
+
 /// Links this peer's payloaders to what it sends, numbered as `numbering`
 /// says (ours when we offer, the offer's when we answer).
 pub(crate) fn link(
@@ -32,24 +35,28 @@ pub(crate) fn link(
         .get(peer)
         .map(|p| p.role.sends())
         .ok_or_else(|| MediaError::NoSuchPeer(peer.to_string()))?;
-    match sends {
-        Some(Source::Camera) => link_camera_senders(shared, state, peer, (codec, numbering)),
-        Some(Source::Screen) => link_screen_sender(shared, state, peer, (codec, numbering)),
-        None => Err(MediaError::build(
-            format!("sending to {peer}"),
-            "the connection only receives",
-        )),
+    let source = sends.ok_or_else(|| {
+        MediaError::build(format!("sending to {peer}"), "the connection only receives")
+    })?;
+    let feeds = match source {
+        Source::Camera => camera_feeds(shared, state, codec)?,
+        Source::Screen => screen_feeds(state, peer, codec)?,
+    };
+    attach(shared, state, peer, feeds, (codec, numbering))?;
+    // The new sender starts at a keyframe.
+    let encoder = match source {
+        Source::Camera => state.video_encoders.get(&codec),
+        Source::Screen => state.screen_stream.as_ref().map(|s| &s.encoder),
+    };
+    if let Some(encoder) = encoder {
+        encoder.request_keyframe();
     }
+    Ok(())
 }
 
-/// Links the screen stream's encoder to this peer: its video only.
-fn link_screen_sender(
-    shared: &Shared,
-    state: &mut State,
-    peer: &PeerId,
-    (codec, numbering): (VideoCodec, &Numbering),
-) -> Result<(), MediaError> {
-    let name = peer_tag(peer);
+/// The screen stream's encoder, for a connection that sends the screen:
+/// its video only.
+fn screen_feeds(state: &State, peer: &PeerId, codec: VideoCodec) -> Result<Feeds, MediaError> {
     let tee = state
         .screen_stream
         .as_ref()
@@ -61,35 +68,15 @@ fn link_screen_sender(
                 format!("the screen is not being encoded in {codec}"),
             )
         })?;
-    let p = state
-        .peers
-        .get_mut(peer)
-        .ok_or_else(|| MediaError::NoSuchPeer(peer.to_string()))?;
-    let (webrtcbin, connected) = (p.webrtcbin.clone(), p.connected.clone());
-    let (pad, sent) = link_sender(
-        &shared.pipeline,
-        &tee,
-        (&webrtcbin, &connected, true),
-        &name,
-        (MediaKind::Video, Some(codec), numbering),
-    )?;
-    p.tee_pads = vec![(tee, pad)];
-    p.sent = vec![(MediaKind::Video, sent)];
-    p.codec = Some(codec);
-    if let Some(stream) = &state.screen_stream {
-        stream.encoder.request_keyframe();
-    }
-    Ok(())
+    Ok(vec![(MediaKind::Video, tee)])
 }
 
-/// Links this peer's payloaders to the shared encoders (built on first use).
-fn link_camera_senders(
+/// The shared camera and microphone encoders (built on first use).
+fn camera_feeds(
     shared: &Shared,
     state: &mut State,
-    peer: &PeerId,
-    (codec, numbering): (VideoCodec, &Numbering),
-) -> Result<(), MediaError> {
-    let name = peer_tag(peer);
+    codec: VideoCodec,
+) -> Result<Feeds, MediaError> {
     if !state.video_encoders.contains_key(&codec) {
         let encoder = encoding::build_video(
             &shared.pipeline,
@@ -120,36 +107,45 @@ fn link_camera_senders(
         .as_ref()
         .map(|e| e.tee.clone())
         .ok_or_else(|| MediaError::NoEncoder("Opus".into()))?;
+    Ok(vec![
+        (MediaKind::Video, video_tee),
+        (MediaKind::Audio, audio_tee),
+    ])
+}
+
+/// Links a sender from each of `feeds` to `peer`'s `webrtcbin` and records
+/// them on the connection, which sends `codec` from then on.
+fn attach(
+    shared: &Shared,
+    state: &mut State,
+    peer: &PeerId,
+    feeds: Feeds,
+    (codec, numbering): (VideoCodec, &Numbering),
+) -> Result<(), MediaError> {
+    let name = peer_tag(peer);
     let p = state
         .peers
         .get_mut(peer)
         .ok_or_else(|| MediaError::NoSuchPeer(peer.to_string()))?;
-    let webrtcbin = p.webrtcbin.clone();
-    let connected = p.connected.clone();
     let send_only = p.role.send_only();
-    let (video_pad, video_sent) = link_sender(
-        &shared.pipeline,
-        &video_tee,
-        (&webrtcbin, &connected, send_only),
-        &name,
-        (MediaKind::Video, Some(codec), numbering),
-    )?;
-    let (audio_pad, audio_sent) = link_sender(
-        &shared.pipeline,
-        &audio_tee,
-        (&webrtcbin, &connected, send_only),
-        &name,
-        (MediaKind::Audio, None, numbering),
-    )?;
-    p.tee_pads = vec![(video_tee, video_pad), (audio_tee, audio_pad)];
-    p.sent = vec![
-        (MediaKind::Video, video_sent),
-        (MediaKind::Audio, audio_sent),
-    ];
-    p.codec = Some(codec);
-    if let Some(encoder) = state.video_encoders.get(&codec) {
-        encoder.request_keyframe();
+    let (webrtcbin, connected) = (p.webrtcbin.clone(), p.connected.clone());
+    let mut tee_pads = Vec::new();
+    let mut sent = Vec::new();
+    for (kind, tee) in feeds {
+        let video_codec = (kind == MediaKind::Video).then_some(codec);
+        let (pad, counts) = link_sender(
+            &shared.pipeline,
+            &tee,
+            (&webrtcbin, &connected, send_only),
+            &name,
+            (kind, video_codec, numbering),
+        )?;
+        tee_pads.push((tee, pad));
+        sent.push((kind, counts));
     }
+    p.tee_pads = tee_pads;
+    p.sent = sent;
+    p.codec = Some(codec);
     Ok(())
 }
 

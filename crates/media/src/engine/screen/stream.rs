@@ -28,6 +28,7 @@ use crate::engine::elements::screen_feed::ScreenFeed;
 use crate::engine::events::MediaEvent;
 use crate::engine::ids::{Role, Source, Track};
 use crate::engine::state::{ScreenStream, Shared, State};
+use crate::names::PeerName;
 use crate::screen::ScreenSource;
 use crate::types::{MediaKind, PeerId, VideoCodec};
 
@@ -88,7 +89,8 @@ pub(crate) fn start(
     }
     shared.emit(MediaEvent::TrackStarted {
         track: track.id(),
-        peer: PeerId("local".into()),
+        // What the screen's publication sends.
+        peer: PeerName::Publication(Source::Screen).into(),
         kind: MediaKind::Video,
     });
     tracing::info!(?source, "screen published as a stream of its own");

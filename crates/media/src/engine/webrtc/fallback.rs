@@ -3,7 +3,7 @@
 //! try video again now and then (or as soon as the estimate recovers).
 //!
 //! A pure state machine fed once a second with the lowest bandwidth
-//! estimate among the peers; the stats thread applies what it returns.
+//! estimate among the peers; the control thread's tick applies what it returns.
 
 use crate::engine::elements::encoding::MIN_VIDEO_KBPS;
 

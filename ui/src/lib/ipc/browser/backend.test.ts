@@ -251,6 +251,38 @@ describe("the browser backend", () => {
     expect(answer).toMatchObject({ sdp: { type: "answer", sdp: "answer from pc2" } });
   });
 
+  it("tells of our screen's preview in an SFU room as ours, under its publication", async () => {
+    const { api, media } = page();
+    await api.joinCall({
+      target: { type: "link", link: LINK },
+      displayName: "Amina",
+      quality: "auto",
+    });
+    const ws = await until(() => FakeWebSocket.made[0], "the WebSocket");
+    ws.open();
+    ws.receive({ ...welcome, mode: "sfu" });
+    ws.receive({
+      type: "modeChanged",
+      mode: "sfu",
+      sfu: { pin: "pin-1", generation: 1, videoCodec: "vp8" },
+    });
+    await api.startScreenShare();
+    const preview = await until(
+      () => media.find((e) => e.type === "trackStarted" && e.track === "local:screen"),
+      "the preview",
+    );
+    expect(preview).toEqual({
+      type: "trackStarted",
+      track: "local:screen",
+      peer: "sfu:screen",
+      kind: "video",
+      origin: { participant: null, source: "screen" },
+    });
+    expect((await api.getCallSnapshot()).screens).toEqual([
+      { track: "local:screen", participant: null },
+    ]);
+  });
+
   it("ends with the server's refusal for an expired link", async () => {
     const { api, calls } = page();
     await api.joinCall({

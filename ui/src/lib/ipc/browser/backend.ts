@@ -11,6 +11,7 @@ import type {
   EventName,
   Events,
   FrameSocketLike,
+  MediaEvent,
   ResultOf,
   Settings,
   TrackId,
@@ -18,6 +19,7 @@ import type {
 } from "../contract";
 import { emptySnapshot } from "../callSnapshot";
 import { BrowserCall, type CallDeps } from "./call";
+import { publicationPeer } from "./engine";
 import { browserProblem, LocalMedia } from "./local";
 import { pageServer, takePageLink, joinLinkText, type PageLink } from "./link";
 import { MicMeter } from "./speaker";
@@ -27,6 +29,19 @@ import { playTone } from "./tone";
 export const BROWSER_VERSION = "0.1.0-browser";
 
 const fail = (code: CommandError["code"], message: string): CommandError => ({ code, message });
+
+/** `trackStarted` of one of our own tracks: ours (no participant), the camera or the screen. */
+function localTrackStarted(track: "local:camera" | "local:screen"): MediaEvent {
+  const screen = track === "local:screen";
+  return {
+    type: "trackStarted",
+    track,
+    // The preview of the screen we publish is told under that publication, as the desktop does.
+    peer: screen ? publicationPeer("screen").name : "local",
+    kind: "video",
+    origin: { participant: null, source: screen ? "screen" : "camera" },
+  };
+}
 
 export class BrowserBackend implements Backend {
   readonly kind = "browser";
@@ -222,7 +237,7 @@ export class BrowserBackend implements Backend {
     const on = this.local[track === "local:camera" ? "cameraStream" : "screenStream"] !== null;
     // The desktop engine tells of `local:screen` only; `local:camera` changing here (a new
     // camera, the screen in its place) is told too, so tiles read the new stream.
-    if (on) this.call.mediaEvent({ type: "trackStarted", track, peer: "local", kind: "video" });
+    if (on) this.call.mediaEvent(localTrackStarted(track));
     else this.call.mediaEvent({ type: "trackEnded", track });
   }
 

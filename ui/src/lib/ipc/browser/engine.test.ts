@@ -1,10 +1,11 @@
 // The browser client's media engine against a fake RTCPeerConnection: who offers, codec order,
 // restarts on a new connection, tracks and their events.
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
-import type { MediaEvent } from "../contract";
+import type { MediaEvent, MediaOrigin } from "../contract";
 import { MediaEngine, type EngineEnv } from "./engine";
 import { FakePeerConnection, FakeTrack, fakeBrowser } from "./fakes";
 import { LocalMedia } from "./local";
+import { StatsCollector } from "./stats";
 import type { MediaReport } from "./types";
 
 const CODECS = [
@@ -189,8 +190,9 @@ describe("MediaEngine", () => {
     ]);
   });
 
-  it("names remote tracks as the desktop app does and ends them with their connection", async () => {
+  it("names remote tracks as the desktop app does, says whose they are, ends them with their connection", async () => {
     const { engine, events } = setUp();
+    const p1Camera = { participant: "p1", source: "camera" };
     engine.apply({ type: "addPeer", peer: "p1", initiator: false, iceServers: [] });
     engine.apply({
       type: "remoteDescription",
@@ -199,8 +201,8 @@ describe("MediaEngine", () => {
     });
     await flush();
     expect(events.filter((e) => e.type === "trackStarted")).toEqual([
-      { type: "trackStarted", track: "p1:audio", peer: "p1", kind: "audio" },
-      { type: "trackStarted", track: "p1:video", peer: "p1", kind: "video" },
+      { type: "trackStarted", track: "p1:audio", peer: "p1", kind: "audio", origin: p1Camera },
+      { type: "trackStarted", track: "p1:video", peer: "p1", kind: "video", origin: p1Camera },
     ]);
     expect(engine.stream("p1:video")).not.toBeNull();
     engine.apply({ type: "removePeer", peer: "p1" });
@@ -208,6 +210,45 @@ describe("MediaEngine", () => {
       events.filter((e) => e.type === "trackEnded").map((e) => e.type === "trackEnded" && e.track),
     ).toEqual(["p1:audio", "p1:video"]);
     expect(engine.stream("p1:video")).toBeNull();
+  });
+
+  it("says in its stats whose media each connection carries, none for our publications", async () => {
+    class MeasuredPeerConnection extends FakePeerConnection {
+      override async getStats() {
+        const entries = [
+          { id: "out", type: "outbound-rtp", kind: "video" },
+          { id: "in", type: "inbound-rtp", kind: "video" },
+        ];
+        return new Map(entries.map((e) => [e.id, e]));
+      }
+    }
+    const { engine } = setUp({ Pc: MeasuredPeerConnection as unknown as EngineEnv["Pc"] });
+    engine.apply({ type: "addPeer", peer: "p1", initiator: false, iceServers: [] });
+    engine.apply({
+      type: "subscribe",
+      subscription: 7,
+      feed: "p2",
+      publication: "screen",
+      offer: "janus",
+      iceServers: [],
+    });
+    engine.apply({ type: "publish", publication: "camera", iceServers: [], codec: "h264" });
+    await flush();
+    const { report } = await new StatsCollector().collect(
+      engine.connections(),
+      engine.tracks.tracks.values(),
+    );
+    const whose = ({ peer, origin }: { peer: string; origin: MediaOrigin | null }) => [
+      peer,
+      origin,
+    ];
+    const expected = [
+      ["p1", { participant: "p1", source: "camera" }],
+      ["p2/screen", { participant: "p2", source: "screen" }],
+      ["sfu:camera", null],
+    ];
+    expect(report.outbound.map(whose)).toEqual(expected);
+    expect(report.inbound.map(whose)).toEqual(expected);
   });
 
   it("reports connected, and failed after a long disconnection", async () => {
@@ -250,6 +291,7 @@ describe("MediaEngine", () => {
       track: "p1/screen:video",
       peer: "p1/screen",
       kind: "video",
+      origin: { participant: "p1", source: "screen" },
     });
     engine.apply({ type: "publish", publication: "camera", iceServers: [], codec: "h264" });
     await flush();

@@ -3,9 +3,10 @@
 // candidates, connected, failed), and the UI's media events (peer states, tracks).
 // Engine peers are named as in the desktop app: the participant for a mesh peer or a camera
 // subscription, `<participant>/screen` for a screen subscription, `sfu:camera` and
-// `sfu:screen` for our publications.
+// `sfu:screen` for our publications. Each connection also knows whose media it carries (its
+// `origin`, told with its tracks and stats), so nothing reads those names back.
 
-import type { MediaEvent, PeerId, PeerState, TrackId } from "../contract";
+import type { MediaEvent, MediaOrigin, PeerId, PeerState, TrackId } from "../contract";
 import type { ForcedCodec } from "./link";
 import type { LocalMedia } from "./local";
 import { Peer, type PeerHooks, type PeerOptions, type Sending } from "./peer";
@@ -21,9 +22,30 @@ export interface EngineEnv {
   codec: ForcedCodec | null;
 }
 
-/** One of our connections, as stats and the debug view see it. */
-export interface Connection {
+/** Who a connection is with: its peer name, and whose media it carries (null: our own). */
+export interface PeerIdentity {
   name: PeerId;
+  origin: MediaOrigin | null;
+}
+
+/** A mesh peer: the participant, whose camera (and microphone) it carries. */
+function meshPeer(participant: ParticipantId): PeerIdentity {
+  return { name: participant, origin: { participant, source: "camera" } };
+}
+
+/** A subscription to a participant's camera or screen feed through the SFU. */
+function subscriptionPeer(feed: ParticipantId, publication: SfuPublication): PeerIdentity {
+  const name = publication === "camera" ? feed : `${feed}/screen`;
+  return { name, origin: { participant: feed, source: publication } };
+}
+
+/** One of our publications to the SFU: our own media, with no origin (as the desktop's). */
+export function publicationPeer(publication: SfuPublication): PeerIdentity {
+  return { name: `sfu:${publication}`, origin: null };
+}
+
+/** One of our connections, as stats and the debug view see it. */
+export interface Connection extends PeerIdentity {
   role: PeerOptions["role"];
   initiator: boolean;
   peer: Peer;
@@ -86,8 +108,8 @@ export class MediaEngine {
         return this.publish(command.publication, command.iceServers, command.codec);
       case "subscribe": {
         const { subscription, feed, publication, offer, iceServers } = command;
-        const name = publication === "camera" ? feed : `${feed}/screen`;
-        const conn = this.open(this.sfu, { subscription }, name, "subscription", iceServers, null);
+        const who = subscriptionPeer(feed, publication);
+        const conn = this.open(this.sfu, { subscription }, who, "subscription", iceServers, null);
         return void conn.peer.answer(offer, { audio: null, video: null }).catch(() => undefined);
       }
       case "publicationAnswer":
@@ -126,7 +148,8 @@ export class MediaEngine {
 
   private addPeer(peer: ParticipantId, initiator: boolean, iceServers: IceServer[]): void {
     this.close(this.mesh, peer);
-    const conn = this.open(this.mesh, peer, peer, "mesh", iceServers, this.env.codec, initiator);
+    const who = meshPeer(peer);
+    const conn = this.open(this.mesh, peer, who, "mesh", iceServers, this.env.codec, initiator);
     if (initiator) void conn.peer.offer(this.sending()).catch(() => undefined);
   }
 
@@ -141,7 +164,7 @@ export class MediaEngine {
       // answer on a new one, as the desktop app does.
       const iceServers = conn.peer.iceServers;
       this.close(this.mesh, peer);
-      target = this.open(this.mesh, peer, peer, "mesh", iceServers, this.env.codec);
+      target = this.open(this.mesh, peer, meshPeer(peer), "mesh", iceServers, this.env.codec);
     }
     void target.peer.answer(d.sdp, this.sending()).catch(() => undefined);
   }
@@ -150,8 +173,8 @@ export class MediaEngine {
   private publish(publication: SfuPublication, iceServers: IceServer[], codec: VideoCodec): void {
     const target = { publication };
     this.close(this.sfu, targetKey(target));
-    const name = `sfu:${publication}`;
-    const conn = this.open(this.sfu, target, name, "publication", iceServers, codec, true);
+    const who = publicationPeer(publication);
+    const conn = this.open(this.sfu, target, who, "publication", iceServers, codec, true);
     const screen = publication === "screen";
     if (screen) this.local.setScreenStream(true);
     const sending = screen ? { audio: undefined, video: this.local.screen } : this.sending();
@@ -162,7 +185,7 @@ export class MediaEngine {
   private open(
     into: Map<string, Connection>,
     key: ParticipantId | SfuTarget,
-    name: PeerId,
+    { name, origin }: PeerIdentity,
     role: PeerOptions["role"],
     iceServers: IceServer[],
     codec: ForcedCodec | null,
@@ -176,7 +199,7 @@ export class MediaEngine {
       { iceServers, relayOnly: this.env.relayOnly, codec, role },
       hooks,
     );
-    const conn: Connection = { name, role, initiator, peer, state: "new" };
+    const conn: Connection = { name, origin, role, initiator, peer, state: "new" };
     into.set(mapKey, conn);
     this.made.set(name, (this.made.get(name) ?? 0) + 1);
     this.emit({ type: "peerState", peer: name, state: "new" });
@@ -218,8 +241,8 @@ export class MediaEngine {
         this.emit({ type: "peerState", peer: name, state });
       },
       track: (track) => {
-        const peer = conn().peer;
-        if (live()) this.tracks.add(peer, name, track, () => receiverStats(peer, track));
+        const c = conn();
+        if (live()) this.tracks.add(c.peer, c, track, () => receiverStats(c.peer, track));
       },
       problem: (message) => this.emit({ type: "error", message: `${name}: ${message}` }),
     };

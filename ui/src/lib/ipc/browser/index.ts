@@ -12,10 +12,10 @@
 //
 // For the screens:
 // - `mediaStream(track)` gives the MediaStream of `local:camera` (preview and self-view),
-//   `local:screen` (our screen in SFU rooms) and every remote `<peer>:video` /
-//   `<participant>/screen:video`; read it again on every `trackStarted` of that track (a new
-//   connection brings a new stream; `local:camera` too, when the camera or the screen in its
-//   place changes). Remote sound plays by itself; tiles stay muted.
+//   `local:screen` (our screen in SFU rooms) and every remote video track, a shared screen's
+//   too; read it again on every `trackStarted` of that track (a new connection brings a new
+//   stream; `local:camera` too, when the camera or the screen in its place changes). Remote
+//   sound plays by itself; tiles stay muted.
 // - Failures, as `CommandError.code` of `startPreview` / `joinCall` (and `browserProblem`):
 //   `insecureContext` (not https), `browserUnsupported` (no WebRTC or media API),
 //   `permissionDenied` (camera or microphone refused), `deviceUnavailable` (busy or broken).

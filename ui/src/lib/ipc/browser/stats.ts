@@ -4,7 +4,7 @@
 // codec and states of every connection.
 
 import type { InboundStats, OutboundStats, StatsReport } from "../contract";
-import type { Connection } from "./engine";
+import type { Connection, PeerIdentity } from "./engine";
 import type { RemoteTrack } from "./tracks";
 
 /** The fields of an `RTCStats` entry this file reads (all optional: browsers differ). */
@@ -160,7 +160,7 @@ export class StatsCollector {
           (r) => r.type === "remote-inbound-rtp" && r.localId === s.id,
         );
         pass.report.outbound.push(
-          outbound(conn.name, kind, s, remote, pair, kbps(bytes, this.previous.get(key), at)),
+          outbound(conn, kind, s, remote, pair, kbps(bytes, this.previous.get(key), at)),
         );
         pass.sent.push({
           peer: conn.name,
@@ -182,7 +182,7 @@ export class StatsCollector {
         const fps =
           s.framesPerSecond ??
           (before && at > before.at ? ((frames - before.frames) * 1000) / (at - before.at) : 0);
-        pass.report.inbound.push(inbound(track, conn.name, kind, s, kbps(bytes, before, at), fps));
+        pass.report.inbound.push(inbound(track, conn, kind, s, kbps(bytes, before, at), fps));
         pass.tracks.push({
           track,
           peer: conn.name,
@@ -217,7 +217,7 @@ function selectedPair(entries: Map<string, Entry>): Entry | undefined {
 }
 
 function outbound(
-  peer: string,
+  { name: peer, origin }: PeerIdentity,
   kind: "audio" | "video",
   s: Entry,
   remote: Entry | undefined,
@@ -227,6 +227,7 @@ function outbound(
   const video = kind === "video";
   return {
     peer,
+    origin,
     kind,
     packetsSent: s.packetsSent ?? 0,
     bytesSent: s.bytesSent ?? 0,
@@ -248,7 +249,7 @@ function outbound(
 
 function inbound(
   track: string,
-  peer: string,
+  { name: peer, origin }: PeerIdentity,
   kind: "audio" | "video",
   s: Entry,
   bitrateKbps: number,
@@ -258,6 +259,7 @@ function inbound(
   return {
     track,
     peer,
+    origin,
     kind,
     packetsReceived: s.packetsReceived ?? 0,
     packetsLost: s.packetsLost ?? 0,

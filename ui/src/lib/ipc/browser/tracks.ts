@@ -1,16 +1,20 @@
 // The remote tracks of the browser client, named as the desktop app names them (`<peer>:video`,
-// `<peer>:audio`; a shared screen in SFU rooms `<participant>/screen:video`), each with the
-// MediaStream a tile shows. Sound is played here, one hidden <audio> per remote audio track
-// (on the chosen speaker where the browser allows it), never by the tiles.
+// `<peer>:audio`; a shared screen in SFU rooms comes on the peer `<participant>/screen`), each
+// with whose it is (told with its events, so the UI never reads the name) and the MediaStream a
+// tile shows. Sound is played here, one hidden <audio> per remote audio track (on the chosen
+// speaker where the browser allows it), never by the tiles.
 // Events as the engine sends them: `trackStarted` when media arrives, `firstFrame` when the
 // first picture is decoded, `trackEnded` when its connection closes. A track that starts again
 // (a new connection) has a new MediaStream: read `mediaStream(track)` on every `trackStarted`.
 
-import type { MediaEvent, PeerId, TrackId } from "../contract";
+import type { MediaEvent, MediaOrigin, PeerId, TrackId } from "../contract";
+import type { PeerIdentity } from "./engine";
 
 export interface RemoteTrack {
   id: TrackId;
   peer: PeerId;
+  /** Whose camera or screen it is: that of the connection it came on. */
+  origin: MediaOrigin | null;
   kind: "audio" | "video";
   track: MediaStreamTrack;
   stream: MediaStream;
@@ -36,10 +40,10 @@ export class RemoteTracks {
     private readonly emit: (event: MediaEvent) => void,
   ) {}
 
-  /** A track arrived on the connection `owner`, which reports as `peer`. */
+  /** A track arrived on the connection `owner`, which reports as `peer` and carries `origin`'s. */
   add(
     owner: object,
-    peer: PeerId,
+    { name: peer, origin }: PeerIdentity,
     track: MediaStreamTrack,
     receiverStats: () => Promise<RTCStatsReport | null>,
   ): void {
@@ -50,6 +54,7 @@ export class RemoteTracks {
     const entry: RemoteTrack = {
       id,
       peer,
+      origin,
       kind,
       track,
       stream: new MediaStream([track]),
@@ -89,7 +94,8 @@ export class RemoteTracks {
     if (this.tracks.get(entry.id) !== entry || entry.started) return;
     entry.started = true;
     if (entry.kind === "audio") entry.audio = this.play(entry.stream);
-    this.emit({ type: "trackStarted", track: entry.id, peer: entry.peer, kind: entry.kind });
+    const { id: track, peer, kind, origin } = entry;
+    this.emit({ type: "trackStarted", track, peer, kind, origin });
     if (entry.kind === "video") this.watchFirstFrame(entry);
   }
 
@@ -123,7 +129,8 @@ export class RemoteTracks {
         const size = decodedSize(report);
         if (!size || this.tracks.get(entry.id) !== entry || !entry.started) return;
         clearInterval(timer);
-        this.emit({ type: "firstFrame", track: entry.id, peer: entry.peer, resolution: size });
+        const { id: track, peer, origin } = entry;
+        this.emit({ type: "firstFrame", track, peer, resolution: size, origin });
       });
     }, FIRST_FRAME_POLL);
   }
