@@ -40,6 +40,7 @@ use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
 use clap::Parser;
+use mulaqat_lab::measure;
 use serde_json::json;
 
 #[derive(Debug, Parser)]
@@ -80,7 +81,7 @@ fn main() {
     let start_ms = median(&starts);
     let call = one_to_one_720p(&cli, &args);
     let tiles = (!args.no_tiles).then(|| four_tiles_360p(&cli, &args));
-    let machine = machine();
+    let machine = measure::machine();
     println!("\nMulaqat desktop app ({machine})\n");
     println!("| measure | value | target |");
     println!("| --- | --- | --- |");
@@ -252,56 +253,21 @@ fn hosted_call(
     (app, children)
 }
 
-/// The app's processes: `mulaqat` and its descendants (WebKit's).
+/// The app's processes: `mulaqat` and its descendants (WebKit's), with
+/// their names. By executable, not by name: other programs may be called
+/// `mulaqat` (the CLI guests' names begin with it).
 fn app_processes() -> Vec<(u32, String)> {
-    let all: Vec<(u32, u32, String)> = std::fs::read_dir("/proc")
-        .unwrap()
-        .filter_map(|e| e.ok()?.file_name().to_str()?.parse::<u32>().ok())
-        .filter_map(|pid| {
-            let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).ok()?;
-            let name = stat[stat.find('(')? + 1..stat.rfind(')')?].to_owned();
-            let ppid = stat[stat.rfind(')')? + 2..]
-                .split_whitespace()
-                .nth(1)?
-                .parse()
-                .ok()?;
-            Some((pid, ppid, name))
-        })
-        .collect();
+    let all = measure::processes();
     let exe = std::fs::canonicalize(APP).unwrap();
-    let mut found: Vec<(u32, String)> = all
+    let roots: Vec<u32> = all
         .iter()
-        .filter(|(pid, _, _)| {
-            std::fs::read_link(format!("/proc/{pid}/exe")).is_ok_and(|p| p == exe)
-        })
-        .map(|(pid, _, name)| (*pid, name.clone()))
+        .map(|s| s.pid)
+        .filter(|pid| measure::exe(*pid).is_some_and(|p| p == exe))
         .collect();
-    let mut i = 0;
-    while i < found.len() {
-        let parent = found[i].0;
-        for (pid, ppid, name) in &all {
-            if *ppid == parent && !found.iter().any(|(p, _)| p == pid) {
-                found.push((*pid, name.clone()));
-            }
-        }
-        i += 1;
-    }
-    found
-}
-
-fn cpu_ticks(pid: u32) -> u64 {
-    std::fs::read_to_string(format!("/proc/{pid}/stat"))
-        .ok()
-        .and_then(|stat| {
-            let fields: Vec<u64> = stat[stat.rfind(')')? + 2..]
-                .split_whitespace()
-                .skip(11)
-                .take(2)
-                .filter_map(|f| f.parse().ok())
-                .collect();
-            Some(fields.iter().sum())
-        })
-        .unwrap_or(0)
+    measure::trees_in(&roots, &all)
+        .iter()
+        .filter_map(|s| Some((s.pid, measure::name(s.pid)?)))
+        .collect()
 }
 
 struct CallMemory {
@@ -444,7 +410,11 @@ fn four_tiles_360p(cli: &Path, args: &Args) -> TileCpu {
             .collect::<Vec<_>>()
     };
     let (ui, media) = (pick("WebKitWebProces"), pick("mulaqat"));
-    let ticks = |pids: &[u32]| pids.iter().map(|p| cpu_ticks(*p)).sum::<u64>();
+    let ticks = |pids: &[u32]| {
+        pids.iter()
+            .map(|p| measure::cpu_ticks(*p).unwrap_or(0))
+            .sum::<u64>()
+    };
     app.window.js(DELAY_PROBE);
     let (ui0, media0, at) = (ticks(&ui), ticks(&media), Instant::now());
     std::thread::sleep(Duration::from_secs(args.seconds));
@@ -453,8 +423,9 @@ fn four_tiles_360p(cli: &Path, args: &Args) -> TileCpu {
     let delay = app.window.js(DELAY_READ);
     // Three guests and the self-view.
     let page_fps_per_tile = delay["frames"].as_f64().unwrap_or(0.0) / secs / 4.0;
-    // Clock ticks are 1/100 s on Linux.
-    let percent = |a: u64, b: u64| (b.saturating_sub(a)) as f64 / secs;
+    // CPU time per second as a percent of one core; a tick is 1/CLK_TCK s.
+    let percent_per_tick = 100.0 / measure::clock_ticks();
+    let percent = |a: u64, b: u64| (b.saturating_sub(a)) as f64 * percent_per_tick / secs;
     app.quit();
     for g in &mut guests {
         let _ = g.kill();
@@ -472,20 +443,4 @@ fn median(values: &[f64]) -> f64 {
     let mut v = values.to_vec();
     v.sort_by(f64::total_cmp);
     v.get(v.len() / 2).copied().unwrap_or(0.0)
-}
-
-fn machine() -> String {
-    let cpu = std::fs::read_to_string("/proc/cpuinfo")
-        .ok()
-        .and_then(|s| {
-            s.lines()
-                .find(|l| l.starts_with("model name"))
-                .and_then(|l| l.split(':').nth(1))
-                .map(|m| m.trim().to_owned())
-        })
-        .unwrap_or_default();
-    format!(
-        "{} cores, {cpu}",
-        std::thread::available_parallelism().map_or(0, |n| n.get())
-    )
 }

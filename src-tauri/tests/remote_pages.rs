@@ -91,11 +91,16 @@ fn pages_from_elsewhere_cannot_invoke_the_apps_commands() {
 
     let page = RemotePage::serve();
     window.js(&format!(
-        "const f = document.createElement('iframe');
+        "window.__refused = null;
+         document.addEventListener('securitypolicyviolation',
+             (e) => {{ window.__refused = e.effectiveDirective || e.violatedDirective; }});
+         const f = document.createElement('iframe');
          f.src = {:?}; f.id = 'elsewhere'; document.body.appendChild(f); return true;",
         page.url("/in-a-frame")
     ));
-    std::thread::sleep(Duration::from_secs(3));
+    // The page hears the CSP refuse the frame once the decision is made.
+    let refused = window.wait("the CSP to refuse the frame", "return window.__refused");
+    assert_eq!(refused, "frame-src", "refused by another directive");
     assert_eq!(
         page.fetched(),
         0,
@@ -107,7 +112,7 @@ fn pages_from_elsewhere_cannot_invoke_the_apps_commands() {
         "setTimeout(() => {{ window.location.href = {:?}; }}, 0); return true;",
         page.url("/in-the-window")
     ));
-    std::thread::sleep(Duration::from_secs(2));
+    window.wait_log("the navigation refused", "refused to leave the app's page");
     let now_url = window.url();
     window.js(CALL_A_COMMAND);
     let there = window.wait("a call after the navigation", "return window.__probe");

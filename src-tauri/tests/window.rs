@@ -356,13 +356,7 @@ fn closing_the_window_during_a_call_hides_it_and_the_call_goes_on() {
 /// Whether process `pid` is alive (not gone, not a zombie).
 #[cfg(all(unix, not(target_os = "macos")))]
 fn running(pid: u32) -> bool {
-    std::fs::read_to_string(format!("/proc/{pid}/stat"))
-        .ok()
-        .and_then(|stat| {
-            let (_, rest) = stat.rsplit_once(')')?;
-            rest.split_whitespace().next().map(|state| state != "Z")
-        })
-        .unwrap_or(false)
+    mulaqat_lab::measure::is_running(pid)
 }
 
 #[cfg(all(unix, not(target_os = "macos")))]

@@ -1,16 +1,10 @@
-//! Where an app process's memory is, from `/proc/PID/smaps_rollup` (RSS,
-//! PSS) and `/proc/PID/smaps` (PSS per mapping, sorted into kinds).
-//!
-//! The kinds are a rough split by what backs a mapping:
-//! - **anon**: the heap and anonymous mappings (malloc arenas, the
-//!   JavaScript heap, thread stacks);
-//! - **file**: mapped files (libraries and their data, fonts, caches);
-//! - **GPU/shm**: shared memory and graphics buffers (`/dev/dri/*`,
-//!   `memfd:`, `/dev/shm`, SysV segments, deleted files).
+//! An app process's memory as the bench's table and JSON show it: RSS,
+//! PSS, and PSS split by what backs it (anon, file, GPU/shm: the kinds of
+//! [`measure::smaps`], which reads `/proc/PID/smaps`).
 
-use std::collections::HashMap;
 use std::path::Path;
 
+use mulaqat_lab::measure::{self, smaps};
 use serde_json::{Value, json};
 
 /// How many of a process's largest mappings (by PSS) are kept.
@@ -32,105 +26,34 @@ pub struct ProcessMemory {
     pub top: Vec<(String, f64)>,
 }
 
-/// The mapping kinds of the split.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Kind {
-    Anon,
-    File,
-    GpuShm,
-}
-
-fn kind_of(path: &str) -> Kind {
-    let shared = ["/dev/dri/", "/memfd:", "/dev/shm/", "/SYSV", "[drm"];
-    if shared.iter().any(|p| path.starts_with(p)) || path.ends_with("(deleted)") {
-        Kind::GpuShm
-    } else if path.starts_with('/') {
-        Kind::File
-    } else {
-        Kind::Anon
-    }
-}
-
-/// A mapping's header line (`addr-addr perms offset dev inode [path]`) →
-/// its path (empty for anonymous mappings), or `None` for a field line.
-fn mapping_path(line: &str) -> Option<&str> {
-    let mut fields = line.splitn(6, ' ');
-    let range = fields.next()?;
-    let (from, to) = range.split_once('-')?;
-    if from.is_empty()
-        || !from
-            .chars()
-            .chain(to.chars())
-            .all(|c| c.is_ascii_hexdigit())
-    {
-        return None;
-    }
-    let path = fields.nth(4).unwrap_or("").trim();
-    Some(path)
-}
-
-fn kib(line: &str, key: &str) -> Option<f64> {
-    line.strip_prefix(key)?
-        .split_whitespace()
-        .next()?
-        .parse::<f64>()
-        .ok()
-}
-
-fn status_value(text: &str, key: &str) -> Option<f64> {
-    text.lines().find_map(|l| kib(l, key))
-}
-
 /// Reads one process; `None` when it is gone.
 pub fn read(pid: u32, name: &str) -> Option<ProcessMemory> {
-    let rollup = std::fs::read_to_string(format!("/proc/{pid}/smaps_rollup")).ok()?;
-    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).ok()?;
-    let smaps = std::fs::read_to_string(format!("/proc/{pid}/smaps")).ok()?;
-    let mut memory = ProcessMemory {
+    let kib = |v: Option<u64>| v.unwrap_or(0) as f64;
+    let rss = kib(measure::rss_kib(pid));
+    let pss = kib(measure::pss_kib(pid));
+    let threads = measure::threads(pid).unwrap_or(0) as u32;
+    let split = smaps::read(pid)?;
+    Some(ProcessMemory {
         pid,
         name: name.to_owned(),
-        rss: status_value(&status, "VmRSS:").unwrap_or(0.0),
-        pss: status_value(&rollup, "Pss:").unwrap_or(0.0),
-        threads: status_value(&status, "Threads:").unwrap_or(0.0) as u32,
-        ..ProcessMemory::default()
-    };
-    let mut by_path: HashMap<String, f64> = HashMap::new();
-    let mut current = Kind::Anon;
-    let mut current_path = String::new();
-    for line in smaps.lines() {
-        if let Some(path) = mapping_path(line) {
-            current = kind_of(path);
-            current_path = if current == Kind::Anon && !path.starts_with("[heap") {
-                "[anon]".to_owned()
-            } else {
-                path.to_owned()
-            };
-            continue;
-        }
-        let Some(pss) = kib(line, "Pss:") else {
-            continue;
-        };
-        match current {
-            Kind::Anon => memory.anon += pss,
-            Kind::File => memory.file += pss,
-            Kind::GpuShm => memory.gpu_shm += pss,
-        }
-        *by_path.entry(current_path.clone()).or_default() += pss;
-    }
-    let mut top: Vec<(String, f64)> = by_path.into_iter().filter(|(_, k)| *k > 0.0).collect();
-    top.sort_by(|a, b| b.1.total_cmp(&a.1));
-    top.truncate(TOP_MAPPINGS);
-    memory.top = top;
-    Some(memory)
+        rss,
+        pss,
+        anon: split.anon as f64,
+        file: split.file as f64,
+        gpu_shm: split.gpu_shm as f64,
+        threads,
+        top: split
+            .by_path
+            .into_iter()
+            .take(TOP_MAPPINGS)
+            .map(|(path, k)| (path, k as f64))
+            .collect(),
+    })
 }
 
 /// One process's PSS in MiB (0 when it is gone).
 pub fn pss_mib(pid: u32) -> f64 {
-    std::fs::read_to_string(format!("/proc/{pid}/smaps_rollup"))
-        .ok()
-        .and_then(|s| status_value(&s, "Pss:"))
-        .unwrap_or(0.0)
-        / MIB
+    measure::pss_kib(pid).unwrap_or(0) as f64 / MIB
 }
 
 /// Copies every process's `smaps` into `dir` as `<label>-<name>-<pid>.smaps`
@@ -138,7 +61,7 @@ pub fn pss_mib(pid: u32) -> f64 {
 pub fn keep_smaps(dir: &Path, label: &str, processes: &[(u32, String)]) {
     let _ = std::fs::create_dir_all(dir);
     for (pid, name) in processes {
-        if let Ok(text) = std::fs::read_to_string(format!("/proc/{pid}/smaps")) {
+        if let Some(text) = smaps::text(*pid) {
             let _ = std::fs::write(dir.join(format!("{label}-{name}-{pid}.smaps")), text);
         }
     }

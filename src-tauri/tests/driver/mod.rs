@@ -113,6 +113,26 @@ impl Window {
         }
     }
 
+    /// What the app has logged so far (its stderr, kept beside the
+    /// screenshots as `app-<port>.log`).
+    pub fn app_log(&self) -> String {
+        std::fs::read_to_string(screenshots_dir().join(format!("app-{}.log", self.port)))
+            .unwrap_or_default()
+    }
+
+    /// Waits up to 30 s for the app to log a line with `needle` in it.
+    pub fn wait_log(&self, what: &str, needle: &str) {
+        let deadline = Instant::now() + Duration::from_secs(30);
+        while !self.app_log().contains(needle) {
+            assert!(
+                Instant::now() < deadline,
+                "waited 30 s for the app to log {what}; it logged:\n{}",
+                self.app_log()
+            );
+            std::thread::sleep(Duration::from_millis(200));
+        }
+    }
+
     pub fn click(&self, label: &str) {
         let script = format!(
             "const b = [...document.querySelectorAll('button')].find(b => b.textContent.trim() === {label:?});

@@ -1,11 +1,14 @@
 //! What the benches and the long scenarios read about processes and the
 //! machine: the one place that reads `/proc`. [`BenchArgs`] are the
 //! arguments every bench takes, and [`write_table`] puts a bench's table
-//! into a Markdown file between two markers.
+//! into a Markdown file between two markers. [`smaps`] splits a process's
+//! memory by what backs it.
 
 mod bench;
+pub mod smaps;
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
+use std::path::PathBuf;
 
 pub use bench::{BenchArgs, from_root, replace_table, write_table};
 
@@ -62,8 +65,9 @@ pub fn cpu_ticks(pid: u32) -> Option<u64> {
     proc_stat(pid).map(|s| s.ticks)
 }
 
-/// A `Key:   N kB` line of a `/proc` file, in KiB.
-fn kib_field(path: &str, key: &str) -> Option<u64> {
+/// The number on a `Key:   N kB` (or `Key:   N`) line of a `/proc` file:
+/// KiB for sizes, a count otherwise.
+fn number_field(path: &str, key: &str) -> Option<u64> {
     std::fs::read_to_string(path)
         .ok()?
         .lines()
@@ -92,15 +96,32 @@ pub fn processes() -> Vec<ProcStat> {
 /// `root` and every process below it in `all` (from [`processes`]),
 /// `root` first.
 pub fn tree_in(root: u32, all: &[ProcStat]) -> Vec<ProcStat> {
+    trees_in(&[root], all)
+}
+
+/// The processes of `roots` and every process below them in `all` (from
+/// [`processes`]): the roots first, in the order of `all`, then their
+/// descendants, nearest first; each process once, even when one root is
+/// below another (an app that runs its own executable again).
+pub fn trees_in(roots: &[u32], all: &[ProcStat]) -> Vec<ProcStat> {
     let mut children: HashMap<u32, Vec<&ProcStat>> = HashMap::new();
     for s in all {
         children.entry(s.ppid).or_default().push(s);
     }
-    let mut out: Vec<ProcStat> = all.iter().filter(|s| s.pid == root).copied().collect();
+    let mut out: Vec<ProcStat> = all
+        .iter()
+        .filter(|s| roots.contains(&s.pid))
+        .copied()
+        .collect();
+    let mut seen: HashSet<u32> = out.iter().map(|s| s.pid).collect();
     let mut i = 0;
     while i < out.len() {
         if let Some(kids) = children.get(&out[i].pid) {
-            out.extend(kids.iter().map(|s| **s));
+            for kid in kids {
+                if seen.insert(kid.pid) {
+                    out.push(**kid);
+                }
+            }
         }
         i += 1;
     }
@@ -112,6 +133,21 @@ pub fn tree(root: u32) -> Vec<u32> {
     tree_in(root, &processes()).iter().map(|s| s.pid).collect()
 }
 
+/// The executable a process runs (`/proc/PID/exe`, with symlinks
+/// resolved): what tells an app's own processes from others of the same
+/// name. `None` when the process is gone or not ours to look at.
+pub fn exe(pid: u32) -> Option<PathBuf> {
+    std::fs::read_link(format!("/proc/{pid}/exe")).ok()
+}
+
+/// The name of a process (`/proc/PID/comm`): its executable's file name
+/// cut to 15 bytes, or what the process named itself (WebKit's
+/// `WebKitWebProces`).
+pub fn name(pid: u32) -> Option<String> {
+    let comm = std::fs::read_to_string(format!("/proc/{pid}/comm")).ok()?;
+    Some(comm.strip_suffix('\n').unwrap_or(&comm).to_owned())
+}
+
 /// The command line of a process, its arguments joined by spaces (empty
 /// when it cannot be read).
 pub fn cmdline(pid: u32) -> String {
@@ -121,18 +157,23 @@ pub fn cmdline(pid: u32) -> String {
 
 /// `VmRSS` of a process, KiB.
 pub fn rss_kib(pid: u32) -> Option<u64> {
-    kib_field(&format!("/proc/{pid}/status"), "VmRSS:")
+    number_field(&format!("/proc/{pid}/status"), "VmRSS:")
 }
 
 /// The most RSS a process had (`VmHWM`), KiB.
 pub fn peak_rss_kib(pid: u32) -> Option<u64> {
-    kib_field(&format!("/proc/{pid}/status"), "VmHWM:")
+    number_field(&format!("/proc/{pid}/status"), "VmHWM:")
 }
 
 /// Proportional set size of a process (its shared pages divided among
 /// the processes sharing them), KiB: the fair figure for several processes.
 pub fn pss_kib(pid: u32) -> Option<u64> {
-    kib_field(&format!("/proc/{pid}/smaps_rollup"), "Pss:")
+    number_field(&format!("/proc/{pid}/smaps_rollup"), "Pss:")
+}
+
+/// Threads of a process.
+pub fn threads(pid: u32) -> Option<u64> {
+    number_field(&format!("/proc/{pid}/status"), "Threads:")
 }
 
 /// Open descriptors of a process.
@@ -153,7 +194,7 @@ pub fn machine() -> String {
         })
         .unwrap_or_else(|| "unknown CPU".into());
     let cores = std::thread::available_parallelism().map_or(0, |n| n.get());
-    let mem = kib_field("/proc/meminfo", "MemTotal:").map_or_else(String::new, |kib| {
+    let mem = number_field("/proc/meminfo", "MemTotal:").map_or_else(String::new, |kib| {
         format!(", {:.0} GiB", kib as f64 / 1024.0 / 1024.0)
     });
     format!("{cores} cores, {cpu}{mem}")

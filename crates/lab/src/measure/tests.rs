@@ -40,6 +40,21 @@ fn this_process_can_be_measured() {
     assert!(rss_kib(me).is_some_and(|k| k > 0));
     assert!(fd_count(me).is_some_and(|n| n > 0));
     assert!(machine().contains("cores"));
+    assert!(threads(me).is_some_and(|n| n >= 1));
+}
+
+#[test]
+fn a_process_is_named_by_its_executable() {
+    let me = std::process::id();
+    let exe_now = std::env::current_exe().expect("this test's executable");
+    assert_eq!(exe(me), Some(exe_now.clone()));
+    // comm is the executable's file name cut to 15 bytes.
+    let file = exe_now.file_name().unwrap().to_string_lossy().into_owned();
+    let comm = name(me).expect("our own name");
+    assert!(!comm.is_empty() && !comm.ends_with('\n'), "{comm:?}");
+    assert!(file.starts_with(&comm), "{file} begins with {comm}");
+    assert_eq!(name(u32::MAX), None);
+    assert_eq!(exe(u32::MAX), None);
 }
 
 #[test]
@@ -61,4 +76,29 @@ fn a_tree_is_its_root_and_every_process_below_it() {
     let pids: Vec<u32> = tree_in(10, &all).iter().map(|s| s.pid).collect();
     assert_eq!(pids, [10, 11, 12]);
     assert!(tree_in(99, &all).is_empty());
+}
+
+#[test]
+fn trees_hold_every_root_and_each_process_once() {
+    let stat = |pid, ppid| ProcStat {
+        pid,
+        ppid,
+        state: 'S',
+        ticks: 0,
+        start: 0,
+    };
+    let all = [
+        stat(1, 0),
+        stat(10, 1),
+        stat(11, 10),
+        stat(12, 11),
+        stat(20, 1),
+        stat(21, 20),
+    ];
+    // 11 is a root and below root 10: listed once, with the roots.
+    let pids: Vec<u32> = trees_in(&[20, 11, 10], &all)
+        .iter()
+        .map(|s| s.pid)
+        .collect();
+    assert_eq!(pids, [10, 11, 20, 12, 21]);
 }
