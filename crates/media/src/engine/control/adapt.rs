@@ -165,8 +165,9 @@ pub(super) fn follow_estimates(state: &mut State) -> Option<u32> {
     lowest.values().copied().min()
 }
 
-/// Lets each sending connection's recovery look at its estimate and the
-/// video loss its peer reports (see [`crate::engine::webrtc::recovery`]).
+/// Lets each sending connection's congestion control look at its estimate,
+/// its feedback and the video loss its peer reports (see
+/// [`crate::engine::webrtc::recovery`]).
 pub(super) fn recover_bitrates(state: &State, report: &StatsReport) {
     for (peer, p) in state.peers.iter().filter(|(_, p)| p.codec.is_some()) {
         let loss = report

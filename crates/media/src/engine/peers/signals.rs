@@ -178,7 +178,7 @@ fn control_congestion(webrtcbin: &gst::Element, congestion: Arc<Congestion>, qua
             let cc = gst::ElementFactory::make("rtpgccbwe").build().ok()?;
             cc.set_property("min-bitrate", encoding::MIN_VIDEO_KBPS * 1000);
             cc.set_property("estimated-bitrate", start_bps);
-            congestion.watch(&cc, ceiling_bps);
+            congestion.watch(&cc, (start_bps, ceiling_bps));
             Some(cc)
         }),
     );

@@ -24,6 +24,8 @@ use gst::glib;
 use gst::prelude::*;
 
 use super::pacing::{CLEAN_LOSS, Headroom};
+use super::random_loss::RandomLoss;
+use super::twcc::Twcc;
 
 /// A sending connection's congestion controller (`rtpgccbwe`), its latest
 /// estimate and its recovery.
@@ -36,6 +38,8 @@ pub(crate) struct Congestion {
     controller: Mutex<Option<glib::WeakRef<gst::Element>>>,
     recovery: Mutex<Recovery>,
     headroom: Mutex<Headroom>,
+    random_loss: Mutex<RandomLoss>,
+    twcc: std::sync::Arc<Twcc>,
 }
 
 impl Congestion {
@@ -46,9 +50,20 @@ impl Congestion {
 
     /// Follows `controller`'s estimate from now on; `ceiling_bps` is the
     /// most the encoder is given, above which the controller gets the
-    /// [`Headroom`] the link allows.
-    pub(crate) fn watch(self: &std::sync::Arc<Self>, controller: &gst::Element, ceiling_bps: u32) {
+    /// [`Headroom`] the link allows; `start_bps` is where it starts, the
+    /// rate a link lossy from the start is taken to carry.
+    pub(crate) fn watch(
+        self: &std::sync::Arc<Self>,
+        controller: &gst::Element,
+        (start_bps, ceiling_bps): (u32, u32),
+    ) {
         self.ceiling_bps.store(ceiling_bps, Ordering::Relaxed);
+        *self
+            .random_loss
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner) =
+            RandomLoss::starting_at(start_bps / 1000);
+        self.twcc.listen(controller);
         controller.set_property(
             "max-bitrate",
             self.ceiling_with(self.lock_headroom().percent()),
@@ -122,13 +137,26 @@ impl Congestion {
         }
     }
 
-    /// The once-a-second look: adjusts the [`Headroom`] and probes when
-    /// [`Recovery`] says so. `loss` is the fraction of video packets the
-    /// peer reported lost.
+    /// The once-a-second look: adjusts the [`Headroom`], holds the rate
+    /// against random loss when [`RandomLoss`] says so (from the second's
+    /// congestion feedback), and probes when [`Recovery`] says so. `loss`
+    /// is the fraction of video packets the peer reported lost.
     pub(crate) fn tick(&self, peer: &crate::types::PeerId, loss: Option<f64>) {
         self.follow_headroom(peer, loss);
         let kbps = self.estimate_bps() / 1000;
         if kbps == 0 {
+            return;
+        }
+        let feedback = self.twcc.take_second();
+        let hold = self
+            .random_loss
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .tick(kbps, feedback);
+        tracing::trace!(%peer, kbps, ?feedback, ?hold, "congestion tick");
+        if let (Some(to), Some(controller)) = (hold, self.controller()) {
+            tracing::debug!(%peer, from = kbps, to, ?loss, "random loss: the rate is held");
+            controller.set_property("estimated-bitrate", to.saturating_mul(1000));
             return;
         }
         let probe = self
