@@ -6,12 +6,10 @@ use std::collections::HashMap;
 use std::time::Instant;
 
 use futures_util::{SinkExt, StreamExt};
-use mulaqat_media::{
-    MediaEngine, MediaEvent, PeerConfig, PeerId, PeerName, PeerState, StatsReport,
-};
+use mulaqat_media::{MediaEngine, MediaEvent, PeerConfig, PeerId, PeerState, StatsReport};
 use mulaqat_protocol::{
-    IceCandidate, IceServer, ParticipantId, SdpKind, SfuPublication, SfuTarget, VideoCodec,
-    decode_server, encode,
+    IceCandidate, IceServer, ParticipantId, SdpKind, SfuPublication, SfuTarget, decode_server,
+    encode,
 };
 use tokio::sync::mpsc;
 use tokio_tungstenite::tungstenite::Message;
@@ -21,6 +19,13 @@ use crate::session::{
     UserAction,
 };
 use crate::transport::{SignallingTarget, Socket, connect};
+
+mod media_names;
+
+pub use media_names::decodable_codecs;
+use media_names::{
+    engine_candidate, media_codec, media_ice, peer_id, publication_peer, subscription_peer,
+};
 
 /// The largest message accepted from the server.
 const MAX_SERVER_MESSAGE: usize = 1024 * 1024;
@@ -51,19 +56,6 @@ enum Route {
 /// The engine peers the runner made, and what each is.
 type Routes = HashMap<PeerId, Route>;
 
-/// What a publication or a feed shows, in the media engine's words.
-fn media_source(publication: SfuPublication) -> mulaqat_media::Source {
-    match publication {
-        SfuPublication::Camera => mulaqat_media::Source::Camera,
-        SfuPublication::Screen => mulaqat_media::Source::Screen,
-    }
-}
-
-/// The engine peer of a publication (`sfu:camera`, see [`PeerName`]).
-fn publication_peer(publication: SfuPublication) -> PeerId {
-    PeerName::Publication(media_source(publication)).into()
-}
-
 fn sfu_peer(routes: &Routes, target: SfuTarget) -> Option<PeerId> {
     routes
         .iter()
@@ -76,52 +68,6 @@ fn sfu_peer(routes: &Routes, target: SfuTarget) -> Option<PeerId> {
 pub struct MediaPolicy {
     /// Only relayed ICE candidates (TURN).
     pub relay_only: bool,
-}
-
-fn media_ice(servers: &[IceServer]) -> Vec<mulaqat_media::IceServer> {
-    servers
-        .iter()
-        .map(|s| mulaqat_media::IceServer {
-            urls: s.urls.clone(),
-            username: s.username.clone(),
-            credential: s.credential.clone(),
-        })
-        .collect()
-}
-
-/// The video codecs this machine decodes, as told to the server in `join`;
-/// `None` when GStreamer cannot start (the media engine then says why).
-pub fn decodable_codecs() -> Option<Vec<VideoCodec>> {
-    let codecs = mulaqat_media::decodable_codecs().ok()?;
-    let ours = codecs.into_iter().filter_map(|codec| match codec {
-        mulaqat_media::VideoCodec::H264 => Some(VideoCodec::H264),
-        mulaqat_media::VideoCodec::Vp8 => Some(VideoCodec::Vp8),
-        _ => None,
-    });
-    Some(ours.collect())
-}
-
-/// The media engine's name for a codec of the protocol.
-fn media_codec(codec: VideoCodec) -> mulaqat_media::VideoCodec {
-    match codec {
-        VideoCodec::Vp8 => mulaqat_media::VideoCodec::Vp8,
-        _ => mulaqat_media::VideoCodec::H264,
-    }
-}
-
-fn peer_id(p: &ParticipantId) -> PeerId {
-    PeerName::Participant(p.as_str().to_owned()).into()
-}
-
-/// The engine peer of a subscription: a camera feed is named after its
-/// participant, as a mesh peer is (so its tracks are the same), a screen
-/// feed is the participant's screen (see [`PeerName`]).
-fn subscription_peer(feed: &ParticipantId, publication: SfuPublication) -> PeerId {
-    let participant = feed.as_str().to_owned();
-    match publication {
-        SfuPublication::Camera => PeerName::Participant(participant).into(),
-        SfuPublication::Screen => PeerName::ParticipantScreen(participant).into(),
-    }
 }
 
 /// Runs the call until it ends and returns why. `user` carries the person's
@@ -494,13 +440,6 @@ fn apply_media(
             }
             Ok(())
         }
-    }
-}
-
-fn engine_candidate(candidate: IceCandidate) -> mulaqat_media::IceCandidate {
-    mulaqat_media::IceCandidate {
-        sdp_m_line_index: candidate.sdp_m_line_index.unwrap_or(0),
-        candidate: candidate.candidate,
     }
 }
 
