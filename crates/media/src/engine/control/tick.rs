@@ -1,7 +1,8 @@
 //! Once a second, on the control thread: the encoders follow their
 //! connections' congestion estimates (or stop for an audio-only spell),
-//! tiles follow what the UI asks, stalled videos ask for keyframes, and the
-//! stats go out, from which bitrates recover and receive buffers adapt.
+//! tiles follow what the UI asks, and the stats go out, from which bitrates
+//! recover and receive buffers adapt. Four times a second, stalled videos
+//! ask for keyframes.
 
 use std::collections::HashMap;
 use std::sync::Arc;
@@ -17,10 +18,14 @@ use crate::types::PeerId;
 
 /// How often the tick runs.
 const PERIOD: Duration = Duration::from_secs(1);
+/// How often received videos are checked for a stall (see
+/// `TrackCounters::ask_keyframe_if_stalled`).
+const PICTURES_EVERY: Duration = Duration::from_millis(250);
 
 /// What the tick remembers from one second to the next.
 pub(super) struct Tick {
     due: Instant,
+    pictures_due: Instant,
     previous: stats::Previous,
     buffers: HashMap<PeerId, JitterBuffer>,
     guard: AudioOnlyGuard,
@@ -30,15 +35,23 @@ impl Tick {
     pub(super) fn new() -> Tick {
         Tick {
             due: Instant::now() + PERIOD,
+            pictures_due: Instant::now() + PICTURES_EVERY,
             previous: stats::Previous::new(),
             buffers: HashMap::new(),
             guard: AudioOnlyGuard::default(),
         }
     }
 
-    /// Runs the tick if a second has passed since the last one.
+    /// Runs the tick if a second has passed since the last one, and the
+    /// stall check of received videos four times as often.
     pub(super) fn run_if_due(&mut self, shared: &Arc<Shared>, state: &mut State) {
         let now = Instant::now();
+        if now >= self.pictures_due {
+            self.pictures_due = now + PICTURES_EVERY;
+            for (track, counters) in &state.tracks {
+                counters.ask_keyframe_if_stalled(track);
+            }
+        }
         if now < self.due {
             return;
         }
@@ -57,9 +70,6 @@ impl Tick {
             }
         }
         tiles::follow_sizes(&mut state.tiles);
-        for (track, counters) in &state.tracks {
-            counters.ask_keyframe_if_stalled(track);
-        }
         let (report, repairs) = stats::collect(state, &mut self.previous);
         adapt::recover_bitrates(state, &report);
         adapt::adapt_jitter_buffers(shared, state, &report, &repairs, &mut self.buffers);

@@ -4,7 +4,7 @@
 
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, PoisonError};
-use std::time::Instant;
+use std::time::{Duration, Instant};
 
 use gst::prelude::*;
 use gst_video::prelude::*;
@@ -37,13 +37,32 @@ impl std::fmt::Debug for TrackCounters {
     }
 }
 
-/// A received video with no frame for this long asks for a keyframe.
-const STALLED_AFTER: std::time::Duration = std::time::Duration::from_secs(2);
+/// A received video with no frame for this long asks for a keyframe: a
+/// few frame intervals at the lowest rate sent (10 fps), so that a lost
+/// keyframe whose own request was lost too costs under a second more.
+const STALLED_AFTER: Duration = Duration::from_millis(600);
+/// A track asks again at most this often: a sender whose keyframes keep
+/// getting lost is not flooded with requests for more.
+const ASK_AGAIN_AFTER: Duration = Duration::from_secs(1);
+
+/// Whether a received video should ask for a keyframe now: it shows
+/// nothing (no frame yet, or none for [`STALLED_AFTER`]), and it has not
+/// asked in the last [`ASK_AGAIN_AFTER`].
+fn should_ask(
+    frames: u64,
+    (last_frame, asked): (Option<Instant>, Option<Instant>),
+    now: Instant,
+) -> bool {
+    let stalled = frames == 0 || last_frame.is_none_or(|t| now.duration_since(t) >= STALLED_AFTER);
+    stalled && asked.is_none_or(|t| now.duration_since(t) >= ASK_AGAIN_AFTER)
+}
 
 #[derive(Debug, Default)]
 struct FrameTiming {
     size: Option<Resolution>,
     last_frame: Option<Instant>,
+    /// When a keyframe was last asked for.
+    asked: Option<Instant>,
     average_gap_ms: f64,
     freezes: u64,
     longest_gap_ms: u64,
@@ -67,17 +86,16 @@ impl TrackCounters {
     /// interval is long), and the depayloader asks only when it sees a gap
     /// in sequence numbers: a keyframe lost before the receiving side was
     /// ready (its DTLS keys not yet in place) would otherwise leave the
-    /// tile empty for the whole interval. Called once a second.
+    /// tile empty for the whole interval. Called four times a second; asks
+    /// at most once a second.
     pub(crate) fn ask_keyframe_if_stalled(&self, track: &Track) {
-        let stalled = self.frames() == 0
-            || self
-                .inner
-                .lock()
-                .unwrap_or_else(PoisonError::into_inner)
-                .last_frame
-                .is_none_or(|t| t.elapsed() >= STALLED_AFTER);
-        if !stalled {
-            return;
+        let now = Instant::now();
+        {
+            let mut t = self.inner.lock().unwrap_or_else(PoisonError::into_inner);
+            if !should_ask(self.frames(), (t.last_frame, t.asked), now) {
+                return;
+            }
+            t.asked = Some(now);
         }
         let pad = self
             .keyframe_pad
@@ -433,3 +451,6 @@ fn pack_nv12(frame: &gst_video::VideoFrameRef<&gst::BufferRef>) -> Option<Arc<[u
     }
     Some(out.into())
 }
+
+#[cfg(test)]
+mod tests;
