@@ -363,6 +363,31 @@ impl Lab {
             .unwrap_or(0)
     }
 
+    /// Removes client `i`'s ingress rule commented `name` (the loss of
+    /// [`Lab::ingress_loss`] is `loss`): from now on it neither drops nor
+    /// counts. Panics when there is no such rule.
+    pub fn remove_rule(&self, i: usize, name: &str) {
+        let ns = self.client_ns(i);
+        let listed = self.exec(
+            &ns,
+            "nft",
+            &["-a", "list", "chain", "netdev", NFT_TABLE, "in"],
+        );
+        let handle = listed
+            .lines()
+            .find(|l| l.contains(&format!("comment \"{name}\"")))
+            .and_then(|l| l.rsplit_once("# handle "))
+            .map(|(_, h)| h.trim().to_owned())
+            .unwrap_or_else(|| panic!("no rule {name} on client {i}:\n{listed}"));
+        self.exec(
+            &ns,
+            "nft",
+            &[
+                "delete", "rule", "netdev", NFT_TABLE, "in", "handle", &handle,
+            ],
+        );
+    }
+
     /// `tc -s qdisc` of client `i`'s interface (sent, dropped, overlimits).
     pub fn qdisc_stats(&self, i: usize) -> String {
         let ns = self.client_ns(i);

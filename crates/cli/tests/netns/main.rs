@@ -49,6 +49,8 @@ const TESTED: &[&str] = &[
     "relay-only",
     "loss-5",
     "loss-10",
+    "loss-20",
+    "loss-cap-jitter",
     "bandwidth-step",
     "delay-turn",
     "udp-blocked",
@@ -95,6 +97,16 @@ fn loss_5() {
 #[test]
 fn loss_10() {
     scenario("loss-10");
+}
+
+#[test]
+fn loss_20() {
+    scenario("loss-20");
+}
+
+#[test]
+fn loss_cap_jitter() {
+    scenario("loss-cap-jitter");
 }
 
 #[test]

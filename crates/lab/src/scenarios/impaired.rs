@@ -1,9 +1,10 @@
-//! Calls over a bad network (issue #8): random loss, a bandwidth drop, a
-//! long delay through the TURN relay, and UDP blocked. Two participants at
+//! Calls over a bad network: a bandwidth drop, a long delay through the
+//! TURN relay, and UDP blocked (random loss is in `loss`), and the helpers
+//! the two-party scenarios share. Two participants at
 //! 360p each time (sizes chosen for two cores), asserting on the stats JSON
 //! each `mulaqat-cli` writes once a second.
 
-use std::time::{Duration, Instant, SystemTime};
+use std::time::{Duration, Instant};
 
 use serde_json::{Value, json};
 
@@ -14,9 +15,6 @@ use crate::netns::{Lab, SERVER_ADDR, client_addr};
 use crate::netsim::Netsim;
 use crate::procs::{Bins, Client, Server, Stats, frames, poll};
 use crate::{Figures, figures};
-
-/// How long the loss scenarios keep the call under loss.
-const LOSS_SECONDS: u64 = 120;
 
 /// A meeting of two: "Clinic" in `c1` (the host) and "Specialist" in `c2`.
 pub(crate) fn two_party(
@@ -78,186 +76,12 @@ pub(crate) fn sent(stats: &Stats, kind: &str) -> Value {
 }
 
 /// Lines of a client's output that say it lost the server.
-fn reconnects(c: &Client) -> usize {
+pub(crate) fn reconnects(c: &Client) -> usize {
     c.proc
         .stdout()
         .iter()
         .filter(|l| l.starts_with("state: reconnecting"))
         .count()
-}
-
-/// Frames per second a client decoded of the other's video, every two
-/// seconds until `until`: framesReceived growth over the times the stats
-/// file was written.
-fn decoded_fps(c: &Client, until: Instant) -> Vec<f64> {
-    let mut rates = Vec::new();
-    let mut previous: Option<(u64, SystemTime)> = None;
-    while Instant::now() < until {
-        std::thread::sleep(Duration::from_secs(2));
-        let Some((stats, written)) = Stats::read_timed(&c.stats) else {
-            continue;
-        };
-        let n = frames(&other(&stats));
-        if let Some((was, when)) = previous
-            && let Ok(gap) = written.duration_since(when)
-            && gap.as_secs_f64() > 0.5
-        {
-            rates.push(n.saturating_sub(was) as f64 / gap.as_secs_f64());
-        }
-        previous = Some((n, written));
-    }
-    rates
-}
-
-/// `percent` % of the media each participant receives is lost (nftables,
-/// both ways; signalling spared) for two minutes at 360p.
-fn loss(bins: &Bins, percent: u32) -> Figures {
-    let lab = &Lab::new(2);
-    for (me, from) in [(1, 2), (2, 1)] {
-        lab.count_from(me, &client_addr(from), "udp", "udp");
-        lab.count_from(me, &client_addr(from), "tcp", "tcp");
-        lab.ingress_loss(me, percent, Some(&client_addr(from)));
-    }
-    let duration = format!("{}s", LOSS_SECONDS + 12);
-    let args = [
-        "--quality",
-        "360p",
-        "--duration",
-        &duration,
-        "--stats-every",
-        "1s",
-    ];
-    let (server, clinic, specialist) = two_party(lab, bins, "", &args);
-    let both = [&clinic, &specialist];
-    // The handshake crosses the loss too: a lost DTLS flight waits for
-    // OpenSSL's retransmission (1 s, then 2, 4, 8), so a call can take 20 s
-    // to start at 10% (seen in CI on a busy 2-core machine).
-    wait_for_video(&both, Duration::from_secs(45));
-    // Both directions are measured at once: one sampling thread each.
-    let until = clinic.proc.started + Duration::from_secs(LOSS_SECONDS + 8);
-    let (clinic_fps, specialist_fps) = std::thread::scope(|s| {
-        let a = s.spawn(|| decoded_fps(&clinic, until));
-        let b = s.spawn(|| decoded_fps(&specialist, until));
-        (a.join().unwrap_or_default(), b.join().unwrap_or_default())
-    });
-    for c in both {
-        assert_eq!(
-            exit_code(c, Duration::from_secs(30)),
-            Some(0),
-            "expected {} to stay in the call for its whole --duration under {percent}% loss and \
-             leave with exit code 0\n{}",
-            c.name,
-            reports(&both)
-        );
-    }
-    let finals: Vec<Stats> = both
-        .iter()
-        .map(|c| c.stats().expect("final stats"))
-        .collect();
-    let mut directions = Vec::new();
-    for (i, (receiver, mut fps)) in [(&clinic, clinic_fps), (&specialist, specialist_fps)]
-        .into_iter()
-        .enumerate()
-    {
-        let sender_stats = &finals[1 - i];
-        let entry = other(&finals[i]);
-        let audio_sent = sent(sender_stats, "audio")["packetsSent"]
-            .as_u64()
-            .unwrap_or(0);
-        // The share is the receiver's own count: of the packets numbered
-        // since the first one it could decrypt, how many came. The sender's
-        // count also holds what it sent before the receiver's end of the
-        // DTLS handshake was done, which at 10% loss can be several seconds
-        // (OpenSSL retransmits a lost flight after 1, 2, 4, 8 s), and those
-        // say nothing about how the call carries loss. That the count spans
-        // nearly the whole call is checked on its own below.
-        let audio_received = entry["audio"]["packetsReceived"].as_u64().unwrap_or(0);
-        let audio_lost = entry["audio"]["packetsLost"].as_i64().unwrap_or(0).max(0) as u64;
-        let audio_numbered = audio_received + audio_lost;
-        let audio_share = if audio_numbered == 0 {
-            0.0
-        } else {
-            audio_received as f64 / audio_numbered as f64
-        };
-        let samples = fps.len();
-        let median_fps = median(&mut fps);
-        let context = format!(
-            "{} received {audio_received} audio packets and lost {audio_lost}, of the \
-             {audio_sent} sent; video fps samples {fps:?}\n{}",
-            receiver.name,
-            reports(&both)
-        );
-        assert_eq!(
-            reconnects(receiver),
-            0,
-            "expected the call never to drop under {percent}% loss\n{context}"
-        );
-        // The call must have crossed the loss: media on another path (a
-        // relay, IPv6) would make every figure here meaningless. `udp`
-        // counts what reached the interface, before the loss rule.
-        let dropped = lab.counter(i + 1, "loss") as f64;
-        let arrived = lab.counter(i + 1, "udp") as f64;
-        let applied = 100.0 * dropped / arrived.max(1.0);
-        assert!(
-            arrived >= 5_000.0 && applied >= 0.6 * f64::from(percent),
-            "expected the media to cross the {percent}% loss; {} got {arrived} UDP and {} TCP \
-             packets from the other participant and the lab dropped {dropped} ({applied:.1}%)\n\
-             {context}",
-            receiver.name,
-            lab.counter(i + 1, "tcp")
-        );
-        if percent <= 5 {
-            assert!(
-                samples >= 30 && median_fps >= 15.0,
-                "expected {} to decode at least 15 frames a second (median over two minutes) \
-                 under {percent}% loss; median {median_fps:.1}\n{context}",
-                receiver.name
-            );
-        }
-        assert!(
-            audio_numbered as f64 >= 0.75 * audio_sent as f64,
-            "expected {}'s audio count to span most of the call: {audio_numbered} packets \
-             numbered against {audio_sent} sent\n{context}",
-            receiver.name
-        );
-        if percent <= 10 {
-            assert!(
-                audio_share >= 0.88,
-                "expected {} to receive at least 88% of the audio packets under {percent}% \
-                 loss; {:.1}%\n{context}",
-                receiver.name,
-                audio_share * 100.0
-            );
-        }
-        directions.push(json!({
-            "receiver": receiver.name,
-            "medianFps": round1(median_fps),
-            "audioReceivedPercent": round1(audio_share * 100.0),
-            "audioPacketsSent": audio_sent,
-            "audioPacketsNumbered": audio_numbered,
-            "firstFrameMs": entry["firstFrameMs"],
-            "videoPacketsLost": entry["video"]["packetsLost"],
-            "freezes": entry["video"]["freezeCount"],
-            "longestFreezeMs": entry["video"]["longestFreezeMs"],
-            "droppedByLab": lab.counter(i + 1, "loss"),
-            "udpArrived": lab.counter(i + 1, "udp"),
-            "tcpArrived": lab.counter(i + 1, "tcp"),
-        }));
-    }
-    drop(server);
-    figures([
-        ("lossPercent", json!(percent)),
-        ("lossSeconds", json!(LOSS_SECONDS)),
-        ("directions", json!(directions)),
-    ])
-}
-
-pub(crate) fn loss_5(bins: &Bins) -> Figures {
-    loss(bins, 5)
-}
-
-pub(crate) fn loss_10(bins: &Bins) -> Figures {
-    loss(bins, 10)
 }
 
 /// The sender's target bitrate for its video, kbit/s, now.

@@ -3,6 +3,7 @@
 
 mod calls;
 mod impaired;
+mod loss;
 mod outages;
 
 use crate::Scenario;
@@ -41,14 +42,28 @@ pub static SCENARIOS: &[Scenario] = &[
         about: "5% loss both ways for two minutes at 360p: the call holds, video at 15 fps or more",
         in_ci: true,
         tools: &["nft"],
-        run: impaired::loss_5,
+        run: loss::loss_5,
     },
     Scenario {
         name: "loss-10",
-        about: "10% loss both ways for two minutes at 360p: the call holds, 88% of audio arrives",
+        about: "10% loss both ways for two minutes at 360p: 20 fps or more, no freeze over 2 s, 88% of audio arrives",
         in_ci: true,
         tools: &["nft"],
-        run: impaired::loss_10,
+        run: loss::loss_10,
+    },
+    Scenario {
+        name: "loss-20",
+        about: "20% loss both ways for 40 s: the call holds, 75% of audio arrives, video moves within 5 s of the loss stopping",
+        in_ci: true,
+        tools: &["nft"],
+        run: loss::loss_20,
+    },
+    Scenario {
+        name: "loss-cap-jitter",
+        about: "5% loss, a 1 Mbit/s cap and 40 ± 30 ms of jitter through TURN: video moves (10 fps or more), no freeze over 2 s",
+        in_ci: true,
+        tools: &["turnserver", "nft", "tc"],
+        run: loss::loss_cap_jitter,
     },
     Scenario {
         name: "bandwidth-step",

@@ -179,5 +179,20 @@ pub(super) fn recover_bitrates(state: &State, report: &StatsReport) {
     }
 }
 
+/// The Opus encoder's in-band FEC follows the worst loss the congestion
+/// feedback of the connections it feeds measured this second (after
+/// [`recover_bitrates`] ticked them).
+pub(super) fn protect_audio(state: &mut State) {
+    let worst = state
+        .peers
+        .values()
+        .filter(|p| p.codec.is_some() && p.role.sends() != Some(Source::Screen))
+        .filter_map(|p| p.congestion.loss())
+        .reduce(f64::max);
+    if let Some(audio) = state.audio_encoder.as_mut() {
+        audio.follow_loss(worst);
+    }
+}
+
 #[cfg(test)]
 mod tests;

@@ -336,7 +336,7 @@ fn sending_figures(
     };
     (
         enc.map(|e| e.profile.element.to_owned()),
-        enc.map(|e| e.quality.resolution()),
+        enc.map(|e| e.ladder.step().size),
         enc.and_then(|e| crate::encode::bitrate_kbps(&e.encoder, e.profile))
             .map(|k| k as f64),
     )

@@ -72,6 +72,7 @@ impl Tick {
         tiles::follow_sizes(&mut state.tiles);
         let (report, repairs) = stats::collect(state, &mut self.previous);
         adapt::recover_bitrates(state, &report);
+        adapt::protect_audio(state);
         adapt::adapt_jitter_buffers(shared, state, &report, &repairs, &mut self.buffers);
         shared.emit(MediaEvent::Stats { report });
     }

@@ -10,14 +10,16 @@ use super::capture;
 use super::live_caps::LiveCapsFilter;
 use crate::MediaError;
 use crate::encode::{self, EncoderProfile};
-use crate::types::{Quality, VideoCodec};
+use crate::types::VideoCodec;
 
-/// Below this share of a size's starting bitrate, step down a size.
-const STEP_DOWN_SHARE: f64 = 0.5;
-/// Above this share of the larger size's starting bitrate, step back up.
-const STEP_UP_SHARE: f64 = 0.9;
-/// The lowest bitrate video is given, kbit/s.
-pub(crate) const MIN_VIDEO_KBPS: u32 = 150;
+mod ladder;
+mod voice;
+pub(crate) use ladder::{Ladder, Step};
+pub(crate) use voice::{AudioEncoder, build_audio};
+
+/// The lowest bitrate video is given, kbit/s: what 180p at 10 fps needs
+/// (the ladder's lowest rung, see [`Ladder`]).
+pub(crate) const MIN_VIDEO_KBPS: u32 = 100;
 
 pub(crate) struct VideoEncoder {
     /// Cleared while only audio is sent (the link is too poor for video):
@@ -27,8 +29,6 @@ pub(crate) struct VideoEncoder {
     pub overruns: Arc<AtomicU32>,
     /// Seconds in a row with too many drops.
     pub overloaded_seconds: u32,
-    /// The largest size this machine has shown it can encode in time.
-    pub cpu_cap: Quality,
     pub profile: &'static EncoderProfile,
     pub encoder: gst::Element,
     /// The size (and rate) the encoder is fed, changed by adaptation.
@@ -36,9 +36,8 @@ pub(crate) struct VideoEncoder {
     pub tee: gst::Element,
     /// Every element of its branch, the tee last.
     pub elements: Vec<gst::Element>,
-    pub max_quality: Quality,
-    pub quality: Quality,
-    pub fps: u32,
+    /// The size and rate sent, stepped by the estimate and the CPU.
+    pub ladder: Ladder,
     pub bitrate_kbps: u32,
 }
 
@@ -65,72 +64,48 @@ impl VideoEncoder {
     }
 
     /// Once a second: when the encoder drops more than a tenth of the frames
-    /// for two seconds running, the machine cannot keep up at this size, so
-    /// send one size smaller from now on rather than fall behind.
+    /// for two seconds running, the machine cannot keep up at this rung, so
+    /// send one rung lower from now on rather than fall behind.
     pub(crate) fn check_load(&mut self) {
         let dropped = self.overruns.swap(0, Ordering::Relaxed);
-        if dropped * 10 > self.fps {
+        if dropped * 10 > self.ladder.step().fps {
             self.overloaded_seconds += 1;
         } else {
             self.overloaded_seconds = 0;
         }
-        let at = Quality::ALL
-            .iter()
-            .position(|q| *q == self.quality)
-            .unwrap_or(0);
-        if self.overloaded_seconds >= 2 && at > 0 {
-            let lower = Quality::ALL[at - 1];
-            tracing::warn!(from = ?self.quality, to = ?lower, dropped, "the encoder cannot keep up; sending smaller");
-            self.cpu_cap = lower;
-            self.overloaded_seconds = 0;
-            self.set_quality(lower);
+        if self.overloaded_seconds < 2 {
+            return;
+        }
+        self.overloaded_seconds = 0;
+        let from = self.ladder.step();
+        if let Some(to) = self.ladder.step_down_for_cpu() {
+            tracing::warn!(%from, %to, dropped, "the encoder cannot keep up; sending smaller");
+            self.send(to);
         }
     }
 
-    fn set_quality(&mut self, quality: Quality) {
-        self.quality = quality;
+    fn send(&self, step: Step) {
         self.scale_caps.set(encode::input_caps(
             self.profile,
-            quality.resolution(),
-            i32::try_from(self.fps).unwrap_or(30),
+            step.size,
+            i32::try_from(step.fps).unwrap_or(30),
         ));
     }
 
     /// Follows the bandwidth estimate: the encoder's target, and the frame
-    /// size stepped down before the picture breaks up (and back up).
+    /// size and rate stepped down before the picture breaks up (and back up).
     pub(crate) fn follow_estimate(&mut self, estimate_kbps: u32) {
-        let target = estimate_kbps.clamp(MIN_VIDEO_KBPS, self.max_quality.max_bitrate_kbps());
-        let quality = self.quality_for(target);
-        if quality != self.quality {
-            tracing::info!(from = ?self.quality, to = ?quality, kbps = target, "sending size changed to fit the link");
-            self.set_quality(quality);
+        let target = estimate_kbps.clamp(MIN_VIDEO_KBPS, self.ladder.quality().max_bitrate_kbps());
+        let from = self.ladder.step();
+        if let Some(to) = self.ladder.follow(target) {
+            tracing::info!(%from, %to, kbps = target, "sending size changed to fit the link");
+            self.send(to);
         }
         if target != self.bitrate_kbps {
             self.bitrate_kbps = target;
             if let Err(e) = encode::set_bitrate(&self.encoder, self.profile, target) {
                 tracing::warn!("{e}");
             }
-        }
-    }
-
-    /// One step down when the estimate is well under what this size needs,
-    /// one step up (never past the requested quality) when it comfortably
-    /// carries the next; estimates arrive several times a second.
-    fn quality_for(&self, kbps: u32) -> Quality {
-        let kbps = f64::from(kbps);
-        let current = self.quality;
-        let at = Quality::ALL.iter().position(|q| *q == current).unwrap_or(0);
-        if kbps < f64::from(current.start_bitrate_kbps()) * STEP_DOWN_SHARE && at > 0 {
-            return Quality::ALL[at - 1];
-        }
-        match Quality::ALL.get(at + 1) {
-            Some(&higher)
-                if higher <= self.max_quality.min(self.cpu_cap)
-                    && kbps > f64::from(higher.start_bitrate_kbps()) * STEP_UP_SHARE =>
-            {
-                higher
-            }
-            _ => current,
         }
     }
 }
@@ -163,21 +138,10 @@ pub(crate) fn choose_profile(
     Ok(selection.profile)
 }
 
-/// Builds `queue ! videoconvert ! videoscale ! caps ! encoder ! [parse] ! caps ! tee`
-/// off a raw video tee (the camera's, or a shared screen's), and starts it.
-/// Its elements are named `<prefix>-<codec>-...` (`mulaqat-h264-enc`).
-pub(crate) fn build_video(
-    pipeline: &gst::Pipeline,
-    camera_tee: &gst::Element,
-    registry: &encode::EncoderRegistry,
-    codec: VideoCodec,
-    pinned: Option<&str>,
-    (quality, fps): (Quality, u32),
-    prefix: &str,
-) -> Result<VideoEncoder, MediaError> {
-    let profile = choose_profile(registry, codec, pinned)?;
-    let what = format!("the {codec} encoder ({})", profile.element);
-    let tag = format!("{prefix}-{}", codec.encoding_name().to_lowercase());
+/// The queue a video encoder's branch starts with (leaky: a frame the
+/// encoder has no time for is dropped there and counted), and the switch
+/// that drops every frame while only audio is sent.
+fn entry_queue(tag: &str) -> Result<(gst::Element, Arc<AtomicBool>, Arc<AtomicU32>), MediaError> {
     let queue = capture::leaky_queue(&format!("{tag}-enc-queue"), 2)?;
     let overruns = Arc::new(AtomicU32::new(0));
     {
@@ -198,22 +162,43 @@ pub(crate) fn build_video(
             }
         });
     }
+    Ok((queue, sending, overruns))
+}
+
+/// Builds `queue ! videorate ! videoconvert ! videoscale ! caps ! encoder !
+/// [parse] ! caps ! tee` off a raw video tee (the camera's, or a shared
+/// screen's), and starts it. Its elements are named `<prefix>-<codec>-...`
+/// (`mulaqat-h264-enc`). The caps say the ladder's size and rate; the
+/// `videorate` only drops frames (a lower rung's rate), never holds or
+/// repeats one.
+pub(crate) fn build_video(
+    pipeline: &gst::Pipeline,
+    camera_tee: &gst::Element,
+    registry: &encode::EncoderRegistry,
+    (codec, pinned): (VideoCodec, Option<&str>),
+    ladder: Ladder,
+    prefix: &str,
+) -> Result<VideoEncoder, MediaError> {
+    let profile = choose_profile(registry, codec, pinned)?;
+    let what = format!("the {codec} encoder ({})", profile.element);
+    let tag = format!("{prefix}-{}", codec.encoding_name().to_lowercase());
+    let (queue, sending, overruns) = entry_queue(&tag)?;
+    let rate = crate::make_element("videorate", &format!("{tag}-enc-rate"))?;
+    rate.set_property("drop-only", true);
     let convert = crate::make_element("videoconvert", &format!("{tag}-enc-convert"))?;
     let scale = crate::make_element("videoscale", &format!("{tag}-enc-scale"))?;
-    // The size changes under a running camera (congestion, CPU).
+    // The size and rate change under a running camera (congestion, CPU).
+    let step = ladder.step();
     let scale_caps = LiveCapsFilter::new(
         &format!("{tag}-enc-size"),
-        &encode::input_caps(
-            profile,
-            quality.resolution(),
-            i32::try_from(fps).unwrap_or(30),
-        ),
-        &convert,
+        &encode::input_caps(profile, step.size, i32::try_from(step.fps).unwrap_or(30)),
+        &rate,
     )?;
-    let bitrate_kbps = quality.start_bitrate_kbps();
+    let bitrate_kbps = ladder.quality().start_bitrate_kbps();
     let encoder = encode::make_encoder(profile, &format!("{tag}-enc"), bitrate_kbps)?;
     let mut chain = vec![
         queue,
+        rate,
         convert,
         scale,
         scale_caps.element().clone(),
@@ -247,46 +232,14 @@ pub(crate) fn build_video(
         sending,
         overruns,
         overloaded_seconds: 0,
-        cpu_cap: quality,
         profile,
         encoder,
         scale_caps,
         tee,
         elements: chain,
-        max_quality: quality,
-        quality,
-        fps,
+        ladder,
         bitrate_kbps,
     })
-}
-
-pub(crate) struct AudioEncoder {
-    pub tee: gst::Element,
-}
-
-/// Builds `queue ! opusenc ! tee` off the microphone tee: 48 kHz, 20 ms
-/// frames, in-band FEC, voice tuning.
-pub(crate) fn build_audio(
-    pipeline: &gst::Pipeline,
-    mic_tee: &gst::Element,
-) -> Result<AudioEncoder, MediaError> {
-    let what = "the Opus encoder";
-    let queue = crate::make_element("queue", "mulaqat-opus-queue")?;
-    let enc = crate::make_element("opusenc", "mulaqat-opus-enc")?;
-    enc.set_property("bitrate", 32_000i32);
-    enc.set_property("inband-fec", true);
-    enc.set_property("packet-loss-percentage", 10i32);
-    enc.set_property_from_str("audio-type", "voice");
-    enc.set_property_from_str("frame-size", "20");
-    let tee = crate::make_element("tee", "mulaqat-opus-tee")?;
-    tee.set_property("allow-not-linked", true);
-    let chain = [&queue, &enc, &tee];
-    pipeline
-        .add_many(chain)
-        .map_err(|e| MediaError::build(what, e))?;
-    gst::Element::link_many(chain).map_err(|e| MediaError::build(what, e))?;
-    start_then_attach(mic_tee, &[queue, enc, tee.clone()], what)?;
-    Ok(AudioEncoder { tee })
 }
 
 /// Starts a new branch (`chain`, already linked within) and only then links
@@ -297,7 +250,7 @@ pub(crate) fn build_audio(
 /// where the capture source takes it for a shutdown and stops for good
 /// without an error: the camera (or microphone) would send nothing for the
 /// rest of the call, to anyone.
-fn start_then_attach(
+pub(super) fn start_then_attach(
     tee: &gst::Element,
     chain: &[gst::Element],
     what: &str,

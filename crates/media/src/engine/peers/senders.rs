@@ -82,9 +82,8 @@ fn camera_feeds(
             &shared.pipeline,
             &state.video_tee,
             &shared.encoders,
-            codec,
-            shared.settings.pinned_encoder.as_deref(),
-            (shared.settings.quality, shared.settings.fps),
+            (codec, shared.settings.pinned_encoder.as_deref()),
+            encoding::Ladder::camera(shared.settings.quality, shared.settings.fps),
             "mulaqat",
         )?;
         shared.emit(MediaEvent::EncoderSelected {

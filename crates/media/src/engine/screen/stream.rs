@@ -139,9 +139,8 @@ fn build(
         pipeline,
         &tee,
         &shared.encoders,
-        codec,
-        settings.pinned_encoder.as_deref(),
-        (quality, STREAM_FPS),
+        (codec, settings.pinned_encoder.as_deref()),
+        encoding::Ladder::screen(quality, STREAM_FPS),
         PREFIX,
     )?;
     feed.element()

@@ -40,12 +40,24 @@ pub(crate) struct Congestion {
     headroom: Mutex<Headroom>,
     random_loss: Mutex<RandomLoss>,
     twcc: std::sync::Arc<Twcc>,
+    /// The share of packets lost in the last second's feedback (`None`:
+    /// no feedback that second).
+    last_loss: Mutex<Option<f64>>,
 }
 
 impl Congestion {
     /// The latest estimate, bit/s (0 = none yet).
     pub(crate) fn estimate_bps(&self) -> u32 {
         self.estimate_bps.load(Ordering::Relaxed)
+    }
+
+    /// The share of our packets (0 to 1) the peer's congestion feedback
+    /// said lost over the last second; `None` when none came.
+    pub(crate) fn loss(&self) -> Option<f64> {
+        *self
+            .last_loss
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
     }
 
     /// Follows `controller`'s estimate from now on; `ceiling_bps` is the
@@ -138,16 +150,23 @@ impl Congestion {
     }
 
     /// The once-a-second look: adjusts the [`Headroom`], holds the rate
-    /// against random loss when [`RandomLoss`] says so (from the second's
-    /// congestion feedback), and probes when [`Recovery`] says so. `loss`
-    /// is the fraction of video packets the peer reported lost.
-    pub(crate) fn tick(&self, peer: &crate::types::PeerId, loss: Option<f64>) {
+    /// against random loss when [`RandomLoss`] says so, and probes when
+    /// [`Recovery`] says so. Each reads the loss of the second's congestion
+    /// feedback; `reported_loss`, the fraction of video packets the peer's
+    /// last receiver report said lost, stands in only when no feedback came
+    /// (the reports are rare under loss, see [`super::twcc`]).
+    pub(crate) fn tick(&self, peer: &crate::types::PeerId, reported_loss: Option<f64>) {
+        let feedback = self.twcc.take_second();
+        *self
+            .last_loss
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner) = feedback.map(|f| f.loss);
+        let loss = feedback.map(|f| f.loss).or(reported_loss);
         self.follow_headroom(peer, loss);
         let kbps = self.estimate_bps() / 1000;
         if kbps == 0 {
             return;
         }
-        let feedback = self.twcc.take_second();
         let hold = self
             .random_loss
             .lock()

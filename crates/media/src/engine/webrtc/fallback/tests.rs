@@ -34,7 +34,7 @@ fn a_starved_link_stops_video_after_five_seconds_and_says_why() {
         panic!("{change:?}")
     };
     assert!(
-        reason.contains("165 kbit/s") && reason.contains("only audio"),
+        reason.contains(&format!("{ENTER_BELOW_KBPS} kbit/s")) && reason.contains("only audio"),
         "{reason}"
     );
     assert!(g.audio_only());

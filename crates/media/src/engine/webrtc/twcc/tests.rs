@@ -53,3 +53,24 @@ fn a_second_with_everything_lost_has_no_queue() {
     assert_eq!(lost.loss, 1.0);
     assert_eq!(lost.queue_ms, 0.0);
 }
+
+#[test]
+fn jitter_is_no_queue_and_a_standing_queue_is() {
+    let mut w = Window::default();
+    // 40 ± 30 ms, spread over the second: some packets come quickly.
+    let mut jittered = None;
+    for _ in 0..5 {
+        for i in 0..60_u32 {
+            w.add(Some(1_000.0 + 10.0 + f64::from(i % 61)));
+        }
+        jittered = w.close();
+    }
+    let jittered = jittered.expect("a second");
+    assert!(jittered.queue_ms < 10.0, "{jittered:?}");
+    // The same spread on top of a 60 ms queue that never drains.
+    for i in 0..60_u32 {
+        w.add(Some(1_000.0 + 70.0 + f64::from(i % 61)));
+    }
+    let queued = w.close().expect("a second");
+    assert!(queued.queue_ms >= 60.0, "{queued:?}");
+}
