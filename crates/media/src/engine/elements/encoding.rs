@@ -67,8 +67,10 @@ impl VideoEncoder {
     /// for two seconds running, the machine cannot keep up at this rung, so
     /// send one rung lower from now on rather than fall behind.
     pub(crate) fn check_load(&mut self) {
+        // The queue sees every frame of the capture, whatever the rung's
+        // rate (the lower rates are made after it).
         let dropped = self.overruns.swap(0, Ordering::Relaxed);
-        if dropped * 10 > self.ladder.step().fps {
+        if dropped * 10 > self.ladder.call_fps() {
             self.overloaded_seconds += 1;
         } else {
             self.overloaded_seconds = 0;

@@ -128,6 +128,11 @@ impl Ladder {
         }
     }
 
+    /// The frame rate the call was set up with.
+    pub(crate) fn call_fps(&self) -> u32 {
+        self.full_fps
+    }
+
     /// The quality the call was set up with.
     pub(crate) fn quality(&self) -> Quality {
         self.quality
@@ -149,9 +154,11 @@ impl Ladder {
     }
 
     /// The machine could not encode this rung in time: one rung down, and
-    /// never above it again in this call. `None` at the floor.
+    /// never above it again in this call. Never under 360p at the call's
+    /// rate: below it the encoder costs little, and a busy moment would
+    /// cost the call its frame rate for good. `None` there.
     pub(crate) fn step_down_for_cpu(&mut self) -> Option<Step> {
-        if self.at <= self.floor {
+        if self.at <= self.floor.max(top_of(Quality::P360)) {
             return None;
         }
         self.cpu_cap = self.at - 1;
