@@ -348,3 +348,62 @@ fn levels_of_our_microphone_and_of_the_peers_audio_are_reported() {
     assert_eq!(from.as_str(), "b");
     assert!(level > 0.01, "an audible tone, not silence: {level}");
 }
+
+/// Every description either side sent, as it went.
+static DESCRIPTIONS: std::sync::Mutex<Vec<String>> = std::sync::Mutex::new(Vec::new());
+
+fn keep_description(sdp: String) -> String {
+    DESCRIPTIONS.lock().unwrap().push(sdp.clone());
+    sdp
+}
+
+/// The `a=fmtp` of the Opus payload type in `sdp`.
+fn opus_fmtp(sdp: &str) -> Option<String> {
+    let pt = sdp
+        .lines()
+        .find_map(|l| l.strip_prefix("a=rtpmap:")?.strip_suffix(" OPUS/48000/2"))
+        .or_else(|| {
+            sdp.lines()
+                .find_map(|l| l.strip_prefix("a=rtpmap:")?.strip_suffix(" opus/48000/2"))
+        })?;
+    let prefix = format!("a=fmtp:{pt} ");
+    sdp.lines()
+        .find_map(|l| l.strip_prefix(prefix.as_str()).map(str::to_owned))
+}
+
+#[test]
+fn offer_and_answer_ask_for_opus_in_band_fec_and_audio_flows() {
+    DESCRIPTIONS.lock().unwrap().clear();
+    let (fa, fb) = (LatestFrames::default(), LatestFrames::default());
+    let keep = Tampering {
+        descriptions: Some(keep_description),
+        candidates: None,
+    };
+    let call = Call::start_changed(
+        settings(Quality::P360, vec![VideoCodec::H264], &fa),
+        settings(Quality::P360, vec![VideoCodec::H264], &fb),
+        Some(VideoCodec::H264),
+        (fa, fb),
+        (keep, keep),
+    );
+    assert!(
+        wait_frames(&call.b.engine, "a:video", 10, FRAME_WAIT),
+        "no video from A"
+    );
+    let stats = next_stats(&call.b);
+    let audio = stats
+        .inbound
+        .iter()
+        .find(|s| s.kind == MediaKind::Audio)
+        .map_or(0, |s| s.packets_received);
+    assert!(audio > 0, "no audio from A: {stats:?}");
+    let sent = DESCRIPTIONS.lock().unwrap().clone();
+    assert!(sent.len() >= 2, "an offer and an answer: {}", sent.len());
+    for sdp in &sent {
+        let fmtp = opus_fmtp(sdp).unwrap_or_default();
+        assert!(
+            fmtp.split(';').any(|p| p.trim() == "useinbandfec=1"),
+            "a description without useinbandfec=1 for Opus (fmtp {fmtp:?}):\n{sdp}"
+        );
+    }
+}

@@ -188,7 +188,10 @@ fn rtp_caps(
             // audio of an offer made before the encoder's caps came without it.
             .field("encoding-params", "2")
             .field("payload", pt)
-            .field("clock-rate", 48_000i32),
+            .field("clock-rate", 48_000i32)
+            // Says we decode Opus's in-band FEC (`a=fmtp`, RFC 7587): a
+            // browser puts the copies in what it sends only when asked.
+            .field("useinbandfec", "1"),
     };
     if codec == Some(VideoCodec::H264) {
         caps = caps.field("packetization-mode", "1");
@@ -294,7 +297,13 @@ fn payloader(
     pay.set_property("ssrc", ssrc);
     match codec {
         Some(VideoCodec::H264 | VideoCodec::H265) => {
-            pay.set_property("config-interval", -1i32);
+            // No parameter sets from the payloader: the encoder's parser
+            // already puts them at the start of every keyframe. The
+            // payloader's own (`-1`) go before every IDR *slice*, so a
+            // keyframe made of several slices (x264's sliced threads) had
+            // them in its middle, where they begin a new picture: FFmpeg
+            // copes, OpenH264 rejects every frame and the peer saw nothing.
+            pay.set_property("config-interval", 0i32);
             pay.set_property_from_str("aggregate-mode", "zero-latency");
         }
         Some(VideoCodec::Vp8) => pay.set_property_from_str("picture-id-mode", "15-bit"),
