@@ -175,7 +175,7 @@ impl MediaEngine {
     ) -> Result<(), MediaError> {
         let peer = peer.clone();
         self.shared
-            .call(move |_, state| peers::connection::add_ice_candidate(state, &peer, candidate))?
+            .call(move |shared, state| peers::candidates::add(shared, state, &peer, candidate))?
     }
 
     /// Mutes or unmutes the microphone: while muted no audio packets are sent.

@@ -4,6 +4,8 @@
 #![allow(clippy::expect_used, clippy::unwrap_used, clippy::print_stdout)]
 
 mod call;
+mod leftovers;
+mod openh264;
 mod security;
 mod sfu;
 mod support;

@@ -67,15 +67,23 @@ pub fn settings(
     }
 }
 
-/// Changes a description on its way (a man in the middle), or passes it.
+/// Changes a description or a candidate on its way (a man in the middle,
+/// a browser hiding its addresses), or passes it.
 pub type Tamper = fn(String) -> String;
+
+/// What a relay changes on its way: descriptions, candidates.
+#[derive(Clone, Copy, Default)]
+pub struct Tampering {
+    pub descriptions: Option<Tamper>,
+    pub candidates: Option<Tamper>,
+}
 
 fn relay(
     mut from: mulaqat_media::EventReceiver,
     to: MediaEngine,
     from_id: PeerId,
     rest: mpsc::Sender<MediaEvent>,
-    (descriptions, tamper): (Arc<Mutex<u32>>, Option<Tamper>),
+    (descriptions, tamper): (Arc<Mutex<u32>>, Tampering),
 ) {
     std::thread::spawn(move || {
         while let Some(event) = from.blocking_recv() {
@@ -84,13 +92,16 @@ fn relay(
                     mut description, ..
                 } => {
                     *descriptions.lock().unwrap() += 1;
-                    if let Some(tamper) = tamper {
+                    if let Some(tamper) = tamper.descriptions {
                         description.sdp = tamper(description.sdp);
                     }
                     to.set_remote_description(&from_id, description)
                         .expect("remote description applies");
                 }
-                MediaEvent::LocalCandidate { candidate, .. } => {
+                MediaEvent::LocalCandidate { mut candidate, .. } => {
+                    if let Some(tamper) = tamper.candidates {
+                        candidate.candidate = tamper(candidate.candidate);
+                    }
                     let _ = to.add_ice_candidate(&from_id, candidate);
                 }
                 other => {
@@ -119,8 +130,24 @@ impl Call {
         a: EngineSettings,
         b: EngineSettings,
         codec: Option<VideoCodec>,
-        (a_frames, b_frames): (LatestFrames, LatestFrames),
+        frames: (LatestFrames, LatestFrames),
         tamper: Option<Tamper>,
+    ) -> Call {
+        let b_to_a = Tampering {
+            descriptions: tamper,
+            candidates: None,
+        };
+        Call::start_changed(a, b, codec, frames, (Tampering::default(), b_to_a))
+    }
+
+    /// As [`Call::start`], with what each sends changed on its way to the
+    /// other: A's as the first of `tampering` says, B's as the second.
+    pub fn start_changed(
+        a: EngineSettings,
+        b: EngineSettings,
+        codec: Option<VideoCodec>,
+        (a_frames, b_frames): (LatestFrames, LatestFrames),
+        (a_to_b, b_to_a): (Tampering, Tampering),
     ) -> Call {
         let serial = one_at_a_time();
         let (a_engine, a_events) = MediaEngine::start(a).expect("engine a starts");
@@ -134,14 +161,14 @@ impl Call {
             b_engine.clone(),
             PeerId("a".into()),
             a_rest_tx,
-            (a_desc.clone(), None),
+            (a_desc.clone(), a_to_b),
         );
         relay(
             b_events,
             a_engine.clone(),
             PeerId("b".into()),
             b_rest_tx,
-            (b_desc.clone(), tamper),
+            (b_desc.clone(), b_to_a),
         );
         b_engine
             .add_peer(PeerId("a".into()), PeerConfig::default())
@@ -258,4 +285,25 @@ pub fn luma_stats(frames: &LatestFrames, track: &str) -> Option<(f64, f64)> {
         .sum::<f64>()
         / n;
     Some((mean, var))
+}
+
+/// Runs the test `name` (its path in this binary, `module::test`) alone in
+/// a new process of this test binary, with `marker` set in its
+/// environment, and fails with its output if it fails. For checks that
+/// change something process-wide (GStreamer's registry) or count what the
+/// process holds (threads, sockets), which the other tests of this binary,
+/// running in parallel, would disturb or be disturbed by.
+pub fn run_alone(name: &str, marker: &str) {
+    let binary = std::env::current_exe().expect("this test binary");
+    let run = std::process::Command::new(&binary)
+        .args([name, "--exact", "--nocapture", "--include-ignored"])
+        .env(marker, "1")
+        .output()
+        .unwrap_or_else(|e| panic!("{} does not run again: {e}", binary.display()));
+    let stdout = String::from_utf8_lossy(&run.stdout);
+    assert!(
+        run.status.success() && stdout.contains("1 passed"),
+        "{name}, run alone, failed:\n{stdout}\n{}",
+        String::from_utf8_lossy(&run.stderr)
+    );
 }

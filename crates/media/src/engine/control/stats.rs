@@ -179,14 +179,7 @@ fn outbound(
     let peer = &connection.peer;
     let kind = kind_of(s);
     let bytes = s.get::<u64>("bytes-sent").unwrap_or(0);
-    let received = s
-        .get::<u32>("ssrc")
-        .ok()
-        .and_then(|x| reported.get(&x).copied());
-    let remote = s
-        .get::<&str>("remote-id")
-        .ok()
-        .and_then(|rid| all.get::<gst::Structure>(rid).ok());
+    let (rtt_ms, fraction_lost) = peer_figures(s, all, reported);
     let video = kind == MediaKind::Video;
     let (encoder, resolution, target) = if video {
         sending_figures(state, peer, connection.codec)
@@ -200,23 +193,45 @@ fn outbound(
         packets_sent: s.get::<u64>("packets-sent").unwrap_or(0),
         bytes_sent: bytes,
         bitrate_kbps: rate_kbps(previous, (peer.clone(), id.to_owned()), bytes),
-        rtt_ms: received.and_then(|r| r.rtt_ms).or_else(|| {
-            remote
-                .as_ref()
-                .and_then(|r| r.get::<f64>("round-trip-time").ok())
-                .map(|secs| secs * 1000.0)
-        }),
-        fraction_lost: received.map(|r| r.fraction_lost).or_else(|| {
-            remote
-                .as_ref()
-                .and_then(|r| r.get::<f64>("fraction-lost").ok())
-        }),
+        rtt_ms,
+        fraction_lost,
         encoder,
         resolution,
         estimated_bandwidth_kbps: (video && estimate_bps > 0)
             .then(|| f64::from(estimate_bps) / 1000.0),
         target_bitrate_kbps: target,
     }
+}
+
+/// The round trip (ms) and the share lost the peer reports of the sending
+/// stream `s` (one of `all`): from its own report blocks (`reported`),
+/// the loss from `webrtcbin`'s `remote-inbound-rtp` when it sent none.
+///
+/// The round trip only ever comes from a block that echoes one of our
+/// sender reports. A block that does not (the peer had none of ours yet:
+/// for the first seconds of a call, longer over a slow relay) gives no
+/// round trip, and `webrtcbin` 1.22 then reports 0: read as a figure, the
+/// call showed a 0 ms round trip over TURN, and the receive buffers made
+/// no room for a retransmission's round trip.
+fn peer_figures(
+    s: &gst::StructureRef,
+    all: &gst::StructureRef,
+    reported: &HashMap<u32, Received>,
+) -> (Option<f64>, Option<f64>) {
+    let received = s
+        .get::<u32>("ssrc")
+        .ok()
+        .and_then(|x| reported.get(&x).copied());
+    let remote = s
+        .get::<&str>("remote-id")
+        .ok()
+        .and_then(|rid| all.get::<gst::Structure>(rid).ok());
+    let fraction_lost = received.map(|r| r.fraction_lost).or_else(|| {
+        remote
+            .as_ref()
+            .and_then(|r| r.get::<f64>("fraction-lost").ok())
+    });
+    (received.and_then(|r| r.rtt_ms), fraction_lost)
 }
 
 /// One received stream `webrtcbin` reports (`s`, named `id`), with the

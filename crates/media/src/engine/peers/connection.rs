@@ -1,8 +1,8 @@
 //! One `webrtcbin` per connection: added (on the control thread, which
-//! checked its name was free), restarted, given the peer's candidates,
-//! and removed with everything it made. What it sends is linked by
-//! [`super::senders`], what it receives by [`super::receive`], its
-//! handlers are in [`super::signals`].
+//! checked its name was free), restarted, and removed with everything it
+//! made. The peer's candidates reach it through [`super::candidates`],
+//! what it sends is linked by [`super::senders`], what it receives by
+//! [`super::receive`], its handlers are in [`super::signals`].
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -24,7 +24,7 @@ use crate::engine::webrtc::numbering::Numbering;
 use crate::engine::webrtc::recovery::Congestion;
 use crate::engine::webrtc::reports::PeerReports;
 use crate::engine::webrtc::{ice, retransmission};
-use crate::types::{IceCandidate, IcePolicy, PeerId, PeerState, Quality, VideoCodec};
+use crate::types::{IcePolicy, PeerId, PeerState, Quality, VideoCodec};
 
 /// Adds a connection for `role`: one that sends and receives (a mesh peer),
 /// or only sends (offering: an SFU publication), or only receives
@@ -186,27 +186,6 @@ pub(crate) fn restart(
     tracing::info!(%peer, "restarting the connection");
     remove(shared, state, peer);
     add(shared, state, peer.clone(), config, role)
-}
-
-/// Adds a trickled candidate from the peer.
-pub(crate) fn add_ice_candidate(
-    state: &State,
-    peer: &PeerId,
-    candidate: IceCandidate,
-) -> Result<(), MediaError> {
-    if candidate.candidate.is_empty() {
-        return Ok(()); // End of candidates: nothing to add.
-    }
-    let webrtcbin = state
-        .peers
-        .get(peer)
-        .map(|p| &p.webrtcbin)
-        .ok_or_else(|| MediaError::NoSuchPeer(peer.to_string()))?;
-    webrtcbin.emit_by_name::<()>(
-        "add-ice-candidate",
-        &[&candidate.sdp_m_line_index, &candidate.candidate],
-    );
-    Ok(())
 }
 
 /// Removes a peer's connection and its tracks, saying so; gives what the

@@ -6,13 +6,13 @@ use std::sync::Arc;
 
 use gst::prelude::*;
 
-use super::{connection, negotiate, senders};
+use super::{candidates, connection, negotiate, senders};
 use crate::MediaError;
 use crate::engine::elements::{decoders, encoding};
 use crate::engine::state::{Shared, State};
 use crate::engine::webrtc::numbering::{self, Numbering};
-use crate::engine::webrtc::{dtls, sdp};
-use crate::types::{PeerId, SdpKind, SessionDescription, VideoCodec};
+use crate::engine::webrtc::{dtls, mdns, sdp};
+use crate::types::{IceCandidate, PeerId, SdpKind, SessionDescription, VideoCodec};
 
 /// Applies the peer's offer (then answers) or answer.
 pub(crate) fn set_remote_description(
@@ -21,7 +21,9 @@ pub(crate) fn set_remote_description(
     peer: &PeerId,
     description: SessionDescription,
 ) -> Result<(), MediaError> {
-    let sdp = sdp::parse_checked(&description.sdp)?;
+    let mut sdp = sdp::parse_checked(&description.sdp)?;
+    // Candidates named by mDNS go to `webrtcbin` resolved, as trickled ones do.
+    let hidden = mdns::take_from_sdp(&mut sdp);
     let fingerprint = dtls::expected_fingerprint(&sdp)
         .map_err(|why| MediaError::Sdp(format!("refused: {why}")))?;
     let offer = description.kind == SdpKind::Offer;
@@ -65,6 +67,13 @@ pub(crate) fn set_remote_description(
         webrtcbin.emit_by_name::<()>("set-remote-description", &[&remote, &promise]);
     } else {
         webrtcbin.emit_by_name::<()>("set-remote-description", &[&remote, &None::<gst::Promise>]);
+    }
+    for (sdp_m_line_index, candidate) in hidden {
+        let candidate = IceCandidate {
+            sdp_m_line_index,
+            candidate,
+        };
+        candidates::resolve_then_add(shared, peer, &webrtcbin, candidate);
     }
     Ok(())
 }

@@ -6,6 +6,7 @@
 pub(crate) mod dtls;
 pub(crate) mod fallback;
 pub(crate) mod ice;
+pub(crate) mod mdns;
 pub(crate) mod numbering;
 pub(crate) mod pacing;
 pub(crate) mod random_loss;
