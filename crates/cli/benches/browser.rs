@@ -21,6 +21,16 @@
 //! bench itself, run again inside the server namespace (`--serve-page`, see
 //! `browser/page.rs`). Needs root (namespaces) and Chromium; without them
 //! it says why and exits 0.
+//!
+//! With `--impair SPEC` (repeatable), the same call over an impaired
+//! network instead, both clients fed the same moving picture, at 360p by
+//! default: per direction, received fps, freezes, audio packets and the
+//! sizes received over time (see `browser/impaired.rs`).
+//!
+//! ```text
+//! cargo bench -p mulaqat-cli --bench browser -- --impair loss=10 --impair loss=5,rate=1000 \
+//!     --impair rate=1000,delay=150,jitter=30 --json target/browser-impaired.json --markdown docs/benchmarks.md
+//! ```
 
 #![allow(clippy::print_stdout, clippy::expect_used, clippy::unwrap_used)]
 
@@ -30,40 +40,57 @@ mod chromium;
 mod cost;
 #[path = "browser/figures.rs"]
 mod figures;
+#[path = "browser/frames.rs"]
+mod frames;
+#[path = "browser/impaired.rs"]
+mod impaired;
+#[path = "browser/impaired_figures.rs"]
+mod impaired_figures;
+#[path = "browser/network.rs"]
+mod network;
 #[path = "browser/page.rs"]
 mod page;
 #[path = "browser/readings.rs"]
 mod readings;
 
-use std::ffi::OsString;
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 use clap::Parser;
-use serde_json::{Value, json};
+use serde_json::json;
 
 use mulaqat_lab::measure;
 use mulaqat_lab::netns::{self as lab, Lab, SERVER_ADDR};
 use mulaqat_lab::procs::{Bins, Client, Proc, Server, Stats};
 use mulaqat_media::Quality;
 
-use chromium::Chromium;
+use chromium::{Camera, Chromium};
 use cost::Snapshot;
 use figures::{Histogram, Participant, Row, Side};
 
 #[derive(Debug, Parser)]
 struct Args {
-    /// Sending qualities to run (720p, 1080p; 360p also works).
-    #[arg(long, value_delimiter = ',', default_values_t = ["720p".to_owned(), "1080p".to_owned()])]
+    /// Sending qualities to run (360p, 720p, 1080p) [default: 720p,1080p;
+    /// 360p with --impair].
+    #[arg(long, value_delimiter = ',')]
     quality: Vec<String>,
     /// Seconds from both participants' first remote frame to the measured
-    /// window (Chromium reaches the size asked some 15 s into the call).
-    #[arg(long, default_value_t = 25)]
-    warmup: u64,
-    /// Seconds measured.
-    #[arg(long, default_value_t = 10)]
-    seconds: u64,
+    /// window (Chromium reaches the size asked some 15 s into the call)
+    /// [default: 25; 10 with --impair].
+    #[arg(long)]
+    warmup: Option<u64>,
+    /// Seconds measured [default: 10; 60 with --impair].
+    #[arg(long)]
+    seconds: Option<u64>,
+    /// Run the call over an impaired network instead, once per flag:
+    /// `loss=P` (P % of the packets each client receives from the other
+    /// dropped at random), `rate=K` (each client sends at most K kbit/s,
+    /// tbf), `delay=MS[,jitter=MS]` (each way through a TURN relay behind
+    /// `mulaqat-netsim`, which adds MS ± jitter; relay only), joined with
+    /// commas: `--impair loss=5,rate=1000`.
+    #[arg(long, value_name = "SPEC")]
+    impair: Vec<network::Impairment>,
     /// Run only the Mulaqat calls.
     #[arg(long)]
     skip_browser: bool,
@@ -83,6 +110,28 @@ struct Args {
 }
 
 const FPS: u32 = 30;
+
+impl Args {
+    /// The qualities to run.
+    fn qualities(&self) -> Vec<String> {
+        match (self.quality.is_empty(), self.impair.is_empty()) {
+            (false, _) => self.quality.clone(),
+            (true, true) => vec!["720p".to_owned(), "1080p".to_owned()],
+            (true, false) => vec!["360p".to_owned()],
+        }
+    }
+
+    fn warmup(&self) -> u64 {
+        let default = if self.impair.is_empty() { 25 } else { 10 };
+        self.warmup.unwrap_or(default)
+    }
+
+    fn seconds(&self) -> u64 {
+        let default = if self.impair.is_empty() { 10 } else { 60 };
+        self.seconds.unwrap_or(default)
+    }
+}
+
 /// How long the window waits for both participants' first frames.
 const CONNECT_TIMEOUT: Duration = Duration::from_secs(60);
 
@@ -168,11 +217,11 @@ impl Setup<'_> {
         while !both_see() && Instant::now() < give_up {
             pause(Duration::from_millis(100));
         }
-        pause(Duration::from_secs(self.args.warmup));
+        pause(Duration::from_secs(self.args.warmup()));
         let from = SystemTime::now();
         let before = Snapshot::take(roots);
         at_edge();
-        pause(Duration::from_secs(self.args.seconds));
+        pause(Duration::from_secs(self.args.seconds()));
         at_edge();
         let after = Snapshot::take(roots);
         Window {
@@ -184,15 +233,22 @@ impl Setup<'_> {
         }
     }
 
-    /// A Mulaqat call: two `mulaqat-cli join` in the client namespaces.
-    fn mulaqat(&self, server: &Server, call: &str, stamped: bool) -> (Vec<Participant>, Histogram) {
+    /// Two `mulaqat-cli join NAME-P1|2 --quality Q ARGS` in the client
+    /// namespaces, `extra` given to client `i` (from 1) too.
+    fn join(
+        &self,
+        server: &Server,
+        call: &str,
+        args: &[&str],
+        extra: impl Fn(usize) -> Vec<String>,
+    ) -> Vec<Client> {
         let link = server.link(call, "host", "1h");
-        let mut extra = vec!["--quality", self.quality, "--stats-every", "500ms"];
-        if stamped {
-            extra.push("--stamp-frames");
-        }
-        let clients: Vec<Client> = (1..=2)
+        (1..=2)
             .map(|i| {
+                let extra = extra(i);
+                let mut all = vec!["--quality", self.quality];
+                all.extend(args);
+                all.extend(extra.iter().map(String::as_str));
                 Client::start(
                     Some(&self.lab),
                     Some(i),
@@ -201,28 +257,33 @@ impl Setup<'_> {
                     "join",
                     &link,
                     &format!("{call}-P{i}"),
-                    &extra,
+                    &all,
                 )
             })
-            .collect();
+            .collect()
+    }
+
+    /// A Mulaqat call: two `mulaqat-cli join` in the client namespaces.
+    fn mulaqat(&self, server: &Server, call: &str, stamped: bool) -> (Vec<Participant>, Histogram) {
+        let mut args = vec!["--stats-every", "500ms"];
+        if stamped {
+            args.push("--stamp-frames");
+        }
+        let clients = self.join(server, call, &args, |_| Vec::new());
         let roots: Vec<u32> = clients.iter().map(|c| c.proc.pid).collect();
         let mut edges: Vec<Vec<Option<(Stats, SystemTime)>>> = Vec::new();
-        let both_see = || {
-            clients.iter().all(|c| {
-                c.proc
-                    .stdout()
-                    .iter()
-                    .any(|l| l.starts_with("first frame:"))
-            })
-        };
-        let w = self.window(&roots, both_see, || {
-            edges.push(
-                clients
-                    .iter()
-                    .map(|c| Stats::read_timed(&c.stats))
-                    .collect(),
-            );
-        });
+        let w = self.window(
+            &roots,
+            || all_see(&clients),
+            || {
+                edges.push(
+                    clients
+                        .iter()
+                        .map(|c| Stats::read_timed(&c.stats))
+                        .collect(),
+                );
+            },
+        );
         for c in &clients {
             c.proc.interrupt();
         }
@@ -270,6 +331,36 @@ impl Setup<'_> {
         (participants, latency)
     }
 
+    /// A browser in each client namespace, pages `a` (in `c1`) and `b`,
+    /// opening the call page from the page server with `query` added.
+    fn launch_pages(
+        &self,
+        call: &str,
+        query: &str,
+        camera: Camera<'_>,
+    ) -> Result<Vec<Chromium>, String> {
+        let mut browsers = Vec::new();
+        for (i, me, peer) in [(1, "a", "b"), (2, "b", "a")] {
+            let url = format!(
+                "http://{SERVER_ADDR}:{}/call?call={call}&me={me}&peer={peer}&w={}&h={}&fps={FPS}{query}",
+                page::PORT,
+                self.width,
+                self.height,
+            );
+            let dir = self.lab.dir();
+            browsers.push(Chromium::launch(
+                &self.lab,
+                &self.lab.client_ns(i),
+                &self.args.chromium,
+                &dir.join(format!("chromium-{call}-{me}")),
+                camera,
+                &url,
+                &dir.join(format!("chromium-{call}-{me}.log")),
+            )?);
+        }
+        Ok(browsers)
+    }
+
     /// A Chromium call: a browser in each client namespace, both opening
     /// the page from `page`.
     fn chromium(
@@ -278,53 +369,23 @@ impl Setup<'_> {
         call: &str,
         stamped: bool,
     ) -> Result<(Vec<Participant>, Histogram, u64), String> {
-        let mut browsers = Vec::new();
-        for (i, me, peer) in [(1, "a", "b"), (2, "b", "a")] {
-            let url = format!(
-                "http://{SERVER_ADDR}:{}/call?call={call}&me={me}&peer={peer}&w={}&h={}&fps={FPS}&stamp={}",
-                page::PORT,
-                self.width,
-                self.height,
-                u8::from(stamped)
-            );
-            let dir = self.lab.dir();
-            browsers.push(Chromium::launch(
-                &self.lab,
-                &self.lab.client_ns(i),
-                &self.args.chromium,
-                &dir.join(format!("chromium-{call}-{me}")),
-                FPS,
-                &url,
-                &dir.join(format!("chromium-{call}-{me}.log")),
-            )?);
-        }
-        let roots: Vec<u32> = browsers.iter().map(|b| b.pid).collect();
-        let first_frames = [format!("{call} a "), format!("{call} b ")]
-            .map(|who| format!("{}{who}", page::REPORT));
-        let both_see = || {
-            let lines = page.stdout();
-            first_frames.iter().all(|who| {
-                lines
-                    .iter()
-                    .any(|l| l.starts_with(who.as_str()) && l.contains(r#""type":"firstFrame""#))
-            })
+        let camera = Camera {
+            fps: FPS,
+            file: None,
         };
-        let w = self.window(&roots, both_see, || {});
+        let mut browsers =
+            self.launch_pages(call, &format!("&stamp={}", u8::from(stamped)), camera)?;
+        let roots: Vec<u32> = browsers.iter().map(|b| b.pid).collect();
+        let w = self.window(&roots, || page::both_see(page, call), || {});
         let exited: Vec<bool> = browsers.iter_mut().map(|b| !b.running()).collect();
         let launched: Vec<f64> = browsers.iter().map(|b| epoch_ms(b.launched)).collect();
         // The whole instances go now, before the next call.
         drop(browsers);
-        let prefix = format!("{}{call} ", page::REPORT);
-        let lines = page.stdout();
         let mut latency = Histogram::default();
         let mut unreadable = 0;
         let mut participants = Vec::new();
         for (k, me) in ["a", "b"].into_iter().enumerate() {
-            let reports: Vec<Value> = lines
-                .iter()
-                .filter_map(|l| l.strip_prefix(&prefix)?.strip_prefix(me)?.strip_prefix(' '))
-                .filter_map(|json| serde_json::from_str(json).ok())
-                .collect();
+            let reports = page::reports(page, call, me);
             let mut p = Participant {
                 cpu_percent: w.cpu[k],
                 memory: w.memory[k],
@@ -351,39 +412,14 @@ impl Setup<'_> {
     }
 }
 
-/// The codec a Mulaqat encoder element makes.
-fn codec_of_encoder(encoder: &str) -> &'static str {
-    let e = encoder.to_ascii_lowercase();
-    if e.contains("265") || e.contains("hevc") {
-        "H265"
-    } else if e.contains("264") {
-        "H264"
-    } else if e.contains("vp8") {
-        "VP8"
-    } else if e.contains("vp9") {
-        "VP9"
-    } else if e.contains("av1") {
-        "AV1"
-    } else {
-        "?"
-    }
-}
-
-/// The page server, this bench run again in the server namespace.
-fn start_page_server(lab: &Lab) -> Proc {
-    let exe = std::env::current_exe().expect("the bench knows its own path");
-    let addr = format!("{SERVER_ADDR}:{}", page::PORT);
-    let proc = Proc::spawn(
-        Some(lab),
-        Some(&lab.ns("srv")),
-        "page server",
-        &exe,
-        &[OsString::from("--serve-page"), OsString::from(&addr)],
-        lab.dir(),
-    );
-    proc.wait_line(page::READY, Duration::from_secs(10))
-        .unwrap_or_else(|e| panic!("the page server did not start: {e}"));
-    proc
+/// Whether both `mulaqat-cli`s have printed their first remote frame.
+fn all_see(clients: &[Client]) -> bool {
+    clients.iter().all(|c| {
+        c.proc
+            .stdout()
+            .iter()
+            .any(|l| l.starts_with("first frame:"))
+    })
 }
 
 /// Puts a call's figures into its side: resources from the plain call,
@@ -434,7 +470,7 @@ fn run_row(args: &Args, bins: &Bins, quality: &str) -> Row {
             "[rooms]\ndefault_kind = \"meeting\"\n",
         )
     });
-    let page = (!args.skip_browser).then(|| start_page_server(&setup.lab));
+    let page = (!args.skip_browser).then(|| page::start(&setup.lab));
     let mut mulaqat = None;
     let mut chromium = None;
     for stamped in [false, true] {
@@ -469,20 +505,16 @@ fn run_row(args: &Args, bins: &Bins, quality: &str) -> Row {
     }
 }
 
-fn chromium_version(program: &Path) -> String {
-    std::process::Command::new(program)
-        .arg("--version")
-        .stderr(std::process::Stdio::null())
-        .output()
-        .ok()
-        .map(|o| String::from_utf8_lossy(&o.stdout).trim().to_owned())
-        .filter(|v| !v.is_empty())
-        .unwrap_or_else(|| "Chromium (version unknown)".into())
-}
-
 /// Why this machine cannot run the bench, if it cannot.
 fn missing(args: &Args) -> Option<String> {
-    if let Some(why) = lab::missing(&[]) {
+    let mut tools = Vec::new();
+    if !args.impair.is_empty() {
+        tools.extend(["nft", "tc", "gst-launch-1.0"]);
+    }
+    if args.impair.iter().any(|i| i.delay_ms.is_some()) {
+        tools.push("turnserver");
+    }
+    if let Some(why) = lab::missing(&tools) {
         return Some(why);
     }
     (!args.skip_browser && !args.chromium.is_file()).then(|| {
@@ -502,7 +534,7 @@ fn main() {
         }
         return;
     }
-    if let Some(q) = args.quality.iter().find(|q| size_of(q).is_none()) {
+    if let Some(q) = args.qualities().iter().find(|q| size_of(q).is_none()) {
         eprintln!("browser benchmark: unknown quality {q:?}: use 360p, 720p or 1080p");
         std::process::exit(2);
     }
@@ -512,24 +544,34 @@ fn main() {
     }
     watch_ctrl_c();
     let bins = Bins::locate(env!("CARGO_BIN_EXE_mulaqat-cli"));
-    let browser = chromium_version(&args.chromium);
+    let browser = chromium::version(&args.chromium);
+    if !args.impair.is_empty() {
+        impaired::run(&args, &bins, &browser);
+        return;
+    }
     let mut rows = Vec::new();
-    for quality in &args.quality {
+    for quality in &args.qualities() {
         let row = run_row(&args, &bins, quality);
         eprint!("{}", row.table_lines());
         rows.push(row);
     }
+    report(&args, &browser, &rows);
+}
+
+/// The table and the JSON of the unimpaired calls.
+fn report(args: &Args, browser: &str, rows: &[Row]) {
     let mut flags = String::new();
-    if args.quality != ["720p", "1080p"] {
-        flags.push_str(&format!(" --quality {}", args.quality.join(",")));
+    if args.qualities() != ["720p", "1080p"] {
+        flags.push_str(&format!(" --quality {}", args.qualities().join(",")));
     }
+    let (warmup, seconds) = (args.warmup(), args.seconds());
     let mut table = format!(
-        "Machine: {}; {browser}. Command: `cargo bench -p mulaqat-cli --bench browser --{flags} --warmup {} --seconds {}`. \
+        "Machine: {}; {browser}. Command: `cargo bench -p mulaqat-cli --bench browser --{flags} --warmup {warmup} --seconds {seconds}`. \
          Release build. Per quality, calls one after the other in the same namespaces (a client namespace per \
          participant, veth to the server's): two `mulaqat-cli join` through `mulaqat-server`, and two headless \
          Chromium pages (fake camera and microphone at the size shown and 30 fps, H.264 preferred, signalling \
          through the bench's page server), each sending video and sound and playing the other's. \
-         The window is {} s long and starts {} s after both participants have the other's first frame. \
+         The window is {seconds} s long and starts {warmup} s after both participants have the other's first frame. \
          CPU: share of one core per participant (mean of the two), over every process of a Chromium instance. \
          PSS (shared pages split among the processes mapping them) is the fair memory figure for Chromium's many \
          processes; RSS counts shared pages once per process. First frame: from spawning the process (a fresh \
@@ -538,13 +580,9 @@ fn main() {
          (MediaStreamTrackProcessor), both directions, in a second call made with stamps (stamping costs CPU). \
          fps and size received: the first call's window, the smallest size received.\n\n{}",
         measure::machine(),
-        args.warmup,
-        args.seconds,
-        args.seconds,
-        args.warmup,
         figures::TABLE_HEAD,
     );
-    for row in &rows {
+    for row in rows {
         table.push_str(&row.table_lines());
     }
     println!("{table}");
@@ -552,8 +590,8 @@ fn main() {
         .write_json(&json!({
             "machine": measure::machine(),
             "browser": browser,
-            "warmupSecs": args.warmup,
-            "seconds": args.seconds,
+            "warmupSecs": warmup,
+            "seconds": seconds,
             "rows": rows.iter().map(Row::to_json).collect::<Vec<_>>(),
         }))
         .expect("write JSON");

@@ -21,6 +21,7 @@ use mulaqat_media::{
 use mulaqat_settings::{EffectiveSettings, MachinePolicy, UserSettings};
 use tokio::sync::mpsc;
 
+use crate::frame_log::FrameLog;
 use crate::{CallArgs, exit, stats};
 
 /// What to do with callers not on a station's list.
@@ -206,6 +207,9 @@ pub(crate) async fn run_call(args: &CallArgs, answering: Answering) -> Result<u8
     collector.resources("beforeCall", stats::resources());
     let (engine, engine_events) =
         MediaEngine::start(engine_settings(args)).context("the media engine did not start")?;
+    let frame_log = (args.frame_log.as_deref())
+        .map(|path| FrameLog::start(engine.clone(), path))
+        .transpose()?;
     let (events_tx, mut events) = mpsc::unbounded_channel();
     let (user, user_rx) = mpsc::unbounded_channel();
     let signalling = SignallingTarget {
@@ -227,6 +231,7 @@ pub(crate) async fn run_call(args: &CallArgs, answering: Answering) -> Result<u8
         args,
         answering: &answering,
         engine: &engine,
+        frame_log: frame_log.as_ref(),
         user: &user,
         started,
         relay_only,
@@ -251,6 +256,7 @@ pub(crate) async fn run_call(args: &CallArgs, answering: Answering) -> Result<u8
         ..
     } = watch;
     let reason = call.await.context("the call task failed")?;
+    drop(frame_log);
     engine.stop();
     drop(engine);
     drop(user);
@@ -301,6 +307,8 @@ struct CallWatch<'a> {
     args: &'a CallArgs,
     answering: &'a Answering,
     engine: &'a MediaEngine,
+    /// `--frame-log`, told of each remote video as its first frame comes.
+    frame_log: Option<&'a FrameLog>,
     user: &'a mpsc::UnboundedSender<UserAction>,
     /// When the command started (first-frame times count from here).
     started: Instant,
@@ -371,6 +379,9 @@ impl CallWatch<'_> {
                 let ms = u64::try_from(self.started.elapsed().as_millis()).unwrap_or(u64::MAX);
                 println!("first frame: {peer} {resolution} after {ms} ms");
                 collector.first_frame(peer.as_str(), ms);
+                if let Some(log) = self.frame_log {
+                    log.watch(&peer);
+                }
             }
             RunnerEvent::Media(MediaEvent::Error { message }) => {
                 eprintln!("media error: {message}")

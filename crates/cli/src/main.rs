@@ -10,6 +10,7 @@ use clap::{Parser, Subcommand};
 use mulaqat_media::Quality;
 
 mod call;
+mod frame_log;
 mod host;
 mod stats;
 
@@ -90,6 +91,11 @@ pub(crate) struct CallArgs {
     /// (benchmarks; both sides need it).
     #[arg(long, hide = true)]
     stamp_frames: bool,
+    /// Write a line here each time a received video's frame count grows,
+    /// read every 20 ms: `UNIX_MS PEER FRAMES WIDTHxHEIGHT` (benchmarks:
+    /// freezes are shorter than the stats' one second).
+    #[arg(long, hide = true)]
+    frame_log: Option<PathBuf>,
 }
 
 #[derive(Debug, clap::Args)]

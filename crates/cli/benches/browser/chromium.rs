@@ -17,6 +17,14 @@ use super::page;
 /// stays the browser's).
 pub const DEFAULT_PROGRAM: &str = "/usr/bin/chromium";
 
+/// The fake camera: its frame rate, and a Y4M file it plays in a loop
+/// instead of Chromium's own test pattern.
+#[derive(Debug, Clone, Copy)]
+pub struct Camera<'a> {
+    pub fps: u32,
+    pub file: Option<&'a Path>,
+}
+
 /// One running browser.
 #[derive(Debug)]
 pub struct Chromium {
@@ -29,14 +37,14 @@ pub struct Chromium {
 
 impl Chromium {
     /// Starts `program` in namespace `ns` with a fresh profile in
-    /// `profile`, a fake camera at `fps` and fake microphone, opening `url`;
+    /// `profile`, a fake `camera` and fake microphone, opening `url`;
     /// its output goes to `log`.
     pub fn launch(
         lab: &Lab,
         ns: &str,
         program: &Path,
         profile: &Path,
-        fps: u32,
+        camera: Camera<'_>,
         url: &str,
         log: &Path,
     ) -> Result<Chromium, String> {
@@ -58,7 +66,15 @@ impl Chromium {
             // Host candidates as addresses, not mDNS names (no resolver in the lab).
             "--disable-features=WebRtcHideLocalIpsWithMdns",
         ])
-        .arg(format!("--use-fake-device-for-media-stream=fps={fps}"))
+        .arg(format!(
+            "--use-fake-device-for-media-stream=fps={}",
+            camera.fps
+        ))
+        .args(
+            camera
+                .file
+                .map(|f| format!("--use-file-for-fake-video-capture={}", f.display())),
+        )
         .arg(format!(
             "--unsafely-treat-insecure-origin-as-secure=http://{SERVER_ADDR}:{}",
             page::PORT
@@ -84,6 +100,18 @@ impl Chromium {
     pub fn running(&mut self) -> bool {
         matches!(self.child.try_wait(), Ok(None))
     }
+}
+
+/// What `program --version` says.
+pub fn version(program: &Path) -> String {
+    std::process::Command::new(program)
+        .arg("--version")
+        .stderr(Stdio::null())
+        .output()
+        .ok()
+        .map(|o| String::from_utf8_lossy(&o.stdout).trim().to_owned())
+        .filter(|v| !v.is_empty())
+        .unwrap_or_else(|| "Chromium (version unknown)".into())
 }
 
 fn kill(target: &str) {

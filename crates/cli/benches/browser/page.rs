@@ -10,12 +10,20 @@
 //! - `GET /recv/CALL/ME`: the messages waiting for `ME`, as a JSON array,
 //!   waiting up to 10 s for one (long poll);
 //! - `POST /report/CALL/ME`: prints `report CALL ME <body>`.
+//!
+//! On the bench's side: [`start`] runs it, [`both_see`] and [`reports`]
+//! read what it printed.
 
 use std::collections::HashMap;
+use std::ffi::OsString;
 use std::io::{BufRead, BufReader, Read, Write};
 use std::net::{TcpListener, TcpStream};
 use std::sync::{Condvar, Mutex};
 use std::time::{Duration, Instant};
+
+use mulaqat_lab::netns::{Lab, SERVER_ADDR};
+use mulaqat_lab::procs::Proc;
+use serde_json::Value;
 
 /// Its port, on the lab's server address.
 pub const PORT: u16 = 8719;
@@ -27,6 +35,45 @@ pub const REPORT: &str = "report ";
 const PAGE: &str = include_str!("call.html");
 const MAX_BODY: usize = 1 << 20;
 const LONG_POLL: Duration = Duration::from_secs(10);
+
+/// The page server, this bench run again in the server namespace.
+pub fn start(lab: &Lab) -> Proc {
+    let exe = std::env::current_exe().expect("the bench knows its own path");
+    let addr = format!("{SERVER_ADDR}:{PORT}");
+    let proc = Proc::spawn(
+        Some(lab),
+        Some(&lab.ns("srv")),
+        "page server",
+        &exe,
+        &[OsString::from("--serve-page"), OsString::from(&addr)],
+        lab.dir(),
+    );
+    proc.wait_line(READY, Duration::from_secs(10))
+        .unwrap_or_else(|e| panic!("the page server did not start: {e}"));
+    proc
+}
+
+/// Whether both pages (`a`, `b`) of `call` have reported their first
+/// remote frame.
+pub fn both_see(page: &Proc, call: &str) -> bool {
+    let lines = page.stdout();
+    ["a", "b"].iter().all(|me| {
+        let who = format!("{REPORT}{call} {me} ");
+        lines
+            .iter()
+            .any(|l| l.starts_with(who.as_str()) && l.contains(r#""type":"firstFrame""#))
+    })
+}
+
+/// What page `me` of `call` has reported so far, in order.
+pub fn reports(page: &Proc, call: &str, me: &str) -> Vec<Value> {
+    let prefix = format!("{REPORT}{call} {me} ");
+    page.stdout()
+        .iter()
+        .filter_map(|l| l.strip_prefix(&prefix))
+        .filter_map(|json| serde_json::from_str(json).ok())
+        .collect()
+}
 
 /// Messages waiting, per `CALL/NAME`.
 #[derive(Debug, Default)]

@@ -7,7 +7,6 @@ use std::time::SystemTime;
 use mulaqat_lab::procs::{Stats, frames};
 use serde_json::Value;
 
-use super::codec_of_encoder;
 use super::figures::{Histogram, Participant};
 
 /// Received fps, size and decoder, what it sent, and the latency samples
@@ -130,4 +129,22 @@ pub fn from_reports(
         None
     };
     (latency, unreadable)
+}
+
+/// The codec a Mulaqat encoder element makes.
+fn codec_of_encoder(encoder: &str) -> &'static str {
+    let e = encoder.to_ascii_lowercase();
+    if e.contains("265") || e.contains("hevc") {
+        "H265"
+    } else if e.contains("264") {
+        "H264"
+    } else if e.contains("vp8") {
+        "VP8"
+    } else if e.contains("vp9") {
+        "VP9"
+    } else if e.contains("av1") {
+        "AV1"
+    } else {
+        "?"
+    }
 }
