@@ -48,7 +48,9 @@
 //! sizes received over time. The JSON also has each client's own counts
 //! (Mulaqat's and Chromium's `freezeCount`, Chromium's
 //! `totalFreezesDuration`, frames decoded, packets lost), what the lab
-//! dropped and what `mulaqat-netsim` delayed, as checks.
+//! dropped and what `mulaqat-netsim` delayed, as checks, and what each
+//! sender said of its video (target bitrate, size sent, and Chromium's
+//! `qualityLimitationReason`).
 
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant, SystemTime};
@@ -162,6 +164,54 @@ fn chromium_counts(reports: &[Value], (from, to): (f64, f64)) -> (Option<(u64, f
     (audio, own)
 }
 
+/// What a `mulaqat-cli` sent of its video, from its stats file.
+fn mulaqat_sender(stats: Option<&(Stats, SystemTime)>) -> Value {
+    let Some((stats, _)) = stats else {
+        return Value::Null;
+    };
+    let sent = stats.0["sent"].as_object().and_then(|m| {
+        m.iter()
+            .find_map(|(k, v)| k.ends_with(":video").then_some(v))
+    });
+    sent.map_or(Value::Null, |v| {
+        json!({
+            "atWindowEnd": {
+                "resolution": v["resolution"],
+                "targetBitrateKbps": v["targetBitrateKbps"],
+                "bitrateKbps": v["bitrateKbps"],
+                "estimatedBandwidthKbps": v["estimatedBandwidthKbps"],
+                "rttMs": v["rttMs"],
+            },
+        })
+    })
+}
+
+/// What a page sent of its video over the window, from its reports: the
+/// seconds at each size sent and each `qualityLimitationReason`, and the
+/// target bitrate at the window's end.
+fn chromium_sender(reports: &[Value], (from, to): (f64, f64)) -> Value {
+    let inside: Vec<&Value> = reports
+        .iter()
+        .filter(|r| r["type"] == "stats" && r["now"].as_f64().is_some_and(|t| t > from && t <= to))
+        .collect();
+    let tally = |key: &dyn Fn(&Value) -> String| {
+        let mut seconds = serde_json::Map::new();
+        for r in &inside {
+            let n = seconds.entry(key(r)).or_insert(json!(0));
+            *n = json!(n.as_u64().unwrap_or(0) + 1);
+        }
+        Value::Object(seconds)
+    };
+    json!({
+        "secondsAtSizeSent": tally(&|r| format!("{}x{}", r["sentWidth"], r["sentHeight"])),
+        "secondsLimitedBy": tally(&|r| r["limitation"].as_str().unwrap_or("?").to_owned()),
+        "targetBitrateKbpsAtWindowEnd": inside
+            .last()
+            .and_then(|r| r["targetBitrate"].as_f64())
+            .map(|b| (b / 1000.0).round()),
+    })
+}
+
 /// The Mulaqat call: two `mulaqat-cli join` with frame logs.
 fn mulaqat(setup: &Setup, server: &Server, relay: Option<&Relay>, call: &str) -> Side {
     let logs: Vec<PathBuf> = (1..=2)
@@ -222,6 +272,7 @@ fn mulaqat(setup: &Setup, server: &Server, relay: Option<&Relay>, call: &str) ->
             audio,
             own,
             lab: lab_growth(lab_before, lab_after, k),
+            sender: mulaqat_sender(edges[1][2 - to].as_ref()),
         });
     }
     side
@@ -275,6 +326,7 @@ fn chromium(
     };
     for (k, me) in ["a", "b"].into_iter().enumerate() {
         let reports = page::reports(page, call, me);
+        let sender = chromium_sender(&page::reports(page, call, ["b", "a"][k]), window);
         side.problems.extend(
             reports
                 .iter()
@@ -293,6 +345,7 @@ fn chromium(
             audio,
             own,
             lab: lab_growth(lab_before, lab_after, k),
+            sender,
         });
     }
     Ok(side)

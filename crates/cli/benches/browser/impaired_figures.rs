@@ -21,6 +21,9 @@ pub struct Direction {
     /// UDP packets that reached the receiver's interface from the other
     /// side during the call, and how many of them the lab dropped.
     pub lab: Option<(u64, u64)>,
+    /// What the sender said of its video (target bitrate, size sent, and
+    /// for Chromium why it sent less), to explain the sizes received.
+    pub sender: Value,
 }
 
 impl Direction {
@@ -32,6 +35,7 @@ impl Direction {
             "audioPacketsReceived": self.audio.map(|a| a.0),
             "audioSpanSecs": self.audio.map(|a| round1(a.1)),
             "receiverOwnCounts": self.own,
+            "sender": self.sender,
             "udpPacketsArrived": self.lab.map(|l| l.0),
             "droppedByLab": self.lab.map(|l| l.1),
         })
