@@ -58,7 +58,6 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 use clap::Parser;
-use serde_json::json;
 
 use mulaqat_lab::measure;
 use mulaqat_lab::netns::{self as lab, Lab, SERVER_ADDR};
@@ -200,7 +199,20 @@ struct Window {
     memory: Vec<cost::Memory>,
 }
 
-impl Setup<'_> {
+impl<'a> Setup<'a> {
+    /// A fresh lab of two clients for a call at `quality`.
+    fn new(args: &'a Args, bins: &'a Bins, quality: &'a str) -> Setup<'a> {
+        let (width, height) = size_of(quality).expect("qualities are checked before");
+        Setup {
+            args,
+            bins,
+            lab: Lab::new(2),
+            quality,
+            width,
+            height,
+        }
+    }
+
     /// Waits until both participants have seen each other's first frame
     /// (`both_see`; at most [`CONNECT_TIMEOUT`]) and the warm-up after
     /// that, then measures `roots` over the window; `at_edge` runs at its
@@ -453,15 +465,7 @@ fn keep(
 }
 
 fn run_row(args: &Args, bins: &Bins, quality: &str) -> Row {
-    let (width, height) = size_of(quality).expect("qualities are checked before");
-    let setup = Setup {
-        args,
-        bins,
-        lab: Lab::new(2),
-        quality,
-        width,
-        height,
-    };
+    let setup = Setup::new(args, bins, quality);
     let server = (!args.skip_mulaqat).then(|| {
         Server::start(
             Some(&setup.lab),
@@ -479,7 +483,11 @@ fn run_row(args: &Args, bins: &Bins, quality: &str) -> Row {
         } else {
             "resources"
         };
-        let call = format!("q{height}-{}", if stamped { "stamped" } else { "plain" });
+        let call = format!(
+            "q{}-{}",
+            setup.height,
+            if stamped { "stamped" } else { "plain" }
+        );
         if let Some(server) = &server {
             eprintln!("{quality}: Mulaqat call, {what} ...");
             let (participants, latency) = setup.mulaqat(server, &call, stamped);
@@ -499,7 +507,7 @@ fn run_row(args: &Args, bins: &Bins, quality: &str) -> Row {
     }
     Row {
         quality: quality.to_owned(),
-        requested: (u64::from(width), u64::from(height)),
+        requested: (u64::from(setup.width), u64::from(setup.height)),
         mulaqat,
         chromium,
     }
@@ -564,38 +572,10 @@ fn report(args: &Args, browser: &str, rows: &[Row]) {
     if args.qualities() != ["720p", "1080p"] {
         flags.push_str(&format!(" --quality {}", args.qualities().join(",")));
     }
-    let (warmup, seconds) = (args.warmup(), args.seconds());
-    let mut table = format!(
-        "Machine: {}; {browser}. Command: `cargo bench -p mulaqat-cli --bench browser --{flags} --warmup {warmup} --seconds {seconds}`. \
-         Release build. Per quality, calls one after the other in the same namespaces (a client namespace per \
-         participant, veth to the server's): two `mulaqat-cli join` through `mulaqat-server`, and two headless \
-         Chromium pages (fake camera and microphone at the size shown and 30 fps, H.264 preferred, signalling \
-         through the bench's page server), each sending video and sound and playing the other's. \
-         The window is {seconds} s long and starts {warmup} s after both participants have the other's first frame. \
-         CPU: share of one core per participant (mean of the two), over every process of a Chromium instance. \
-         PSS (shared pages split among the processes mapping them) is the fair memory figure for Chromium's many \
-         processes; RSS counts shared pages once per process. First frame: from spawning the process (a fresh \
-         Chromium profile) to its first remote frame, the later of the two. Latency: from the time stamp drawn into \
-         the sent frame's luma to the decoded frame reaching `mulaqat-cli`'s sink or the page \
-         (MediaStreamTrackProcessor), both directions, in a second call made with stamps (stamping costs CPU). \
-         fps and size received: the first call's window, the smallest size received.\n\n{}",
-        measure::machine(),
-        figures::TABLE_HEAD,
+    figures::report(
+        &args.out,
+        (&flags, args.warmup(), args.seconds()),
+        browser,
+        rows,
     );
-    for row in rows {
-        table.push_str(&row.table_lines());
-    }
-    println!("{table}");
-    args.out
-        .write_json(&json!({
-            "machine": measure::machine(),
-            "browser": browser,
-            "warmupSecs": warmup,
-            "seconds": seconds,
-            "rows": rows.iter().map(Row::to_json).collect::<Vec<_>>(),
-        }))
-        .expect("write JSON");
-    args.out
-        .write_markdown("browser", "Against a browser call (Chromium)", &table)
-        .expect("write Markdown");
 }

@@ -5,6 +5,8 @@ use std::collections::BTreeMap;
 
 use serde_json::{Value, json};
 
+use mulaqat_lab::measure;
+
 use super::cost::Memory;
 
 /// Delays in whole milliseconds, counted per value.
@@ -336,3 +338,45 @@ fn opt<T>(v: Option<T>, show: impl Fn(T) -> String) -> String {
 /// The table's header.
 pub const TABLE_HEAD: &str = "| quality | client | video codec (encoder / decoder) | CPU / participant | PSS / participant | RSS / participant | first frame | latency p50 | latency p95 | fps received (min) | size received |\n\
      | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |\n";
+
+/// Prints the table of the unimpaired calls and writes it and the JSON
+/// where `out` says; `flags` are the command's arguments besides the
+/// window's.
+pub fn report(
+    out: &measure::BenchArgs,
+    (flags, warmup, seconds): (&str, u64, u64),
+    browser: &str,
+    rows: &[Row],
+) {
+    let mut table = format!(
+        "Machine: {}; {browser}. Command: `cargo bench -p mulaqat-cli --bench browser --{flags} --warmup {warmup} --seconds {seconds}`. \
+         Release build. Per quality, calls one after the other in the same namespaces (a client namespace per \
+         participant, veth to the server's): two `mulaqat-cli join` through `mulaqat-server`, and two headless \
+         Chromium pages (fake camera and microphone at the size shown and 30 fps, H.264 preferred, signalling \
+         through the bench's page server), each sending video and sound and playing the other's. \
+         The window is {seconds} s long and starts {warmup} s after both participants have the other's first frame. \
+         CPU: share of one core per participant (mean of the two), over every process of a Chromium instance. \
+         PSS (shared pages split among the processes mapping them) is the fair memory figure for Chromium's many \
+         processes; RSS counts shared pages once per process. First frame: from spawning the process (a fresh \
+         Chromium profile) to its first remote frame, the later of the two. Latency: from the time stamp drawn into \
+         the sent frame's luma to the decoded frame reaching `mulaqat-cli`'s sink or the page \
+         (MediaStreamTrackProcessor), both directions, in a second call made with stamps (stamping costs CPU). \
+         fps and size received: the first call's window, the smallest size received.\n\n{}",
+        measure::machine(),
+        TABLE_HEAD,
+    );
+    for row in rows {
+        table.push_str(&row.table_lines());
+    }
+    println!("{table}");
+    out.write_json(&json!({
+        "machine": measure::machine(),
+        "browser": browser,
+        "warmupSecs": warmup,
+        "seconds": seconds,
+        "rows": rows.iter().map(Row::to_json).collect::<Vec<_>>(),
+    }))
+    .expect("write JSON");
+    out.write_markdown("browser", "Against a browser call (Chromium)", &table)
+        .expect("write Markdown");
+}

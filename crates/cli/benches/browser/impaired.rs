@@ -58,7 +58,7 @@ use std::time::{Duration, Instant, SystemTime};
 use serde_json::{Value, json};
 
 use mulaqat_lab::measure;
-use mulaqat_lab::netns::{Lab, tool};
+use mulaqat_lab::netns::tool;
 use mulaqat_lab::procs::{Bins, Proc, Server, Stats};
 
 use super::chromium::Camera;
@@ -361,15 +361,7 @@ fn run_one(
     camera: Option<&Path>,
     n: usize,
 ) -> Run {
-    let (width, height) = size_of(quality).expect("qualities are checked before");
-    let setup = Setup {
-        args,
-        bins,
-        lab: Lab::new(2),
-        quality,
-        width,
-        height,
-    };
+    let setup = Setup::new(args, bins, quality);
     let relay = impair(&setup.lab, bins, imp);
     let mut config = "[rooms]\ndefault_kind = \"meeting\"\n".to_owned();
     if let Some(r) = &relay {
@@ -378,7 +370,7 @@ fn run_one(
     let server = (!args.skip_mulaqat)
         .then(|| Server::start(Some(&setup.lab), setup.lab.dir(), bins, &config));
     let page = camera.map(|_| page::start(&setup.lab));
-    let call = format!("imp{n}-q{height}");
+    let call = format!("imp{n}-q{}", setup.height);
     let mulaqat = server.as_ref().map(|server| {
         eprintln!("{quality}, {imp}: Mulaqat call ...");
         mulaqat(&setup, server, relay.as_ref(), &call)
